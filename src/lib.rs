@@ -1,0 +1,10 @@
+//! genmon: one typed spec (`genmon.yaml`) → Grafana dashboards, Prometheus
+//! rules and tests, and the configs that bring a monitoring stack up.
+//!
+//! Data flows one way: [`spec`] (YAML → typed spec, with positions) →
+//! [`check`] (every problem at once, as [`diag::Diagnostic`]s) → [`model`]
+//! (resolved, defaults applied) → [`render`] (pure functions to bytes) →
+//! [`write`] (validate, then swap in atomically).
+
+pub mod catalog;
+pub mod exporter;

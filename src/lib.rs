@@ -7,4 +7,6 @@
 //! [`write`] (validate, then swap in atomically).
 
 pub mod catalog;
+pub mod diag;
 pub mod exporter;
+pub mod spec;

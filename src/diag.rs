@@ -1,0 +1,131 @@
+//! Diagnostics: every problem genmon finds carries a stable code, a level, the
+//! spec path it concerns (resolved to file:line:col when printed), a message
+//! and a one-line hint. Checks return them; [`report`] prints them.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::spec::Source;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// A position in the spec file (1-based line and column, byte offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+    #[serde(skip)]
+    pub offset: usize,
+    #[serde(skip)]
+    pub len: usize,
+}
+
+/// One problem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    /// Stable `area/name` code, e.g. `promql/parse`.
+    pub code: &'static str,
+    pub level: Level,
+    /// Spec path (`dashboards[0].panels[2].queries[0].expr`); empty for the whole file.
+    pub path: String,
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Where in the file; filled from `path` by the loader's position map.
+    pub pos: Option<Pos>,
+}
+
+impl Diagnostic {
+    /// An error at `path`.
+    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { code, level: Level::Error, path: path.into(), message: message.into(), help: None, pos: None }
+    }
+
+    /// A warning at `path`.
+    pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { level: Level::Warning, ..Diagnostic::error(code, path, message) }
+    }
+
+    /// Add a fix hint.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        write!(f, "{level}[{}]: {}", self.code, self.message)
+    }
+}
+
+/// True when any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.level == Level::Error)
+}
+
+/// Print diagnostics rustc-style, with the spec line and a caret under the
+/// problem, followed by a one-line summary.
+pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Level as L, Renderer, Snippet};
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for d in diags {
+        let level = match d.level {
+            Level::Error => L::ERROR,
+            Level::Warning => L::WARNING,
+        };
+        let title = if d.path.is_empty() { d.message.clone() } else { format!("{} (at `{}`)", d.message, d.path) };
+        let title = level.primary_title(title).id(d.code);
+        let note = format!("in {}", src.name);
+        let mut group = if let Some(pos) = d.pos {
+            let end = (pos.offset + pos.len.max(1)).min(src.text.len());
+            let start = pos.offset.min(end);
+            title.element(
+                Snippet::source(src.text.as_str())
+                    .path(src.name.as_str())
+                    .fold(true)
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            )
+        } else {
+            title.element(L::NOTE.message(note.as_str()))
+        };
+        if let Some(h) = &d.help {
+            group = group.element(L::HELP.message(h.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]).to_string());
+        out.push_str("\n\n");
+    }
+    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
+    let warnings = diags.len() - errors;
+    if !diags.is_empty() {
+        out.push_str(&format!(
+            "{}: {errors} error{}, {warnings} warning{}\n",
+            src.name,
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+/// One line per diagnostic: `file:line:col: level[code]: message`, for editors and grep.
+pub fn report_short(src: &Source, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let (line, col) = d.pos.map(|p| (p.line, p.col)).unwrap_or((1, 1));
+        out.push_str(&format!("{}:{line}:{col}: {d}\n", src.name));
+    }
+    out
+}

@@ -1,0 +1,134 @@
+//! YAML → [`Spec`]. Syntax and type errors become located diagnostics with a
+//! "did you mean" hint for misspelt keys and values.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Positions, Source, Spec};
+use crate::diag::{Diagnostic, Pos};
+
+/// Codes of the problems found while loading.
+pub mod codes {
+    /// The YAML is not well-formed.
+    pub const SYNTAX: &str = "spec/syntax";
+    /// A key is unknown, a value has the wrong type, or a required key is missing.
+    pub const TYPE: &str = "spec/type";
+    /// The spec's `version` is not supported.
+    pub const VERSION: &str = "spec/version";
+}
+
+/// A loaded spec and the positions of its values.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub positions: Positions,
+}
+
+static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("regex"));
+static PATH_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[\w$-]+|\[\d+\])*): (.*)$").expect("regex"));
+static UNKNOWN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("regex"));
+
+/// Parse and type-check the spec. Returns every diagnostic found (YAML and
+/// serde stop at the first type error; the semantic checks then report all).
+pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
+    let positions = Positions::index(&src.text);
+    let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
+        Ok(s) => s,
+        Err(e) => return Err(vec![from_yaml_error(src, &e)]),
+    };
+    if spec.version != 1 {
+        let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
+            .help("set `version: 1`");
+        d.pos = positions.value("version");
+        return Err(vec![d]);
+    }
+    Ok(Loaded { spec, positions })
+}
+
+fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
+    let full = e.to_string();
+    let msg = AT_LINE.replace(&full, "").to_string();
+    let (path, msg) = match PATH_PREFIX.captures(&msg) {
+        Some(c) => (c[1].to_string(), c[2].to_string()),
+        None => (String::new(), msg.clone()),
+    };
+    let syntax = !msg.contains("unknown field")
+        && !msg.contains("unknown variant")
+        && !msg.contains("missing field")
+        && !msg.contains("invalid type")
+        && !msg.contains("invalid value")
+        && !msg.contains("is not a duration")
+        && !msg.contains("did not match any variant")
+        && !msg.contains("invalid length");
+    let code = if syntax { codes::SYNTAX } else { codes::TYPE };
+    let mut d = Diagnostic::error(code, path, msg.clone());
+    if let Some(loc) = e.location() {
+        let line = loc.line().max(1);
+        let start = src.text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+        let rest = &src.text[start.min(src.text.len())..];
+        let col = loc.column().max(1);
+        let offset = start + rest.char_indices().nth(col - 1).map(|(i, _)| i).unwrap_or(rest.len());
+        let word = src.text[offset..].find([' ', '\n', ':', ',', '}', ']']).unwrap_or(src.text.len() - offset);
+        d.pos = Some(Pos { line, col, offset, len: word.max(1) });
+    }
+    d.help = hint(&msg);
+    d
+}
+
+fn hint(msg: &str) -> Option<String> {
+    if let Some(c) = UNKNOWN.captures(msg) {
+        let (what, got) = (&c[1], &c[2]);
+        let expected: Vec<&str> = c[3].split(", ").map(|s| s.trim_matches(['`', ' '].as_ref())).filter(|s| !s.is_empty()).collect();
+        let best = expected
+            .iter()
+            .map(|e| (strsim::damerau_levenshtein(got, e), *e))
+            .filter(|(dist, e)| *dist <= 2.max(e.len() / 3))
+            .min();
+        return Some(match best {
+            Some((_, e)) => format!("did you mean `{e}`?"),
+            None => format!("valid {what}s here: {}", expected.join(", ")),
+        });
+    }
+    if msg.starts_with("missing field") {
+        return Some("add the missing key (see `genmon schema` for the spec's shape)".into());
+    }
+    if msg.contains("invalid type") {
+        return Some("check the value's type against `genmon schema` (quote strings that look like numbers)".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(t: &str) -> Source {
+        Source { name: "t.yaml".into(), text: t.into() }
+    }
+
+    #[test]
+    fn unknown_key_points_at_it_and_suggests() {
+        let e = load(&src("version: 1\ndashboards:\n  - uid: a\n    titel: x\n")).unwrap_err();
+        assert_eq!(e[0].code, codes::TYPE);
+        assert_eq!(e[0].pos.map(|p| (p.line, p.col)), Some((4, 5)));
+        assert_eq!(e[0].help.as_deref(), Some("did you mean `title`?"));
+        assert_eq!(e[0].path, "dashboards[0]");
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let e = load(&src("version: 1\ndashboards: [\n")).unwrap_err();
+        assert_eq!(e[0].code, codes::SYNTAX);
+        assert!(e[0].pos.is_some());
+    }
+
+    #[test]
+    fn version_is_checked() {
+        let e = load(&src("version: 2\n")).unwrap_err();
+        assert_eq!(e[0].code, codes::VERSION);
+        assert_eq!(e[0].pos.map(|p| p.line), Some(1));
+    }
+}

@@ -1,0 +1,715 @@
+//! The typed spec: what `genmon.yaml` may contain. Strict (unknown keys are
+//! errors), with defaults so a ten-line spec gives a useful stack. The JSON
+//! Schema published for editors (`genmon schema`) is derived from these types.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::duration::Duration;
+
+fn d(s: &str) -> Duration {
+    Duration::parse(s).expect("built-in duration")
+}
+
+/// The whole spec: one file describes the whole monitoring stack.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Spec format version. Only `1` exists.
+    pub version: u32,
+    /// Ports and addresses of the stack's services.
+    #[serde(default)]
+    pub stack: Stack,
+    /// Prometheus: scrape intervals, scrape jobs, external labels.
+    #[serde(default)]
+    pub prometheus: Prometheus,
+    /// Grafana: the Prometheus datasource and dashboard folders.
+    #[serde(default)]
+    pub grafana: Grafana,
+    /// Alertmanager: route tree, receivers, inhibit rules.
+    #[serde(default)]
+    pub alertmanager: Alertmanager,
+    /// Defaults for every alert (runbook and dashboard links).
+    #[serde(default)]
+    pub alerting: Alerting,
+    /// Metrics exported by something other than genmon-exporter.
+    #[serde(default)]
+    pub metrics: Metrics,
+    /// Named signals: a query written once, shown by panels and watched by alerts.
+    #[serde(default)]
+    pub signals: IndexMap<String, Signal>,
+    /// Grafana dashboards.
+    #[serde(default)]
+    pub dashboards: Vec<Dashboard>,
+    /// Prometheus rule groups (alerting and recording rules).
+    #[serde(default)]
+    pub rules: Vec<RuleGroup>,
+}
+
+/// Where each service of the stack listens. Hosts are service names under
+/// docker compose and 127.0.0.1 under `genmon up`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stack {
+    pub exporter_port: u16,
+    pub prometheus_port: u16,
+    pub alertmanager_port: u16,
+    pub grafana_port: u16,
+    /// Scrape genmon-exporter, Prometheus and Alertmanager themselves.
+    pub self_monitoring: bool,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Stack {
+            exporter_port: 9184,
+            prometheus_port: 9090,
+            alertmanager_port: 9093,
+            grafana_port: 3000,
+            self_monitoring: true,
+        }
+    }
+}
+
+/// Prometheus settings.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prometheus {
+    /// How often targets are scraped; also Grafana's `timeInterval`.
+    pub scrape_interval: Duration,
+    pub scrape_timeout: Duration,
+    /// How often rule groups are evaluated unless a group says otherwise.
+    pub evaluation_interval: Duration,
+    /// Window that replaces `$__rate_interval` when a signal is used in a rule.
+    pub rule_rate_window: Duration,
+    /// How long Prometheus keeps samples.
+    pub retention: Duration,
+    /// Labels added to every series and alert leaving this Prometheus.
+    pub external_labels: BTreeMap<String, String>,
+    /// Extra scrape jobs, beside the stack's own.
+    pub scrape_jobs: Vec<ScrapeJob>,
+}
+
+impl Default for Prometheus {
+    fn default() -> Self {
+        Prometheus {
+            scrape_interval: d("15s"),
+            scrape_timeout: d("10s"),
+            evaluation_interval: d("15s"),
+            rule_rate_window: d("5m"),
+            retention: d("15d"),
+            external_labels: BTreeMap::new(),
+            scrape_jobs: Vec::new(),
+        }
+    }
+}
+
+/// One Prometheus scrape job with static targets.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeJob {
+    /// The `job` label.
+    pub name: String,
+    /// `host:port` targets.
+    pub targets: Vec<String>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    #[serde(default = "default_metrics_path")]
+    pub metrics_path: String,
+    #[serde(default = "default_scheme")]
+    pub scheme: String,
+    /// Labels added to every target of the job.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+fn default_metrics_path() -> String {
+    "/metrics".into()
+}
+fn default_scheme() -> String {
+    "http".into()
+}
+
+/// Grafana settings.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Grafana {
+    /// The Prometheus datasource, provisioned with a pinned uid.
+    pub datasource: Datasource,
+    /// Dashboard folders: folder key → title. Dashboards name their folder by key.
+    pub folders: BTreeMap<String, String>,
+    /// URL users open Grafana at; alert links point there.
+    pub external_url: String,
+}
+
+impl Default for Grafana {
+    fn default() -> Self {
+        Grafana {
+            datasource: Datasource::default(),
+            folders: BTreeMap::new(),
+            external_url: "http://127.0.0.1:3000".into(),
+        }
+    }
+}
+
+/// The Prometheus datasource.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Datasource {
+    pub uid: String,
+    pub name: String,
+}
+
+impl Default for Datasource {
+    fn default() -> Self {
+        Datasource { uid: "prometheus".into(), name: "Prometheus".into() }
+    }
+}
+
+/// Alert defaults.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerting {
+    /// When set, an alert without `runbook_url` gets `<runbook_base_url><AlertName>`.
+    pub runbook_base_url: Option<String>,
+}
+
+/// Metrics the checks should accept although genmon-exporter does not export them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Metrics {
+    /// Metric names, or patterns ending in `*` (`prometheus_*`).
+    pub external: Vec<String>,
+}
+
+/// A query written once, used by panels and alerts.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// PromQL. May use `$__rate_interval` and dashboard variables (`$instance`);
+    /// in rules, `$__rate_interval` becomes `prometheus.rule_rate_window` and
+    /// matchers on dashboard variables are dropped.
+    pub expr: String,
+    /// Panel title when a panel shows this signal.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Legend format (`{{instance}}`).
+    pub legend: Option<String>,
+    /// Grafana unit id (`percentunit`, `bytes`, `s`, …).
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Named levels (`warning: 0.8`); alerts refer to them by name and panels draw them.
+    #[serde(default)]
+    pub thresholds: IndexMap<String, f64>,
+}
+
+/// A Grafana dashboard.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    /// Stable id, `[A-Za-z0-9_-]{1,40}`; also the file name.
+    pub uid: String,
+    pub title: String,
+    /// Folder key from `grafana.folders` (or a new folder titled by the key).
+    pub folder: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    /// Auto-refresh, e.g. `30s`; empty string turns it off.
+    #[serde(default = "default_refresh")]
+    pub refresh: String,
+    #[serde(default)]
+    pub time: TimeRange,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Template variables. A `datasource` variable is added when none is given.
+    #[serde(default)]
+    pub variables: Vec<Variable>,
+    /// Panels above any row.
+    #[serde(default)]
+    pub panels: Vec<Panel>,
+    #[serde(default)]
+    pub rows: Vec<Row>,
+}
+
+fn default_refresh() -> String {
+    "30s".into()
+}
+
+/// Dashboard time range.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeRange {
+    pub from: String,
+    pub to: String,
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        TimeRange { from: "now-6h".into(), to: "now".into() }
+    }
+}
+
+/// A dashboard link.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub title: String,
+    /// Absolute URL; or omit it and give `tags` to link dashboards by tag.
+    pub url: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Keep the current time range and variables when following the link.
+    #[serde(default = "yes")]
+    pub keep_time: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A dashboard template variable.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Variable {
+    /// Pick the Prometheus datasource.
+    Datasource { name: String, label: Option<String> },
+    /// Values from a query, e.g. `label_values(up, instance)`.
+    Query {
+        name: String,
+        label: Option<String>,
+        query: String,
+        #[serde(default)]
+        multi: bool,
+        #[serde(default)]
+        include_all: bool,
+        /// Value used for "All" (default `.*`).
+        all_value: Option<String>,
+        /// Only keep values matching this regex.
+        regex: Option<String>,
+    },
+    /// A fixed list of values.
+    Custom {
+        name: String,
+        label: Option<String>,
+        values: Vec<String>,
+        #[serde(default)]
+        multi: bool,
+        #[serde(default)]
+        include_all: bool,
+        /// Selected value (default: the first).
+        default: Option<String>,
+    },
+    /// A time interval picker.
+    Interval {
+        name: String,
+        label: Option<String>,
+        values: Vec<Duration>,
+        default: Option<Duration>,
+    },
+    /// A hidden constant.
+    Constant { name: String, value: String },
+}
+
+impl Variable {
+    /// The variable's name (`$name`).
+    pub fn name(&self) -> &str {
+        match self {
+            Variable::Datasource { name, .. }
+            | Variable::Query { name, .. }
+            | Variable::Custom { name, .. }
+            | Variable::Interval { name, .. }
+            | Variable::Constant { name, .. } => name,
+        }
+    }
+}
+
+/// A dashboard row.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    pub title: String,
+    /// Collapsed rows hold their panels until opened.
+    #[serde(default)]
+    pub collapsed: bool,
+    pub panels: Vec<Panel>,
+}
+
+/// Panel visualisation type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PanelType {
+    #[default]
+    Timeseries,
+    Stat,
+    Gauge,
+    Bargauge,
+    Table,
+    Heatmap,
+    Text,
+}
+
+impl PanelType {
+    /// Grafana's panel plugin id.
+    pub fn id(self) -> &'static str {
+        match self {
+            PanelType::Timeseries => "timeseries",
+            PanelType::Stat => "stat",
+            PanelType::Gauge => "gauge",
+            PanelType::Bargauge => "bargauge",
+            PanelType::Table => "table",
+            PanelType::Heatmap => "heatmap",
+            PanelType::Text => "text",
+        }
+    }
+}
+
+/// A panel. Give `signal` to show a named signal, or `queries`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    /// Title (defaults to the signal's title).
+    pub title: Option<String>,
+    #[serde(rename = "type", default)]
+    pub kind: PanelType,
+    pub description: Option<String>,
+    /// Show this named signal (its query, unit, thresholds).
+    pub signal: Option<String>,
+    #[serde(default)]
+    pub queries: Vec<Query>,
+    /// Grafana unit id.
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub decimals: Option<u8>,
+    /// Threshold steps (absolute), lowest first; the base step is green.
+    #[serde(default)]
+    pub thresholds: Vec<Threshold>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+    /// Width in grid columns (1–24). Default: 12 for graphs, 6 for single values.
+    pub width: Option<u8>,
+    /// Height in grid rows. Default: 8 for graphs, 4 for single values.
+    pub height: Option<u8>,
+    /// Stack series (timeseries).
+    #[serde(default)]
+    pub stack: bool,
+    /// Markdown for text panels.
+    pub content: Option<String>,
+}
+
+/// One PromQL query of a panel.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    pub expr: String,
+    pub legend: Option<String>,
+    /// Evaluate once at the end of the range (tables, single values).
+    #[serde(default)]
+    pub instant: bool,
+    #[serde(default)]
+    pub format: QueryFormat,
+}
+
+/// Result format of a query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryFormat {
+    #[default]
+    TimeSeries,
+    Table,
+    Heatmap,
+}
+
+/// A threshold step.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub value: f64,
+    /// Grafana color name or `#rrggbb`.
+    pub color: String,
+}
+
+/// A field override.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Series name to match exactly.
+    pub name: Option<String>,
+    /// Series name regex.
+    pub regex: Option<String>,
+    pub unit: Option<String>,
+    pub color: Option<String>,
+    pub display_name: Option<String>,
+    /// Draw the series on the right axis.
+    #[serde(default)]
+    pub right_axis: bool,
+}
+
+/// Alert severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A Prometheus rule group.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleGroup {
+    /// Group name; also the file name (`alerts/<name>.rules.yml`).
+    pub name: String,
+    pub interval: Option<Duration>,
+    #[serde(default)]
+    pub recording: Vec<RecordingRule>,
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
+}
+
+/// A recording rule, named `level:metric:operations`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingRule {
+    pub record: String,
+    pub expr: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Comparison for threshold alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum Op {
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+}
+
+/// An alerting rule. Give exactly one of `expr`, `threshold`, `absent`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    /// CamelCase alert name.
+    pub name: String,
+    /// Raw PromQL alert condition.
+    pub expr: Option<String>,
+    /// Fire when a signal crosses a value.
+    pub threshold: Option<ThresholdAlert>,
+    /// Fire when a series or scrape target is missing.
+    pub absent: Option<AbsentAlert>,
+    /// How long the condition must hold before firing.
+    #[serde(rename = "for")]
+    pub for_: Option<Duration>,
+    pub keep_firing_for: Option<Duration>,
+    pub severity: Option<Severity>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub runbook_url: Option<String>,
+    /// The panel that shows this alert's signal: `<dashboard uid>/<panel title>`.
+    /// Found automatically when a panel shows the same signal.
+    pub panel: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// `signal op value`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdAlert {
+    pub signal: String,
+    pub op: Op,
+    /// A number, or the name of one of the signal's `thresholds`.
+    pub value: ThresholdValue,
+}
+
+/// A literal value or a named threshold level.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ThresholdValue {
+    Number(f64),
+    Level(String),
+}
+
+/// Missing series or scrape target.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsentAlert {
+    /// Scrape job whose targets must be up (`up{job="…"} == 0` or no `up` at all).
+    pub job: Option<String>,
+    /// A series selector that must exist (`absent(…)`).
+    pub selector: Option<String>,
+}
+
+/// Alertmanager configuration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alertmanager {
+    pub route: Route,
+    pub receivers: Vec<Receiver>,
+    pub inhibit_rules: Vec<InhibitRule>,
+    pub resolve_timeout: Duration,
+    /// URL users open Alertmanager at (`--web.external-url`), used in notifications.
+    pub external_url: Option<String>,
+}
+
+impl Default for Alertmanager {
+    fn default() -> Self {
+        Alertmanager {
+            route: Route { receiver: Some("default".into()), ..Route::default() },
+            receivers: vec![Receiver { name: "default".into(), ..Receiver::default() }],
+            inhibit_rules: vec![InhibitRule {
+                source_matchers: vec!["severity=\"critical\"".into()],
+                target_matchers: vec!["severity=~\"warning|info\"".into()],
+                equal: vec!["alertname".into(), "instance".into()],
+            }],
+            resolve_timeout: d("5m"),
+            external_url: None,
+        }
+    }
+}
+
+/// A node of the routing tree.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Receiver name (required on the root route).
+    pub receiver: Option<String>,
+    pub group_by: Option<Vec<String>>,
+    pub group_wait: Option<Duration>,
+    pub group_interval: Option<Duration>,
+    pub repeat_interval: Option<Duration>,
+    /// Matchers, e.g. `severity="critical"`, `team=~"db|infra"`.
+    #[serde(default)]
+    pub matchers: Vec<String>,
+    /// Keep matching sibling routes after this one matched.
+    #[serde(default, rename = "continue")]
+    pub continue_: bool,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// A notification receiver. Secrets come from files (`*_file`), never inline.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Receiver {
+    pub name: String,
+    #[serde(default)]
+    pub webhook: Vec<WebhookReceiver>,
+    #[serde(default)]
+    pub email: Vec<EmailReceiver>,
+    #[serde(default)]
+    pub slack: Vec<SlackReceiver>,
+    #[serde(default)]
+    pub pagerduty: Vec<PagerdutyReceiver>,
+    #[serde(default)]
+    pub opsgenie: Vec<OpsgenieReceiver>,
+}
+
+/// Webhook: POSTs Alertmanager's JSON payload.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookReceiver {
+    /// Endpoint URL (not a secret); use `url_file` when it embeds a token.
+    pub url: Option<String>,
+    pub url_file: Option<String>,
+    #[serde(default = "yes")]
+    pub send_resolved: bool,
+}
+
+/// E-mail through an SMTP smarthost.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailReceiver {
+    pub to: String,
+    pub from: String,
+    /// `host:port`.
+    pub smarthost: String,
+    pub auth_username: Option<String>,
+    /// File holding the SMTP password.
+    pub auth_password_file: Option<String>,
+    #[serde(default = "yes")]
+    pub require_tls: bool,
+    #[serde(default)]
+    pub send_resolved: bool,
+}
+
+/// Slack incoming webhook.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlackReceiver {
+    /// File holding the webhook URL.
+    pub api_url_file: String,
+    pub channel: String,
+    #[serde(default = "yes")]
+    pub send_resolved: bool,
+}
+
+/// PagerDuty Events API v2.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyReceiver {
+    /// File holding the integration's routing key.
+    pub routing_key_file: String,
+    #[serde(default = "yes")]
+    pub send_resolved: bool,
+}
+
+/// Opsgenie.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieReceiver {
+    /// File holding the API key.
+    pub api_key_file: String,
+    pub api_url: Option<String>,
+    #[serde(default = "yes")]
+    pub send_resolved: bool,
+}
+
+/// Mute alerts matching `target_matchers` while one matching `source_matchers` fires.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InhibitRule {
+    pub source_matchers: Vec<String>,
+    pub target_matchers: Vec<String>,
+    #[serde(default)]
+    pub equal: Vec<String>,
+}

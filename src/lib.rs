@@ -10,3 +10,6 @@ pub mod catalog;
 pub mod diag;
 pub mod exporter;
 pub mod spec;
+pub mod conventions;
+pub mod promql;
+pub mod model;

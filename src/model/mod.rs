@@ -1,0 +1,163 @@
+//! The resolved model: defaults applied, signals expanded, panel ids, refIds
+//! and grid positions assigned, alerts linked to the panels that show them.
+//! No serde, no spans: renderers read only this.
+
+mod layout;
+mod lower;
+
+use std::collections::BTreeMap;
+
+pub use lower::lower;
+
+use crate::spec::{Duration, Override, PanelType, QueryFormat, Spec, Variable};
+
+/// Where the stack runs: decides the hosts in generated configs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// docker compose: services reach each other by service name.
+    Compose,
+    /// `genmon up`: everything on 127.0.0.1.
+    Local,
+}
+
+/// Everything the renderers need.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The spec's settings sections (stack, prometheus, grafana, alertmanager).
+    pub spec: Spec,
+    pub profile: Profile,
+    pub dashboards: Vec<Dashboard>,
+    pub groups: Vec<RuleGroup>,
+    /// Scrape jobs including the stack's own.
+    pub scrape_jobs: Vec<ScrapeJob>,
+}
+
+/// A resolved dashboard.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub uid: String,
+    pub title: String,
+    /// Folder key (directory name) and title.
+    pub folder: String,
+    pub folder_title: String,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub refresh: String,
+    pub time_from: String,
+    pub time_to: String,
+    pub links: Vec<crate::spec::Link>,
+    /// Variables, the datasource variable first.
+    pub variables: Vec<Variable>,
+    /// Top-level panels in Grafana order (rows followed by their panels when expanded).
+    pub panels: Vec<Panel>,
+    /// Names of the alerts whose signals this dashboard shows (for the `ALERTS` annotation).
+    pub alert_names: Vec<String>,
+}
+
+/// Grid position on the 24-column grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridPos {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+/// A resolved panel or row.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub id: u32,
+    pub title: String,
+    pub grid: GridPos,
+    pub body: PanelBody,
+}
+
+/// What a panel is.
+#[derive(Debug, Clone)]
+pub enum PanelBody {
+    /// A row; collapsed rows hold their panels.
+    Row { collapsed: bool, panels: Vec<Panel> },
+    /// A visualisation.
+    Viz(Box<Viz>),
+}
+
+/// A visualisation panel.
+#[derive(Debug, Clone)]
+pub struct Viz {
+    pub kind: PanelType,
+    pub description: Option<String>,
+    pub queries: Vec<Query>,
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub decimals: Option<u8>,
+    /// Steps above the base (the base step is always green).
+    pub thresholds: Vec<(f64, String)>,
+    /// Draw thresholds as lines on graphs (set when an alert watches this panel).
+    pub threshold_lines: bool,
+    pub overrides: Vec<Override>,
+    pub stack: bool,
+    pub content: Option<String>,
+    /// The signal shown, if any.
+    pub signal: Option<String>,
+}
+
+/// A panel query.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub ref_id: String,
+    pub expr: String,
+    pub legend: Option<String>,
+    pub instant: bool,
+    pub format: QueryFormat,
+}
+
+/// A rule group.
+#[derive(Debug, Clone)]
+pub struct RuleGroup {
+    pub name: String,
+    pub interval: Option<Duration>,
+    pub rules: Vec<Rule>,
+}
+
+/// A Prometheus rule.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    Recording { record: String, expr: String, labels: BTreeMap<String, String> },
+    Alert(Alert),
+}
+
+/// A resolved alerting rule.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub name: String,
+    pub expr: String,
+    pub for_: Option<Duration>,
+    pub keep_firing_for: Option<Duration>,
+    /// Includes `severity`.
+    pub labels: BTreeMap<String, String>,
+    /// Includes summary, description, runbook_url and dashboard/panel links.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A scrape job.
+#[derive(Debug, Clone)]
+pub struct ScrapeJob {
+    pub name: String,
+    pub targets: Vec<String>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub metrics_path: String,
+    pub scheme: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Model {
+    /// Host of a stack service under this profile.
+    pub fn host(&self, service: &str) -> String {
+        match self.profile {
+            Profile::Compose => service.to_string(),
+            Profile::Local => "127.0.0.1".to_string(),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! PromQL helpers over `promql-parser`: parse expressions that contain Grafana
+//! variables, list metric names and rate windows, derive rule expressions.
+
+use std::sync::LazyLock;
+
+use promql_parser::parser::{self, Expr};
+use promql_parser::util::visitor::{ExprVisitorMut, walk_expr_mut};
+use promql_parser::util::{ExprVisitor, walk_expr};
+use regex::Regex;
+
+/// Range used in place of Grafana's interval variables while parsing; rate
+/// windows of exactly this length are Grafana's and are not linted.
+pub const GRAFANA_RANGE_SENTINEL: &str = "11d11h11m11s";
+const SENTINEL_MS: u64 = ((11 * 24 + 11) * 3600 + 11 * 60 + 11) * 1000;
+
+static VAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]").expect("regex"));
+
+/// Names of the variables (`$x`, `${x}`, `${x:fmt}`, `[[x]]`) used in `text`.
+pub fn variables(text: &str) -> Vec<String> {
+    VAR.captures_iter(text)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().to_string()))
+        .collect()
+}
+
+/// Replace variables outside string literals with something PromQL parses:
+/// a duration in range/offset position, `1` elsewhere. Inside strings they stay.
+pub fn substitute_vars(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut in_str: Option<char> = None;
+    let mut i = 0;
+    let bytes = expr.as_bytes();
+    while i < expr.len() {
+        let c = expr[i..].chars().next().unwrap_or(' ');
+        if let Some(q) = in_str {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = expr[i + 1..].chars().next() {
+                    out.push(n);
+                    i += n.len_utf8();
+                }
+            } else if c == q {
+                in_str = None;
+            }
+            i += c.len_utf8();
+            continue;
+        }
+        if c == '"' || c == '\'' || c == '`' {
+            in_str = Some(c);
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'['))) && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i) {
+            let before = out.trim_end();
+            let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
+            out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
+            i = m.end();
+            continue;
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Parse an expression that may contain Grafana variables.
+pub fn parse(expr: &str) -> Result<Expr, String> {
+    parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+}
+
+/// Metric names selected by the expression (selectors without a name are skipped).
+pub fn metric_names(expr: &Expr) -> Vec<String> {
+    struct V(Vec<String>);
+    impl ExprVisitor for V {
+        type Error = ();
+        fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
+            let vs = match e {
+                Expr::VectorSelector(vs) => Some(vs),
+                Expr::MatrixSelector(ms) => Some(&ms.vs),
+                _ => None,
+            };
+            if let Some(vs) = vs {
+                let name = vs.name.clone().or_else(|| {
+                    vs.matchers
+                        .matchers
+                        .iter()
+                        .find(|m| m.name == "__name__" && matches!(m.op, promql_parser::label::MatchOp::Equal))
+                        .map(|m| m.value.clone())
+                });
+                if let Some(n) = name
+                    && !self.0.contains(&n)
+                {
+                    self.0.push(n);
+                }
+            }
+            Ok(true)
+        }
+    }
+    let mut v = V(Vec::new());
+    let _ = walk_expr(&mut v, expr);
+    v.0
+}
+
+/// `(function, window in ms)` of every `rate`/`irate`/`increase`/`delta`/`deriv`… call
+/// over a range selector, except Grafana-variable windows.
+pub fn rate_windows(expr: &Expr) -> Vec<(&'static str, u64)> {
+    struct V(Vec<(&'static str, u64)>);
+    impl ExprVisitor for V {
+        type Error = ();
+        fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
+            if let Expr::Call(c) = e
+                && matches!(c.func.name, "rate" | "irate" | "increase" | "delta" | "idelta" | "deriv")
+            {
+                for a in &c.args.args {
+                    if let Expr::MatrixSelector(ms) = a.as_ref() {
+                        let ms_len = ms.range.as_millis() as u64;
+                        if ms_len != SENTINEL_MS {
+                            self.0.push((c.func.name, ms_len));
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        }
+    }
+    let mut v = V(Vec::new());
+    let _ = walk_expr(&mut v, expr);
+    v.0
+}
+
+/// The rule form of a dashboard expression: Grafana interval variables become
+/// `window`, and matchers on dashboard variables (`instance=~"$instance"`) are dropped.
+pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
+    if variables(expr).is_empty() {
+        return Ok(expr.to_string());
+    }
+    let mut ast = parse(expr)?;
+    struct V;
+    impl ExprVisitorMut for V {
+        type Error = ();
+        fn pre_visit(&mut self, e: &mut Expr) -> Result<bool, ()> {
+            let vs = match e {
+                Expr::VectorSelector(vs) => Some(vs),
+                Expr::MatrixSelector(ms) => Some(&mut ms.vs),
+                _ => None,
+            };
+            if let Some(vs) = vs {
+                vs.matchers.matchers.retain(|m| variables(&m.value).is_empty());
+            }
+            Ok(true)
+        }
+    }
+    let _ = walk_expr_mut(&mut V, &mut ast);
+    let printed = ast.to_string();
+    let printed_sentinel = {
+        let d = std::time::Duration::from_millis(SENTINEL_MS);
+        promql_parser::util::display_duration(&d)
+    };
+    let out = printed.replace(&format!("[{printed_sentinel}"), &format!("[{window}")).replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
+    if out.contains(&printed_sentinel) || !variables(&out).is_empty() {
+        return Err(format!("`{expr}` uses a dashboard variable where a rule cannot drop it"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_only_outside_strings() {
+        assert_eq!(substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#), format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#));
+        assert_eq!(substitute_vars("x > $limit"), "x > 1");
+    }
+
+    #[test]
+    fn lists_metric_names_and_windows() {
+        let e = parse(r#"sum(rate(a_total[1m])) / sum(rate(b_total[$__rate_interval])) + {__name__="c"}"#).unwrap();
+        assert_eq!(metric_names(&e), vec!["a_total", "b_total", "c"]);
+        assert_eq!(rate_windows(&e), vec![("rate", 60_000)]);
+    }
+
+    #[test]
+    fn rule_form_drops_dashboard_matchers() {
+        let r = for_rule(r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#, "5m").unwrap();
+        assert_eq!(r, r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#);
+        assert_eq!(for_rule("up == 0", "5m").unwrap(), "up == 0");
+    }
+
+    #[test]
+    fn lists_variables() {
+        assert_eq!(variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"), vec!["x", "y", "z", "w", "__rate_interval"]);
+    }
+}

@@ -13,3 +13,5 @@ pub mod spec;
 pub mod conventions;
 pub mod promql;
 pub mod model;
+pub mod render;
+pub mod write;

@@ -1,0 +1,100 @@
+//! Model → Grafana provisioning (datasource with a pinned uid, dashboard provider).
+
+use serde::Serialize;
+
+use crate::conventions as c;
+use crate::model::Model;
+
+#[derive(Serialize)]
+struct Datasources<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: u8,
+    datasources: Vec<Datasource<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Datasource<'a> {
+    name: &'a str,
+    uid: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    access: &'static str,
+    url: String,
+    is_default: bool,
+    editable: bool,
+    json_data: JsonData<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonData<'a> {
+    time_interval: &'a str,
+    http_method: &'static str,
+    prometheus_type: &'static str,
+}
+
+/// `provisioning/grafana/datasources/genmon.yml`.
+pub fn datasources(m: &Model) -> Vec<u8> {
+    let ds = &m.spec.grafana.datasource;
+    super::yaml(&Datasources {
+        api_version: 1,
+        datasources: vec![Datasource {
+            name: &ds.name,
+            uid: &ds.uid,
+            kind: "prometheus",
+            access: "proxy",
+            url: format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.spec.stack.prometheus_port),
+            is_default: true,
+            editable: false,
+            json_data: JsonData {
+                time_interval: m.spec.prometheus.scrape_interval.as_str(),
+                http_method: "POST",
+                prometheus_type: "Prometheus",
+            },
+        }],
+    })
+}
+
+#[derive(Serialize)]
+struct Providers {
+    #[serde(rename = "apiVersion")]
+    api_version: u8,
+    providers: Vec<Provider>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Provider {
+    name: &'static str,
+    org_id: u8,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    disable_deletion: bool,
+    allow_ui_updates: bool,
+    update_interval_seconds: u32,
+    options: ProviderOptions,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderOptions {
+    path: String,
+    folders_from_files_structure: bool,
+}
+
+/// `provisioning/grafana/dashboards/genmon.yml`.
+pub fn dashboards(dashboards_path: &str) -> Vec<u8> {
+    super::yaml(&Providers {
+        api_version: 1,
+        providers: vec![Provider {
+            name: "genmon",
+            org_id: 1,
+            kind: "file",
+            disable_deletion: true,
+            allow_ui_updates: false,
+            update_interval_seconds: 30,
+            options: ProviderOptions { path: dashboards_path.to_string(), folders_from_files_structure: true },
+        }],
+    })
+}

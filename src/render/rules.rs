@@ -1,0 +1,67 @@
+//! Model → Prometheus rule files (`alerts/<group>.rules.yml`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{Model, Rule, RuleGroup};
+
+#[derive(Serialize)]
+struct File<'a> {
+    groups: Vec<Group<'a>>,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interval: Option<&'a str>,
+    rules: Vec<RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert: Option<&'a str>,
+    expr: &'a str,
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    for_: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keep_firing_for: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<&'a BTreeMap<String, String>>,
+}
+
+/// Render one rule group as a Prometheus rule file.
+pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
+    let rules = g
+        .rules
+        .iter()
+        .map(|r| match r {
+            Rule::Recording { record, expr, labels } => RuleOut {
+                record: Some(record),
+                alert: None,
+                expr,
+                for_: None,
+                keep_firing_for: None,
+                labels,
+                annotations: None,
+            },
+            Rule::Alert(a) => RuleOut {
+                record: None,
+                alert: Some(&a.name),
+                expr: &a.expr,
+                for_: a.for_.as_ref().map(|d| d.as_str()),
+                keep_firing_for: a.keep_firing_for.as_ref().map(|d| d.as_str()),
+                labels: &a.labels,
+                annotations: Some(&a.annotations),
+            },
+        })
+        .collect();
+    let file = File { groups: vec![Group { name: &g.name, interval: g.interval.as_ref().map(|d| d.as_str()), rules }] };
+    super::yaml(&file)
+}

@@ -15,3 +15,4 @@ pub mod promql;
 pub mod model;
 pub mod render;
 pub mod write;
+pub mod check;

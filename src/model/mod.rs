@@ -3,7 +3,7 @@
 //! No serde, no spans: renderers read only this.
 
 mod layout;
-mod lower;
+pub mod lower;
 
 use std::collections::BTreeMap;
 

@@ -107,7 +107,6 @@ fn variable(m: &Model, v: &Variable) -> Value {
             let mut o = json!({
                 "type": "query", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
                 "datasource": ds(),
-                "definition": query,
                 "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
                 "refresh": 2, "multi": multi, "includeAll": include_all,
                 "current": if *multi { json!({"text": text, "value": value}) } else {
@@ -206,7 +205,7 @@ fn options(v: &Viz) -> (Value, Option<Value>) {
         PanelType::Stat => (
             json!({
                 "reduceOptions": reduce(), "orientation": "auto", "textMode": "auto", "colorMode": "value",
-                "graphMode": "area", "justifyMode": "auto", "wideLayout": true, "showPercentChange": false,
+                "graphMode": "area", "justifyMode": "auto", "wideLayout": true, "showPercentChange": false, "percentChangeColorMode": "standard",
             }),
             None,
         ),
@@ -222,19 +221,20 @@ fn options(v: &Viz) -> (Value, Option<Value>) {
                 "reduceOptions": reduce(), "orientation": "horizontal", "displayMode": "gradient",
                 "valueMode": "color", "namePlacement": "auto", "showUnfilled": true, "sizing": "auto",
                 "minVizWidth": 8, "minVizHeight": 16, "maxVizHeight": 300,
+                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": false, "calcs": []},
             }),
             None,
         ),
         PanelType::Table => (
             json!({
-                "showHeader": true, "cellHeight": "sm",
-                "footer": {"show": false, "reducer": ["sum"], "countRows": false, "fields": ""},
+                "showHeader": true, "cellHeight": "sm", "frameIndex": 0,
+                "footer": {"show": false, "reducer": ["sum"], "countRows": false, "fields": []},
             }),
             Some(json!({"align": "auto", "cellOptions": {"type": "auto"}, "inspect": false})),
         ),
         PanelType::Heatmap => (
             json!({
-                "calculate": false, "cellGap": 1,
+                "calculate": false, "cellGap": 1, "showValue": "auto",
                 "color": {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential", "exponent": 0.5, "steps": 64, "reverse": false},
                 "yAxis": {"axisPlacement": "left", "reverse": false},
                 "rowsFrame": {"layout": "auto"},

@@ -1,0 +1,72 @@
+//! `alerts/panel`: every alert links to the panel that shows its signal. An
+//! explicit `panel:` that matches nothing is an error; an alert no panel
+//! shows is a warning (the person paged gets no graph).
+
+use super::{Check, Ctx, panels};
+use crate::diag::Diagnostic;
+use crate::model::lower::panel_title;
+
+pub struct AlertPanel;
+
+const MISSING: &str = "alerts/panel";
+const UNSHOWN: &str = "alerts/no-panel";
+
+impl Check for AlertPanel {
+    fn codes(&self) -> &'static [(&'static str, &'static str)] {
+        &[(MISSING, "an alert's `panel:` names no existing panel"), (UNSHOWN, "no panel shows an alert's signal")]
+    }
+
+    fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
+        let mut all: Vec<(String, String, Option<String>, Vec<String>)> = Vec::new();
+        let window = cx.spec.prometheus.rule_rate_window.as_str();
+        for (di, d) in cx.spec.dashboards.iter().enumerate() {
+            for (_, p) in panels(di, d) {
+                let exprs = crate::model::lower::panel_queries(cx.spec, p).iter().filter_map(|q| crate::promql::for_rule(&q.expr, window).ok()).collect();
+                all.push((d.uid.clone(), panel_title(cx.spec, p), p.signal.clone(), exprs));
+            }
+        }
+        let mut out = Vec::new();
+        for (gi, g) in cx.spec.rules.iter().enumerate() {
+            for (ai, a) in g.alerts.iter().enumerate() {
+                let path = format!("rules[{gi}].alerts[{ai}]");
+                if let Some(r) = &a.panel {
+                    let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
+                    if !all.iter().any(|p| p.0 == uid && p.1 == title) {
+                        out.push(Diagnostic::error(MISSING, format!("{path}.panel"), format!("no panel `{title}` on dashboard `{uid}`")).help("write `<dashboard uid>/<panel title>` of an existing panel"));
+                    }
+                    continue;
+                }
+                let shown = match (&a.threshold, &a.expr) {
+                    (Some(t), _) => all.iter().any(|p| p.2.as_ref() == Some(&t.signal)),
+                    (None, Some(e)) => all.iter().any(|p| p.3.iter().any(|x| e == x || e.contains(x.as_str()))),
+                    _ => true, // absence alerts link to nothing by nature
+                };
+                if !shown {
+                    out.push(
+                        Diagnostic::warning(UNSHOWN, format!("{path}.name"), format!("no panel shows the signal of alert `{}`", a.name))
+                            .help("add a panel with the same signal or query, or point `panel:` at one"),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::problems;
+
+    #[test]
+    fn flags_missing_and_unshown() {
+        let bad = "version: 1\ndashboards: [{uid: d, title: D, panels: [{title: P, queries: [{expr: up}]}]}]\nrules:\n- name: g\n  alerts: [{name: A, expr: up == 0, panel: d/Nope}, {name: B, expr: foo > 1}]\n";
+        assert_eq!(problems(&AlertPanel, bad), vec!["alerts/panel@rules[0].alerts[0].panel", "alerts/no-panel@rules[0].alerts[1].name"]);
+    }
+
+    #[test]
+    fn accepts_linked_alerts() {
+        let good = "version: 1\nsignals: {s: {expr: x}}\ndashboards: [{uid: d, title: D, panels: [{title: P, queries: [{expr: up}]}, {signal: s}]}]\nrules:\n- name: g\n  alerts: [{name: A, expr: up == 0}, {name: B, expr: y, panel: d/P}, {name: C, threshold: {signal: s, op: '>', value: 1}}]\n";
+        assert!(problems(&AlertPanel, good).is_empty());
+    }
+}

@@ -1,0 +1,114 @@
+//! `alertmanager/receiver`: routes name receivers that exist, receivers are
+//! used and well-formed; `alertmanager/matcher`: matchers parse.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Check, Ctx};
+use crate::diag::Diagnostic;
+use crate::spec::Route;
+
+pub struct AlertmanagerRoutes;
+
+const RECEIVER: &str = "alertmanager/receiver";
+const MATCHER: &str = "alertmanager/matcher";
+
+static MATCHER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$"#).expect("regex")
+});
+
+/// Check one matcher (`severity="critical"`, `team=~"db|web"`).
+pub fn matcher_error(m: &str) -> Option<String> {
+    let Some(c) = MATCHER_RE.captures(m) else {
+        return Some(format!("`{m}` is not a matcher like `severity=\"critical\"`"));
+    };
+    if c[2].contains('~') {
+        let v = c[3].trim_matches('"');
+        if let Err(e) = Regex::new(&format!("^(?:{v})$")) {
+            return Some(format!("`{m}`: bad regex: {}", e.to_string().lines().last().unwrap_or("")));
+        }
+    }
+    None
+}
+
+fn walk(r: &Route, path: String, names: &[&str], used: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
+    if let Some(rc) = &r.receiver {
+        used.push(rc.clone());
+        if !names.contains(&rc.as_str()) {
+            out.push(Diagnostic::error(RECEIVER, format!("{path}.receiver"), format!("receiver `{rc}` is not defined")).help(format!("define it under `alertmanager.receivers` (defined: {})", names.join(", "))));
+        }
+    }
+    for (i, m) in r.matchers.iter().enumerate() {
+        if let Some(e) = matcher_error(m) {
+            out.push(Diagnostic::error(MATCHER, format!("{path}.matchers[{i}]"), e).help("write `label=\"value\"`, `label!=\"v\"`, `label=~\"re\"` or `label!~\"re\"`"));
+        }
+    }
+    for (i, sub) in r.routes.iter().enumerate() {
+        walk(sub, format!("{path}.routes[{i}]"), names, used, out);
+    }
+}
+
+impl Check for AlertmanagerRoutes {
+    fn codes(&self) -> &'static [(&'static str, &'static str)] {
+        &[(RECEIVER, "a route names an undefined receiver, or a receiver is malformed"), (MATCHER, "a route or inhibit matcher does not parse")]
+    }
+
+    fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
+        let am = &cx.spec.alertmanager;
+        let names: Vec<&str> = am.receivers.iter().map(|r| r.name.as_str()).collect();
+        let mut out = Vec::new();
+        if am.route.receiver.is_none() {
+            out.push(Diagnostic::error(RECEIVER, "alertmanager.route", "the root route has no receiver").help("set `alertmanager.route.receiver`: alerts no child route matches go there"));
+        }
+        let mut used = Vec::new();
+        walk(&am.route, "alertmanager.route".into(), &names, &mut used, &mut out);
+        for (i, r) in am.receivers.iter().enumerate() {
+            let path = format!("alertmanager.receivers[{i}]");
+            if names.iter().filter(|n| **n == r.name).count() > 1 && names.iter().position(|n| *n == r.name) != Some(i) {
+                out.push(Diagnostic::error(RECEIVER, format!("{path}.name"), format!("receiver `{}` is defined twice", r.name)).help("rename one"));
+            }
+            for (wi, w) in r.webhook.iter().enumerate() {
+                if w.url.is_some() == w.url_file.is_some() {
+                    out.push(Diagnostic::error(RECEIVER, format!("{path}.webhook[{wi}]"), "a webhook needs exactly one of `url` and `url_file`").help("use `url_file` when the URL carries a token"));
+                }
+            }
+        }
+        for (i, ir) in am.inhibit_rules.iter().enumerate() {
+            for (field, list) in [("source_matchers", &ir.source_matchers), ("target_matchers", &ir.target_matchers)] {
+                for (mi, m) in list.iter().enumerate() {
+                    if let Some(e) = matcher_error(m) {
+                        out.push(Diagnostic::error(MATCHER, format!("alertmanager.inhibit_rules[{i}].{field}[{mi}]"), e).help("write `label=\"value\"`"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::problems;
+
+    #[test]
+    fn flags_unknown_receivers_and_bad_matchers() {
+        let bad = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: nope, matchers: ['severity=critical', 'team=~\"(\"', 'bogus']}]}\n  receivers: [{name: ops, webhook: [{url: 'http://x', url_file: /f}]}]\n";
+        assert_eq!(
+            problems(&AlertmanagerRoutes, bad),
+            vec![
+                "alertmanager/receiver@alertmanager.route.routes[0].receiver",
+                "alertmanager/matcher@alertmanager.route.routes[0].matchers[1]",
+                "alertmanager/matcher@alertmanager.route.routes[0].matchers[2]",
+                "alertmanager/receiver@alertmanager.receivers[0].webhook[0]",
+            ]
+        );
+    }
+
+    #[test]
+    fn accepts_good_routes() {
+        let good = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: ops, matchers: ['severity=\"critical\"', 'team=~\"db|web\"']}]}\n  receivers: [{name: ops, webhook: [{url: 'http://x'}]}]\n";
+        assert!(problems(&AlertmanagerRoutes, good).is_empty());
+    }
+}

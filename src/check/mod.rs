@@ -1,0 +1,153 @@
+//! Semantic checks of the whole spec. Each check lives in its own file, has a
+//! stable `area/name` code and returns its problems; [`run`] runs them all
+//! (the one list is [`ALL`]) and resolves every problem's spec path to a
+//! file position.
+
+mod alert_fields;
+mod alert_kind;
+mod alert_name;
+mod alert_panel;
+mod alertmanager_routes;
+mod dashboard_ids;
+mod panel_content;
+mod panel_unit;
+mod panel_variable;
+mod promql_metric;
+mod promql_parse;
+mod promql_rate;
+mod rule_groups;
+mod rule_record_name;
+mod scrape_jobs;
+pub mod units;
+
+use promql_parser::parser::Expr;
+
+use crate::diag::Diagnostic;
+use crate::spec::{Positions, Spec};
+
+/// A check: one concern, one or a few stable codes.
+pub trait Check: Sync {
+    /// The codes this check can emit, with a one-line description each.
+    fn codes(&self) -> &'static [(&'static str, &'static str)];
+    /// Find problems.
+    fn run(&self, cx: &Ctx) -> Vec<Diagnostic>;
+}
+
+/// Every check, in the order their problems are reported.
+pub static ALL: &[&dyn Check] = &[
+    &dashboard_ids::DashboardIds,
+    &panel_content::PanelContent,
+    &panel_unit::PanelUnit,
+    &panel_variable::PanelVariable,
+    &promql_parse::PromqlParse,
+    &promql_rate::PromqlRate,
+    &promql_metric::PromqlMetric,
+    &alert_kind::AlertKind,
+    &alert_fields::AlertFields,
+    &alert_name::AlertName,
+    &alert_panel::AlertPanel,
+    &rule_record_name::RecordName,
+    &rule_groups::RuleGroups,
+    &alertmanager_routes::AlertmanagerRoutes,
+    &scrape_jobs::ScrapeJobs,
+];
+
+/// Where an expression comes from: dashboards may use Grafana variables, rules may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Signal,
+    Panel,
+    Rule,
+}
+
+/// One PromQL expression of the spec, parsed once for all checks.
+pub struct SpecExpr {
+    pub path: String,
+    pub text: String,
+    pub origin: Origin,
+    pub ast: Result<Expr, String>,
+}
+
+/// What every check sees.
+pub struct Ctx<'a> {
+    pub spec: &'a Spec,
+    pub exprs: Vec<SpecExpr>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Collect and parse every expression of the spec.
+    pub fn new(spec: &'a Spec) -> Ctx<'a> {
+        let mut exprs = Vec::new();
+        let mut add = |path: String, text: &str, origin: Origin| {
+            exprs.push(SpecExpr { path, text: text.to_string(), origin, ast: crate::promql::parse(text) });
+        };
+        for (name, s) in &spec.signals {
+            add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
+        }
+        for (di, d) in spec.dashboards.iter().enumerate() {
+            for (path, p) in panels(di, d) {
+                for (qi, q) in p.queries.iter().enumerate() {
+                    add(format!("{path}.queries[{qi}].expr"), &q.expr, Origin::Panel);
+                }
+            }
+        }
+        for (gi, g) in spec.rules.iter().enumerate() {
+            for (ri, r) in g.recording.iter().enumerate() {
+                add(format!("rules[{gi}].recording[{ri}].expr"), &r.expr, Origin::Rule);
+            }
+            for (ai, a) in g.alerts.iter().enumerate() {
+                if let Some(e) = &a.expr {
+                    add(format!("rules[{gi}].alerts[{ai}].expr"), e, Origin::Rule);
+                }
+                if let Some(sel) = a.absent.as_ref().and_then(|x| x.selector.as_ref()) {
+                    add(format!("rules[{gi}].alerts[{ai}].absent.selector"), sel, Origin::Rule);
+                }
+            }
+        }
+        Ctx { spec, exprs }
+    }
+}
+
+/// Every panel of a dashboard with its spec path (top-level panels, then rows').
+pub fn panels(di: usize, d: &crate::spec::Dashboard) -> Vec<(String, &crate::spec::Panel)> {
+    let mut out: Vec<(String, &crate::spec::Panel)> =
+        d.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p)).collect();
+    for (ri, r) in d.rows.iter().enumerate() {
+        out.extend(r.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)));
+    }
+    out
+}
+
+/// Every code any check can emit (for docs and tests).
+pub fn all_codes() -> Vec<(&'static str, &'static str)> {
+    ALL.iter().flat_map(|c| c.codes().iter().copied()).collect()
+}
+
+/// Run every check; `strict` turns warnings into errors. Diagnostics get
+/// their file positions from `positions`.
+pub fn run(spec: &Spec, positions: &Positions, strict: bool) -> Vec<Diagnostic> {
+    let cx = Ctx::new(spec);
+    let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
+    for d in &mut out {
+        if d.pos.is_none() {
+            d.pos = positions.value(&d.path);
+        }
+        if strict {
+            d.level = crate::diag::Level::Error;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Table-driven helpers for the per-check tests.
+    use super::*;
+
+    /// Run one check on a YAML spec and return `code@path` of each problem.
+    pub fn problems(check: &dyn Check, yaml: &str) -> Vec<String> {
+        let spec: Spec = serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| panic!("test spec does not load: {e}"));
+        let cx = Ctx::new(&spec);
+        check.run(&cx).into_iter().map(|d| format!("{}@{}", d.code, d.path)).collect()
+    }
+}

@@ -1,0 +1,78 @@
+//! `promql/unknown-metric`: every metric an expression selects is exported by
+//! genmon-exporter (its catalog), recorded by a rule of the spec, built into
+//! Prometheus, or declared under `metrics.external`.
+
+use super::{Check, Ctx};
+use crate::diag::Diagnostic;
+
+pub struct PromqlMetric;
+
+const CODE: &str = "promql/unknown-metric";
+
+/// Series Prometheus itself writes for every target and alert.
+const BUILTIN: &[&str] = &[
+    "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+    "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE",
+];
+
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
+}
+
+impl Check for PromqlMetric {
+    fn codes(&self) -> &'static [(&'static str, &'static str)] {
+        &[(CODE, "an expression uses a metric nobody exports")]
+    }
+
+    fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
+        let recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
+        let known = |n: &str| {
+            crate::catalog::lookup(n).is_some()
+                || BUILTIN.contains(&n)
+                || recorded.contains(&n)
+                || cx.spec.metrics.external.iter().any(|p| matches_pattern(p, n))
+        };
+        let mut out = Vec::new();
+        for e in &cx.exprs {
+            let Ok(ast) = &e.ast else { continue };
+            for name in crate::promql::metric_names(ast) {
+                if known(&name) {
+                    continue;
+                }
+                let best = crate::catalog::CATALOG
+                    .iter()
+                    .map(|m| m.name)
+                    .chain(recorded.iter().copied())
+                    .min_by_key(|k| strsim::levenshtein(k, &name))
+                    .filter(|k| strsim::levenshtein(k, &name) <= 3);
+                let help = match best {
+                    Some(b) => format!("did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"),
+                    None => format!("no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"),
+                };
+                out.push(Diagnostic::error(CODE, e.path.clone(), format!("metric `{name}` is not exported by anything this spec knows")).help(help));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::problems;
+
+    #[test]
+    fn flags_unknown_metrics() {
+        let bad = "version: 1\nsignals: {a: {expr: 'genmon_load_1 + nginx_requests_total'}}\n";
+        assert_eq!(problems(&PromqlMetric, bad), vec!["promql/unknown-metric@signals.a.expr", "promql/unknown-metric@signals.a.expr"]);
+    }
+
+    #[test]
+    fn accepts_catalog_recorded_builtin_and_external() {
+        let good = "version: 1\nmetrics: {external: ['nginx_*']}\nsignals: {a: {expr: 'genmon_load1 + nginx_requests_total + up + instance:x:rate5m'}}\nrules:\n- name: g\n  recording: [{record: 'instance:x:rate5m', expr: 'genmon_probe_duration_seconds_bucket'}]\n";
+        assert!(problems(&PromqlMetric, good).is_empty());
+    }
+}

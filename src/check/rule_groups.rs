@@ -1,0 +1,60 @@
+//! `rules/group-size`: at most 20 rules per group (groups evaluate
+//! sequentially; big ones fall behind); `rules/duplicate-group`; `rules/group-name`.
+
+use std::collections::HashMap;
+
+use super::{Check, Ctx};
+use crate::diag::Diagnostic;
+
+pub struct RuleGroups;
+
+const SIZE: &str = "rules/group-size";
+const DUP: &str = "rules/duplicate-group";
+const NAME: &str = "rules/group-name";
+/// Most rules a group may hold.
+pub const MAX_RULES: usize = 20;
+
+impl Check for RuleGroups {
+    fn codes(&self) -> &'static [(&'static str, &'static str)] {
+        &[(SIZE, "a rule group holds more than 20 rules"), (DUP, "two rule groups share a name"), (NAME, "a rule group name is not a safe file name")]
+    }
+
+    fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (gi, g) in cx.spec.rules.iter().enumerate() {
+            let n = g.alerts.len() + g.recording.len();
+            if n > MAX_RULES {
+                out.push(
+                    Diagnostic::error(SIZE, format!("rules[{gi}].name"), format!("group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time", g.name))
+                        .help("split it into groups by subsystem"),
+                );
+            }
+            if let Some(first) = seen.insert(&g.name, gi) {
+                out.push(Diagnostic::error(DUP, format!("rules[{gi}].name"), format!("group `{}` is already defined by rules[{first}]", g.name)).help("rename one group or merge them"));
+            }
+            if g.name.is_empty() || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || g.name.starts_with('.') {
+                out.push(Diagnostic::error(NAME, format!("rules[{gi}].name"), format!("group name `{}` is not a safe file name", g.name)).help("use letters, digits, `-`, `_` and `.`"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::problems;
+
+    #[test]
+    fn flags_big_duplicate_and_bad_groups() {
+        let rules: String = (0..21).map(|i| format!("{{record: 'a:b{i}:c', expr: up}},")).collect();
+        let bad = format!("version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n");
+        assert_eq!(problems(&RuleGroups, &bad), vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules[1].name", "rules/group-name@rules[2].name"]);
+    }
+
+    #[test]
+    fn accepts_small_unique_groups() {
+        assert!(problems(&RuleGroups, "version: 1\nrules: [{name: host}, {name: probes}]\n").is_empty());
+    }
+}

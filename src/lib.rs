@@ -16,3 +16,5 @@ pub mod model;
 pub mod render;
 pub mod write;
 pub mod check;
+pub mod pipeline;
+pub mod cli;

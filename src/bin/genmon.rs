@@ -1,1 +1,4 @@
-fn main() {}
+//! `genmon`: see `genmon --help`.
+fn main() -> std::process::ExitCode {
+    genmon::cli::main()
+}

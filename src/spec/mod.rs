@@ -7,7 +7,7 @@ mod positions;
 mod types;
 
 pub use duration::Duration;
-pub use load::{Loaded, load};
+pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use types::*;
 

@@ -1,0 +1,162 @@
+//! Command-line interface: flags defined once (clap derive), one file per
+//! sub-command, named exit codes.
+
+mod bench_spec;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, documented in `--help` and the README.
+pub mod exit {
+    /// Everything is fine.
+    pub const OK: u8 = 0;
+    /// The spec has errors, outputs are stale (`--check`), or tests failed.
+    pub const INVALID: u8 = 1;
+    /// Bad usage or an I/O error (unreadable spec, unwritable output).
+    pub const USAGE: u8 = 2;
+}
+
+/// genmon: one typed spec → Grafana dashboards, Prometheus rules and the configs of a whole monitoring stack.
+#[derive(Debug, Parser)]
+#[command(
+    name = "genmon",
+    version,
+    about,
+    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests, 2 usage or I/O error.\nDocs: README.md; spec schema: `genmon schema`."
+)]
+pub struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Color choice.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style, with the spec line and a caret.
+    Human,
+    /// One line each: `file:line:col: level[code]: message`.
+    Short,
+    /// JSON array, for tools.
+    Json,
+}
+
+/// Which stack the generated configs address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// docker compose (services by name); what the repository commits.
+    Compose,
+    /// Local processes on 127.0.0.1 (`genmon up`).
+    Local,
+}
+
+/// Options shared by commands that read a spec.
+#[derive(Debug, clap::Args)]
+pub struct SpecArgs {
+    /// The spec file.
+    #[arg(short = 'f', long = "file", default_value = "genmon.yaml", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Diagnostic format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the spec and write dashboards/, alerts/ and provisioning/ (atomically; nothing is written when anything is wrong).
+    Render {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Output root (dashboards/, alerts/, provisioning/ go under it).
+        #[arg(short = 'o', long = "out", default_value = ".", value_name = "DIR")]
+        out: PathBuf,
+        /// Write nothing; exit 1 and print a unified diff when committed outputs are stale.
+        #[arg(long)]
+        check: bool,
+        /// Which stack the configs address.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Compose)]
+        profile: ProfileArg,
+    },
+    /// Validate the spec only (same checks as render, nothing written).
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
+    /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
+    Schema,
+    /// List every check code with what it means.
+    Codes,
+    /// Print shell completions.
+    Completions {
+        /// Shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print a generated spec for benchmarks (N dashboards × M timeseries panels, R alert rules).
+    #[command(hide = true)]
+    BenchSpec {
+        #[arg(long, default_value_t = 200)]
+        dashboards: usize,
+        #[arg(long, default_value_t = 20)]
+        panels: usize,
+        #[arg(long, default_value_t = 2000)]
+        rules: usize,
+    },
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let code = match cli.command {
+        Command::Render { spec, out, check, profile } => render::render(&spec, &out, check, profile, color),
+        Command::Check { spec } => render::check(&spec, color),
+        Command::Schema => {
+            let schema = schemars::schema_for!(crate::spec::Spec);
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            exit::OK
+        }
+        Command::Codes => {
+            let mut codes = crate::check::all_codes();
+            codes.extend([
+                (crate::spec::load_codes::SYNTAX, "the YAML is not well-formed"),
+                (crate::spec::load_codes::TYPE, "unknown key, wrong type or missing key"),
+                (crate::spec::load_codes::VERSION, "unsupported spec version"),
+            ]);
+            codes.sort();
+            for (code, what) in codes {
+                println!("{code:28} {what}");
+            }
+            exit::OK
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "genmon", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::BenchSpec { dashboards, panels, rules } => {
+            print!("{}", bench_spec::generate(dashboards, panels, rules));
+            exit::OK
+        }
+    };
+    ExitCode::from(code)
+}

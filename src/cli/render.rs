@@ -1,0 +1,108 @@
+//! `genmon render` and `genmon check`.
+
+use std::path::Path;
+
+use super::{Format, ProfileArg, SpecArgs, exit};
+use crate::diag::{Diagnostic, report, report_short};
+use crate::model::Profile;
+use crate::pipeline::{Compiled, compile};
+use crate::spec::Source;
+use crate::write::{Drift, apply, drift};
+
+fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
+    if diags.is_empty() {
+        return;
+    }
+    match format {
+        Format::Human => eprint!("{}", report(src, diags, color)),
+        Format::Short => eprint!("{}", report_short(src, diags)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
+    }
+}
+
+/// Load and compile, printing diagnostics. `None` means stop with the given code.
+fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
+    let src = match Source::read(&args.file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read spec {}: {e}", args.file.display());
+            if !args.file.exists() {
+                eprintln!("help: pass the spec with `-f FILE` (default: genmon.yaml in the current directory)");
+            }
+            return Err(exit::USAGE);
+        }
+    };
+    match compile(&src, profile, args.strict) {
+        Ok(c) => {
+            print_diags(&src, &c.warnings, args.format, color);
+            Ok((src, c))
+        }
+        Err(diags) => {
+            print_diags(&src, &diags, args.format, color);
+            Err(exit::INVALID)
+        }
+    }
+}
+
+/// `genmon check`.
+pub fn check(args: &SpecArgs, color: bool) -> u8 {
+    match compile_reporting(args, Profile::Compose, color) {
+        Ok((src, c)) => {
+            if args.format != Format::Json {
+                eprintln!("{}: ok ({} dashboards, {} rule groups, {} files would be written)", src.name, c.model.dashboards.len(), c.model.groups.len(), c.artifacts.len());
+            } else if c.warnings.is_empty() {
+                println!("[]");
+            }
+            exit::OK
+        }
+        Err(code) => code,
+    }
+}
+
+/// `genmon render`.
+pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, color: bool) -> u8 {
+    let profile = match profile {
+        ProfileArg::Compose => Profile::Compose,
+        ProfileArg::Local => Profile::Local,
+    };
+    let (src, compiled) = match compile_reporting(args, profile, color) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if check_only {
+        let d = drift(out, &compiled.artifacts);
+        if d.is_empty() {
+            eprintln!("{}: outputs are up to date ({} files)", src.name, compiled.artifacts.len());
+            return exit::OK;
+        }
+        for item in &d {
+            match item {
+                Drift::Missing(p) => eprintln!("missing: {}", p.display()),
+                Drift::Stale(p) => eprintln!("stale (no longer generated): {}", p.display()),
+                Drift::Changed { diff, .. } => print!("{diff}"),
+            }
+        }
+        eprintln!("error: {} generated files are out of date; run `genmon render` and commit the result", d.len());
+        return exit::INVALID;
+    }
+    match apply(out, &compiled.artifacts) {
+        Ok(s) => {
+            for p in &s.kept_edited {
+                eprintln!("warning: {} is no longer generated but was edited by hand; left in place", p.display());
+            }
+            eprintln!(
+                "{}: wrote {} files, {} unchanged, {} removed (under {})",
+                src.name,
+                s.written.len(),
+                s.unchanged,
+                s.removed.len(),
+                out.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
+}

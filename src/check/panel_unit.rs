@@ -9,7 +9,7 @@ pub struct PanelUnit;
 const CODE: &str = "panel/unit";
 
 fn problem(path: String, unit: &str) -> Diagnostic {
-    let best = UNITS.iter().min_by_key(|u| strsim::levenshtein(u, unit)).filter(|u| strsim::levenshtein(u, unit) <= 2);
+    let best = UNITS.iter().min_by_key(|u| strsim::levenshtein(u, unit)).filter(|u| strsim::levenshtein(u, unit) <= 2.max(unit.len() / 3));
     let d = Diagnostic::error(CODE, path, format!("`{unit}` is not a Grafana unit"));
     match best {
         Some(b) => d.help(format!("did you mean `{b}`? (or a custom unit such as `suffix:{unit}`)")),

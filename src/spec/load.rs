@@ -25,7 +25,7 @@ pub struct Loaded {
     pub positions: Positions,
 }
 
-static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("regex"));
+static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+").expect("regex"));
 static PATH_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[\w$-]+|\[\d+\])*): (.*)$").expect("regex"));
 static UNKNOWN: LazyLock<Regex> =

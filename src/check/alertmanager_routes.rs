@@ -69,8 +69,8 @@ impl Check for AlertmanagerRoutes {
                 out.push(Diagnostic::error(RECEIVER, format!("{path}.name"), format!("receiver `{}` is defined twice", r.name)).help("rename one"));
             }
             for (wi, w) in r.webhook.iter().enumerate() {
-                if w.url.is_some() == w.url_file.is_some() {
-                    out.push(Diagnostic::error(RECEIVER, format!("{path}.webhook[{wi}]"), "a webhook needs exactly one of `url` and `url_file`").help("use `url_file` when the URL carries a token"));
+                if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                    out.push(Diagnostic::error(RECEIVER, format!("{path}.webhook[{wi}].url"), format!("webhook url `{}` is not an http(s) URL", w.url)).help("write `http://host:port/path`"));
                 }
             }
         }
@@ -94,14 +94,14 @@ mod tests {
 
     #[test]
     fn flags_unknown_receivers_and_bad_matchers() {
-        let bad = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: nope, matchers: ['severity=critical', 'team=~\"(\"', 'bogus']}]}\n  receivers: [{name: ops, webhook: [{url: 'http://x', url_file: /f}]}]\n";
+        let bad = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: nope, matchers: ['severity=critical', 'team=~\"(\"', 'bogus']}]}\n  receivers: [{name: ops, webhook: [{url: 'x'}]}]\n";
         assert_eq!(
             problems(&AlertmanagerRoutes, bad),
             vec![
                 "alertmanager/receiver@alertmanager.route.routes[0].receiver",
                 "alertmanager/matcher@alertmanager.route.routes[0].matchers[1]",
                 "alertmanager/matcher@alertmanager.route.routes[0].matchers[2]",
-                "alertmanager/receiver@alertmanager.receivers[0].webhook[0]",
+                "alertmanager/receiver@alertmanager.receivers[0].webhook[0].url",
             ]
         );
     }

@@ -57,10 +57,7 @@ struct ReceiverOut<'a> {
 
 #[derive(Serialize)]
 struct Webhook<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url_file: Option<&'a str>,
+    url: &'a str,
     send_resolved: bool,
 }
 
@@ -133,7 +130,7 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
         webhook_configs: r
             .webhook
             .iter()
-            .map(|w| Webhook { url: w.url.as_deref(), url_file: w.url_file.as_deref(), send_resolved: w.send_resolved })
+            .map(|w| Webhook { url: &w.url, send_resolved: w.send_resolved })
             .collect(),
         email_configs: r
             .email

@@ -259,12 +259,11 @@ fn viz(p: &Panel, v: &Viz) -> Value {
     let (opts, custom) = options(v);
     let mut defaults = Map::new();
     if v.kind != PanelType::Text {
-        let color = match v.kind {
-            PanelType::Timeseries | PanelType::Bargauge => json!({"mode": "palette-classic"}),
-            PanelType::Heatmap => json!({"mode": "scheme"}),
-            _ => json!({"mode": "thresholds"}),
-        };
-        defaults.insert("color".into(), color);
+        // Heatmaps take their colors from `options.color`.
+        if v.kind != PanelType::Heatmap {
+            let mode = if matches!(v.kind, PanelType::Timeseries | PanelType::Bargauge) { "palette-classic" } else { "thresholds" };
+            defaults.insert("color".into(), json!({"mode": mode}));
+        }
         let mut steps = vec![json!({"color": "green", "value": null})];
         steps.extend(v.thresholds.iter().map(|(value, color)| json!({"color": color, "value": value})));
         defaults.insert("thresholds".into(), json!({"mode": "absolute", "steps": steps}));

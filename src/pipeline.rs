@@ -23,5 +23,9 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
     }
     let model = lower(&loaded.spec, profile);
     let artifacts = render_all(&model);
-    Ok(Compiled { model, artifacts, warnings: diags })
+    Ok(Compiled {
+        model,
+        artifacts,
+        warnings: diags,
+    })
 }

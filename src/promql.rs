@@ -51,7 +51,9 @@ pub fn substitute_vars(expr: &str) -> String {
             i += 1;
             continue;
         }
-        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'['))) && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i) {
+        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'[')))
+            && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i)
+        {
             let before = out.trim_end();
             let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
             out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
@@ -157,7 +159,9 @@ pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
         let d = std::time::Duration::from_millis(SENTINEL_MS);
         promql_parser::util::display_duration(&d)
     };
-    let out = printed.replace(&format!("[{printed_sentinel}"), &format!("[{window}")).replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
+    let out = printed
+        .replace(&format!("[{printed_sentinel}"), &format!("[{window}"))
+        .replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
     if out.contains(&printed_sentinel) || !variables(&out).is_empty() {
         return Err(format!("`{expr}` uses a dashboard variable where a rule cannot drop it"));
     }
@@ -170,7 +174,10 @@ mod tests {
 
     #[test]
     fn substitutes_only_outside_strings() {
-        assert_eq!(substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#), format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#));
+        assert_eq!(
+            substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#),
+            format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#)
+        );
         assert_eq!(substitute_vars("x > $limit"), "x > 1");
     }
 
@@ -183,13 +190,20 @@ mod tests {
 
     #[test]
     fn rule_form_drops_dashboard_matchers() {
-        let r = for_rule(r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#, "5m").unwrap();
+        let r = for_rule(
+            r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#,
+            "5m",
+        )
+        .unwrap();
         assert_eq!(r, r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#);
         assert_eq!(for_rule("up == 0", "5m").unwrap(), "up == 0");
     }
 
     #[test]
     fn lists_variables() {
-        assert_eq!(variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"), vec!["x", "y", "z", "w", "__rate_interval"]);
+        assert_eq!(
+            variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"),
+            vec!["x", "y", "z", "w", "__rate_interval"]
+        );
     }
 }

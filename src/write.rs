@@ -40,7 +40,9 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 fn read_manifest(root: &Path) -> BTreeMap<PathBuf, String> {
-    let Ok(text) = fs::read_to_string(root.join(MANIFEST)) else { return BTreeMap::new() };
+    let Ok(text) = fs::read_to_string(root.join(MANIFEST)) else {
+        return BTreeMap::new();
+    };
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once("  "))
@@ -78,7 +80,10 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
     let mut summary = Summary::default();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut all = artifacts.to_vec();
-    all.push(Artifact { path: PathBuf::from(MANIFEST), bytes: manifest_bytes(artifacts) });
+    all.push(Artifact {
+        path: PathBuf::from(MANIFEST),
+        bytes: manifest_bytes(artifacts),
+    });
     for a in &all {
         let target = root.join(&a.path);
         if fs::read(&target).is_ok_and(|cur| cur == a.bytes) {
@@ -155,7 +160,10 @@ pub fn drift(root: &Path, artifacts: &[Artifact]) -> Vec<Drift> {
                     .context_radius(3)
                     .header(&format!("a/{p}"), &format!("b/{p}"))
                     .to_string();
-                out.push(Drift::Changed { path: a.path.clone(), diff });
+                out.push(Drift::Changed {
+                    path: a.path.clone(),
+                    diff,
+                });
             }
             Ok(_) => {}
         }
@@ -174,7 +182,10 @@ mod tests {
     use super::*;
 
     fn art(p: &str, b: &str) -> Artifact {
-        Artifact { path: PathBuf::from(p), bytes: b.as_bytes().to_vec() }
+        Artifact {
+            path: PathBuf::from(p),
+            bytes: b.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -191,7 +202,11 @@ mod tests {
         assert_eq!(fs::read_to_string(root.join("a/mine.yml")).unwrap(), "user file");
         assert_eq!(fs::read_to_string(root.join("a/x.yml")).unwrap(), "x2");
         // No temporary files are left behind.
-        let leftovers: Vec<_> = fs::read_dir(root.join("a")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("genmon-tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(root.join("a"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("genmon-tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 

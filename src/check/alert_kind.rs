@@ -16,7 +16,10 @@ impl Check for AlertKind {
         &[
             (KIND, "an alert gives none or several of `expr`, `threshold`, `absent`"),
             (LEVEL, "a threshold alert names a level its signal does not define"),
-            (ABSENT_FOR, "an absence alert's `for` is shorter than 5m and would fire on every restart"),
+            (
+                ABSENT_FOR,
+                "an absence alert's `for` is shorter than 5m and would fire on every restart",
+            ),
         ]
     }
 
@@ -25,23 +28,40 @@ impl Check for AlertKind {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                let n = [a.expr.is_some(), a.threshold.is_some(), a.absent.is_some()].iter().filter(|x| **x).count();
+                let n = [a.expr.is_some(), a.threshold.is_some(), a.absent.is_some()]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
                 if n != 1 {
                     out.push(
-                        Diagnostic::error(KIND, format!("{path}.name"), format!("alert `{}` must give exactly one of `expr`, `threshold`, `absent` (it gives {n})", a.name))
-                            .help("keep one way of saying when the alert fires"),
+                        Diagnostic::error(
+                            KIND,
+                            format!("{path}.name"),
+                            format!(
+                                "alert `{}` must give exactly one of `expr`, `threshold`, `absent` (it gives {n})",
+                                a.name
+                            ),
+                        )
+                        .help("keep one way of saying when the alert fires"),
                     );
                 }
                 if let Some(ab) = &a.absent {
                     if ab.job.is_some() == ab.selector.is_some() {
-                        out.push(Diagnostic::error(KIND, format!("{path}.absent"), "`absent` needs exactly one of `job` or `selector`").help("`absent: {job: node}` or `absent: {selector: 'up{job=\"node\"}'}`"));
+                        out.push(
+                            Diagnostic::error(KIND, format!("{path}.absent"), "`absent` needs exactly one of `job` or `selector`")
+                                .help("`absent: {job: node}` or `absent: {selector: 'up{job=\"node\"}'}`"),
+                        );
                     }
                     if let Some(f) = &a.for_
                         && f.secs() < 300
                     {
                         out.push(
-                            Diagnostic::warning(ABSENT_FOR, format!("{path}.for"), format!("`for: {f}` is shorter than a restart takes; the alert will fire on deploys"))
-                                .help("use `for: 5m` or more (the default)"),
+                            Diagnostic::warning(
+                                ABSENT_FOR,
+                                format!("{path}.for"),
+                                format!("`for: {f}` is shorter than a restart takes; the alert will fire on deploys"),
+                            )
+                            .help("use `for: 5m` or more (the default)"),
                         );
                     }
                 }
@@ -52,8 +72,16 @@ impl Check for AlertKind {
                 {
                     let levels: Vec<&str> = sig.thresholds.keys().map(String::as_str).collect();
                     out.push(
-                        Diagnostic::error(LEVEL, format!("{path}.threshold.value"), format!("signal `{}` has no threshold named `{l}`", t.signal))
-                            .help(if levels.is_empty() { "add `thresholds:` to the signal or give a number".to_string() } else { format!("its levels are: {}", levels.join(", ")) }),
+                        Diagnostic::error(
+                            LEVEL,
+                            format!("{path}.threshold.value"),
+                            format!("signal `{}` has no threshold named `{l}`", t.signal),
+                        )
+                        .help(if levels.is_empty() {
+                            "add `thresholds:` to the signal or give a number".to_string()
+                        } else {
+                            format!("its levels are: {}", levels.join(", "))
+                        }),
                     );
                 }
             }
@@ -72,7 +100,12 @@ mod tests {
         let bad = "version: 1\nsignals: {s: {expr: up, thresholds: {warning: 1}}}\nrules:\n- name: g\n  alerts:\n  - {name: A}\n  - {name: B, expr: up, absent: {job: x}}\n  - {name: C, threshold: {signal: s, op: '>', value: critical}}\n  - {name: D, absent: {job: x}, for: 1m}\n";
         assert_eq!(
             problems(&AlertKind, bad),
-            vec!["alerts/kind@rules[0].alerts[0].name", "alerts/kind@rules[0].alerts[1].name", "alerts/threshold-level@rules[0].alerts[2].threshold.value", "alerts/absent-for@rules[0].alerts[3].for"]
+            vec![
+                "alerts/kind@rules[0].alerts[0].name",
+                "alerts/kind@rules[0].alerts[1].name",
+                "alerts/threshold-level@rules[0].alerts[2].threshold.value",
+                "alerts/absent-for@rules[0].alerts[3].for"
+            ]
         );
     }
 

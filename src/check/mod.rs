@@ -79,7 +79,12 @@ impl<'a> Ctx<'a> {
     pub fn new(spec: &'a Spec) -> Ctx<'a> {
         let mut exprs = Vec::new();
         let mut add = |path: String, text: &str, origin: Origin| {
-            exprs.push(SpecExpr { path, text: text.to_string(), origin, ast: crate::promql::parse(text) });
+            exprs.push(SpecExpr {
+                path,
+                text: text.to_string(),
+                origin,
+                ast: crate::promql::parse(text),
+            });
         };
         for (name, s) in &spec.signals {
             add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
@@ -110,10 +115,19 @@ impl<'a> Ctx<'a> {
 
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').
 pub fn panels(di: usize, d: &crate::spec::Dashboard) -> Vec<(String, &crate::spec::Panel)> {
-    let mut out: Vec<(String, &crate::spec::Panel)> =
-        d.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p)).collect();
+    let mut out: Vec<(String, &crate::spec::Panel)> = d
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p))
+        .collect();
     for (ri, r) in d.rows.iter().enumerate() {
-        out.extend(r.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)));
+        out.extend(
+            r.panels
+                .iter()
+                .enumerate()
+                .map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)),
+        );
     }
     out
 }

@@ -25,7 +25,10 @@ impl Check for PanelContent {
         let known: Vec<&str> = cx.spec.signals.keys().map(String::as_str).collect();
         let unknown = |path: String, name: &str| {
             let mut d = Diagnostic::error(SIGNAL, path, format!("signal `{name}` is not defined"));
-            let best = known.iter().min_by_key(|k| strsim::levenshtein(k, name)).filter(|k| strsim::levenshtein(k, name) <= 3);
+            let best = known
+                .iter()
+                .min_by_key(|k| strsim::levenshtein(k, name))
+                .filter(|k| strsim::levenshtein(k, name) <= 3);
             d = match best {
                 Some(b) => d.help(format!("did you mean `{b}`?")),
                 None => d.help("define it under `signals:` or fix the name"),
@@ -41,18 +44,29 @@ impl Check for PanelContent {
                 }
                 if p.kind == PanelType::Text {
                     if p.content.as_deref().unwrap_or("").is_empty() {
-                        out.push(Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`").help("add `content:` with Markdown"));
+                        out.push(
+                            Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`").help("add `content:` with Markdown"),
+                        );
                     }
                 } else if p.signal.is_none() && p.queries.is_empty() {
-                    out.push(Diagnostic::error(EMPTY, path.clone(), "panel has neither `signal` nor `queries`").help("add `signal: <name>` or `queries: [{expr: ...}]`"));
+                    out.push(
+                        Diagnostic::error(EMPTY, path.clone(), "panel has neither `signal` nor `queries`")
+                            .help("add `signal: <name>` or `queries: [{expr: ...}]`"),
+                    );
                 }
                 if let Some(w) = p.width
                     && !(1..=24).contains(&w)
                 {
-                    out.push(Diagnostic::error(SIZE, format!("{path}.width"), format!("width {w} does not fit the 24-column grid")).help("use a width from 1 to 24"));
+                    out.push(
+                        Diagnostic::error(SIZE, format!("{path}.width"), format!("width {w} does not fit the 24-column grid"))
+                            .help("use a width from 1 to 24"),
+                    );
                 }
                 if p.height == Some(0) {
-                    out.push(Diagnostic::error(SIZE, format!("{path}.height"), "height 0 hides the panel").help("use a height of 1 or more (8 is a usual graph)"));
+                    out.push(
+                        Diagnostic::error(SIZE, format!("{path}.height"), "height 0 hides the panel")
+                            .help("use a height of 1 or more (8 is a usual graph)"),
+                    );
                 }
             }
         }
@@ -79,7 +93,13 @@ mod tests {
         let bad = "version: 1\nsignals: {cpu: {expr: up}}\ndashboards:\n- uid: a\n  title: A\n  panels:\n  - {title: x}\n  - {type: text}\n  - {signal: cpuu, width: 25, height: 0}\n";
         assert_eq!(
             problems(&PanelContent, bad),
-            vec!["panel/empty@dashboards[0].panels[0]", "panel/empty@dashboards[0].panels[1]", "panel/signal@dashboards[0].panels[2].signal", "panel/size@dashboards[0].panels[2].width", "panel/size@dashboards[0].panels[2].height"]
+            vec![
+                "panel/empty@dashboards[0].panels[0]",
+                "panel/empty@dashboards[0].panels[1]",
+                "panel/signal@dashboards[0].panels[2].signal",
+                "panel/size@dashboards[0].panels[2].width",
+                "panel/size@dashboards[0].panels[2].height"
+            ]
         );
     }
 

@@ -11,8 +11,13 @@ const CODE: &str = "promql/unknown-metric";
 
 /// Series Prometheus itself writes for every target and alert.
 const BUILTIN: &[&str] = &[
-    "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
-    "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE",
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+    "ALERTS",
+    "ALERTS_FOR_STATE",
 ];
 
 fn matches_pattern(pattern: &str, name: &str) -> bool {
@@ -52,7 +57,14 @@ impl Check for PromqlMetric {
                     Some(b) => format!("did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"),
                     None => format!("no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"),
                 };
-                out.push(Diagnostic::error(CODE, e.path.clone(), format!("metric `{name}` is not exported by anything this spec knows")).help(help));
+                out.push(
+                    Diagnostic::error(
+                        CODE,
+                        e.path.clone(),
+                        format!("metric `{name}` is not exported by anything this spec knows"),
+                    )
+                    .help(help),
+                );
             }
         }
         out
@@ -67,7 +79,10 @@ mod tests {
     #[test]
     fn flags_unknown_metrics() {
         let bad = "version: 1\nsignals: {a: {expr: 'genmon_load_1 + nginx_requests_total'}}\n";
-        assert_eq!(problems(&PromqlMetric, bad), vec!["promql/unknown-metric@signals.a.expr", "promql/unknown-metric@signals.a.expr"]);
+        assert_eq!(
+            problems(&PromqlMetric, bad),
+            vec!["promql/unknown-metric@signals.a.expr", "promql/unknown-metric@signals.a.expr"]
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub const MAX_RULES: usize = 20;
 
 impl Check for RuleGroups {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(SIZE, "a rule group holds more than 20 rules"), (DUP, "two rule groups share a name"), (NAME, "a rule group name is not a safe file name")]
+        &[
+            (SIZE, "a rule group holds more than 20 rules"),
+            (DUP, "two rule groups share a name"),
+            (NAME, "a rule group name is not a safe file name"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -26,15 +30,36 @@ impl Check for RuleGroups {
             let n = g.alerts.len() + g.recording.len();
             if n > MAX_RULES {
                 out.push(
-                    Diagnostic::error(SIZE, format!("rules[{gi}].name"), format!("group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time", g.name))
-                        .help("split it into groups by subsystem"),
+                    Diagnostic::error(
+                        SIZE,
+                        format!("rules[{gi}].name"),
+                        format!("group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time", g.name),
+                    )
+                    .help("split it into groups by subsystem"),
                 );
             }
             if let Some(first) = seen.insert(&g.name, gi) {
-                out.push(Diagnostic::error(DUP, format!("rules[{gi}].name"), format!("group `{}` is already defined by rules[{first}]", g.name)).help("rename one group or merge them"));
+                out.push(
+                    Diagnostic::error(
+                        DUP,
+                        format!("rules[{gi}].name"),
+                        format!("group `{}` is already defined by rules[{first}]", g.name),
+                    )
+                    .help("rename one group or merge them"),
+                );
             }
-            if g.name.is_empty() || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || g.name.starts_with('.') {
-                out.push(Diagnostic::error(NAME, format!("rules[{gi}].name"), format!("group name `{}` is not a safe file name", g.name)).help("use letters, digits, `-`, `_` and `.`"));
+            if g.name.is_empty()
+                || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                || g.name.starts_with('.')
+            {
+                out.push(
+                    Diagnostic::error(
+                        NAME,
+                        format!("rules[{gi}].name"),
+                        format!("group name `{}` is not a safe file name", g.name),
+                    )
+                    .help("use letters, digits, `-`, `_` and `.`"),
+                );
             }
         }
         out
@@ -50,7 +75,14 @@ mod tests {
     fn flags_big_duplicate_and_bad_groups() {
         let rules: String = (0..21).map(|i| format!("{{record: 'a:b{i}:c', expr: up}},")).collect();
         let bad = format!("version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n");
-        assert_eq!(problems(&RuleGroups, &bad), vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules[1].name", "rules/group-name@rules[2].name"]);
+        assert_eq!(
+            problems(&RuleGroups, &bad),
+            vec![
+                "rules/group-size@rules[0].name",
+                "rules/duplicate-group@rules[1].name",
+                "rules/group-name@rules[2].name"
+            ]
+        );
     }
 
     #[test]

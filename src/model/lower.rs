@@ -19,7 +19,13 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .collect();
     let dashboards = spec.dashboards.iter().map(|d| dashboard(spec, d, &watched, &links)).collect();
     let groups = spec.rules.iter().map(|g| group(spec, g, &links)).collect();
-    let mut m = Model { spec: spec.clone(), profile, dashboards, groups, scrape_jobs: Vec::new() };
+    let mut m = Model {
+        spec: spec.clone(),
+        profile,
+        dashboards,
+        groups,
+        scrape_jobs: Vec::new(),
+    };
     m.scrape_jobs = scrape_jobs(&m);
     m
 }
@@ -103,7 +109,11 @@ pub fn panel_queries(spec: &Spec, p: &spec::Panel) -> Vec<spec::Query> {
             expr: s.expr.clone(),
             legend: s.legend.clone(),
             instant,
-            format: if p.kind == PanelType::Table { spec::QueryFormat::Table } else { spec::QueryFormat::TimeSeries },
+            format: if p.kind == PanelType::Table {
+                spec::QueryFormat::Table
+            } else {
+                spec::QueryFormat::TimeSeries
+            },
         });
     }
     out.extend(p.queries.iter().cloned());
@@ -122,12 +132,29 @@ fn level_color(level: &str) -> &'static str {
 fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) -> Dashboard {
     let folder = d.folder.clone().unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
     let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
-        if folder == c::DEFAULT_FOLDER { "General".to_string() } else { folder.clone() }
+        if folder == c::DEFAULT_FOLDER {
+            "General".to_string()
+        } else {
+            folder.clone()
+        }
     });
     let mut variables = d.variables.clone();
     if !variables.iter().any(|v| matches!(v, spec::Variable::Datasource { .. })) {
-        variables.insert(0, spec::Variable::Datasource { name: c::DATASOURCE_VAR.into(), label: Some("Data source".into()) });
+        variables.insert(
+            0,
+            spec::Variable::Datasource {
+                name: c::DATASOURCE_VAR.into(),
+                label: Some("Data source".into()),
+            },
+        );
     }
+    let datasource_var = variables
+        .iter()
+        .find_map(|v| match v {
+            spec::Variable::Datasource { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| c::DATASOURCE_VAR.to_string());
     let mut next_id = 0u32;
     let mut id = || {
         next_id += 1;
@@ -155,10 +182,26 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
             })
             .collect();
         if r.collapsed {
-            panels.push(Panel { id: row_id, title: r.title.clone(), grid: row_grid, body: PanelBody::Row { collapsed: true, panels: children } });
+            panels.push(Panel {
+                id: row_id,
+                title: r.title.clone(),
+                grid: row_grid,
+                body: PanelBody::Row {
+                    collapsed: true,
+                    panels: children,
+                },
+            });
             y += 1;
         } else {
-            panels.push(Panel { id: row_id, title: r.title.clone(), grid: row_grid, body: PanelBody::Row { collapsed: false, panels: Vec::new() } });
+            panels.push(Panel {
+                id: row_id,
+                title: r.title.clone(),
+                grid: row_grid,
+                body: PanelBody::Row {
+                    collapsed: false,
+                    panels: Vec::new(),
+                },
+            });
             panels.extend(children);
             y = flow.bottom().max(y + 1);
         }
@@ -176,6 +219,7 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
         time_to: d.time.to.clone(),
         links: d.links.clone(),
         variables,
+        datasource_var,
         panels,
         alert_names,
     }
@@ -186,7 +230,13 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str]) -
     let queries = panel_queries(spec, p)
         .into_iter()
         .enumerate()
-        .map(|(i, q)| Query { ref_id: ref_id(i), expr: q.expr, legend: q.legend, instant: q.instant, format: q.format })
+        .map(|(i, q)| Query {
+            ref_id: ref_id(i),
+            expr: q.expr,
+            legend: q.legend,
+            instant: q.instant,
+            format: q.format,
+        })
         .collect();
     let mut thresholds: Vec<(f64, String)> = p.thresholds.iter().map(|t| (t.value, t.color.clone())).collect();
     if thresholds.is_empty()
@@ -237,10 +287,18 @@ fn group(spec: &Spec, g: &spec::RuleGroup, links: &Links) -> RuleGroup {
     let mut rules: Vec<Rule> = g
         .recording
         .iter()
-        .map(|r| Rule::Recording { record: r.record.clone(), expr: r.expr.clone(), labels: r.labels.clone() })
+        .map(|r| Rule::Recording {
+            record: r.record.clone(),
+            expr: r.expr.clone(),
+            labels: r.labels.clone(),
+        })
         .collect();
     rules.extend(g.alerts.iter().map(|a| Rule::Alert(alert(spec, a, links))));
-    RuleGroup { name: g.name.clone(), interval: g.interval.clone(), rules }
+    RuleGroup {
+        name: g.name.clone(),
+        interval: g.interval.clone(),
+        rules,
+    }
 }
 
 /// Wrap an expression in parentheses unless it is a single term.
@@ -252,7 +310,11 @@ fn paren(expr: &str) -> String {
 }
 
 fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 /// The condition, default `for`, summary and description of an alert.
@@ -281,7 +343,10 @@ fn condition(spec: &Spec, a: &spec::Alert) -> (String, Option<Duration>, String,
         return (
             format!("{} {op} {}", paren(&expr), fmt_num(value)),
             Some(Duration::from_secs(300)),
-            format!("{what} is {verb} {}{unit}{{{{ with $labels.instance }}}} on {{{{ . }}}}{{{{ end }}}}", fmt_num(value)),
+            format!(
+                "{what} is {verb} {}{unit}{{{{ with $labels.instance }}}} on {{{{ . }}}}{{{{ end }}}}",
+                fmt_num(value)
+            ),
             format!(
                 "{what} has been {shown}, {verb} the threshold of {} ({op}), for longer than the alert's `for` window. Check the linked panel for the trend and the runbook for what to do.",
                 fmt_num(value)
@@ -295,7 +360,9 @@ fn condition(spec: &Spec, a: &spec::Alert) -> (String, Option<Duration>, String,
                 format!("{sel} == 0 or absent({sel})"),
                 Some(Duration::from_secs(300)),
                 format!("Scrape target of job {job} is down{{{{ with $labels.instance }}}} ({{{{ . }}}}){{{{ end }}}}"),
-                format!("Prometheus has not been able to scrape job `{job}` for 5 minutes (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers."),
+                format!(
+                    "Prometheus has not been able to scrape job `{job}` for 5 minutes (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers."
+                ),
             );
         }
         if let Some(sel) = selector {
@@ -303,7 +370,9 @@ fn condition(spec: &Spec, a: &spec::Alert) -> (String, Option<Duration>, String,
                 format!("absent({sel})"),
                 Some(Duration::from_secs(600)),
                 format!("No series match {sel}"),
-                format!("No series have matched `{sel}` for 10 minutes. The exporter may be down, renamed the metric, or the label values changed."),
+                format!(
+                    "No series have matched `{sel}` for 10 minutes. The exporter may be down, renamed the metric, or the label values changed."
+                ),
             );
         }
     }
@@ -360,9 +429,18 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
         labels: BTreeMap::new(),
     };
     if spec.stack.self_monitoring {
-        jobs.push(job(c::JOB_EXPORTER, format!("{}:{}", m.host(c::SERVICE_EXPORTER), spec.stack.exporter_port)));
-        jobs.push(job(c::JOB_PROMETHEUS, format!("{}:{}", m.host(c::SERVICE_PROMETHEUS), spec.stack.prometheus_port)));
-        jobs.push(job(c::JOB_ALERTMANAGER, format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), spec.stack.alertmanager_port)));
+        jobs.push(job(
+            c::JOB_EXPORTER,
+            format!("{}:{}", m.host(c::SERVICE_EXPORTER), spec.stack.exporter_port),
+        ));
+        jobs.push(job(
+            c::JOB_PROMETHEUS,
+            format!("{}:{}", m.host(c::SERVICE_PROMETHEUS), spec.stack.prometheus_port),
+        ));
+        jobs.push(job(
+            c::JOB_ALERTMANAGER,
+            format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), spec.stack.alertmanager_port),
+        ));
     }
     for j in &spec.prometheus.scrape_jobs {
         jobs.push(ScrapeJob {

@@ -48,6 +48,8 @@ pub struct Dashboard {
     pub links: Vec<crate::spec::Link>,
     /// Variables, the datasource variable first.
     pub variables: Vec<Variable>,
+    /// Name of the datasource variable panels query through.
+    pub datasource_var: String,
     /// Top-level panels in Grafana order (rows followed by their panels when expanded).
     pub panels: Vec<Panel>,
     /// Names of the alerts whose signals this dashboard shows (for the `ALERTS` annotation).
@@ -123,7 +125,11 @@ pub struct RuleGroup {
 /// A Prometheus rule.
 #[derive(Debug, Clone)]
 pub enum Rule {
-    Recording { record: String, expr: String, labels: BTreeMap<String, String> },
+    Recording {
+        record: String,
+        expr: String,
+        labels: BTreeMap<String, String>,
+    },
     Alert(Alert),
 }
 

@@ -18,7 +18,12 @@ pub struct Positions {
 impl Positions {
     /// Index `text`. Never fails: on a YAML syntax error the map holds what came before it.
     pub fn index(text: &str) -> Positions {
-        let mut b = Builder { text, line_starts: line_starts(text), stack: Vec::new(), out: Positions::default() };
+        let mut b = Builder {
+            text,
+            line_starts: line_starts(text),
+            stack: Vec::new(),
+            out: Positions::default(),
+        };
         let mut parser = Parser::new_from_str(text);
         let _ = parser.load(&mut b, false);
         b.out
@@ -72,7 +77,12 @@ impl Builder<'_> {
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let rest = &self.text[start.min(self.text.len())..];
         let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
-        Pos { line, col: m.col() + 1, offset, len }
+        Pos {
+            line,
+            col: m.col() + 1,
+            offset,
+            len,
+        }
     }
 
     /// Path of the next value under the top frame.
@@ -118,7 +128,11 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(value, ..) => {
                 if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
                     if key.is_none() {
-                        let full = if path.is_empty() { value.clone() } else { format!("{path}.{value}") };
+                        let full = if path.is_empty() {
+                            value.clone()
+                        } else {
+                            format!("{path}.{value}")
+                        };
                         *key = Some(value.clone());
                         let len = self.scalar_len(mark, &value);
                         let pos = self.pos(mark, len);

@@ -165,7 +165,10 @@ pub struct Datasource {
 
 impl Default for Datasource {
     fn default() -> Self {
-        Datasource { uid: "prometheus".into(), name: "Prometheus".into() }
+        Datasource {
+            uid: "prometheus".into(),
+            name: "Prometheus".into(),
+        }
     }
 }
 
@@ -250,7 +253,10 @@ pub struct TimeRange {
 
 impl Default for TimeRange {
     fn default() -> Self {
-        TimeRange { from: "now-6h".into(), to: "now".into() }
+        TimeRange {
+            from: "now-6h".into(),
+            to: "now".into(),
+        }
     }
 }
 
@@ -594,8 +600,14 @@ pub struct Alertmanager {
 impl Default for Alertmanager {
     fn default() -> Self {
         Alertmanager {
-            route: Route { receiver: Some("default".into()), ..Route::default() },
-            receivers: vec![Receiver { name: "default".into(), ..Receiver::default() }],
+            route: Route {
+                receiver: Some("default".into()),
+                ..Route::default()
+            },
+            receivers: vec![Receiver {
+                name: "default".into(),
+                ..Receiver::default()
+            }],
             inhibit_rules: vec![InhibitRule {
                 source_matchers: vec!["severity=\"critical\"".into()],
                 target_matchers: vec!["severity=~\"warning|info\"".into()],

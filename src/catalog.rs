@@ -419,10 +419,10 @@ pub fn lookup(series: &str) -> Option<&'static MetricInfo> {
         return Some(m);
     }
     for suffix in ["_bucket", "_sum", "_count"] {
-        if let Some(base) = series.strip_suffix(suffix) {
-            if let Some(m) = CATALOG.iter().find(|m| m.name == base && m.kind == Histogram) {
-                return Some(m);
-            }
+        if let Some(base) = series.strip_suffix(suffix)
+            && let Some(m) = CATALOG.iter().find(|m| m.name == base && m.kind == Histogram)
+        {
+            return Some(m);
         }
     }
     None

@@ -37,7 +37,9 @@ type Links = BTreeMap<String, (String, u32, String)>;
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
 fn alert_links(spec: &Spec) -> Links {
-    let mut panels: Vec<(String, u32, String, Option<String>, Vec<String>)> = Vec::new();
+    // (dashboard uid, panel id, title, signal, queries in rule form)
+    type Shown = (String, u32, String, Option<String>, Vec<String>);
+    let mut panels: Vec<Shown> = Vec::new();
     for d in &spec.dashboards {
         let mut id = 0u32;
         for_each_panel(d, |p, is_row| {

@@ -61,11 +61,11 @@ impl Duration {
 
     /// Build from whole seconds (printed in the largest exact unit).
     pub fn from_secs(secs: u64) -> Duration {
-        let text = if secs > 0 && secs % 86_400 == 0 {
+        let text = if secs > 0 && secs.is_multiple_of(86_400) {
             format!("{}d", secs / 86_400)
-        } else if secs > 0 && secs % 3_600 == 0 {
+        } else if secs > 0 && secs.is_multiple_of(3_600) {
             format!("{}h", secs / 3_600)
-        } else if secs > 0 && secs % 60 == 0 {
+        } else if secs > 0 && secs.is_multiple_of(60) {
             format!("{}m", secs / 60)
         } else {
             format!("{secs}s")

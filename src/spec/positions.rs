@@ -126,19 +126,19 @@ impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(value, ..) => {
-                if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
-                    if key.is_none() {
-                        let full = if path.is_empty() {
-                            value.clone()
-                        } else {
-                            format!("{path}.{value}")
-                        };
-                        *key = Some(value.clone());
-                        let len = self.scalar_len(mark, &value);
-                        let pos = self.pos(mark, len);
-                        self.out.keys.insert(full, pos);
-                        return;
-                    }
+                if let Some(Frame::Map { path, key }) = self.stack.last_mut()
+                    && key.is_none()
+                {
+                    let full = if path.is_empty() {
+                        value.clone()
+                    } else {
+                        format!("{path}.{value}")
+                    };
+                    *key = Some(value.clone());
+                    let len = self.scalar_len(mark, &value);
+                    let pos = self.pos(mark, len);
+                    self.out.keys.insert(full, pos);
+                    return;
                 }
                 let path = self.child_path();
                 let len = self.scalar_len(mark, &value);

@@ -1,7 +1,8 @@
 //! PromQL helpers over `promql-parser`: parse expressions that contain Grafana
 //! variables, list metric names and rate windows, derive rule expressions.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use promql_parser::parser::{self, Expr};
 use promql_parser::util::visitor::{ExprVisitorMut, walk_expr_mut};
@@ -66,9 +67,33 @@ pub fn substitute_vars(expr: &str) -> String {
     out
 }
 
+/// Parse results by expression text. Specs repeat expressions (a signal on
+/// several dashboards, one query per instance of a template), and parsing
+/// compiles a regex per `=~` matcher, so each distinct text is parsed once.
+static PARSED: LazyLock<Mutex<HashMap<String, Result<Expr, String>>>> = LazyLock::new(Default::default);
+static RULE_FORM: LazyLock<Mutex<HashMap<(String, String), Result<String, String>>>> = LazyLock::new(Default::default);
+/// Entries kept before a memo starts over (bounds memory for long-lived callers).
+const MEMO_CAP: usize = 100_000;
+
+fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: impl FnOnce() -> V) -> V {
+    if let Some(v) = m.lock().ok().and_then(|g| g.get(&key).cloned()) {
+        return v;
+    }
+    let v = f();
+    if let Ok(mut g) = m.lock() {
+        if g.len() >= MEMO_CAP {
+            g.clear();
+        }
+        g.insert(key, v.clone());
+    }
+    v
+}
+
 /// Parse an expression that may contain Grafana variables.
 pub fn parse(expr: &str) -> Result<Expr, String> {
-    parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+    memo(&PARSED, expr.to_string(), || {
+        parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+    })
 }
 
 /// Metric names selected by the expression (selectors without a name are skipped).
@@ -134,6 +159,12 @@ pub fn rate_windows(expr: &Expr) -> Vec<(&'static str, u64)> {
 /// The rule form of a dashboard expression: Grafana interval variables become
 /// `window`, and matchers on dashboard variables (`instance=~"$instance"`) are dropped.
 pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
+    memo(&RULE_FORM, (expr.to_string(), window.to_string()), || {
+        for_rule_uncached(expr, window)
+    })
+}
+
+fn for_rule_uncached(expr: &str, window: &str) -> Result<String, String> {
     if variables(expr).is_empty() {
         return Ok(expr.to_string());
     }

@@ -70,8 +70,20 @@ fn write_tmp(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let tmp = tmp_path(target);
     let mut f = fs::File::create(&tmp)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
     Ok(tmp)
+}
+
+/// Flush everything staged under `root` to disk with one `syncfs(2)` (one
+/// flush for the whole render instead of an fsync per file), so the renames
+/// that follow never expose a file whose data is not on disk.
+fn sync_filesystem(root: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let dir = fs::File::open(root)?;
+    // SAFETY: `dir` is an open descriptor for the duration of the call.
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Write `artifacts` under `root` atomically and remove stale generated files.
@@ -107,6 +119,14 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
                 return Err(format!("cannot write {}: {e} (nothing was changed)", target.display()));
             }
         }
+    }
+    if !staged.is_empty()
+        && let Err(e) = sync_filesystem(root)
+    {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+        return Err(format!("cannot flush {} to disk: {e} (nothing was changed)", root.display()));
     }
     for (tmp, target) in &staged {
         if let Err(e) = fs::rename(tmp, target) {

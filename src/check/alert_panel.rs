@@ -2,9 +2,9 @@
 //! explicit `panel:` that matches nothing is an error; an alert no panel
 //! shows is a warning (the person paged gets no graph).
 
-use super::{Check, Ctx, panels};
+use super::{Check, Ctx};
 use crate::diag::Diagnostic;
-use crate::model::lower::panel_title;
+use crate::model::links::PanelIndex;
 
 pub struct AlertPanel;
 
@@ -20,24 +20,14 @@ impl Check for AlertPanel {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let mut all: Vec<(String, String, Option<String>, Vec<String>)> = Vec::new();
-        let window = cx.spec.prometheus.rule_rate_window.as_str();
-        for (di, d) in cx.spec.dashboards.iter().enumerate() {
-            for (_, p) in panels(di, d) {
-                let exprs = crate::model::lower::panel_queries(cx.spec, p)
-                    .iter()
-                    .filter_map(|q| crate::promql::for_rule(&q.expr, window).ok())
-                    .collect();
-                all.push((d.uid.clone(), panel_title(cx.spec, p), p.signal.clone(), exprs));
-            }
-        }
+        let ix = PanelIndex::new(cx.spec);
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
                 if let Some(r) = &a.panel {
-                    let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
-                    if !all.iter().any(|p| p.0 == uid && p.1 == title) {
+                    if ix.by_ref(r).is_none() {
+                        let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
                         out.push(
                             Diagnostic::error(MISSING, format!("{path}.panel"), format!("no panel `{title}` on dashboard `{uid}`"))
                                 .help("write `<dashboard uid>/<panel title>` of an existing panel"),
@@ -45,12 +35,8 @@ impl Check for AlertPanel {
                     }
                     continue;
                 }
-                let shown = match (&a.threshold, &a.expr) {
-                    (Some(t), _) => all.iter().any(|p| p.2.as_ref() == Some(&t.signal)),
-                    (None, Some(e)) => all.iter().any(|p| p.3.iter().any(|x| e == x || e.contains(x.as_str()))),
-                    _ => true, // absence alerts link to nothing by nature
-                };
-                if !shown {
+                // Absence alerts watch something missing: there is nothing to graph.
+                if a.absent.is_none() && ix.for_alert(a).is_none() {
                     out.push(
                         Diagnostic::warning(
                             UNSHOWN,

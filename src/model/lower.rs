@@ -33,59 +33,14 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
 /// Alert name → (dashboard uid, panel id, panel title).
 type Links = BTreeMap<String, (String, u32, String)>;
 
-/// Which panel shows each alert's signal: the explicit `panel:` reference, else
-/// the first panel showing the same named signal, else the first panel whose
-/// query, in rule form, equals the alert's expression or appears in it.
+/// Which panel shows each alert's signal (see [`super::links::PanelIndex`]).
 fn alert_links(spec: &Spec) -> Links {
-    // (dashboard uid, panel id, title, signal, queries in rule form)
-    type Shown = (String, u32, String, Option<String>, Vec<String>);
-    let mut panels: Vec<Shown> = Vec::new();
-    for d in &spec.dashboards {
-        let mut id = 0u32;
-        for_each_panel(d, |p, is_row| {
-            id += 1;
-            if is_row {
-                return;
-            }
-            let title = panel_title(spec, p);
-            let exprs = panel_queries(spec, p)
-                .iter()
-                .filter_map(|q| crate::promql::for_rule(&q.expr, spec.prometheus.rule_rate_window.as_str()).ok())
-                .collect();
-            panels.push((d.uid.clone(), id, title, p.signal.clone(), exprs));
-        });
-    }
-    let mut out = Links::new();
-    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        let found = if let Some(r) = &a.panel {
-            let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
-            panels.iter().find(|p| p.0 == uid && p.2 == title)
-        } else if let Some(sig) = a.threshold.as_ref().map(|t| &t.signal) {
-            panels.iter().find(|p| p.3.as_ref() == Some(sig))
-        } else if let Some(expr) = &a.expr {
-            panels.iter().find(|p| p.4.iter().any(|e| expr == e || expr.contains(e.as_str())))
-        } else {
-            None
-        };
-        if let Some(p) = found {
-            out.insert(a.name.clone(), (p.0.clone(), p.1, p.2.clone()));
-        }
-    }
-    out
-}
-
-/// Visit panels in Grafana order (top-level panels, then each row and its panels).
-fn for_each_panel(d: &spec::Dashboard, mut f: impl FnMut(&spec::Panel, bool)) {
-    for p in &d.panels {
-        f(p, false);
-    }
-    let row = spec::Panel::default();
-    for r in &d.rows {
-        f(&row, true);
-        for p in &r.panels {
-            f(p, false);
-        }
-    }
+    let ix = super::links::PanelIndex::new(spec);
+    spec.rules
+        .iter()
+        .flat_map(|g| &g.alerts)
+        .filter_map(|a| ix.for_alert(a).map(|p| (a.name.clone(), (p.uid.clone(), p.id, p.title.clone()))))
+        .collect()
 }
 
 /// A panel's title: its own, else its signal's title, else the signal's name.

@@ -3,6 +3,7 @@
 //! No serde, no spans: renderers read only this.
 
 mod layout;
+pub mod links;
 pub mod lower;
 
 use std::collections::BTreeMap;

@@ -8,32 +8,50 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diag::Pos;
 
-/// Positions of every value (and mapping key) in a YAML document.
+/// Positions of every value (and mapping key) in a YAML document. Built on
+/// first use: a clean spec never needs them.
 #[derive(Debug, Default, Clone)]
 pub struct Positions {
+    text: std::sync::Arc<str>,
+    maps: std::sync::OnceLock<Maps>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Maps {
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
 }
 
 impl Positions {
-    /// Index `text`. Never fails: on a YAML syntax error the map holds what came before it.
+    /// Positions of `text`. Never fails: on a YAML syntax error the map holds what came before it.
     pub fn index(text: &str) -> Positions {
-        let mut b = Builder {
-            text,
-            line_starts: line_starts(text),
-            stack: Vec::new(),
-            out: Positions::default(),
-        };
-        let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut b, false);
-        b.out
+        Positions {
+            text: text.into(),
+            maps: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn maps(&self) -> &Maps {
+        self.maps.get_or_init(|| {
+            let text = &*self.text;
+            let mut b = Builder {
+                text,
+                line_starts: line_starts(text),
+                stack: Vec::new(),
+                out: Maps::default(),
+            };
+            let mut parser = Parser::new_from_str(text);
+            let _ = parser.load(&mut b, false);
+            b.out
+        })
     }
 
     /// Where the value at `path` starts; falls back to the nearest ancestor.
     pub fn value(&self, path: &str) -> Option<Pos> {
+        let values = &self.maps().values;
         let mut p = path;
         loop {
-            if let Some(pos) = self.values.get(p) {
+            if let Some(pos) = values.get(p) {
                 return Some(*pos);
             }
             p = parent(p)?;
@@ -42,7 +60,7 @@ impl Positions {
 
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
-        self.keys.get(path).copied().or_else(|| self.value(path))
+        self.maps().keys.get(path).copied().or_else(|| self.value(path))
     }
 }
 
@@ -67,7 +85,7 @@ struct Builder<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     stack: Vec<Frame>,
-    out: Positions,
+    out: Maps,
 }
 
 impl Builder<'_> {

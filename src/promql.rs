@@ -70,8 +70,9 @@ pub fn substitute_vars(expr: &str) -> String {
 /// Parse results by expression text. Specs repeat expressions (a signal on
 /// several dashboards, one query per instance of a template), and parsing
 /// compiles a regex per `=~` matcher, so each distinct text is parsed once.
-static PARSED: LazyLock<Mutex<HashMap<String, Result<Expr, String>>>> = LazyLock::new(Default::default);
-static RULE_FORM: LazyLock<Mutex<HashMap<(String, String), Result<String, String>>>> = LazyLock::new(Default::default);
+type Memo<K, V> = LazyLock<Mutex<HashMap<K, V>>>;
+static PARSED: Memo<String, Result<Expr, String>> = LazyLock::new(Default::default);
+static RULE_FORM: Memo<(String, String), Result<String, String>> = LazyLock::new(Default::default);
 /// Entries kept before a memo starts over (bounds memory for long-lived callers).
 const MEMO_CAP: usize = 100_000;
 

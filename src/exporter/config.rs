@@ -382,7 +382,7 @@ other_genmon_section: {ignored: true}
             ),
             (
                 "exporter: {probes: [{name: a, url: 'http://x', timeout: 5}]}",
-                "invalid type",
+                "use a number with a unit",
             ),
             (
                 "exporter: {probes: [{name: a, url: 'http://x', timeout: '5 parsecs'}]}",

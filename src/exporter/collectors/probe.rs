@@ -335,7 +335,14 @@ impl Collector for ProbeCollector {
         if self.probes.is_empty() {
             return Ok(Vec::new());
         }
-        let deadline = ctx.deadline;
+        // Finish a little before the scrape deadline so timed-out probes are
+        // reported as failures by us rather than the whole collector by the framework.
+        let now = Instant::now();
+        let deadline = ctx
+            .deadline
+            .checked_sub(Duration::from_millis(100))
+            .unwrap_or(now)
+            .max(now);
         ctx.handle.block_on(async {
             let mut set = tokio::task::JoinSet::new();
             for p in &self.probes {

@@ -141,16 +141,12 @@ pub fn parse(text: &str, default_help: &str) -> anyhow::Result<Vec<Family>> {
         }
         if let Some(c) = line.strip_prefix('#') {
             let c = c.trim_start();
-            let (kw, rest) = c
-                .split_once(|ch: char| ch == ' ' || ch == '\t')
-                .unwrap_or((c, ""));
+            let (kw, rest) = c.split_once([' ', '\t']).unwrap_or((c, ""));
             if kw != "HELP" && kw != "TYPE" {
                 continue; // plain comment
             }
             let rest = rest.trim_start();
-            let (name, arg) = rest
-                .split_once(|ch: char| ch == ' ' || ch == '\t')
-                .unwrap_or((rest, ""));
+            let (name, arg) = rest.split_once([' ', '\t']).unwrap_or((rest, ""));
             if !is_metric_name(name) {
                 bail!("{}: invalid metric name {name:?} in # {kw}", at());
             }
@@ -177,9 +173,7 @@ pub fn parse(text: &str, default_help: &str) -> anyhow::Result<Vec<Family>> {
             continue;
         }
         // Sample line.
-        let name_end = line
-            .find(|c: char| c == '{' || c == ' ' || c == '\t')
-            .unwrap_or(line.len());
+        let name_end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
         let sname = &line[..name_end];
         if !is_metric_name(sname) {
             bail!("{}: invalid metric name {sname:?}", at());
@@ -217,7 +211,7 @@ pub fn parse(text: &str, default_help: &str) -> anyhow::Result<Vec<Family>> {
         }
         let i = get(&mut fams, &mut by_name, target.0);
         let fam = &mut fams[i].fam;
-        if fam.kind == Kind::Histogram && target.1 == "" {
+        if fam.kind == Kind::Histogram && target.1.is_empty() {
             bail!(
                 "{}: histogram {} sample without _bucket/_sum/_count",
                 at(),

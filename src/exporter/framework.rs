@@ -19,6 +19,16 @@ pub fn default_enabled(name: &str) -> bool {
     collectors::ALL.contains(&name)
 }
 
+type Outcome = (anyhow::Result<Vec<Family>>, Duration);
+
+/// Run and time one collector; a panic becomes an error, not a dead scrape.
+fn run_one(c: &dyn Collector, ctx: &ScrapeContext) -> Outcome {
+    let start = Instant::now();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.collect(ctx)))
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("collector panicked")));
+    (r, start.elapsed())
+}
+
 /// The exporter: an ordered set of collectors.
 pub struct Exporter {
     collectors: Vec<Arc<dyn Collector>>,
@@ -76,40 +86,64 @@ impl Exporter {
         self.collectors.iter().map(|c| c.name()).collect()
     }
 
-    /// Run every collector concurrently and return the exposition text.
-    /// A collector still running at `deadline` is reported as failed.
+    /// Run the collectors and return the exposition text. Cheap collectors
+    /// (small `/proc` reads, see [`Collector::cheap`]) run one after the
+    /// other on one blocking thread; every other collector gets its own, so
+    /// all groups run concurrently. A collector still running at `deadline`
+    /// is reported as failed.
     pub async fn scrape(&self, deadline: Instant) -> String {
+        let scrape_start = Instant::now();
         let handle = tokio::runtime::Handle::current();
         let ctx = ScrapeContext { deadline, handle };
-        let tasks: Vec<_> = self
-            .collectors
-            .iter()
-            .map(|c| {
-                let (c, ctx) = (c.clone(), ctx.clone());
-                let start = Instant::now();
-                let task = tokio::task::spawn_blocking(move || {
-                    let start = Instant::now();
-                    let r = c.collect(&ctx);
-                    (r, start.elapsed())
-                });
-                (start, task)
+        let n = self.collectors.len();
+        let cheap: Vec<usize> = (0..n).filter(|&i| self.collectors[i].cheap()).collect();
+        let batch = (!cheap.is_empty()).then(|| {
+            let cs: Vec<_> = cheap.iter().map(|&i| self.collectors[i].clone()).collect();
+            let ctx = ctx.clone();
+            tokio::task::spawn_blocking(move || {
+                cs.iter()
+                    .map(|c| run_one(c.as_ref(), &ctx))
+                    .collect::<Vec<_>>()
+            })
+        });
+        let singles: Vec<_> = (0..n)
+            .filter(|&i| !self.collectors[i].cheap())
+            .map(|i| {
+                let (c, ctx) = (self.collectors[i].clone(), ctx.clone());
+                (
+                    i,
+                    tokio::task::spawn_blocking(move || run_one(c.as_ref(), &ctx)),
+                )
             })
             .collect();
-        let n = self.collectors.len();
+        let mut results: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
+        let tdl = tokio::time::Instant::from_std(deadline);
+        if let Some(batch) = batch
+            && let Ok(Ok(outs)) = tokio::time::timeout_at(tdl, batch).await
+        {
+            for (i, o) in cheap.iter().zip(outs) {
+                results[*i] = Some(o);
+            }
+        }
+        for (i, task) in singles {
+            if let Ok(Ok(o)) = tokio::time::timeout_at(tdl, task).await {
+                results[i] = Some(o);
+            }
+        }
+
         let mut dur = Family::with_capacity("genmon_exporter_collector_duration_seconds", n);
         let mut ok = Family::with_capacity("genmon_exporter_collector_success", n);
         let mut out = String::with_capacity(32 * 1024);
-        let tdl = tokio::time::Instant::from_std(deadline);
-        for (c, (start, task)) in self.collectors.iter().zip(tasks) {
+        for (c, r) in self.collectors.iter().zip(results) {
             let name = c.name();
-            let (success, took) = match tokio::time::timeout_at(tdl, task).await {
-                Ok(Ok((Ok(fams), took))) => {
+            let (success, took) = match r {
+                Some((Ok(fams), took)) => {
                     for f in &fams {
                         encode_family(&mut out, f);
                     }
                     (true, took)
                 }
-                Ok(Ok((Err(e), took))) => {
+                Some((Err(e), took)) => {
                     tracing::warn!(
                         collector = name,
                         error = format!("{e:#}"),
@@ -117,16 +151,12 @@ impl Exporter {
                     );
                     (false, took)
                 }
-                Ok(Err(e)) => {
-                    tracing::error!(collector = name, error = %e, "collector panicked");
-                    (false, start.elapsed())
-                }
-                Err(_) => {
+                None => {
                     tracing::warn!(
                         collector = name,
                         "collector did not finish before the scrape deadline"
                     );
-                    (false, start.elapsed())
+                    (false, scrape_start.elapsed())
                 }
             };
             dur.push(vec![label("collector", name)], took.as_secs_f64());

@@ -84,6 +84,9 @@ impl Collector for Cpu {
     fn name(&self) -> &'static str {
         "cpu"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("stat");
         let text = read_file(&path)?;

@@ -106,6 +106,9 @@ impl Collector for Disk {
     fn name(&self) -> &'static str {
         "disk"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("diskstats");
         let stats = parse_diskstats(&read_file(&path)?)

@@ -153,6 +153,63 @@ struct WorkerState {
     abandoned: bool,
 }
 
+type StatResult = std::io::Result<Usage>;
+
+/// A batch of paths for the worker; results go back on `reply`.
+struct Job {
+    paths: Arc<Vec<PathBuf>>,
+    start: usize,
+    reply: mpsc::Sender<(usize, StatResult)>,
+}
+
+/// A long-lived thread doing the `statvfs` calls (no thread creation per scrape).
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    state: Arc<Mutex<WorkerState>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Worker {
+    fn spawn(stuck: Arc<Mutex<HashSet<PathBuf>>>) -> std::io::Result<Worker> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let state: Arc<Mutex<WorkerState>> = Arc::default();
+        let st = state.clone();
+        std::thread::Builder::new()
+            .name("statvfs".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                for job in rx {
+                    for (i, p) in job.paths.iter().enumerate().skip(job.start) {
+                        {
+                            let mut s = lock(&st);
+                            if s.abandoned {
+                                return;
+                            }
+                            s.current = Some(i);
+                        }
+                        let r = statvfs(p);
+                        {
+                            let mut s = lock(&st);
+                            s.current = None;
+                            if s.abandoned {
+                                // We were given up on: the mount answers again.
+                                lock(&stuck).remove(p);
+                                return;
+                            }
+                        }
+                        if job.reply.send((i, r)).is_err() {
+                            break;
+                        }
+                    }
+                }
+            })?;
+        Ok(Worker { jobs, state })
+    }
+}
+
 /// The filesystem collector.
 pub struct Filesystem {
     paths: Paths,
@@ -160,6 +217,7 @@ pub struct Filesystem {
     ex_mount: Option<Regex>,
     mount_timeout: Duration,
     stuck: Arc<Mutex<HashSet<PathBuf>>>,
+    worker: Mutex<Option<Worker>>,
 }
 
 impl Filesystem {
@@ -182,6 +240,7 @@ impl Filesystem {
                 None => Duration::from_secs(5),
             },
             stuck: Arc::default(),
+            worker: Mutex::new(None),
         })
     }
 
@@ -190,50 +249,36 @@ impl Filesystem {
     }
 
     /// Run statvfs on every path, each bounded by the mount timeout and the deadline.
-    fn stat_all(
-        &self,
-        paths: Vec<PathBuf>,
-        deadline: Instant,
-    ) -> Vec<Option<std::io::Result<Usage>>> {
-        let mut results: Vec<Option<std::io::Result<Usage>>> =
-            (0..paths.len()).map(|_| None).collect();
+    fn stat_all(&self, paths: Vec<PathBuf>, deadline: Instant) -> Vec<Option<StatResult>> {
+        let mut results: Vec<Option<StatResult>> = (0..paths.len()).map(|_| None).collect();
         let paths = Arc::new(paths);
         let mut start = 0;
-        while start < paths.len() {
-            let (tx, rx) = mpsc::channel();
-            let state = Arc::new(Mutex::new(WorkerState::default()));
+        while start < paths.len() && Instant::now() < deadline {
+            // Take the idle worker (a concurrent scrape makes its own).
+            let worker = match lock(&self.worker).take() {
+                Some(w) => w,
+                None => match Worker::spawn(self.stuck.clone()) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot start the statvfs thread");
+                        break;
+                    }
+                },
+            };
+            let (reply, rx) = mpsc::channel();
+            if worker
+                .jobs
+                .send(Job {
+                    paths: paths.clone(),
+                    start,
+                    reply,
+                })
+                .is_err()
             {
-                let (paths, state, stuck) = (paths.clone(), state.clone(), self.stuck.clone());
-                let spawned = std::thread::Builder::new()
-                    .name("statvfs".into())
-                    .spawn(move || {
-                        for (i, p) in paths.iter().enumerate().skip(start) {
-                            {
-                                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                                if s.abandoned {
-                                    return;
-                                }
-                                s.current = Some(i);
-                            }
-                            let r = statvfs(p);
-                            {
-                                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                                s.current = None;
-                                if s.abandoned {
-                                    stuck.lock().unwrap_or_else(|e| e.into_inner()).remove(p);
-                                    return;
-                                }
-                            }
-                            if tx.send((i, r)).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                if spawned.is_err() {
-                    break;
-                }
+                continue; // the worker is gone: the next round spawns a fresh one
             }
             let mut next = start;
+            let mut healthy = true;
             while next < paths.len() {
                 let wait = self
                     .mount_timeout
@@ -244,14 +289,12 @@ impl Filesystem {
                         next = i + 1;
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut s = lock(&worker.state);
                         if let Some(i) = s.current {
                             s.abandoned = true;
+                            healthy = false;
                             tracing::warn!(mountpoint = %paths[i].display(), "statvfs timed out; skipping the mount until it returns");
-                            self.stuck
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .insert(paths[i].clone());
+                            lock(&self.stuck).insert(paths[i].clone());
                             results[i] = Some(Err(std::io::Error::new(
                                 std::io::ErrorKind::TimedOut,
                                 "statvfs timed out",
@@ -259,16 +302,23 @@ impl Filesystem {
                             next = i + 1;
                             break;
                         }
-                        // The call just finished: its result is in the channel.
                         drop(s);
                         if Instant::now() >= deadline {
-                            return results;
+                            // Results arriving later are dropped with the channel.
+                            next = paths.len();
+                            break;
                         }
                     }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        healthy = false;
+                        break;
+                    }
                 }
             }
-            if next <= start || Instant::now() >= deadline {
+            if healthy {
+                *lock(&self.worker) = Some(worker);
+            }
+            if next <= start {
                 break;
             }
             start = next;
@@ -290,7 +340,7 @@ impl Collector for Filesystem {
         let mounts = parse_mounts(&read_file(&path)?)
             .with_context(|| format!("parsing {}", path.display()))?;
         let mounts = select(mounts, self.ex_fstype.as_ref(), self.ex_mount.as_ref());
-        let stuck = self.stuck.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let stuck = lock(&self.stuck).clone();
         let (todo, skipped): (Vec<&Mount>, Vec<&Mount>) = mounts
             .iter()
             .partition(|m| !stuck.contains(&self.stat_path(&m.mountpoint)));

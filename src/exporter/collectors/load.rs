@@ -39,6 +39,9 @@ impl Collector for Load {
     fn name(&self) -> &'static str {
         "load"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("loadavg");
         let l = parse_loadavg(&read_file(&path)?)

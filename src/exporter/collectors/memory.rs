@@ -70,6 +70,9 @@ impl Collector for Memory {
     fn name(&self) -> &'static str {
         "memory"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("meminfo");
         let text = read_file(&path)?;

@@ -52,6 +52,11 @@ pub struct ScrapeContext {
 pub trait Collector: Send + Sync + 'static {
     /// Collector name (the `collector` label, the `--collector.NAME` flag).
     fn name(&self) -> &'static str;
+    /// Whether `collect` is a few small reads that cannot hang (procfs files):
+    /// cheap collectors share one blocking thread per scrape.
+    fn cheap(&self) -> bool {
+        false
+    }
     /// Collect the current values. Runs on a blocking thread.
     fn collect(&self, ctx: &ScrapeContext) -> anyhow::Result<Vec<Family>>;
 }

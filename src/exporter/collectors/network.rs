@@ -79,6 +79,9 @@ impl Collector for Network {
     fn name(&self) -> &'static str {
         "network"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("net/dev");
         let devs = parse_net_dev(&read_file(&path)?)

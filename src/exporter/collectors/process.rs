@@ -234,6 +234,10 @@ impl Collector for Process {
     fn name(&self) -> &'static str {
         "process"
     }
+    fn cheap(&self) -> bool {
+        // Scanning every /proc/[pid] for groups is not.
+        self.groups.is_empty()
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let btime = std::fs::read_to_string(self.paths.proc("stat"))
             .ok()

@@ -33,6 +33,9 @@ impl Collector for Uptime {
     fn name(&self) -> &'static str {
         "uptime"
     }
+    fn cheap(&self) -> bool {
+        true
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("stat");
         let btime = parse_btime(&read_file(&path)?)

@@ -191,8 +191,7 @@ fn run() -> anyhow::Result<()> {
         timeout_margin: parse_duration(&cli.timeout_margin)
             .context("--web.scrape-timeout-margin")?,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let rt = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(32)
         .enable_all()
         .build()?;

@@ -86,10 +86,10 @@ impl Exporter {
         self.collectors.iter().map(|c| c.name()).collect()
     }
 
-    /// Run the collectors and return the exposition text. Cheap collectors
-    /// (small `/proc` reads, see [`Collector::cheap`]) run one after the
-    /// other on one blocking thread; every other collector gets its own, so
-    /// all groups run concurrently. A collector still running at `deadline`
+    /// Run the collectors and return the exposition text. Every collector
+    /// that may block gets its own blocking thread, so they run concurrently;
+    /// cheap ones (small procfs reads, see [`Collector::cheap`]) run on the
+    /// scrape task meanwhile. A collector still running at `deadline`
     /// is reported as failed.
     pub async fn scrape(&self, deadline: Instant) -> String {
         let scrape_start = Instant::now();
@@ -97,15 +97,6 @@ impl Exporter {
         let ctx = ScrapeContext { deadline, handle };
         let n = self.collectors.len();
         let cheap: Vec<usize> = (0..n).filter(|&i| self.collectors[i].cheap()).collect();
-        let batch = (!cheap.is_empty()).then(|| {
-            let cs: Vec<_> = cheap.iter().map(|&i| self.collectors[i].clone()).collect();
-            let ctx = ctx.clone();
-            tokio::task::spawn_blocking(move || {
-                cs.iter()
-                    .map(|c| run_one(c.as_ref(), &ctx))
-                    .collect::<Vec<_>>()
-            })
-        });
         let singles: Vec<_> = (0..n)
             .filter(|&i| !self.collectors[i].cheap())
             .map(|i| {
@@ -117,14 +108,12 @@ impl Exporter {
             })
             .collect();
         let mut results: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
-        let tdl = tokio::time::Instant::from_std(deadline);
-        if let Some(batch) = batch
-            && let Ok(Ok(outs)) = tokio::time::timeout_at(tdl, batch).await
-        {
-            for (i, o) in cheap.iter().zip(outs) {
-                results[*i] = Some(o);
-            }
+        // Cheap collectors run right here while the others work on their
+        // threads: a thread hand-off costs more than the reads themselves.
+        for &i in &cheap {
+            results[i] = Some(run_one(self.collectors[i].as_ref(), &ctx));
         }
+        let tdl = tokio::time::Instant::from_std(deadline);
         for (i, task) in singles {
             if let Ok(Ok(o)) = tokio::time::timeout_at(tdl, task).await {
                 results[i] = Some(o);

@@ -61,5 +61,11 @@ impl Paths {
 
 /// Read a whole file to a string, with an error that names the file.
 pub fn read_file(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))
+    use std::io::Read;
+    // Not fs::read_to_string: procfs files report size 0, so its stat call is wasted.
+    let mut s = String::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut s))
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    Ok(s)
 }

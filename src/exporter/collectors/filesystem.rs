@@ -1,8 +1,11 @@
 //! `filesystem`: space and inodes of mounted filesystems, from the mount
 //! table plus `statvfs(3)`.
 //!
-//! `statvfs` on a dead network mount can block forever, so the calls run on
-//! a worker thread and the scrape waits at most `mount_timeout` per mount. A
+//! `statvfs` on a dead network mount can block forever, so for network and
+//! FUSE filesystems ([`MAY_HANG_FSTYPES`]) the calls run on a long-lived
+//! worker thread and the scrape waits at most `mount_timeout` per mount
+//! (local filesystems answer from memory and are called inline: a thread
+//! hand-off would cost more than the call). A
 //! mount that timed out is reported with `genmon_filesystem_device_error 1`
 //! and skipped by later scrapes until its pending call returns (the same
 //! "stuck mounts" logic node_exporter uses).
@@ -25,6 +28,13 @@ use crate::exporter::config::{
 };
 use crate::exporter::metric::{Family, Labels, label};
 use crate::exporter::{Paths, read_file};
+
+/// Filesystem types whose `statvfs` can block on a server or a FUSE daemon;
+/// only these go through the worker thread with a timeout.
+pub static MAY_HANG_FSTYPES: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^(nfs4?|cifs|smb3?|smbfs|ceph|glusterfs|fuse(\..+)?|fuseblk|9p|sshfs|davfs2?|lustre|gpfs|afs|ncpfs|beegfs|vboxsf|virtiofs|autofs)$")
+        .expect("valid regex")
+});
 
 /// One mount table entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,6 +341,10 @@ impl Collector for Filesystem {
     fn name(&self) -> &'static str {
         "filesystem"
     }
+    fn cheap(&self) -> bool {
+        // Calls that may hang are bounded by `mount_timeout` on the worker thread.
+        true
+    }
     fn collect(&self, ctx: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = if self.paths.has_rootfs() {
             self.paths.proc("1/mounts")
@@ -344,10 +358,26 @@ impl Collector for Filesystem {
         let (todo, skipped): (Vec<&Mount>, Vec<&Mount>) = mounts
             .iter()
             .partition(|m| !stuck.contains(&self.stat_path(&m.mountpoint)));
-        let results = self.stat_all(
-            todo.iter().map(|m| self.stat_path(&m.mountpoint)).collect(),
-            ctx.deadline,
-        );
+        // Local filesystems answer statvfs from memory: call it inline. Only
+        // network and FUSE filesystems, which can hang, pay for the worker thread.
+        let (remote_idx, local_idx): (Vec<usize>, Vec<usize>) =
+            (0..todo.len()).partition(|&i| MAY_HANG_FSTYPES.is_match(&todo[i].fstype));
+        let mut results: Vec<Option<StatResult>> = (0..todo.len()).map(|_| None).collect();
+        for &i in &local_idx {
+            results[i] = Some(statvfs(&self.stat_path(&todo[i].mountpoint)));
+        }
+        if !remote_idx.is_empty() {
+            let remote = self.stat_all(
+                remote_idx
+                    .iter()
+                    .map(|&i| self.stat_path(&todo[i].mountpoint))
+                    .collect(),
+                ctx.deadline,
+            );
+            for (&i, r) in remote_idx.iter().zip(remote) {
+                results[i] = r;
+            }
+        }
 
         let names = [
             "genmon_filesystem_size_bytes",

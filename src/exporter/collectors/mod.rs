@@ -53,7 +53,7 @@ pub trait Collector: Send + Sync + 'static {
     /// Collector name (the `collector` label, the `--collector.NAME` flag).
     fn name(&self) -> &'static str;
     /// Whether `collect` is a few small reads that cannot hang (procfs files):
-    /// cheap collectors share one blocking thread per scrape.
+    /// cheap collectors run on the scrape task instead of a blocking thread.
     fn cheap(&self) -> bool {
         false
     }

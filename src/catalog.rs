@@ -164,6 +164,14 @@ pub static CATALOG: &[MetricInfo] = &[
         ["device", "mountpoint", "fstype"],
         "1 if the filesystem is mounted read-only."
     ),
+    m!(
+        "filesystem",
+        "genmon_filesystem_device_error",
+        Gauge,
+        "",
+        ["device", "mountpoint", "fstype"],
+        "1 if statvfs on the mount failed or timed out during the last scrape."
+    ),
     // disk
     m!(
         "disk",

@@ -1,1 +1,178 @@
-fn main() {}
+//! `genmon-exporter`: host, process and probe metrics for Prometheus.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser};
+
+use genmon::exporter::collectors::ALL;
+use genmon::exporter::config::{self, ExporterConfig, parse_duration};
+use genmon::exporter::framework::default_enabled;
+use genmon::exporter::logging::{self, LogFormat};
+use genmon::exporter::server::{self, ServeOptions};
+use genmon::exporter::{Exporter, Paths};
+
+/// Host, process and HTTP probe metrics exporter for Prometheus.
+///
+/// Collectors are enabled by default; switch them with `--collectors=a,b`,
+/// `--collector.NAME` / `--no-collector.NAME` or `exporter.collectors` in
+/// the config file. Precedence: flags > `--collectors` > config file > default.
+#[derive(Parser, Debug)]
+#[command(name = "genmon-exporter", version, max_term_width = 100)]
+struct Cli {
+    /// Address to listen on (`HOST:PORT`; port 0 picks a free port, logged at startup).
+    #[arg(long = "web.listen-address", default_value = "127.0.0.1:9184", value_name = "ADDR")]
+    listen: String,
+    /// Scrapes served at once; more wait up to their timeout, then get 503.
+    #[arg(long = "web.max-requests", default_value_t = 4, value_name = "N")]
+    max_requests: usize,
+    /// Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.
+    #[arg(long = "web.scrape-timeout", default_value = "10s", value_name = "DURATION")]
+    scrape_timeout: String,
+    /// Subtracted from Prometheus' scrape timeout so the answer arrives in time.
+    #[arg(long = "web.scrape-timeout-margin", default_value = "500ms", value_name = "DURATION")]
+    timeout_margin: String,
+    /// YAML config file with a top-level `exporter:` section (other top-level keys are ignored).
+    #[arg(long = "config.file", value_name = "FILE")]
+    config_file: Option<PathBuf>,
+    /// Comma-separated collectors to run, replacing the default set.
+    #[arg(long = "collectors", value_delimiter = ',', value_name = "LIST")]
+    collectors: Option<Vec<String>>,
+    /// Host root filesystem (e.g. /host in a container). Mounts are then read
+    /// from <procfs>/1/mounts and statvfs'ed under this path.
+    #[arg(long = "path.rootfs", default_value = "/", value_name = "DIR")]
+    rootfs: PathBuf,
+    /// procfs mount point [default: <rootfs>/proc].
+    #[arg(long = "path.procfs", value_name = "DIR")]
+    procfs: Option<PathBuf>,
+    /// sysfs mount point [default: <rootfs>/sys].
+    #[arg(long = "path.sysfs", value_name = "DIR")]
+    sysfs: Option<PathBuf>,
+    /// Directory of *.prom files for the textfile collector (overrides exporter.textfile.directory).
+    #[arg(long = "collector.textfile.directory", value_name = "DIR")]
+    textfile_dir: Option<PathBuf>,
+    /// Log format.
+    #[arg(long = "log.format", value_enum, default_value = "logfmt")]
+    log_format: LogFormat,
+    /// Log level or tracing filter (error, warn, info, debug, trace).
+    #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
+    log_level: String,
+    /// Print the metric catalog (every metric this exporter can export) as JSON and exit.
+    #[arg(long = "catalog")]
+    catalog: bool,
+    /// Print the JSON schema of the `exporter:` config section and exit.
+    #[arg(long = "config.schema")]
+    config_schema: bool,
+    /// Load and validate the config file, then exit.
+    #[arg(long = "config.check")]
+    config_check: bool,
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    for name in ALL {
+        cmd = cmd
+            .arg(
+                Arg::new(leak(format!("collector.{name}")))
+                    .long(leak(format!("collector.{name}")))
+                    .action(ArgAction::SetTrue)
+                    .help(leak(format!("Enable the {name} collector"))),
+            )
+            .arg(
+                Arg::new(leak(format!("no-collector.{name}")))
+                    .long(leak(format!("no-collector.{name}")))
+                    .action(ArgAction::SetTrue)
+                    .conflicts_with(leak(format!("collector.{name}")))
+                    .help(leak(format!("Disable the {name} collector"))),
+            );
+    }
+    cmd
+}
+
+fn enabled(m: &ArgMatches, cli: &Cli, cfg: &ExporterConfig) -> anyhow::Result<Vec<String>> {
+    let mut on: Vec<String> = match &cli.collectors {
+        Some(list) => {
+            for c in list {
+                if !ALL.contains(&c.as_str()) {
+                    anyhow::bail!("--collectors: unknown collector {c:?}; known: {}", ALL.join(", "));
+                }
+            }
+            list.clone()
+        }
+        None => ALL
+            .iter()
+            .filter(|n| cfg.collectors.get(n).unwrap_or_else(|| default_enabled(n)))
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    for name in ALL {
+        if m.get_flag(&format!("collector.{name}")) && !on.iter().any(|c| c == name) {
+            on.push(name.to_string());
+        }
+        if m.get_flag(&format!("no-collector.{name}")) {
+            on.retain(|c| c != name);
+        }
+    }
+    Ok(on)
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("genmon-exporter: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let m = command().get_matches();
+    let cli = Cli::from_arg_matches(&m)?;
+    if cli.catalog {
+        println!("{}", serde_json::to_string_pretty(genmon::catalog::CATALOG)?);
+        return Ok(());
+    }
+    if cli.config_schema {
+        println!("{}", serde_json::to_string_pretty(&schemars::schema_for!(ExporterConfig))?);
+        return Ok(());
+    }
+    logging::init(cli.log_format, &cli.log_level)?;
+    let mut cfg = match &cli.config_file {
+        Some(p) => config::load(p)?,
+        None => ExporterConfig::default(),
+    };
+    if let Some(d) = &cli.textfile_dir {
+        cfg.textfile.directory = Some(d.clone());
+    }
+    let on = enabled(&m, &cli, &cfg)?;
+    let paths = Paths {
+        procfs: cli.procfs.clone().unwrap_or_else(|| cli.rootfs.join("proc")),
+        sysfs: cli.sysfs.clone().unwrap_or_else(|| cli.rootfs.join("sys")),
+        rootfs: cli.rootfs.clone(),
+    };
+    let exporter = Exporter::from_config(&paths, &cfg, &on, PathBuf::from("/proc/self"))?;
+    if cli.config_check {
+        println!("config OK; collectors: {}", exporter.collector_names().join(", "));
+        return Ok(());
+    }
+    let opts = ServeOptions {
+        max_requests: cli.max_requests,
+        default_timeout: parse_duration(&cli.scrape_timeout).context("--web.scrape-timeout")?,
+        timeout_margin: parse_duration(&cli.timeout_margin).context("--web.scrape-timeout-margin")?,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(32)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&cli.listen)
+            .await
+            .with_context(|| format!("listening on {} (--web.listen-address)", cli.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(address = %addr, collectors = exporter.collector_names().join(","), version = genmon::exporter::framework::VERSION, "listening");
+        server::serve(listener, Arc::new(exporter), opts, server::shutdown_signal()).await
+    })
+}

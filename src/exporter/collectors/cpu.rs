@@ -1,0 +1,117 @@
+//! `cpu`: per-CPU time by mode from `/proc/stat`.
+
+use anyhow::{Context, bail};
+
+use super::{Collector, ScrapeContext, num};
+use crate::exporter::metric::{Family, label};
+use crate::exporter::{Paths, read_file};
+
+/// Kernel clock ticks per second for `/proc/stat` (USER_HZ, 100 on Linux).
+pub const USER_HZ: f64 = 100.0;
+
+/// Modes exported, in `/proc/stat` column order.
+pub const MODES: [&str; 8] = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+
+/// One `cpuN` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpuTimes {
+    /// CPU number as written (`0`, `1`, ...).
+    pub cpu: String,
+    /// Ticks by mode, in [`MODES`] order.
+    pub ticks: [u64; 8],
+}
+
+/// Parse the per-CPU lines of `/proc/stat` (the aggregate `cpu` line is skipped).
+pub fn parse_stat(text: &str) -> anyhow::Result<Vec<CpuTimes>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("cpu") else {
+            continue;
+        };
+        let mut it = rest.split_ascii_whitespace();
+        let Some(id) = it.next() else { continue };
+        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            continue; // aggregate "cpu  ..." line
+        }
+        let mut ticks = [0u64; 8];
+        for (i, mode) in MODES.iter().enumerate() {
+            // Old kernels lack iowait/irq/softirq/steal: treat missing trailing columns as 0.
+            ticks[i] = match it.next() {
+                None if i >= 4 => 0,
+                v => num(v, mode).with_context(|| format!("line {}", n + 1))?,
+            };
+        }
+        out.push(CpuTimes {
+            cpu: id.to_string(),
+            ticks,
+        });
+    }
+    if out.is_empty() {
+        bail!("no cpuN lines found");
+    }
+    Ok(out)
+}
+
+/// Families for parsed CPU times.
+pub fn families(cpus: &[CpuTimes]) -> Vec<Family> {
+    let mut secs = Family::with_capacity("genmon_cpu_seconds_total", cpus.len() * MODES.len());
+    for c in cpus {
+        for (i, mode) in MODES.iter().enumerate() {
+            secs.push(vec![label("cpu", c.cpu.clone()), label("mode", *mode)], c.ticks[i] as f64 / USER_HZ);
+        }
+    }
+    vec![secs, Family::single("genmon_cpu_count", cpus.len() as f64)]
+}
+
+/// The cpu collector.
+pub struct Cpu {
+    paths: Paths,
+}
+
+impl Cpu {
+    /// A collector reading `<procfs>/stat`.
+    pub fn new(paths: Paths) -> Self {
+        Cpu { paths }
+    }
+}
+
+impl Collector for Cpu {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+    fn cheap(&self) -> bool {
+        true
+    }
+    fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
+        let path = self.paths.proc("stat");
+        let text = read_file(&path)?;
+        let cpus = parse_stat(&text).with_context(|| format!("parsing {}", path.display()))?;
+        Ok(families(&cpus))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat() {
+        let text = "cpu  10 20 30 40 50 60 70 80 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\ncpu1 100 0 0 0\nintr 1 2\nbtime 1700000000\n";
+        let cpus = parse_stat(text).unwrap();
+        assert_eq!(cpus.len(), 2);
+        assert_eq!(cpus[0].ticks, [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(cpus[1].ticks, [100, 0, 0, 0, 0, 0, 0, 0]);
+        let fams = families(&cpus);
+        assert_eq!(fams[0].samples.len(), 16);
+        assert_eq!(fams[0].samples[2].value, 0.03);
+        assert_eq!(fams[1].samples[0].value, 2.0);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert!(parse_stat("intr 1\n").is_err());
+        let e = parse_stat("cpu0 1 x 3 4\n").unwrap_err();
+        assert!(format!("{e:#}").contains("nice"), "{e:#}");
+        assert!(parse_stat("cpu0 1 2\n").is_err());
+    }
+}

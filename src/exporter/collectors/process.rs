@@ -1,0 +1,251 @@
+//! `process`: the exporter's own `process_*` metrics and named process
+//! groups, read directly from `/proc/[pid]` (see docs/exporter.md for why not
+//! sysinfo: a full sysinfo process refresh costs several times more).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use regex::Regex;
+
+use super::cpu::USER_HZ;
+use super::{Collector, ScrapeContext, num};
+use crate::exporter::config::ProcessGroupConfig;
+use crate::exporter::metric::{Family, label};
+use crate::exporter::{Paths, read_file};
+
+/// The fields of `/proc/PID/stat` we use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcStat {
+    /// Command name (`comm`).
+    pub comm: String,
+    /// User plus system CPU ticks.
+    pub cpu_ticks: u64,
+    /// Threads.
+    pub threads: u64,
+    /// Start time in ticks since boot.
+    pub start_ticks: u64,
+    /// Resident set size in pages.
+    pub rss_pages: u64,
+}
+
+/// Parse `/proc/PID/stat`. The command name may contain spaces and
+/// parentheses, so fields are counted from the last `)`.
+pub fn parse_pid_stat(text: &str) -> anyhow::Result<ProcStat> {
+    let open = text.find('(').context("no `(` before the command name")?;
+    let close = text.rfind(')').context("no `)` after the command name")?;
+    if close < open {
+        bail!("malformed command name");
+    }
+    let comm = text[open + 1..close].to_string();
+    // rest[0] is field 3 (state), so field N is rest[N - 3].
+    let rest: Vec<&str> = text[close + 1..].split_ascii_whitespace().collect();
+    let f = |n: usize| rest.get(n - 3).copied();
+    let utime: u64 = num(f(14), "utime")?;
+    let stime: u64 = num(f(15), "stime")?;
+    Ok(ProcStat {
+        comm,
+        cpu_ticks: utime + stime,
+        threads: num(f(20), "num_threads")?,
+        start_ticks: num(f(22), "starttime")?,
+        rss_pages: num::<i64>(f(24), "rss")?.max(0) as u64,
+    })
+}
+
+/// The soft "Max open files" limit from `/proc/PID/limits` (`None` if unlimited).
+pub fn parse_max_fds(text: &str) -> anyhow::Result<Option<u64>> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .context("no `Max open files` line")?;
+    let soft = line["Max open files".len()..]
+        .split_ascii_whitespace()
+        .next()
+        .context("no soft limit")?;
+    if soft == "unlimited" {
+        return Ok(None);
+    }
+    Ok(Some(soft.parse().with_context(|| format!("soft limit {soft:?} is not a number"))?))
+}
+
+fn page_size() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if v > 0 { v as f64 } else { 4096.0 }
+}
+
+fn count_fds(dir: &Path) -> std::io::Result<u64> {
+    Ok(std::fs::read_dir(dir.join("fd"))?.count() as u64)
+}
+
+enum Matcher {
+    Name(Regex),
+    Cmdline(Regex),
+}
+
+struct Group {
+    name: String,
+    matcher: Matcher,
+}
+
+/// The process collector.
+pub struct Process {
+    paths: Paths,
+    self_dir: PathBuf,
+    groups: Vec<Group>,
+    page_size: f64,
+}
+
+impl Process {
+    /// A collector for the process whose `/proc` directory is `self_dir`
+    /// (normally `/proc/self`) and the configured groups, scanned in `<procfs>`.
+    pub fn new(paths: Paths, self_dir: PathBuf, groups: &[ProcessGroupConfig]) -> anyhow::Result<Self> {
+        let groups = groups
+            .iter()
+            .map(|g| {
+                let matcher = match (&g.match_name, &g.match_cmdline) {
+                    (Some(r), None) => Matcher::Name(Regex::new(r)?),
+                    (None, Some(r)) => Matcher::Cmdline(Regex::new(r)?),
+                    _ => bail!("process group {:?}: set exactly one of match_name or match_cmdline", g.name),
+                };
+                Ok(Group {
+                    name: g.name.clone(),
+                    matcher,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Process {
+            paths,
+            self_dir,
+            groups,
+            page_size: page_size(),
+        })
+    }
+
+    fn own(&self, btime: Option<u64>) -> anyhow::Result<Vec<Family>> {
+        let path = self.self_dir.join("stat");
+        let st = parse_pid_stat(&read_file(&path)?).with_context(|| format!("parsing {}", path.display()))?;
+        let mut out = vec![
+            Family::single("process_cpu_seconds_total", st.cpu_ticks as f64 / USER_HZ),
+            Family::single("process_resident_memory_bytes", st.rss_pages as f64 * self.page_size),
+        ];
+        if let Ok(n) = count_fds(&self.self_dir) {
+            out.push(Family::single("process_open_fds", n as f64));
+        }
+        let limits = self.self_dir.join("limits");
+        if let Some(max) = parse_max_fds(&read_file(&limits)?).with_context(|| format!("parsing {}", limits.display()))? {
+            out.push(Family::single("process_max_fds", max as f64));
+        }
+        out.push(Family::single("process_threads", st.threads as f64));
+        if let Some(bt) = btime {
+            out.push(Family::single(
+                "process_start_time_seconds",
+                bt as f64 + st.start_ticks as f64 / USER_HZ,
+            ));
+        }
+        Ok(out)
+    }
+
+    fn groups(&self) -> anyhow::Result<Vec<Family>> {
+        let n = self.groups.len();
+        let (mut count, mut cpu, mut rss, mut fds) = (vec![0u64; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]);
+        let need_cmdline = self.groups.iter().any(|g| matches!(g.matcher, Matcher::Cmdline(_)));
+        let dir = self.paths.procfs.as_path();
+        let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !name.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let pdir = e.path();
+            // Processes come and go while we scan: a vanished one is simply skipped.
+            let Ok(text) = std::fs::read_to_string(pdir.join("stat")) else {
+                continue;
+            };
+            let Ok(st) = parse_pid_stat(&text) else {
+                continue;
+            };
+            let cmdline = if need_cmdline {
+                std::fs::read(pdir.join("cmdline"))
+                    .map(|b| {
+                        let s = String::from_utf8_lossy(&b).replace('\0', " ");
+                        s.trim_end().to_string()
+                    })
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let mut fd_count = None;
+            for (i, g) in self.groups.iter().enumerate() {
+                let hit = match &g.matcher {
+                    Matcher::Name(r) => r.is_match(&st.comm),
+                    Matcher::Cmdline(r) => r.is_match(&cmdline),
+                };
+                if hit {
+                    count[i] += 1;
+                    cpu[i] += st.cpu_ticks;
+                    rss[i] += st.rss_pages;
+                    // Other users' fd dirs are unreadable without privileges: count what we can.
+                    fds[i] += *fd_count.get_or_insert_with(|| count_fds(&pdir).unwrap_or(0));
+                }
+            }
+        }
+        let mut f_count = Family::with_capacity("genmon_process_group_count", n);
+        let mut f_cpu = Family::with_capacity("genmon_process_group_cpu_seconds_total", n);
+        let mut f_rss = Family::with_capacity("genmon_process_group_resident_memory_bytes", n);
+        let mut f_fds = Family::with_capacity("genmon_process_group_open_fds", n);
+        for (i, g) in self.groups.iter().enumerate() {
+            f_count.push(vec![label("group", g.name.clone())], count[i] as f64);
+            f_cpu.push(vec![label("group", g.name.clone())], cpu[i] as f64 / USER_HZ);
+            f_rss.push(vec![label("group", g.name.clone())], rss[i] as f64 * self.page_size);
+            f_fds.push(vec![label("group", g.name.clone())], fds[i] as f64);
+        }
+        Ok(vec![f_count, f_cpu, f_rss, f_fds])
+    }
+}
+
+impl Collector for Process {
+    fn name(&self) -> &'static str {
+        "process"
+    }
+    fn cheap(&self) -> bool {
+        // Scanning every /proc/[pid] for groups is not.
+        self.groups.is_empty()
+    }
+    fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
+        let btime = std::fs::read_to_string(self.paths.proc("stat"))
+            .ok()
+            .and_then(|t| super::uptime::parse_btime(&t).ok());
+        let mut out = self.own(btime)?;
+        if !self.groups.is_empty() {
+            out.extend(self.groups()?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_with_odd_comm() {
+        let text = "42 (my (weird) proc) S 1 42 42 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 7 0 12345 1000000 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0";
+        let st = parse_pid_stat(text).unwrap();
+        assert_eq!(st.comm, "my (weird) proc");
+        assert_eq!(st.cpu_ticks, 200);
+        assert_eq!(st.threads, 7);
+        assert_eq!(st.start_ticks, 12345);
+        assert_eq!(st.rss_pages, 300);
+        assert!(parse_pid_stat("42 (x) S 1 2").is_err());
+        assert!(parse_pid_stat("garbage").is_err());
+    }
+
+    #[test]
+    fn parses_limits() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n";
+        assert_eq!(parse_max_fds(text).unwrap(), Some(1024));
+        assert_eq!(parse_max_fds("Max open files unlimited unlimited files\n").unwrap(), None);
+        assert!(parse_max_fds("nothing").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! `textfile`: `*.prom` files from a directory (node_exporter's textfile
+//! contract). A bad file sets `genmon_textfile_scrape_error 1` and its metrics
+//! are skipped; the other files are still merged. Families may span files,
+//! but a conflicting HELP or TYPE is an error for the later file.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use super::{Collector, ScrapeContext};
+use crate::catalog;
+use crate::exporter::metric::{Family, label};
+use crate::exporter::textformat;
+
+/// The textfile collector.
+pub struct Textfile {
+    dir: Option<PathBuf>,
+}
+
+impl Textfile {
+    /// A collector for `*.prom` files in `dir` (none: exports nothing).
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Textfile { dir }
+    }
+}
+
+/// Merge `new` (one file's families) into `merged`, or reject the file whole.
+pub fn merge(merged: &mut Vec<Family>, new: Vec<Family>) -> anyhow::Result<()> {
+    let index: HashMap<String, usize> = merged.iter().enumerate().map(|(i, f)| (f.name.to_string(), i)).collect();
+    // Validate everything first so a rejected file adds nothing.
+    for f in &new {
+        if catalog::lookup(&f.name).is_some() || f.name.starts_with("genmon_textfile_") {
+            bail!("metric {} is exported by genmon-exporter itself; rename it", f.name);
+        }
+        if let Some(&i) = index.get(f.name.as_ref()) {
+            let old = &merged[i];
+            if old.kind != f.kind {
+                bail!(
+                    "metric {}: TYPE {} conflicts with TYPE {} from another file",
+                    f.name,
+                    f.kind.as_str(),
+                    old.kind.as_str()
+                );
+            }
+            if old.help != f.help {
+                bail!(
+                    "metric {}: HELP {:?} conflicts with HELP {:?} from another file",
+                    f.name,
+                    f.help,
+                    old.help
+                );
+            }
+            let keys: HashSet<_> = old.samples.iter().map(|s| (s.suffix, &s.labels)).collect();
+            if let Some(s) = f.samples.iter().find(|s| keys.contains(&(s.suffix, &s.labels))) {
+                bail!("metric {}{}: the same series is already in another file", f.name, s.suffix);
+            }
+        }
+    }
+    for f in new {
+        match index.get(f.name.as_ref()) {
+            Some(&i) => merged[i].samples.extend(f.samples),
+            None => merged.push(f),
+        }
+    }
+    Ok(())
+}
+
+fn read_one(path: &Path) -> anyhow::Result<(Vec<Family>, f64)> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let fams =
+        textformat::parse(&text, &format!("Metric read from {}", path.display())).with_context(|| format!("parsing {}", path.display()))?;
+    Ok((fams, mtime))
+}
+
+impl Collector for Textfile {
+    fn name(&self) -> &'static str {
+        "textfile"
+    }
+    fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
+        let Some(dir) = &self.dir else {
+            return Ok(Vec::new());
+        };
+        let mut error = false;
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "prom"))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(directory = %dir.display(), error = %e, "cannot read textfile directory");
+                error = true;
+                Vec::new()
+            }
+        };
+        files.sort();
+        let mut merged = Vec::new();
+        let mut mtimes = Family::with_capacity("genmon_textfile_mtime_seconds", files.len());
+        for f in &files {
+            match read_one(f).and_then(|(fams, mtime)| {
+                merge(&mut merged, fams).with_context(|| format!("merging {}", f.display()))?;
+                Ok(mtime)
+            }) {
+                Ok(mtime) => mtimes.push(vec![label("file", f.display().to_string())], mtime),
+                Err(e) => {
+                    tracing::warn!(error = format!("{e:#}"), "skipping textfile");
+                    error = true;
+                }
+            }
+        }
+        merged.push(mtimes);
+        merged.push(Family::single("genmon_textfile_scrape_error", if error { 1.0 } else { 0.0 }));
+        Ok(merged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_rules() {
+        let mut m = Vec::new();
+        merge(
+            &mut m,
+            textformat::parse("# HELP a A.\n# TYPE a gauge\na{x=\"1\"} 1\n", "").unwrap(),
+        )
+        .unwrap();
+        merge(
+            &mut m,
+            textformat::parse("# HELP a A.\n# TYPE a gauge\na{x=\"2\"} 2\n", "").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(m[0].samples.len(), 2);
+        let e = merge(
+            &mut m,
+            textformat::parse("# HELP a B.\n# TYPE a gauge\na{x=\"3\"} 1\nb 1\n", "").unwrap(),
+        );
+        assert!(format!("{e:?}").contains("HELP"));
+        assert_eq!(m.len(), 1, "rejected file adds nothing");
+        let e = merge(&mut m, textformat::parse("# HELP a A.\n# TYPE a counter\na 1\n", "").unwrap());
+        assert!(format!("{e:?}").contains("TYPE"));
+        let e = merge(
+            &mut m,
+            textformat::parse("# HELP a A.\n# TYPE a gauge\na{x=\"1\"} 1\n", "").unwrap(),
+        );
+        assert!(format!("{e:?}").contains("same series"));
+        let e = merge(&mut m, textformat::parse("genmon_cpu_count 1\n", "").unwrap());
+        assert!(format!("{e:?}").contains("genmon-exporter itself"));
+    }
+}

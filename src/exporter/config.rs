@@ -1,0 +1,381 @@
+//! The `exporter:` configuration section (`--config.file`).
+//!
+//! These serde structs reject unknown fields so that a typo is an error, and
+//! derive [`schemars::JsonSchema`] so the main genmon spec can embed them as
+//! its `exporter:` section.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// node_exporter's default filesystem type exclusion (pseudo filesystems).
+pub const DEFAULT_EXCLUDE_FSTYPES: &str = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
+/// node_exporter's default mount point exclusion.
+pub const DEFAULT_EXCLUDE_MOUNTPOINTS: &str = "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)";
+/// node_exporter's default block device exclusion (partitions, loop, ram).
+pub const DEFAULT_EXCLUDE_DISKS: &str = "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
+/// Default network device exclusion.
+pub const DEFAULT_EXCLUDE_NETDEVS: &str = "^lo$";
+
+/// The whole `exporter:` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExporterConfig {
+    /// Enable (`true`) or disable (`false`) collectors; absent ones keep their default.
+    pub collectors: CollectorsConfig,
+    /// Filesystem collector options.
+    pub filesystem: FilesystemConfig,
+    /// Disk collector options.
+    pub disk: DiskConfig,
+    /// Network collector options.
+    pub network: NetworkConfig,
+    /// Named groups of processes to account for.
+    pub process_groups: Vec<ProcessGroupConfig>,
+    /// HTTP(S) probes run on every scrape. Only these targets are ever probed.
+    pub probes: Vec<ProbeConfig>,
+    /// Textfile collector options.
+    pub textfile: TextfileConfig,
+}
+
+/// Per-collector switches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct CollectorsConfig {
+    pub cpu: Option<bool>,
+    pub memory: Option<bool>,
+    pub load: Option<bool>,
+    pub uptime: Option<bool>,
+    pub filesystem: Option<bool>,
+    pub disk: Option<bool>,
+    pub network: Option<bool>,
+    pub process: Option<bool>,
+    pub probe: Option<bool>,
+    pub textfile: Option<bool>,
+}
+
+impl CollectorsConfig {
+    /// The switch for collector `name`, if set.
+    pub fn get(&self, name: &str) -> Option<bool> {
+        match name {
+            "cpu" => self.cpu,
+            "memory" => self.memory,
+            "load" => self.load,
+            "uptime" => self.uptime,
+            "filesystem" => self.filesystem,
+            "disk" => self.disk,
+            "network" => self.network,
+            "process" => self.process,
+            "probe" => self.probe,
+            "textfile" => self.textfile,
+            _ => None,
+        }
+    }
+}
+
+/// Filesystem collector options. Each list entry is a regular expression that
+/// must match the whole value; a list, when given, replaces the default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesystemConfig {
+    /// Filesystem types to skip (default: node_exporter's pseudo filesystem list).
+    pub exclude_fstypes: Option<Vec<String>>,
+    /// Mount points to skip (default: `/dev`, `/proc`, `/sys`, `/run/credentials/*`, `/var/lib/docker/*`).
+    pub exclude_mountpoints: Option<Vec<String>>,
+    /// Timeout for `statvfs` on one mount, e.g. `5s` (default 5s). A mount that
+    /// hangs (dead NFS server) is skipped until its call returns.
+    pub mount_timeout: Option<String>,
+}
+
+/// Disk collector options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiskConfig {
+    /// Block devices to skip, as regexes (default: partitions, loop and ram devices).
+    pub exclude_devices: Option<Vec<String>>,
+}
+
+/// Network collector options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Interfaces to skip, as regexes (default: `lo`).
+    pub exclude_devices: Option<Vec<String>>,
+}
+
+/// A named group of processes, matched by command name or command line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessGroupConfig {
+    /// Group name (the `group` label).
+    pub name: String,
+    /// Regex searched in the command name (`/proc/PID/comm`, at most 15 bytes).
+    pub match_name: Option<String>,
+    /// Regex searched in the command line (arguments joined by spaces).
+    pub match_cmdline: Option<String>,
+}
+
+/// An HTTP(S) probe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    /// Probe name (the `probe` label).
+    pub name: String,
+    /// `http://` or `https://` URL (the `target` label).
+    pub url: String,
+    /// Timeout, e.g. `5s` or `500ms` (default 5s). The scrape timeout, when
+    /// shorter, wins.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// HTTP method (default `GET`).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Accepted status codes (default: any 2xx).
+    #[serde(default)]
+    pub expect_status: Option<StatusList>,
+    /// Accept any certificate (self-signed targets).
+    #[serde(default)]
+    pub tls_insecure: bool,
+    /// PEM file with CA certificates to trust in addition to the built-in roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// One status code or a list of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StatusList {
+    /// A single code.
+    One(u16),
+    /// Several codes.
+    Many(Vec<u16>),
+}
+
+impl StatusList {
+    /// The codes as a vector.
+    pub fn codes(&self) -> Vec<u16> {
+        match self {
+            StatusList::One(c) => vec![*c],
+            StatusList::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// Textfile collector options.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextfileConfig {
+    /// Directory whose `*.prom` files are exported.
+    pub directory: Option<PathBuf>,
+}
+
+/// The file layout: the exporter section lives under a top-level `exporter:`
+/// key; other top-level keys (the rest of a genmon spec) are ignored.
+#[derive(Deserialize)]
+struct FileShape {
+    #[serde(default)]
+    exporter: Option<ExporterConfig>,
+}
+
+/// Load and validate a config file.
+pub fn load(path: &Path) -> anyhow::Result<ExporterConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    parse(&text).with_context(|| format!("config file {}", path.display()))
+}
+
+/// Parse and validate config text (the whole file, with its `exporter:` key).
+pub fn parse(text: &str) -> anyhow::Result<ExporterConfig> {
+    let shape: FileShape = serde_yaml_ng::from_str(text)?;
+    let Some(cfg) = shape.exporter else {
+        bail!("no top-level `exporter:` section; put the exporter settings under `exporter:`");
+    };
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// Parse a duration like `5s`, `500ms`, `1m` or `1.5s`.
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        bail!("invalid duration {s:?}: use a number with a unit, e.g. 5s, 500ms or 1m");
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid duration {s:?}: use e.g. 5s, 500ms or 1m"))?;
+    if !v.is_finite() || v <= 0.0 || v * mult > 3600.0 {
+        bail!("invalid duration {s:?}: must be positive and at most 1h");
+    }
+    Ok(Duration::from_secs_f64(v * mult))
+}
+
+/// Compile a list of regexes into one anchored alternation.
+pub fn compile_list(field: &str, list: &[String]) -> anyhow::Result<Option<Regex>> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    for (i, r) in list.iter().enumerate() {
+        Regex::new(r).with_context(|| format!("{field}[{i}]: invalid regex {r:?}"))?;
+    }
+    let joined = list.iter().map(|r| format!("(?:{r})")).collect::<Vec<_>>().join("|");
+    Ok(Some(Regex::new(&format!("^(?:{joined})$"))?))
+}
+
+/// A configured exclusion, or the default regex.
+pub fn exclusion(field: &str, list: &Option<Vec<String>>, default: &str) -> anyhow::Result<Option<Regex>> {
+    match list {
+        Some(l) => compile_list(field, l),
+        None => Ok(Some(Regex::new(default)?)),
+    }
+}
+
+impl ExporterConfig {
+    /// Check everything serde cannot: regexes, durations, URLs, unique names.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        exclusion(
+            "exporter.filesystem.exclude_fstypes",
+            &self.filesystem.exclude_fstypes,
+            DEFAULT_EXCLUDE_FSTYPES,
+        )?;
+        exclusion(
+            "exporter.filesystem.exclude_mountpoints",
+            &self.filesystem.exclude_mountpoints,
+            DEFAULT_EXCLUDE_MOUNTPOINTS,
+        )?;
+        if let Some(t) = &self.filesystem.mount_timeout {
+            parse_duration(t).context("exporter.filesystem.mount_timeout")?;
+        }
+        exclusion("exporter.disk.exclude_devices", &self.disk.exclude_devices, DEFAULT_EXCLUDE_DISKS)?;
+        exclusion(
+            "exporter.network.exclude_devices",
+            &self.network.exclude_devices,
+            DEFAULT_EXCLUDE_NETDEVS,
+        )?;
+        let mut names = std::collections::HashSet::new();
+        for (i, g) in self.process_groups.iter().enumerate() {
+            let at = format!("exporter.process_groups[{i}] ({:?})", g.name);
+            if g.name.is_empty() {
+                bail!("{at}: `name` must not be empty");
+            }
+            if !names.insert(&g.name) {
+                bail!("{at}: duplicate group name; names must be unique");
+            }
+            match (&g.match_name, &g.match_cmdline) {
+                (Some(_), Some(_)) | (None, None) => {
+                    bail!("{at}: set exactly one of `match_name` or `match_cmdline`")
+                }
+                (Some(r), None) | (None, Some(r)) => {
+                    Regex::new(r).with_context(|| format!("{at}: invalid regex {r:?}"))?;
+                }
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, p) in self.probes.iter().enumerate() {
+            let at = format!("exporter.probes[{i}] ({:?})", p.name);
+            if p.name.is_empty() {
+                bail!("{at}: `name` must not be empty");
+            }
+            if !names.insert(&p.name) {
+                bail!("{at}: duplicate probe name; names must be unique");
+            }
+            let url = reqwest::Url::parse(&p.url).with_context(|| format!("{at}: invalid url {:?}", p.url))?;
+            if url.scheme() != "http" && url.scheme() != "https" {
+                bail!("{at}: url must start with http:// or https://, got {:?}", p.url);
+            }
+            if let Some(t) = &p.timeout {
+                parse_duration(t).with_context(|| format!("{at}: timeout"))?;
+            }
+            if let Some(m) = &p.method {
+                reqwest::Method::from_bytes(m.as_bytes()).map_err(|_| anyhow::anyhow!("{at}: invalid HTTP method {m:?}"))?;
+            }
+            if let Some(s) = &p.expect_status {
+                for c in s.codes() {
+                    if !(100..=599).contains(&c) {
+                        bail!("{at}: expect_status {c} is not an HTTP status code (100-599)");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_example_parses() {
+        let cfg = parse(
+            r#"
+exporter:
+  collectors: {cpu: true, disk: false}
+  filesystem: {exclude_fstypes: [tmpfs, "ext.*"], exclude_mountpoints: ["/boot"]}
+  network: {exclude_devices: [lo, "veth.*"]}
+  process_groups:
+    - {name: sshd, match_name: "^sshd$"}
+    - {name: java, match_cmdline: "java .*-jar"}
+  probes:
+    - {name: site, url: "https://example.com/", timeout: 2s, method: HEAD, expect_status: [200, 301], tls_insecure: true}
+    - {name: api, url: "http://127.0.0.1:8080/health", expect_status: 204}
+  textfile: {directory: /var/lib/genmon/textfile}
+other_genmon_section: {ignored: true}
+"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.collectors.cpu, Some(true));
+        assert_eq!(cfg.collectors.get("disk"), Some(false));
+        assert_eq!(cfg.probes[1].expect_status.as_ref().unwrap().codes(), vec![204]);
+        let re = compile_list("x", cfg.network.exclude_devices.as_ref().unwrap()).unwrap().unwrap();
+        assert!(re.is_match("veth123") && re.is_match("lo") && !re.is_match("eth0") && !re.is_match("lo0"));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            ("exporter: {collectors: {cpus: true}}", "unknown field `cpus`"),
+            ("exporter: {probes: [{name: a, url: 'ftp://x'}]}", "exporter.probes[0]"),
+            (
+                "exporter: {probes: [{name: a, url: 'http://x', timeout: 5}]}",
+                "use a number with a unit",
+            ),
+            ("exporter: {probes: [{name: a, url: 'http://x', timeout: '5 parsecs'}]}", "timeout"),
+            ("exporter: {process_groups: [{name: a}]}", "exactly one of"),
+            ("exporter: {process_groups: [{name: a, match_name: '('}]}", "invalid regex"),
+            (
+                "exporter: {network: {exclude_devices: ['[']}}",
+                "exporter.network.exclude_devices[0]",
+            ),
+            ("foo: 1", "no top-level `exporter:`"),
+        ];
+        for (text, want) in cases {
+            let err = format!("{:#}", parse(text).unwrap_err());
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("0s").is_err() && parse_duration("5").is_err() && parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn schema_generates() {
+        let schema = schemars::schema_for!(ExporterConfig);
+        let json = serde_json::to_string(&schema).unwrap();
+        assert!(json.contains("process_groups") && json.contains("tls_insecure"));
+    }
+}

@@ -1,0 +1,264 @@
+//! Collector tests against the fixture tree `tests/fixtures/exporter`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use genmon::exporter::collectors::{self, Collector, ScrapeContext};
+use genmon::exporter::config::{self, ExporterConfig};
+use genmon::exporter::{Exporter, Family, Paths};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exporter")
+}
+
+fn paths() -> Paths {
+    Paths {
+        rootfs: fixtures().join("rootfs"),
+        procfs: fixtures().join("proc"),
+        sysfs: fixtures().join("sys"),
+    }
+}
+
+fn run(c: &dyn Collector) -> anyhow::Result<Vec<Family>> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ctx = ScrapeContext {
+        deadline: Instant::now() + Duration::from_secs(5),
+        handle: rt.handle().clone(),
+    };
+    c.collect(&ctx)
+}
+
+/// `name{k="v",...}` → value for every sample, label pairs in output order.
+fn flat(fams: &[Family]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for f in fams {
+        for s in &f.samples {
+            let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let l = if labels.is_empty() {
+                String::new()
+            } else {
+                format!("{{{}}}", labels.join(","))
+            };
+            out.push((format!("{}{}{}", f.name, s.suffix, l), s.value));
+        }
+    }
+    out
+}
+
+fn get(fams: &[Family], series: &str) -> f64 {
+    flat(fams)
+        .into_iter()
+        .find(|(k, _)| k == series)
+        .unwrap_or_else(|| panic!("no series {series} in {:#?}", flat(fams)))
+        .1
+}
+
+fn absent(fams: &[Family], series_prefix: &str) -> bool {
+    !flat(fams).iter().any(|(k, _)| k.starts_with(series_prefix))
+}
+
+#[test]
+fn cpu() {
+    let f = run(&collectors::cpu::Cpu::new(paths())).unwrap();
+    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 10.0);
+    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"steal\"}"), 0.02);
+    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"idle\"}"), 250.0);
+    assert_eq!(get(&f, "genmon_cpu_count"), 2.0);
+    assert_eq!(flat(&f).len(), 17);
+}
+
+#[test]
+fn memory_load_uptime() {
+    let f = run(&collectors::memory::Memory::new(paths())).unwrap();
+    assert_eq!(get(&f, "genmon_memory_total_bytes"), 8000000.0 * 1024.0);
+    assert_eq!(get(&f, "genmon_memory_available_bytes"), 5000000.0 * 1024.0);
+    assert_eq!(get(&f, "genmon_swap_free_bytes"), 1500000.0 * 1024.0);
+    assert_eq!(get(&f, "genmon_memory_cached_bytes"), 3000000.0 * 1024.0);
+    let f = run(&collectors::load::Load::new(paths())).unwrap();
+    assert_eq!(get(&f, "genmon_load15"), 1.75);
+    let f = run(&collectors::uptime::Uptime::new(paths())).unwrap();
+    assert_eq!(get(&f, "genmon_boot_time_seconds"), 1700000000.0);
+}
+
+#[test]
+fn disk_excludes_partitions_and_loop() {
+    let c = collectors::disk::Disk::new(paths(), &Default::default()).unwrap();
+    let f = run(&c).unwrap();
+    assert_eq!(get(&f, "genmon_disk_read_bytes_total{device=\"sda\"}"), 20000.0 * 512.0);
+    assert_eq!(get(&f, "genmon_disk_written_bytes_total{device=\"nvme0n1\"}"), 200000.0 * 512.0);
+    assert_eq!(get(&f, "genmon_disk_io_time_seconds_total{device=\"sda\"}"), 1.5);
+    assert_eq!(get(&f, "genmon_disk_reads_completed_total{device=\"dm-0\"}"), 100.0);
+    for dev in ["sda1", "nvme0n1p1", "loop0"] {
+        assert!(absent(&f, &format!("genmon_disk_read_bytes_total{{device=\"{dev}\"")), "{dev}");
+    }
+}
+
+#[test]
+fn network_excludes_lo_and_reads_operstate() {
+    let c = collectors::network::Network::new(paths(), &Default::default()).unwrap();
+    let f = run(&c).unwrap();
+    assert_eq!(get(&f, "genmon_network_receive_bytes_total{device=\"eth0\"}"), 1000000.0);
+    assert_eq!(get(&f, "genmon_network_transmit_drop_total{device=\"eth0\"}"), 4.0);
+    assert_eq!(get(&f, "genmon_network_up{device=\"eth0\"}"), 1.0);
+    assert_eq!(get(&f, "genmon_network_up{device=\"wlan0\"}"), 0.0);
+    assert!(absent(&f, "genmon_network_receive_bytes_total{device=\"lo\""));
+    let cfg = config::NetworkConfig {
+        exclude_devices: Some(vec!["wlan.*".into()]),
+    };
+    let f = run(&collectors::network::Network::new(paths(), &cfg).unwrap()).unwrap();
+    assert_eq!(get(&f, "genmon_network_receive_packets_total{device=\"lo\"}"), 29.0);
+    assert!(absent(&f, "genmon_network_up{device=\"wlan0\""));
+}
+
+#[test]
+fn filesystem_with_rootfs() {
+    let c = collectors::filesystem::Filesystem::new(paths(), &Default::default()).unwrap();
+    let f = run(&c).unwrap();
+    let l = |mp: &str, dev: &str, fs: &str| format!("{{device=\"{dev}\",mountpoint=\"{mp}\",fstype=\"{fs}\"}}");
+    // "/" is statvfs'ed at <rootfs>, "/data" at <rootfs>/data: both exist in the fixture tree.
+    assert!(get(&f, &format!("genmon_filesystem_size_bytes{}", l("/", "/dev/vda", "ext4"))) > 0.0);
+    assert_eq!(
+        get(&f, &format!("genmon_filesystem_readonly{}", l("/data", "/dev/vdb", "ext4"))),
+        1.0
+    );
+    assert_eq!(get(&f, &format!("genmon_filesystem_readonly{}", l("/", "/dev/vda", "ext4"))), 0.0);
+    // A mount point that does not exist is a device error, not a collector failure.
+    assert_eq!(
+        get(&f, &format!("genmon_filesystem_device_error{}", l("/missing", "/dev/vdc", "xfs"))),
+        1.0
+    );
+    assert!(absent(&f, "genmon_filesystem_size_bytes{device=\"/dev/vdc\""));
+    for excluded in ["proc", "sysfs", "devtmpfs", "overlay"] {
+        assert!(
+            absent(&f, &format!("genmon_filesystem_device_error{{device=\"{excluded}\"")),
+            "{excluded}"
+        );
+    }
+    let cfg = config::FilesystemConfig {
+        exclude_fstypes: Some(vec!["ext4".into()]),
+        exclude_mountpoints: Some(vec![]),
+        mount_timeout: Some("1s".into()),
+    };
+    let f = run(&collectors::filesystem::Filesystem::new(paths(), &cfg).unwrap()).unwrap();
+    assert!(absent(&f, "genmon_filesystem_size_bytes{device=\"/dev/vda\""));
+    assert_eq!(
+        get(&f, &format!("genmon_filesystem_device_error{}", l("/proc", "proc", "proc"))),
+        1.0
+    );
+}
+
+#[test]
+fn process_own_and_groups() {
+    let groups = config::parse(
+        "exporter:\n  process_groups:\n    - {name: nginx, match_name: '^nginx$'}\n    - {name: java-app, match_cmdline: 'java .*app\\.jar'}\n    - {name: none, match_name: '^nothing$'}\n",
+    )
+    .unwrap()
+    .process_groups;
+    let c = collectors::process::Process::new(paths(), fixtures().join("proc/self"), &groups).unwrap();
+    let f = run(&c).unwrap();
+    assert_eq!(get(&f, "process_cpu_seconds_total"), 3.0);
+    assert_eq!(get(&f, "process_threads"), 5.0);
+    assert_eq!(get(&f, "process_open_fds"), 3.0);
+    assert_eq!(get(&f, "process_max_fds"), 1024.0);
+    assert_eq!(get(&f, "process_start_time_seconds"), 1700000010.0);
+    let page = get(&f, "process_resident_memory_bytes") / 2500.0;
+    assert!(page >= 4096.0, "page size {page}");
+    assert_eq!(get(&f, "genmon_process_group_count{group=\"nginx\"}"), 2.0);
+    assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"nginx\"}"), 3.0);
+    assert_eq!(
+        get(&f, "genmon_process_group_resident_memory_bytes{group=\"nginx\"}"),
+        1500.0 * page
+    );
+    assert_eq!(get(&f, "genmon_process_group_open_fds{group=\"nginx\"}"), 6.0);
+    assert_eq!(get(&f, "genmon_process_group_count{group=\"java-app\"}"), 1.0);
+    assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"java-app\"}"), 12.0);
+    assert_eq!(get(&f, "genmon_process_group_count{group=\"none\"}"), 0.0);
+}
+
+#[test]
+fn bad_proc_content_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stat"), "cpu0 1 2 x\n").unwrap();
+    std::fs::write(dir.path().join("loadavg"), "garbage\n").unwrap();
+    let p = Paths {
+        rootfs: dir.path().into(),
+        procfs: dir.path().into(),
+        sysfs: dir.path().into(),
+    };
+    let e = format!("{:#}", run(&collectors::cpu::Cpu::new(p.clone())).unwrap_err());
+    assert!(e.contains("stat") && e.contains("system"), "{e}");
+    let e = format!("{:#}", run(&collectors::load::Load::new(p.clone())).unwrap_err());
+    assert!(e.contains("loadavg"), "{e}");
+    let e = format!("{:#}", run(&collectors::memory::Memory::new(p)).unwrap_err());
+    assert!(e.contains("meminfo"), "{e}");
+}
+
+#[test]
+fn textfile_good_files_merge() {
+    let c = collectors::textfile::Textfile::new(Some(fixtures().join("textfile/good")));
+    let f = run(&c).unwrap();
+    assert_eq!(get(&f, "app_jobs_total{queue=\"a\"}"), 10.0);
+    assert_eq!(get(&f, "app_jobs_total{queue=\"c\"}"), 1.0);
+    assert_eq!(f.iter().filter(|f| f.name == "app_jobs_total").count(), 1, "merged into one family");
+    assert_eq!(get(&f, "backup_last_success_timestamp_seconds"), 1.7e9);
+    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 0.0);
+    let mtimes: Vec<_> = flat(&f)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("genmon_textfile_mtime_seconds"))
+        .collect();
+    assert_eq!(mtimes.len(), 2);
+    assert!(mtimes.iter().all(|(_, v)| *v > 1e9));
+}
+
+#[test]
+fn textfile_bad_file_sets_error_and_keeps_others() {
+    let c = collectors::textfile::Textfile::new(Some(fixtures().join("textfile/mixed")));
+    let f = run(&c).unwrap();
+    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 1.0);
+    assert_eq!(get(&f, "app_jobs_total{queue=\"a\"}"), 10.0);
+    assert!(absent(&f, "broken_metric"));
+    assert!(absent(&f, "app_jobs_total{queue=\"z\"}"), "conflicting HELP rejects the whole file");
+    let mtimes = flat(&f)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("genmon_textfile_mtime_seconds"))
+        .count();
+    assert_eq!(mtimes, 1);
+    // No directory configured: no data, which is not a failure.
+    assert!(run(&collectors::textfile::Textfile::new(None)).unwrap().is_empty());
+    // A missing directory is a scrape error.
+    let f = run(&collectors::textfile::Textfile::new(Some("/nonexistent/genmon".into()))).unwrap();
+    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_times_collectors_and_separates_failure_from_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Paths {
+        rootfs: dir.path().into(),
+        procfs: dir.path().into(), // empty: cpu has nothing to read → failure
+        sysfs: dir.path().into(),
+    };
+    let e = Exporter::from_config(
+        &p,
+        &ExporterConfig::default(),
+        &["cpu".into(), "textfile".into()],
+        fixtures().join("proc/self"),
+    )
+    .unwrap();
+    let text = e.scrape_within(Duration::from_secs(5)).await;
+    assert!(text.contains("genmon_exporter_collector_success{collector=\"cpu\"} 0\n"), "{text}");
+    assert!(
+        text.contains("genmon_exporter_collector_success{collector=\"textfile\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("genmon_exporter_collector_duration_seconds{collector=\"cpu\"} "),
+        "{text}"
+    );
+    assert!(text.contains("genmon_exporter_build_info{version=\""), "{text}");
+    assert!(!text.contains("genmon_cpu_seconds_total"), "{text}");
+    let err = Exporter::from_config(&p, &ExporterConfig::default(), &["gpu".into()], "/proc/self".into())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("unknown collector"));
+}

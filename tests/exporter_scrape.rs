@@ -1,0 +1,245 @@
+//! Real scrapes of the built `genmon-exporter` binary.
+
+#[path = "exporter_util.rs"]
+mod util;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use genmon::catalog::CATALOG;
+use util::{ExporterProc, get, parse, promtool_check, value};
+
+/// promtool lint findings on catalog names that must not be renamed here
+/// (see the exporter report): gauges ending in `_count`.
+const KNOWN_CATALOG_LINT: &[&str] = &[
+    "genmon_cpu_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+    "genmon_process_group_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+];
+
+/// A tiny HTTP server answering 200 to everything, for the probe collector.
+fn http_ok_server() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    addr
+}
+
+fn fixtures() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exporter")
+}
+
+#[test]
+fn scrape_is_valid_complete_and_matches_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = http_ok_server();
+    let cfg = util::write_config(
+        dir.path(),
+        &format!(
+            "exporter:\n  process_groups:\n    - {{name: self, match_name: '^genmon-exporte'}}\n  probes:\n    - {{name: local, url: 'http://{target}/', timeout: 2s}}\n  textfile: {{directory: '{}'}}\n",
+            fixtures().join("textfile/good").display()
+        ),
+    );
+    let mut exp = ExporterProc::start(&["--config.file", &cfg]);
+    // Two scrapes so counters have moved; check the second.
+    get(&exp.addr, "/metrics", &[]);
+    let r = get(&exp.addr, "/metrics", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let body = r.text();
+
+    // promtool must find nothing but the known catalog lint.
+    let lint = promtool_check(&body);
+    let unexpected: Vec<&str> = lint.lines().filter(|l| !KNOWN_CATALOG_LINT.contains(l)).collect();
+    assert!(unexpected.is_empty(), "promtool check metrics complained:\n{lint}");
+
+    // Every family has HELP and TYPE.
+    let helps: BTreeSet<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("# HELP "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let types: HashMap<&str, &str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    assert_eq!(helps.len(), types.len());
+
+    // Families in the scrape vs the catalog (textfile metrics are user-defined).
+    let textfile = ["app_jobs_total", "app_temperature_celsius", "backup_last_success_timestamp_seconds"];
+    let scraped: BTreeSet<&str> = types.keys().copied().filter(|n| !textfile.contains(n)).collect();
+    let catalog: BTreeSet<&str> = CATALOG.iter().map(|m| m.name).collect();
+    let extra: Vec<_> = scraped.difference(&catalog).collect();
+    assert!(extra.is_empty(), "exported but not in the catalog: {extra:?}");
+    // The TLS expiry needs an https target: covered by exporter_probe.rs.
+    let missing: Vec<_> = catalog
+        .difference(&scraped)
+        .filter(|n| **n != "genmon_probe_tls_cert_expiry_timestamp_seconds")
+        .collect();
+    assert!(missing.is_empty(), "in the catalog but not exported: {missing:?}\n{body}");
+    for t in textfile {
+        assert!(types.contains_key(t), "textfile metric {t} missing");
+    }
+
+    // Types and label names match the catalog exactly.
+    let scrape = parse(&body);
+    for m in CATALOG {
+        if let Some(t) = types.get(m.name) {
+            let want = match m.kind {
+                genmon::catalog::MetricType::Counter => "counter",
+                genmon::catalog::MetricType::Histogram => "histogram",
+                _ => "gauge",
+            };
+            assert_eq!(*t, want, "TYPE of {}", m.name);
+        }
+    }
+    for s in &scrape.samples {
+        let Some(m) = genmon::catalog::lookup(&s.metric) else {
+            continue;
+        };
+        let mut got: Vec<&str> = s.labels.keys().map(|k| k.as_str()).filter(|k| *k != "le").collect();
+        got.sort();
+        let mut want: Vec<&str> = m.labels.to_vec();
+        want.sort();
+        assert_eq!(got, want, "labels of {}", s.metric);
+    }
+
+    // Spot-check values.
+    let ncpu = value(&scrape, "genmon_cpu_count", &[]).unwrap();
+    assert!(ncpu >= 1.0);
+    let cpu_series = scrape.samples.iter().filter(|s| s.metric == "genmon_cpu_seconds_total").count();
+    assert_eq!(cpu_series as f64, ncpu * 8.0);
+    assert_eq!(
+        value(&scrape, "genmon_exporter_collector_success", &[("collector", "cpu")]),
+        Some(1.0)
+    );
+    for c in [
+        "cpu",
+        "memory",
+        "load",
+        "uptime",
+        "filesystem",
+        "disk",
+        "network",
+        "process",
+        "probe",
+        "textfile",
+    ] {
+        assert_eq!(
+            value(&scrape, "genmon_exporter_collector_success", &[("collector", c)]),
+            Some(1.0),
+            "{c}"
+        );
+    }
+    assert_eq!(value(&scrape, "genmon_probe_success", &[("probe", "local")]), Some(1.0));
+    assert!(value(&scrape, "genmon_process_group_count", &[("group", "self")]).unwrap() >= 1.0);
+    assert_eq!(value(&scrape, "genmon_textfile_scrape_error", &[]), Some(0.0));
+    assert!(value(&scrape, "genmon_memory_total_bytes", &[]).unwrap() > 1e6);
+    assert!(value(&scrape, "process_resident_memory_bytes", &[]).unwrap() > 1e5);
+    assert_eq!(
+        value(&scrape, "genmon_exporter_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
+        Some(1.0)
+    );
+
+    // gzip.
+    let z = get(&exp.addr, "/metrics", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(z.status, 200);
+    assert_eq!(z.header("content-encoding"), Some("gzip"));
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&z.body[..]).read_to_string(&mut plain).unwrap();
+    assert!(plain.contains("# TYPE genmon_cpu_seconds_total counter"));
+    assert!(z.body.len() < plain.len() / 3, "gzip body {} vs {}", z.body.len(), plain.len());
+
+    // Other endpoints.
+    for p in ["/health", "/ready"] {
+        let r = get(&exp.addr, p, &[]);
+        assert_eq!((r.status, r.text().as_str()), (200, "OK"), "{p}");
+    }
+    let r = get(&exp.addr, "/", &[]);
+    assert!(r.status == 200 && r.text().contains("href=\"/metrics\""));
+    assert_eq!(get(&exp.addr, "/nope", &[]).status, 404);
+    // Query parameters never select probe targets.
+    let r = get(&exp.addr, "/metrics?target=http://127.0.0.1:1/", &[]);
+    assert!(!r.text().contains("127.0.0.1:1/"));
+
+    // SIGTERM: graceful exit 0, quickly.
+    let st = exp
+        .signal_and_wait(libc::SIGTERM, Duration::from_secs(5))
+        .expect("no exit within 5s of SIGTERM");
+    assert!(st.success(), "exit status {st:?}");
+}
+
+#[test]
+fn collectors_can_be_switched_off_by_flag() {
+    let exp = ExporterProc::start(&["--collectors=cpu,memory,filesystem", "--no-collector.memory", "--collector.load"]);
+    let body = get(&exp.addr, "/metrics", &[]).text();
+    let on: BTreeSet<String> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("genmon_exporter_collector_success{collector=\""))
+        .map(|l| l[..l.find('"').unwrap()].to_string())
+        .collect();
+    assert_eq!(on.into_iter().collect::<Vec<_>>(), ["cpu", "filesystem", "load"]);
+    assert!(!body.contains("genmon_memory_total_bytes"));
+    let lint = promtool_check(&body);
+    assert!(lint.lines().all(|l| KNOWN_CATALOG_LINT.contains(&l)), "{lint}");
+}
+
+#[test]
+fn scrape_is_fast_and_concurrent_scrapes_are_served() {
+    let exp = ExporterProc::start(&["--web.max-requests", "2"]);
+    let addr = exp.addr.clone();
+    let start = Instant::now();
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let a = addr.clone();
+            std::thread::spawn(move || get(&a, "/metrics", &[]).status)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 200, "excess scrapes wait for a slot");
+    }
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn cli_catalog_help_and_bad_config() {
+    let bin = env!("CARGO_BIN_EXE_genmon-exporter");
+    let out = std::process::Command::new(bin).arg("--catalog").output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), CATALOG.len());
+    assert!(v[0]["name"].is_string() && v[0]["type"].is_string());
+
+    let out = std::process::Command::new(bin).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--web.listen-address",
+        "--web.max-requests",
+        "--config.file",
+        "--collectors",
+        "--collector.cpu",
+        "--no-collector.textfile",
+        "--path.rootfs",
+        "--path.procfs",
+        "--path.sysfs",
+        "--log.format",
+        "--log.level",
+        "--catalog",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = util::write_config(dir.path(), "exporter:\n  probes:\n    - {name: x, url: 'gopher://x'}\n");
+    let out = std::process::Command::new(bin).args(["--config.file", &cfg]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("genmon.yaml") && err.contains("exporter.probes[0]"), "{err}");
+}

@@ -47,6 +47,11 @@ pub struct Spec {
     /// Prometheus rule groups (alerting and recording rules).
     #[serde(default)]
     pub rules: Vec<RuleGroup>,
+    /// genmon-exporter's configuration: collectors, filesystem/network filters,
+    /// process groups, HTTP probes, textfile directory. genmon-exporter reads
+    /// this section straight from the spec (`--config.file genmon.yaml`).
+    #[serde(default)]
+    pub exporter: crate::exporter::config::ExporterConfig,
 }
 
 /// Where each service of the stack listens. Hosts are service names under

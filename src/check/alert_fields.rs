@@ -14,10 +14,16 @@ const RUNBOOK: &str = "alerts/runbook";
 impl Check for AlertFields {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[
-            (SEVERITY, "an alert has no severity (critical, warning or info)"),
+            (
+                SEVERITY,
+                "an alert has no severity (critical, warning or info)",
+            ),
             (SUMMARY, "a raw-expression alert has no summary"),
             (DESCRIPTION, "a raw-expression alert has no description"),
-            (RUNBOOK, "an alert has no runbook_url and no alerting.runbook_base_url applies"),
+            (
+                RUNBOOK,
+                "an alert has no runbook_url and no alerting.runbook_base_url applies",
+            ),
         ]
     }
 
@@ -26,13 +32,28 @@ impl Check for AlertFields {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                if a.severity.is_none() && !a.labels.contains_key("severity") {
-                    out.push(Diagnostic::error(SEVERITY, format!("{path}.name"), format!("alert `{}` has no severity", a.name)).help("add `severity: critical` (pages), `warning` (ticket) or `info`"));
+                // SLOs default to critical (fast burn) and warning (slow burn).
+                if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo.is_none() {
+                    out.push(
+                        Diagnostic::error(
+                            SEVERITY,
+                            format!("{path}.name"),
+                            format!("alert `{}` has no severity", a.name),
+                        )
+                        .help("add `severity: critical` (pages), `warning` (ticket) or `info`"),
+                    );
                 }
                 if let Some(s) = a.labels.get("severity")
                     && !matches!(s.as_str(), "critical" | "warning" | "info")
                 {
-                    out.push(Diagnostic::error(SEVERITY, format!("{path}.labels.severity"), format!("severity `{s}` is not critical, warning or info")).help("use the `severity:` field"));
+                    out.push(
+                        Diagnostic::error(
+                            SEVERITY,
+                            format!("{path}.labels.severity"),
+                            format!("severity `{s}` is not critical, warning or info"),
+                        )
+                        .help("use the `severity:` field"),
+                    );
                 }
                 // Generated kinds write their own summary and description; raw expressions cannot.
                 let raw = a.expr.is_some();
@@ -40,10 +61,29 @@ impl Check for AlertFields {
                     out.push(Diagnostic::error(SUMMARY, format!("{path}.name"), format!("alert `{}` has no summary", a.name)).help("add `summary:` — one line saying what is wrong, e.g. `Disk on {{ $labels.instance }} is almost full`"));
                 }
                 if raw && a.description.is_none() && !a.annotations.contains_key("description") {
-                    out.push(Diagnostic::error(DESCRIPTION, format!("{path}.name"), format!("alert `{}` has no description", a.name)).help("add `description:` — what it means and what to check first"));
+                    out.push(
+                        Diagnostic::error(
+                            DESCRIPTION,
+                            format!("{path}.name"),
+                            format!("alert `{}` has no description", a.name),
+                        )
+                        .help("add `description:` — what it means and what to check first"),
+                    );
                 }
-                if a.runbook_url.is_none() && !a.annotations.contains_key("runbook_url") && cx.spec.alerting.runbook_base_url.is_none() {
-                    out.push(Diagnostic::error(RUNBOOK, format!("{path}.name"), format!("alert `{}` has no runbook", a.name)).help("add `runbook_url:` or set `alerting.runbook_base_url` for all alerts"));
+                if a.runbook_url.is_none()
+                    && !a.annotations.contains_key("runbook_url")
+                    && cx.spec.alerting.runbook_base_url.is_none()
+                {
+                    out.push(
+                        Diagnostic::error(
+                            RUNBOOK,
+                            format!("{path}.name"),
+                            format!("alert `{}` has no runbook", a.name),
+                        )
+                        .help(
+                            "add `runbook_url:` or set `alerting.runbook_base_url` for all alerts",
+                        ),
+                    );
                 }
             }
         }
@@ -61,7 +101,13 @@ mod tests {
         let bad = "version: 1\nrules:\n- name: g\n  alerts:\n  - {name: A, expr: up == 0}\n  - {name: B, expr: up == 0, labels: {severity: page}, summary: s, description: d, runbook_url: u}\n";
         assert_eq!(
             problems(&AlertFields, bad),
-            vec!["alerts/severity@rules[0].alerts[0].name", "alerts/summary@rules[0].alerts[0].name", "alerts/description@rules[0].alerts[0].name", "alerts/runbook@rules[0].alerts[0].name", "alerts/severity@rules[0].alerts[1].labels.severity"]
+            vec![
+                "alerts/severity@rules[0].alerts[0].name",
+                "alerts/summary@rules[0].alerts[0].name",
+                "alerts/description@rules[0].alerts[0].name",
+                "alerts/runbook@rules[0].alerts[0].name",
+                "alerts/severity@rules[0].alerts[1].labels.severity"
+            ]
         );
     }
 

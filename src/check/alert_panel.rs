@@ -13,7 +13,10 @@ const UNSHOWN: &str = "alerts/no-panel";
 
 impl Check for AlertPanel {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(MISSING, "an alert's `panel:` names no existing panel"), (UNSHOWN, "no panel shows an alert's signal")]
+        &[
+            (MISSING, "an alert's `panel:` names no existing panel"),
+            (UNSHOWN, "no panel shows an alert's signal"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -21,8 +24,16 @@ impl Check for AlertPanel {
         let window = cx.spec.prometheus.rule_rate_window.as_str();
         for (di, d) in cx.spec.dashboards.iter().enumerate() {
             for (_, p) in panels(di, d) {
-                let exprs = crate::model::lower::panel_queries(cx.spec, p).iter().filter_map(|q| crate::promql::for_rule(&q.expr, window).ok()).collect();
-                all.push((d.uid.clone(), panel_title(cx.spec, p), p.signal.clone(), exprs));
+                let exprs = crate::model::lower::panel_queries(cx.spec, p)
+                    .iter()
+                    .filter_map(|q| crate::promql::for_rule(&q.expr, window).ok())
+                    .collect();
+                all.push((
+                    d.uid.clone(),
+                    panel_title(cx.spec, p),
+                    p.signal.clone(),
+                    exprs,
+                ));
             }
         }
         let mut out = Vec::new();
@@ -32,19 +43,44 @@ impl Check for AlertPanel {
                 if let Some(r) = &a.panel {
                     let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
                     if !all.iter().any(|p| p.0 == uid && p.1 == title) {
-                        out.push(Diagnostic::error(MISSING, format!("{path}.panel"), format!("no panel `{title}` on dashboard `{uid}`")).help("write `<dashboard uid>/<panel title>` of an existing panel"));
+                        out.push(
+                            Diagnostic::error(
+                                MISSING,
+                                format!("{path}.panel"),
+                                format!("no panel `{title}` on dashboard `{uid}`"),
+                            )
+                            .help("write `<dashboard uid>/<panel title>` of an existing panel"),
+                        );
                     }
                     continue;
                 }
-                let shown = match (&a.threshold, &a.expr) {
-                    (Some(t), _) => all.iter().any(|p| p.2.as_ref() == Some(&t.signal)),
-                    (None, Some(e)) => all.iter().any(|p| p.3.iter().any(|x| e == x || e.contains(x.as_str()))),
-                    _ => true, // absence alerts link to nothing by nature
+                let sigs = super::panel_content::alert_signals(a);
+                let shown = if a.health.is_some() {
+                    // The score's panel shows the recorded `<by>:<name>:score`.
+                    let rec = crate::model::kinds::expand(cx.spec, a)
+                        .recs
+                        .first()
+                        .map(|r| r.record.clone())
+                        .unwrap_or_default();
+                    all.iter().any(|p| p.3.iter().any(|x| x.contains(&rec)))
+                } else if let Some((_, sig)) = sigs.first() {
+                    all.iter().any(|p| p.2.as_ref() == Some(*sig))
+                } else if let Some(e) = &a.expr {
+                    all.iter()
+                        .any(|p| p.3.iter().any(|x| e == x || e.contains(x.as_str())))
+                } else {
+                    true // absence alerts link to nothing by nature; SLOs link to the generated `slos` dashboard
                 };
                 if !shown {
                     out.push(
-                        Diagnostic::warning(UNSHOWN, format!("{path}.name"), format!("no panel shows the signal of alert `{}`", a.name))
-                            .help("add a panel with the same signal or query, or point `panel:` at one"),
+                        Diagnostic::warning(
+                            UNSHOWN,
+                            format!("{path}.name"),
+                            format!("no panel shows the signal of alert `{}`", a.name),
+                        )
+                        .help(
+                            "add a panel with the same signal or query, or point `panel:` at one",
+                        ),
                     );
                 }
             }
@@ -61,7 +97,13 @@ mod tests {
     #[test]
     fn flags_missing_and_unshown() {
         let bad = "version: 1\ndashboards: [{uid: d, title: D, panels: [{title: P, queries: [{expr: up}]}]}]\nrules:\n- name: g\n  alerts: [{name: A, expr: up == 0, panel: d/Nope}, {name: B, expr: foo > 1}]\n";
-        assert_eq!(problems(&AlertPanel, bad), vec!["alerts/panel@rules[0].alerts[0].panel", "alerts/no-panel@rules[0].alerts[1].name"]);
+        assert_eq!(
+            problems(&AlertPanel, bad),
+            vec![
+                "alerts/panel@rules[0].alerts[0].panel",
+                "alerts/no-panel@rules[0].alerts[1].name"
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ const SIZE: &str = "panel/size";
 impl Check for PanelContent {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[
-            (SIGNAL, "a panel or alert names a signal that is not defined"),
+            (
+                SIGNAL,
+                "a panel or alert names a signal that is not defined",
+            ),
             (EMPTY, "a panel has no query (or a text panel no content)"),
             (SIZE, "a panel's width is not 1-24 or its height is 0"),
         ]
@@ -25,7 +28,10 @@ impl Check for PanelContent {
         let known: Vec<&str> = cx.spec.signals.keys().map(String::as_str).collect();
         let unknown = |path: String, name: &str| {
             let mut d = Diagnostic::error(SIGNAL, path, format!("signal `{name}` is not defined"));
-            let best = known.iter().min_by_key(|k| strsim::levenshtein(k, name)).filter(|k| strsim::levenshtein(k, name) <= 3);
+            let best = known
+                .iter()
+                .min_by_key(|k| strsim::levenshtein(k, name))
+                .filter(|k| strsim::levenshtein(k, name) <= 3);
             d = match best {
                 Some(b) => d.help(format!("did you mean `{b}`?")),
                 None => d.help("define it under `signals:` or fix the name"),
@@ -41,32 +47,82 @@ impl Check for PanelContent {
                 }
                 if p.kind == PanelType::Text {
                     if p.content.as_deref().unwrap_or("").is_empty() {
-                        out.push(Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`").help("add `content:` with Markdown"));
+                        out.push(
+                            Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`")
+                                .help("add `content:` with Markdown"),
+                        );
                     }
                 } else if p.signal.is_none() && p.queries.is_empty() {
-                    out.push(Diagnostic::error(EMPTY, path.clone(), "panel has neither `signal` nor `queries`").help("add `signal: <name>` or `queries: [{expr: ...}]`"));
+                    out.push(
+                        Diagnostic::error(
+                            EMPTY,
+                            path.clone(),
+                            "panel has neither `signal` nor `queries`",
+                        )
+                        .help("add `signal: <name>` or `queries: [{expr: ...}]`"),
+                    );
                 }
                 if let Some(w) = p.width
                     && !(1..=24).contains(&w)
                 {
-                    out.push(Diagnostic::error(SIZE, format!("{path}.width"), format!("width {w} does not fit the 24-column grid")).help("use a width from 1 to 24"));
+                    out.push(
+                        Diagnostic::error(
+                            SIZE,
+                            format!("{path}.width"),
+                            format!("width {w} does not fit the 24-column grid"),
+                        )
+                        .help("use a width from 1 to 24"),
+                    );
                 }
                 if p.height == Some(0) {
-                    out.push(Diagnostic::error(SIZE, format!("{path}.height"), "height 0 hides the panel").help("use a height of 1 or more (8 is a usual graph)"));
+                    out.push(
+                        Diagnostic::error(
+                            SIZE,
+                            format!("{path}.height"),
+                            "height 0 hides the panel",
+                        )
+                        .help("use a height of 1 or more (8 is a usual graph)"),
+                    );
                 }
             }
         }
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                if let Some(t) = &a.threshold
-                    && !cx.spec.signals.contains_key(&t.signal)
-                {
-                    out.push(unknown(format!("rules[{gi}].alerts[{ai}].threshold.signal"), &t.signal));
+                for (field, sig) in alert_signals(a) {
+                    if !cx.spec.signals.contains_key(sig) {
+                        out.push(unknown(format!("rules[{gi}].alerts[{ai}].{field}"), sig));
+                    }
                 }
             }
         }
         out
     }
+}
+
+/// Every signal an alert names, with its spec path below the alert.
+pub fn alert_signals(a: &crate::spec::Alert) -> Vec<(String, &String)> {
+    let mut out = Vec::new();
+    if let Some(t) = &a.threshold {
+        out.push(("threshold.signal".to_string(), &t.signal));
+    }
+    if let Some(x) = &a.anomaly {
+        out.push(("anomaly.signal".to_string(), &x.signal));
+    }
+    if let Some(x) = &a.regression {
+        out.push(("regression.signal".to_string(), &x.signal));
+    }
+    if let Some(x) = &a.exhaustion {
+        out.push(("exhaustion.signal".to_string(), &x.signal));
+    }
+    if let Some(h) = &a.health {
+        out.extend(
+            h.components
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("health.components[{i}].signal"), &c.signal)),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
@@ -79,7 +135,13 @@ mod tests {
         let bad = "version: 1\nsignals: {cpu: {expr: up}}\ndashboards:\n- uid: a\n  title: A\n  panels:\n  - {title: x}\n  - {type: text}\n  - {signal: cpuu, width: 25, height: 0}\n";
         assert_eq!(
             problems(&PanelContent, bad),
-            vec!["panel/empty@dashboards[0].panels[0]", "panel/empty@dashboards[0].panels[1]", "panel/signal@dashboards[0].panels[2].signal", "panel/size@dashboards[0].panels[2].width", "panel/size@dashboards[0].panels[2].height"]
+            vec![
+                "panel/empty@dashboards[0].panels[0]",
+                "panel/empty@dashboards[0].panels[1]",
+                "panel/signal@dashboards[0].panels[2].signal",
+                "panel/size@dashboards[0].panels[2].width",
+                "panel/size@dashboards[0].panels[2].height"
+            ]
         );
     }
 

@@ -11,8 +11,13 @@ const CODE: &str = "promql/unknown-metric";
 
 /// Series Prometheus itself writes for every target and alert.
 const BUILTIN: &[&str] = &[
-    "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
-    "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE",
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+    "ALERTS",
+    "ALERTS_FOR_STATE",
 ];
 
 fn matches_pattern(pattern: &str, name: &str) -> bool {
@@ -28,12 +33,25 @@ impl Check for PromqlMetric {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
+        let generated = crate::model::kinds::recorded_names(cx.spec);
+        let mut recorded: Vec<&str> = cx
+            .spec
+            .rules
+            .iter()
+            .flat_map(|g| &g.recording)
+            .map(|r| r.record.as_str())
+            .collect();
+        recorded.extend(generated.iter().map(String::as_str));
         let known = |n: &str| {
             crate::catalog::lookup(n).is_some()
                 || BUILTIN.contains(&n)
                 || recorded.contains(&n)
-                || cx.spec.metrics.external.iter().any(|p| matches_pattern(p, n))
+                || cx
+                    .spec
+                    .metrics
+                    .external
+                    .iter()
+                    .any(|p| matches_pattern(p, n))
         };
         let mut out = Vec::new();
         for e in &cx.exprs {
@@ -49,10 +67,21 @@ impl Check for PromqlMetric {
                     .min_by_key(|k| strsim::levenshtein(k, &name))
                     .filter(|k| strsim::levenshtein(k, &name) <= 3);
                 let help = match best {
-                    Some(b) => format!("did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"),
-                    None => format!("no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"),
+                    Some(b) => format!(
+                        "did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"
+                    ),
+                    None => format!(
+                        "no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"
+                    ),
                 };
-                out.push(Diagnostic::error(CODE, e.path.clone(), format!("metric `{name}` is not exported by anything this spec knows")).help(help));
+                out.push(
+                    Diagnostic::error(
+                        CODE,
+                        e.path.clone(),
+                        format!("metric `{name}` is not exported by anything this spec knows"),
+                    )
+                    .help(help),
+                );
             }
         }
         out
@@ -67,12 +96,29 @@ mod tests {
     #[test]
     fn flags_unknown_metrics() {
         let bad = "version: 1\nsignals: {a: {expr: 'genmon_load_1 + nginx_requests_total'}}\n";
-        assert_eq!(problems(&PromqlMetric, bad), vec!["promql/unknown-metric@signals.a.expr", "promql/unknown-metric@signals.a.expr"]);
+        assert_eq!(
+            problems(&PromqlMetric, bad),
+            vec![
+                "promql/unknown-metric@signals.a.expr",
+                "promql/unknown-metric@signals.a.expr"
+            ]
+        );
     }
 
     #[test]
     fn accepts_catalog_recorded_builtin_and_external() {
         let good = "version: 1\nmetrics: {external: ['nginx_*']}\nsignals: {a: {expr: 'genmon_load1 + nginx_requests_total + up + instance:x:rate5m'}}\nrules:\n- name: g\n  recording: [{record: 'instance:x:rate5m', expr: 'genmon_probe_duration_seconds_bucket'}]\n";
         assert!(problems(&PromqlMetric, good).is_empty());
+    }
+
+    #[test]
+    fn accepts_names_recorded_by_alert_kinds() {
+        let good = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:s:value + instance:h:score + slo:sli_error:ratio_rate1h'}]}]}]\nrules:\n- name: g\n  alerts:\n  - {name: A, threshold: {signal: s, op: '>', value: 1}}\n  - {name: H, health: {name: h, components: [{signal: s, bad: 1}]}}\n  - {name: S, slo: {objective: 99, bad: genmon_probe_success, total: genmon_probe_success}}\n";
+        assert!(problems(&PromqlMetric, good).is_empty());
+        let bad = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:other:value'}]}]}]\n";
+        assert_eq!(
+            problems(&PromqlMetric, bad),
+            vec!["promql/unknown-metric@dashboards[0].panels[0].queries[0].expr"]
+        );
     }
 }

@@ -16,25 +16,88 @@ pub const MAX_RULES: usize = 20;
 
 impl Check for RuleGroups {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(SIZE, "a rule group holds more than 20 rules"), (DUP, "two rule groups share a name"), (NAME, "a rule group name is not a safe file name")]
+        &[
+            (SIZE, "a rule group holds more than 20 rules"),
+            (DUP, "two rule groups share a name"),
+            (NAME, "a rule group name is not a safe file name"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        // Generated rules count too: recorded signals, derived recordings, SLO groups.
+        let model = crate::model::lower(cx.spec, crate::model::Profile::Compose);
+        for g in &model.groups {
+            let spec_group = cx.spec.rules.iter().position(|s| s.name == g.name);
+            let n = g.rules.len();
+            let own = spec_group
+                .map(|gi| cx.spec.rules[gi].alerts.len() + cx.spec.rules[gi].recording.len())
+                .unwrap_or(0);
+            if n > MAX_RULES && own <= MAX_RULES {
+                let at = spec_group
+                    .map(|gi| format!("rules[{gi}].name"))
+                    .unwrap_or_else(|| "rules".to_string());
+                out.push(
+                    Diagnostic::error(SIZE, at, format!("group `{}` holds {n} rules with the ones genmon generates; at most {MAX_RULES} keep evaluation on time", g.name))
+                        .help("move some alerts to another group (each watched signal and anomaly/regression/health kind adds recording rules)"),
+                );
+            }
+            let names: Vec<&str> = cx.spec.rules.iter().map(|r| r.name.as_str()).collect();
+            if spec_group.is_none() && names.contains(&g.name.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        DUP,
+                        "rules",
+                        format!(
+                            "generated group `{}` clashes with a group of the spec",
+                            g.name
+                        ),
+                    )
+                    .help("rename the group or the SLO"),
+                );
+            }
+        }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             let n = g.alerts.len() + g.recording.len();
             if n > MAX_RULES {
                 out.push(
-                    Diagnostic::error(SIZE, format!("rules[{gi}].name"), format!("group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time", g.name))
-                        .help("split it into groups by subsystem"),
+                    Diagnostic::error(
+                        SIZE,
+                        format!("rules[{gi}].name"),
+                        format!(
+                            "group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time",
+                            g.name
+                        ),
+                    )
+                    .help("split it into groups by subsystem"),
                 );
             }
             if let Some(first) = seen.insert(&g.name, gi) {
-                out.push(Diagnostic::error(DUP, format!("rules[{gi}].name"), format!("group `{}` is already defined by rules[{first}]", g.name)).help("rename one group or merge them"));
+                out.push(
+                    Diagnostic::error(
+                        DUP,
+                        format!("rules[{gi}].name"),
+                        format!("group `{}` is already defined by rules[{first}]", g.name),
+                    )
+                    .help("rename one group or merge them"),
+                );
             }
-            if g.name.is_empty() || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) || g.name.starts_with('.') {
-                out.push(Diagnostic::error(NAME, format!("rules[{gi}].name"), format!("group name `{}` is not a safe file name", g.name)).help("use letters, digits, `-`, `_` and `.`"));
+            if g.name.is_empty()
+                || !g
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                || g.name.starts_with('.')
+            {
+                out.push(
+                    Diagnostic::error(
+                        NAME,
+                        format!("rules[{gi}].name"),
+                        format!("group name `{}` is not a safe file name", g.name),
+                    )
+                    .help("use letters, digits, `-`, `_` and `.`"),
+                );
             }
         }
         out
@@ -48,13 +111,30 @@ mod tests {
 
     #[test]
     fn flags_big_duplicate_and_bad_groups() {
-        let rules: String = (0..21).map(|i| format!("{{record: 'a:b{i}:c', expr: up}},")).collect();
-        let bad = format!("version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n");
-        assert_eq!(problems(&RuleGroups, &bad), vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules[1].name", "rules/group-name@rules[2].name"]);
+        let rules: String = (0..21)
+            .map(|i| format!("{{record: 'a:b{i}:c', expr: up}},"))
+            .collect();
+        let bad = format!(
+            "version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n"
+        );
+        assert_eq!(
+            problems(&RuleGroups, &bad),
+            vec![
+                "rules/group-size@rules[0].name",
+                "rules/duplicate-group@rules[1].name",
+                "rules/group-name@rules[2].name"
+            ]
+        );
     }
 
     #[test]
     fn accepts_small_unique_groups() {
-        assert!(problems(&RuleGroups, "version: 1\nrules: [{name: host}, {name: probes}]\n").is_empty());
+        assert!(
+            problems(
+                &RuleGroups,
+                "version: 1\nrules: [{name: host}, {name: probes}]\n"
+            )
+            .is_empty()
+        );
     }
 }

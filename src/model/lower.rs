@@ -3,25 +3,85 @@
 
 use std::collections::BTreeMap;
 
+use super::kinds::{self, Draft, Expansion};
 use super::layout::{Flow, size};
 use super::*;
 use crate::conventions as c;
-use crate::spec::{self, AbsentAlert, Op, PanelType, ThresholdValue};
+use crate::spec::{self, PanelType};
 
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
-    let links = alert_links(spec);
-    let watched: Vec<&str> = spec
+    let spec = &with_generated_dashboards(spec);
+    let expansions: Vec<Vec<(usize, Expansion)>> = spec
+        .rules
+        .iter()
+        .map(|g| {
+            g.alerts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (i, kinds::expand(spec, a)))
+                .collect()
+        })
+        .collect();
+    let links = alert_links(spec, &expansions);
+    let mut watched: Vec<&str> = spec
         .rules
         .iter()
         .flat_map(|g| &g.alerts)
         .filter_map(|a| a.threshold.as_ref().map(|t| t.signal.as_str()))
         .collect();
-    let dashboards = spec.dashboards.iter().map(|d| dashboard(spec, d, &watched, &links)).collect();
-    let groups = spec.rules.iter().map(|g| group(spec, g, &links)).collect();
-    let mut m = Model { spec: spec.clone(), profile, dashboards, groups, scrape_jobs: Vec::new() };
+    watched.sort();
+    // Panels whose low values are bad: base step red, the alert's level green.
+    let mut low_bad: Vec<(String, Option<f64>)> =
+        vec![(kinds::SLO_BUDGET_REMAINING.to_string(), None)];
+    for x in expansions.iter().flatten() {
+        if let Some(kinds::LinkKey::Expr(e)) = x.1.drafts.first().map(|d| &d.link)
+            && e.ends_with(":score")
+        {
+            let below = spec
+                .rules
+                .iter()
+                .flat_map(|g| &g.alerts)
+                .filter_map(|a| a.health.as_ref())
+                .find(|h| e.contains(&format!(":{}:", kinds::snake(&h.name))))
+                .map(|h| h.below);
+            low_bad.push((e.clone(), below));
+        }
+    }
+    let dashboards = spec
+        .dashboards
+        .iter()
+        .map(|d| dashboard(spec, d, &watched, &links, &low_bad))
+        .collect();
+    let (groups, tests) = groups(spec, &expansions, &links);
+    let mut m = Model {
+        spec: spec.clone(),
+        profile,
+        dashboards,
+        groups,
+        scrape_jobs: Vec::new(),
+        tests,
+    };
     m.scrape_jobs = scrape_jobs(&m);
     m
+}
+
+/// The spec plus genmon's own dashboards (`alerts-overview`, `slos`) and their folder.
+fn with_generated_dashboards(spec: &Spec) -> Spec {
+    let mut s = spec.clone();
+    if !s.dashboards.iter().any(|d| d.uid == c::DASHBOARD_ALERTS) {
+        s.dashboards.push(super::dashboards::alerts_overview());
+    }
+    if let Some(d) = super::dashboards::slos(spec)
+        && !s.dashboards.iter().any(|x| x.uid == c::DASHBOARD_SLOS)
+    {
+        s.dashboards.push(d);
+    }
+    s.grafana
+        .folders
+        .entry(c::FOLDER_ALERTS.to_string())
+        .or_insert_with(|| "Alerts".to_string());
+    s
 }
 
 /// Alert name → (dashboard uid, panel id, panel title).
@@ -30,7 +90,7 @@ type Links = BTreeMap<String, (String, u32, String)>;
 /// Which panel shows each alert's signal: the explicit `panel:` reference, else
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
-fn alert_links(spec: &Spec) -> Links {
+fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
     let mut panels: Vec<(String, u32, String, Option<String>, Vec<String>)> = Vec::new();
     for d in &spec.dashboards {
         let mut id = 0u32;
@@ -42,25 +102,39 @@ fn alert_links(spec: &Spec) -> Links {
             let title = panel_title(spec, p);
             let exprs = panel_queries(spec, p)
                 .iter()
-                .filter_map(|q| crate::promql::for_rule(&q.expr, spec.prometheus.rule_rate_window.as_str()).ok())
+                .filter_map(|q| {
+                    crate::promql::for_rule(&q.expr, spec.prometheus.rule_rate_window.as_str()).ok()
+                })
                 .collect();
             panels.push((d.uid.clone(), id, title, p.signal.clone(), exprs));
         });
     }
     let mut out = Links::new();
-    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        let found = if let Some(r) = &a.panel {
-            let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
-            panels.iter().find(|p| p.0 == uid && p.2 == title)
-        } else if let Some(sig) = a.threshold.as_ref().map(|t| &t.signal) {
-            panels.iter().find(|p| p.3.as_ref() == Some(sig))
-        } else if let Some(expr) = &a.expr {
-            panels.iter().find(|p| p.4.iter().any(|e| expr == e || expr.contains(e.as_str())))
-        } else {
-            None
-        };
-        if let Some(p) = found {
-            out.insert(a.name.clone(), (p.0.clone(), p.1, p.2.clone()));
+    for (g, xs) in spec.rules.iter().zip(expansions) {
+        for (ai, x) in xs {
+            let a = &g.alerts[*ai];
+            for draft in &x.drafts {
+                let found = if let Some(r) = &a.panel {
+                    let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
+                    panels.iter().find(|p| p.0 == uid && p.2 == title)
+                } else {
+                    match &draft.link {
+                        kinds::LinkKey::Signal(sig) => {
+                            panels.iter().find(|p| p.3.as_ref() == Some(sig))
+                        }
+                        kinds::LinkKey::Expr(expr) => panels
+                            .iter()
+                            .find(|p| p.4.iter().any(|e| expr == e || expr.contains(e.as_str()))),
+                        kinds::LinkKey::Panel(uid, title) => {
+                            panels.iter().find(|p| &p.0 == uid && &p.2 == title)
+                        }
+                        kinds::LinkKey::None => None,
+                    }
+                };
+                if let Some(p) = found {
+                    out.insert(draft.name.clone(), (p.0.clone(), p.1, p.2.clone()));
+                }
+            }
         }
     }
     out
@@ -98,12 +172,19 @@ pub fn panel_title(spec: &Spec, p: &spec::Panel) -> String {
 pub fn panel_queries(spec: &Spec, p: &spec::Panel) -> Vec<spec::Query> {
     let mut out = Vec::new();
     if let Some(s) = p.signal.as_ref().and_then(|n| spec.signals.get(n)) {
-        let instant = matches!(p.kind, PanelType::Stat | PanelType::Gauge | PanelType::Bargauge | PanelType::Table);
+        let instant = matches!(
+            p.kind,
+            PanelType::Stat | PanelType::Gauge | PanelType::Bargauge | PanelType::Table
+        );
         out.push(spec::Query {
             expr: s.expr.clone(),
             legend: s.legend.clone(),
             instant,
-            format: if p.kind == PanelType::Table { spec::QueryFormat::Table } else { spec::QueryFormat::TimeSeries },
+            format: if p.kind == PanelType::Table {
+                spec::QueryFormat::Table
+            } else {
+                spec::QueryFormat::TimeSeries
+            },
         });
     }
     out.extend(p.queries.iter().cloned());
@@ -119,14 +200,41 @@ fn level_color(level: &str) -> &'static str {
     }
 }
 
-fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) -> Dashboard {
-    let folder = d.folder.clone().unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
-    let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
-        if folder == c::DEFAULT_FOLDER { "General".to_string() } else { folder.clone() }
-    });
+fn dashboard(
+    spec: &Spec,
+    d: &spec::Dashboard,
+    watched: &[&str],
+    links: &Links,
+    low_bad: &[(String, Option<f64>)],
+) -> Dashboard {
+    let folder = d
+        .folder
+        .clone()
+        .unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
+    let folder_title = spec
+        .grafana
+        .folders
+        .get(&folder)
+        .cloned()
+        .unwrap_or_else(|| {
+            if folder == c::DEFAULT_FOLDER {
+                "General".to_string()
+            } else {
+                folder.clone()
+            }
+        });
     let mut variables = d.variables.clone();
-    if !variables.iter().any(|v| matches!(v, spec::Variable::Datasource { .. })) {
-        variables.insert(0, spec::Variable::Datasource { name: c::DATASOURCE_VAR.into(), label: Some("Data source".into()) });
+    if !variables
+        .iter()
+        .any(|v| matches!(v, spec::Variable::Datasource { .. }))
+    {
+        variables.insert(
+            0,
+            spec::Variable::Datasource {
+                name: c::DATASOURCE_VAR.into(),
+                label: Some("Data source".into()),
+            },
+        );
     }
     let mut next_id = 0u32;
     let mut id = || {
@@ -138,12 +246,17 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
     for p in &d.panels {
         let (w, h) = size(p);
         let grid = flow.place(w, h);
-        panels.push(viz(spec, p, id(), grid, watched));
+        panels.push(viz(spec, p, id(), grid, watched, low_bad));
     }
     let mut y = flow.bottom();
     for r in &d.rows {
         let row_id = id();
-        let row_grid = GridPos { x: 0, y, w: 24, h: 1 };
+        let row_grid = GridPos {
+            x: 0,
+            y,
+            w: 24,
+            h: 1,
+        };
         let mut flow = Flow::new(y + 1);
         let children: Vec<Panel> = r
             .panels
@@ -151,19 +264,39 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
             .map(|p| {
                 let (w, h) = size(p);
                 let grid = flow.place(w, h);
-                viz(spec, p, id(), grid, watched)
+                viz(spec, p, id(), grid, watched, low_bad)
             })
             .collect();
         if r.collapsed {
-            panels.push(Panel { id: row_id, title: r.title.clone(), grid: row_grid, body: PanelBody::Row { collapsed: true, panels: children } });
+            panels.push(Panel {
+                id: row_id,
+                title: r.title.clone(),
+                grid: row_grid,
+                body: PanelBody::Row {
+                    collapsed: true,
+                    panels: children,
+                },
+            });
             y += 1;
         } else {
-            panels.push(Panel { id: row_id, title: r.title.clone(), grid: row_grid, body: PanelBody::Row { collapsed: false, panels: Vec::new() } });
+            panels.push(Panel {
+                id: row_id,
+                title: r.title.clone(),
+                grid: row_grid,
+                body: PanelBody::Row {
+                    collapsed: false,
+                    panels: Vec::new(),
+                },
+            });
             panels.extend(children);
             y = flow.bottom().max(y + 1);
         }
     }
-    let alert_names = links.iter().filter(|(_, l)| l.0 == d.uid).map(|(a, _)| a.clone()).collect();
+    let alert_names = links
+        .iter()
+        .filter(|(_, l)| l.0 == d.uid)
+        .map(|(a, _)| a.clone())
+        .collect();
     Dashboard {
         uid: d.uid.clone(),
         title: d.title.clone(),
@@ -181,34 +314,77 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
     }
 }
 
-fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str]) -> Panel {
+fn viz(
+    spec: &Spec,
+    p: &spec::Panel,
+    id: u32,
+    grid: GridPos,
+    watched: &[&str],
+    low_bad: &[(String, Option<f64>)],
+) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let queries = panel_queries(spec, p)
         .into_iter()
         .enumerate()
-        .map(|(i, q)| Query { ref_id: ref_id(i), expr: q.expr, legend: q.legend, instant: q.instant, format: q.format })
+        .map(|(i, q)| Query {
+            ref_id: ref_id(i),
+            expr: q.expr,
+            legend: q.legend,
+            instant: q.instant,
+            format: q.format,
+        })
         .collect();
-    let mut thresholds: Vec<(f64, String)> = p.thresholds.iter().map(|t| (t.value, t.color.clone())).collect();
+    let mut thresholds: Vec<(f64, String)> = p
+        .thresholds
+        .iter()
+        .map(|t| (t.value, t.color.clone()))
+        .collect();
     if thresholds.is_empty()
         && let Some(s) = signal
     {
-        thresholds = s.thresholds.iter().map(|(k, v)| (*v, level_color(k).to_string())).collect();
+        thresholds = s
+            .thresholds
+            .iter()
+            .map(|(k, v)| (*v, level_color(k).to_string()))
+            .collect();
+    }
+    let mut base_color = None;
+    if let Some((_, below)) = low_bad.iter().find(|(rec, _)| {
+        panel_queries(spec, p)
+            .iter()
+            .any(|q| q.expr.contains(rec.as_str()))
+    }) {
+        base_color = Some("red".to_string());
+        if thresholds.is_empty()
+            && let Some(b) = below
+        {
+            thresholds.push((*b, "green".to_string()));
+        }
     }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let threshold_lines = p.signal.as_deref().is_some_and(|s| watched.contains(&s)) && !thresholds.is_empty();
+    let threshold_lines = (p.signal.as_deref().is_some_and(|s| watched.contains(&s))
+        || base_color.is_some())
+        && !thresholds.is_empty();
     Panel {
         id,
         title: panel_title(spec, p),
         grid,
         body: PanelBody::Viz(Box::new(Viz {
             kind: p.kind,
-            description: p.description.clone().or_else(|| signal.and_then(|s| s.description.clone())),
+            description: p
+                .description
+                .clone()
+                .or_else(|| signal.and_then(|s| s.description.clone())),
             queries,
-            unit: p.unit.clone().or_else(|| signal.and_then(|s| s.unit.clone())),
+            unit: p
+                .unit
+                .clone()
+                .or_else(|| signal.and_then(|s| s.unit.clone())),
             min: p.min.or_else(|| signal.and_then(|s| s.min)),
             max: p.max.or_else(|| signal.and_then(|s| s.max)),
             decimals: p.decimals,
             thresholds,
+            base_color,
             threshold_lines,
             overrides: p.overrides.clone(),
             stack: p.stack,
@@ -233,114 +409,257 @@ pub fn ref_id(i: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn group(spec: &Spec, g: &spec::RuleGroup, links: &Links) -> RuleGroup {
-    let mut rules: Vec<Rule> = g
-        .recording
-        .iter()
-        .map(|r| Rule::Recording { record: r.record.clone(), expr: r.expr.clone(), labels: r.labels.clone() })
-        .collect();
-    rules.extend(g.alerts.iter().map(|a| Rule::Alert(alert(spec, a, links))));
-    RuleGroup { name: g.name.clone(), interval: g.interval.clone(), rules }
-}
-
-/// Wrap an expression in parentheses unless it is a single term.
-fn paren(expr: &str) -> String {
-    match promql_parser::parser::parse(expr) {
-        Ok(promql_parser::parser::Expr::Binary(_)) => format!("({expr})"),
-        _ => expr.to_string(),
-    }
-}
-
-fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
-}
-
-/// The condition, default `for`, summary and description of an alert.
-fn condition(spec: &Spec, a: &spec::Alert) -> (String, Option<Duration>, String, String) {
+/// Rule groups and their tests. Each signal's `signal:<name>:value` and each
+/// derived recording is emitted once, in the first group that needs it;
+/// SLOs get a group of their own.
+fn groups(
+    spec: &Spec,
+    expansions: &[Vec<(usize, Expansion)>],
+    links: &Links,
+) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
-    if let Some(t) = &a.threshold {
-        let sig = spec.signals.get(&t.signal);
-        let expr = sig.and_then(|s| crate::promql::for_rule(&s.expr, window).ok()).unwrap_or_default();
-        let value = match &t.value {
-            ThresholdValue::Number(v) => *v,
-            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
-        };
-        let what = sig.and_then(|s| s.title.clone()).unwrap_or_else(|| t.signal.clone());
-        let op = t.op.as_str();
-        let (verb, unit) = match t.op {
-            Op::Gt | Op::Ge => ("above", ""),
-            Op::Lt | Op::Le => ("below", ""),
-            Op::Eq => ("equal to", ""),
-            Op::Ne => ("not equal to", ""),
-        };
-        let shown = if sig.and_then(|s| s.unit.as_deref()) == Some("percentunit") {
-            "{{ $value | humanizePercentage }}".to_string()
-        } else {
-            "{{ $value | humanize }}".to_string()
-        };
-        return (
-            format!("{} {op} {}", paren(&expr), fmt_num(value)),
-            Some(Duration::from_secs(300)),
-            format!("{what} is {verb} {}{unit}{{{{ with $labels.instance }}}} on {{{{ . }}}}{{{{ end }}}}", fmt_num(value)),
-            format!(
-                "{what} has been {shown}, {verb} the threshold of {} ({op}), for longer than the alert's `for` window. Check the linked panel for the trend and the runbook for what to do.",
-                fmt_num(value)
-            ),
-        );
-    }
-    if let Some(AbsentAlert { job, selector }) = &a.absent {
-        if let Some(job) = job {
-            let sel = format!("up{{job=\"{job}\"}}");
-            return (
-                format!("{sel} == 0 or absent({sel})"),
-                Some(Duration::from_secs(300)),
-                format!("Scrape target of job {job} is down{{{{ with $labels.instance }}}} ({{{{ . }}}}){{{{ end }}}}"),
-                format!("Prometheus has not been able to scrape job `{job}` for 5 minutes (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers."),
-            );
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: Vec<(
+        RuleGroup,
+        Vec<String>,
+        Vec<crate::spec::RuleTest>,
+        Vec<String>,
+    )> = Vec::new();
+    for (g, xs) in spec.rules.iter().zip(expansions) {
+        let mut recs: Vec<Rule> = g
+            .recording
+            .iter()
+            .map(|r| Rule::Recording {
+                record: r.record.clone(),
+                expr: r.expr.clone(),
+                labels: r.labels.clone(),
+            })
+            .collect();
+        let mut derived = Vec::new();
+        let mut alerts = Vec::new();
+        let mut uses = Vec::new();
+        let mut tests = Vec::new();
+        let mut covers = Vec::new();
+        for (ai, x) in xs {
+            let a = &g.alerts[*ai];
+            if let Some(og) = &x.own_group {
+                let mut rules: Vec<Rule> = x
+                    .recs
+                    .iter()
+                    .map(|r| Rule::Recording {
+                        record: r.record.clone(),
+                        expr: r.expr.clone(),
+                        labels: r.labels.clone(),
+                    })
+                    .collect();
+                let mut t = Vec::new();
+                let mut all = true;
+                for d in &x.drafts {
+                    let al = alert(spec, a, d, links);
+                    match draft_tests(d, &al) {
+                        Some(mut ts) => t.append(&mut ts),
+                        None => all = false,
+                    }
+                    rules.push(Rule::Alert(al));
+                }
+                let cov = if all {
+                    vec![a.name.clone()]
+                } else {
+                    Vec::new()
+                };
+                out.push((
+                    RuleGroup {
+                        name: og.clone(),
+                        interval: g.interval.clone(),
+                        rules,
+                    },
+                    Vec::new(),
+                    t,
+                    cov,
+                ));
+                continue;
+            }
+            for sig in &x.signals {
+                let rec = kinds::signal_record(sig);
+                uses.push(rec.clone());
+                if owner.contains_key(&rec) {
+                    continue;
+                }
+                owner.insert(rec.clone(), g.name.clone());
+                let expr = spec
+                    .signals
+                    .get(sig)
+                    .and_then(|s| crate::promql::for_rule(&s.expr, window).ok())
+                    .unwrap_or_default();
+                recs.push(Rule::Recording {
+                    record: rec,
+                    expr,
+                    labels: BTreeMap::new(),
+                });
+            }
+            for r in &x.recs {
+                uses.push(r.record.clone());
+                if owner.contains_key(&r.record) {
+                    continue;
+                }
+                owner.insert(r.record.clone(), g.name.clone());
+                derived.push(Rule::Recording {
+                    record: r.record.clone(),
+                    expr: r.expr.clone(),
+                    labels: r.labels.clone(),
+                });
+            }
+            let mut all = true;
+            for d in &x.drafts {
+                let al = alert(spec, a, d, links);
+                match draft_tests(d, &al) {
+                    Some(mut ts) => tests.append(&mut ts),
+                    None => all = false,
+                }
+                alerts.push(Rule::Alert(al));
+            }
+            if all {
+                covers.push(a.name.clone());
+            }
         }
-        if let Some(sel) = selector {
-            return (
-                format!("absent({sel})"),
-                Some(Duration::from_secs(600)),
-                format!("No series match {sel}"),
-                format!("No series have matched `{sel}` for 10 minutes. The exporter may be down, renamed the metric, or the label values changed."),
-            );
+        for t in &g.tests {
+            for art in &t.alert_rule_test {
+                if g.alerts.iter().any(|a| a.name == art.alertname)
+                    && !covers.contains(&art.alertname)
+                {
+                    covers.push(art.alertname.clone());
+                }
+            }
         }
+        tests.extend(g.tests.iter().cloned());
+        recs.append(&mut derived);
+        recs.append(&mut alerts);
+        out.push((
+            RuleGroup {
+                name: g.name.clone(),
+                interval: g.interval.clone(),
+                rules: recs,
+            },
+            uses,
+            tests,
+            covers,
+        ));
     }
-    (a.expr.clone().unwrap_or_default(), None, a.name.clone(), String::new())
+    let groups: Vec<RuleGroup> = out.iter().map(|o| o.0.clone()).collect();
+    let tests = out
+        .into_iter()
+        .filter(|o| !o.2.is_empty())
+        .map(|(g, uses, tests, covers)| {
+            let mut files = vec![g.name.clone()];
+            for u in uses {
+                if let Some(o) = owner.get(&u)
+                    && !files.contains(o)
+                {
+                    files.push(o.clone());
+                }
+            }
+            TestFile {
+                group: g.name,
+                rule_files: files.iter().map(|f| format!("../{f}.rules.yml")).collect(),
+                tests,
+                covers,
+            }
+        })
+        .collect();
+    (groups, tests)
 }
 
-fn alert(spec: &Spec, a: &spec::Alert, links: &Links) -> Alert {
-    let (expr, default_for, summary, description) = condition(spec, a);
+/// promtool tests of a generated alert, with every annotation expanded as
+/// Prometheus would; `None` when it has no cases or a template is beyond
+/// what genmon can expand.
+fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<crate::spec::RuleTest>> {
+    if d.cases.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for case in &d.cases {
+        let mut exp = Vec::new();
+        for (labels, value) in &case.fires {
+            let mut exp_labels = labels.clone();
+            for (k, v) in &a.labels {
+                exp_labels.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
+            }
+            let mut exp_annotations = BTreeMap::new();
+            for (k, v) in &a.annotations {
+                exp_annotations.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
+            }
+            exp.push(crate::spec::ExpAlert {
+                exp_labels,
+                exp_annotations,
+            });
+        }
+        out.push(crate::spec::RuleTest {
+            name: Some(case.name.clone()),
+            interval: Duration::from_secs(60),
+            input_series: case
+                .inputs
+                .iter()
+                .map(|(series, values)| crate::spec::InputSeries {
+                    series: series.clone(),
+                    values: values.clone(),
+                })
+                .collect(),
+            alert_rule_test: vec![crate::spec::AlertRuleTest {
+                eval_time: Duration::from_secs(case.eval),
+                alertname: d.name.clone(),
+                exp_alerts: exp,
+            }],
+            promql_expr_test: Vec::new(),
+            external_labels: BTreeMap::new(),
+        });
+    }
+    Some(out)
+}
+
+fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     let mut labels = a.labels.clone();
-    if let Some(s) = a.severity {
+    if let Some(s) = d.severity {
         labels.insert(c::LABEL_SEVERITY.into(), s.as_str().into());
     }
     let mut ann = BTreeMap::new();
-    ann.insert(c::ANNOTATION_SUMMARY.to_string(), a.summary.clone().unwrap_or(summary));
-    let description = a.description.clone().unwrap_or(description);
+    ann.insert(
+        c::ANNOTATION_SUMMARY.to_string(),
+        a.summary.clone().unwrap_or_else(|| d.summary.clone()),
+    );
+    let description = a
+        .description
+        .clone()
+        .unwrap_or_else(|| d.description.clone());
     if !description.is_empty() {
         ann.insert(c::ANNOTATION_DESCRIPTION.to_string(), description);
     }
-    let runbook = a
-        .runbook_url
-        .clone()
-        .or_else(|| spec.alerting.runbook_base_url.as_ref().map(|b| format!("{b}{}", a.name)));
+    let runbook = a.runbook_url.clone().or_else(|| {
+        spec.alerting
+            .runbook_base_url
+            .as_ref()
+            .map(|b| format!("{b}{}", a.name))
+    });
     if let Some(r) = runbook {
         ann.insert(c::ANNOTATION_RUNBOOK.to_string(), r);
     }
-    if let Some((uid, id, _)) = links.get(&a.name) {
+    if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
-        ann.insert(c::ANNOTATION_DASHBOARD.to_string(), format!("{base}/d/{uid}"));
-        ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}"));
+        ann.insert(
+            c::ANNOTATION_DASHBOARD.to_string(),
+            format!("{base}/d/{uid}"),
+        );
+        ann.insert(
+            c::ANNOTATION_PANEL.to_string(),
+            format!("{base}/d/{uid}?viewPanel={id}"),
+        );
     }
     for (k, v) in &a.annotations {
         ann.insert(k.clone(), v.clone());
     }
     Alert {
-        name: a.name.clone(),
-        expr,
-        for_: a.for_.clone().or(default_for),
+        name: d.name.clone(),
+        expr: d.expr.clone(),
+        for_: d.for_.clone(),
         keep_firing_for: a.keep_firing_for.clone(),
         labels,
         annotations: ann,
@@ -360,9 +679,30 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
         labels: BTreeMap::new(),
     };
     if spec.stack.self_monitoring {
-        jobs.push(job(c::JOB_EXPORTER, format!("{}:{}", m.host(c::SERVICE_EXPORTER), spec.stack.exporter_port)));
-        jobs.push(job(c::JOB_PROMETHEUS, format!("{}:{}", m.host(c::SERVICE_PROMETHEUS), spec.stack.prometheus_port)));
-        jobs.push(job(c::JOB_ALERTMANAGER, format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), spec.stack.alertmanager_port)));
+        jobs.push(job(
+            c::JOB_EXPORTER,
+            format!(
+                "{}:{}",
+                m.host(c::SERVICE_EXPORTER),
+                spec.stack.exporter_port
+            ),
+        ));
+        jobs.push(job(
+            c::JOB_PROMETHEUS,
+            format!(
+                "{}:{}",
+                m.host(c::SERVICE_PROMETHEUS),
+                spec.stack.prometheus_port
+            ),
+        ));
+        jobs.push(job(
+            c::JOB_ALERTMANAGER,
+            format!(
+                "{}:{}",
+                m.host(c::SERVICE_ALERTMANAGER),
+                spec.stack.alertmanager_port
+            ),
+        ));
     }
     for j in &spec.prometheus.scrape_jobs {
         jobs.push(ScrapeJob {
@@ -384,6 +724,9 @@ mod tests {
 
     #[test]
     fn ref_ids_are_spreadsheet_letters() {
-        assert_eq!([ref_id(0), ref_id(25), ref_id(26), ref_id(27)], ["A", "Z", "AA", "AB"]);
+        assert_eq!(
+            [ref_id(0), ref_id(25), ref_id(26), ref_id(27)],
+            ["A", "Z", "AA", "AB"]
+        );
     }
 }

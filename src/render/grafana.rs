@@ -102,8 +102,20 @@ fn variable(m: &Model, v: &Variable) -> Value {
                 "options": [], "hide": 0, "refresh": 1, "regex": "", "skipUrlSync": false,
             })
         }
-        Variable::Query { name, label, query, multi, include_all, all_value, regex } => {
-            let (text, value) = if *include_all { (json!(["All"]), json!(["$__all"])) } else { (json!(""), json!("")) };
+        Variable::Query {
+            name,
+            label,
+            query,
+            multi,
+            include_all,
+            all_value,
+            regex,
+        } => {
+            let (text, value) = if *include_all {
+                (json!(["All"]), json!(["$__all"]))
+            } else {
+                (json!(""), json!(""))
+            };
             let mut o = json!({
                 "type": "query", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
                 "datasource": ds(),
@@ -114,35 +126,61 @@ fn variable(m: &Model, v: &Variable) -> Value {
                 },
                 "options": [], "sort": 1, "hide": 0, "regex": regex.clone().unwrap_or_default(), "skipUrlSync": false,
             });
-            if *include_all
-                && let Some(o) = o.as_object_mut()
-            {
-                o.insert("allValue".into(), json!(all_value.clone().unwrap_or_else(|| ".*".into())));
+            if *include_all && let Some(o) = o.as_object_mut() {
+                o.insert(
+                    "allValue".into(),
+                    json!(all_value.clone().unwrap_or_else(|| ".*".into())),
+                );
             }
             o
         }
-        Variable::Custom { name, label, values, multi, include_all, default } => {
-            let selected = default.clone().or_else(|| values.first().cloned()).unwrap_or_default();
+        Variable::Custom {
+            name,
+            label,
+            values,
+            multi,
+            include_all,
+            default,
+        } => {
+            let selected = default
+                .clone()
+                .or_else(|| values.first().cloned())
+                .unwrap_or_default();
             let mut options: Vec<Value> = Vec::new();
             if *include_all {
                 options.push(json!({"text": "All", "value": "$__all", "selected": false}));
             }
-            options.extend(values.iter().map(|v| json!({"text": v, "value": v, "selected": *v == selected})));
-            let current = if *multi { json!({"text": [selected], "value": [selected]}) } else { json!({"text": selected, "value": selected}) };
+            options.extend(
+                values
+                    .iter()
+                    .map(|v| json!({"text": v, "value": v, "selected": *v == selected})),
+            );
+            let current = if *multi {
+                json!({"text": [selected], "value": [selected]})
+            } else {
+                json!({"text": selected, "value": selected})
+            };
             let mut o = json!({
                 "type": "custom", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
                 "query": values.join(","), "multi": multi, "includeAll": include_all,
                 "current": current, "options": options, "hide": 0, "skipUrlSync": false,
             });
-            if *include_all
-                && let Some(o) = o.as_object_mut()
-            {
+            if *include_all && let Some(o) = o.as_object_mut() {
                 o.insert("allValue".into(), json!(".*"));
             }
             o
         }
-        Variable::Interval { name, label, values, default } => {
-            let selected = default.clone().or_else(|| values.first().cloned()).map(|d| d.to_string()).unwrap_or_default();
+        Variable::Interval {
+            name,
+            label,
+            values,
+            default,
+        } => {
+            let selected = default
+                .clone()
+                .or_else(|| values.first().cloned())
+                .map(|d| d.to_string())
+                .unwrap_or_default();
             json!({
                 "type": "interval", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
                 "query": values.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
@@ -265,9 +303,17 @@ fn viz(p: &Panel, v: &Viz) -> Value {
             _ => json!({"mode": "thresholds"}),
         };
         defaults.insert("color".into(), color);
-        let mut steps = vec![json!({"color": "green", "value": null})];
-        steps.extend(v.thresholds.iter().map(|(value, color)| json!({"color": color, "value": value})));
-        defaults.insert("thresholds".into(), json!({"mode": "absolute", "steps": steps}));
+        let mut steps =
+            vec![json!({"color": v.base_color.as_deref().unwrap_or("green"), "value": null})];
+        steps.extend(
+            v.thresholds
+                .iter()
+                .map(|(value, color)| json!({"color": color, "value": value})),
+        );
+        defaults.insert(
+            "thresholds".into(),
+            json!({"mode": "absolute", "steps": steps}),
+        );
         defaults.insert("mappings".into(), json!([]));
     }
     if let Some(u) = &v.unit {

@@ -6,6 +6,7 @@ pub mod grafana;
 pub mod prometheus;
 pub mod provisioning;
 pub mod rules;
+pub mod tests;
 
 use std::path::PathBuf;
 
@@ -40,16 +41,40 @@ pub fn render_all(m: &Model) -> Vec<Artifact> {
             path.push(dir);
         }
         path.push(format!("{}.json", d.uid));
-        out.push(Artifact { path, bytes: grafana::dashboard(m, d) });
+        out.push(Artifact {
+            path,
+            bytes: grafana::dashboard(m, d),
+        });
     }
     for g in &m.groups {
-        out.push(Artifact { path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)), bytes: rules::group(m, g) });
+        out.push(Artifact {
+            path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
+            bytes: rules::group(m, g),
+        });
+    }
+    for t in &m.tests {
+        out.push(Artifact {
+            path: PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
+            bytes: tests::file(m, t),
+        });
     }
     let prov = PathBuf::from(c::DIR_PROVISIONING);
-    out.push(Artifact { path: prov.join("prometheus/prometheus.yml"), bytes: prometheus::config(m) });
-    out.push(Artifact { path: prov.join("alertmanager/alertmanager.yml"), bytes: alertmanager::config(m) });
-    out.push(Artifact { path: prov.join("grafana/datasources/genmon.yml"), bytes: provisioning::datasources(m) });
-    out.push(Artifact { path: prov.join("grafana/dashboards/genmon.yml"), bytes: provisioning::dashboards(c::CONTAINER_DASHBOARDS) });
+    out.push(Artifact {
+        path: prov.join("prometheus/prometheus.yml"),
+        bytes: prometheus::config(m),
+    });
+    out.push(Artifact {
+        path: prov.join("alertmanager/alertmanager.yml"),
+        bytes: alertmanager::config(m),
+    });
+    out.push(Artifact {
+        path: prov.join("grafana/datasources/genmon.yml"),
+        bytes: provisioning::datasources(m),
+    });
+    out.push(Artifact {
+        path: prov.join("grafana/dashboards/genmon.yml"),
+        bytes: provisioning::dashboards(c::CONTAINER_DASHBOARDS),
+    });
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }

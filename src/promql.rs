@@ -13,20 +13,13 @@ use regex::Regex;
 pub const GRAFANA_RANGE_SENTINEL: &str = "11d11h11m11s";
 const SENTINEL_MS: u64 = ((11 * 24 + 11) * 3600 + 11 * 60 + 11) * 1000;
 
-static VAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]")
-        .expect("regex")
-});
+static VAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]").expect("regex"));
 
 /// Names of the variables (`$x`, `${x}`, `${x:fmt}`, `[[x]]`) used in `text`.
 pub fn variables(text: &str) -> Vec<String> {
     VAR.captures_iter(text)
-        .filter_map(|c| {
-            c.get(1)
-                .or(c.get(2))
-                .or(c.get(3))
-                .map(|m| m.as_str().to_string())
-        })
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().to_string()))
         .collect()
 }
 
@@ -58,17 +51,10 @@ pub fn substitute_vars(expr: &str) -> String {
             i += 1;
             continue;
         }
-        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'[')))
-            && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i)
-        {
+        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'['))) && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i) {
             let before = out.trim_end();
-            let duration_ctx =
-                before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
-            out.push_str(if duration_ctx {
-                GRAFANA_RANGE_SENTINEL
-            } else {
-                "1"
-            });
+            let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
+            out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
             i = m.end();
             continue;
         }
@@ -99,10 +85,7 @@ pub fn metric_names(expr: &Expr) -> Vec<String> {
                     vs.matchers
                         .matchers
                         .iter()
-                        .find(|m| {
-                            m.name == "__name__"
-                                && matches!(m.op, promql_parser::label::MatchOp::Equal)
-                        })
+                        .find(|m| m.name == "__name__" && matches!(m.op, promql_parser::label::MatchOp::Equal))
                         .map(|m| m.value.clone())
                 });
                 if let Some(n) = name
@@ -127,10 +110,7 @@ pub fn rate_windows(expr: &Expr) -> Vec<(&'static str, u64)> {
         type Error = ();
         fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
             if let Expr::Call(c) = e
-                && matches!(
-                    c.func.name,
-                    "rate" | "irate" | "increase" | "delta" | "idelta" | "deriv"
-                )
+                && matches!(c.func.name, "rate" | "irate" | "increase" | "delta" | "idelta" | "deriv")
             {
                 for a in &c.args.args {
                     if let Expr::MatrixSelector(ms) = a.as_ref() {
@@ -166,9 +146,7 @@ pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
                 _ => None,
             };
             if let Some(vs) = vs {
-                vs.matchers
-                    .matchers
-                    .retain(|m| variables(&m.value).is_empty());
+                vs.matchers.matchers.retain(|m| variables(&m.value).is_empty());
             }
             Ok(true)
         }
@@ -179,16 +157,9 @@ pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
         let d = std::time::Duration::from_millis(SENTINEL_MS);
         promql_parser::util::display_duration(&d)
     };
-    let out = printed
-        .replace(&format!("[{printed_sentinel}"), &format!("[{window}"))
-        .replace(
-            &format!("offset {printed_sentinel}"),
-            &format!("offset {window}"),
-        );
+    let out = printed.replace(&format!("[{printed_sentinel}"), &format!("[{window}")).replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
     if out.contains(&printed_sentinel) || !variables(&out).is_empty() {
-        return Err(format!(
-            "`{expr}` uses a dashboard variable where a rule cannot drop it"
-        ));
+        return Err(format!("`{expr}` uses a dashboard variable where a rule cannot drop it"));
     }
     Ok(out)
 }
@@ -199,19 +170,13 @@ mod tests {
 
     #[test]
     fn substitutes_only_outside_strings() {
-        assert_eq!(
-            substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#),
-            format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#)
-        );
+        assert_eq!(substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#), format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#));
         assert_eq!(substitute_vars("x > $limit"), "x > 1");
     }
 
     #[test]
     fn lists_metric_names_and_windows() {
-        let e = parse(
-            r#"sum(rate(a_total[1m])) / sum(rate(b_total[$__rate_interval])) + {__name__="c"}"#,
-        )
-        .unwrap();
+        let e = parse(r#"sum(rate(a_total[1m])) / sum(rate(b_total[$__rate_interval])) + {__name__="c"}"#).unwrap();
         assert_eq!(metric_names(&e), vec!["a_total", "b_total", "c"]);
         assert_eq!(rate_windows(&e), vec![("rate", 60_000)]);
     }
@@ -219,18 +184,12 @@ mod tests {
     #[test]
     fn rule_form_drops_dashboard_matchers() {
         let r = for_rule(r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#, "5m").unwrap();
-        assert_eq!(
-            r,
-            r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#
-        );
+        assert_eq!(r, r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#);
         assert_eq!(for_rule("up == 0", "5m").unwrap(), "up == 0");
     }
 
     #[test]
     fn lists_variables() {
-        assert_eq!(
-            variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"),
-            vec!["x", "y", "z", "w", "__rate_interval"]
-        );
+        assert_eq!(variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"), vec!["x", "y", "z", "w", "__rate_interval"]);
     }
 }

@@ -14,10 +14,7 @@ const DUP_TITLE: &str = "dashboard/duplicate-title";
 const DUP_VAR: &str = "dashboard/duplicate-variable";
 
 fn uid_ok(uid: &str) -> bool {
-    (1..=40).contains(&uid.len())
-        && uid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=40).contains(&uid.len()) && uid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl Check for DashboardIds {
@@ -43,15 +40,8 @@ impl Check for DashboardIds {
             }
             if let Some(first) = uids.insert(&d.uid, i) {
                 out.push(
-                    Diagnostic::error(
-                        DUP_UID,
-                        format!("dashboards[{i}].uid"),
-                        format!(
-                            "dashboard uid `{}` is already used by dashboards[{first}]",
-                            d.uid
-                        ),
-                    )
-                    .help("give each dashboard its own uid"),
+                    Diagnostic::error(DUP_UID, format!("dashboards[{i}].uid"), format!("dashboard uid `{}` is already used by dashboards[{first}]", d.uid))
+                        .help("give each dashboard its own uid"),
                 );
             }
             let folder = d.folder.clone().unwrap_or_default();
@@ -65,15 +55,8 @@ impl Check for DashboardIds {
             for (vi, v) in d.variables.iter().enumerate() {
                 if let Some(first) = names.insert(v.name(), vi) {
                     out.push(
-                        Diagnostic::error(
-                            DUP_VAR,
-                            format!("dashboards[{i}].variables[{vi}].name"),
-                            format!(
-                                "variable `{}` is already defined by variables[{first}]",
-                                v.name()
-                            ),
-                        )
-                        .help("rename or remove one of them"),
+                        Diagnostic::error(DUP_VAR, format!("dashboards[{i}].variables[{vi}].name"), format!("variable `{}` is already defined by variables[{first}]", v.name()))
+                            .help("rename or remove one of them"),
                     );
                 }
             }
@@ -100,14 +83,8 @@ mod tests {
                 "dashboard/duplicate-variable@dashboards[2].variables[1].name",
             ]
         );
-        let long = format!(
-            "version: 1\ndashboards: [{{uid: {}, title: T}}]\n",
-            "x".repeat(41)
-        );
-        assert_eq!(
-            problems(&DashboardIds, &long),
-            vec!["dashboard/uid@dashboards[0].uid"]
-        );
+        let long = format!("version: 1\ndashboards: [{{uid: {}, title: T}}]\n", "x".repeat(41));
+        assert_eq!(problems(&DashboardIds, &long), vec!["dashboard/uid@dashboards[0].uid"]);
     }
 
     #[test]

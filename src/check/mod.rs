@@ -83,12 +83,7 @@ impl<'a> Ctx<'a> {
     pub fn new(spec: &'a Spec) -> Ctx<'a> {
         let mut exprs = Vec::new();
         let mut add = |path: String, text: &str, origin: Origin| {
-            exprs.push(SpecExpr {
-                path,
-                text: text.to_string(),
-                origin,
-                ast: crate::promql::parse(text),
-            });
+            exprs.push(SpecExpr { path, text: text.to_string(), origin, ast: crate::promql::parse(text) });
         };
         for (name, s) in &spec.signals {
             add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
@@ -102,73 +97,38 @@ impl<'a> Ctx<'a> {
         }
         for (gi, g) in spec.rules.iter().enumerate() {
             for (ri, r) in g.recording.iter().enumerate() {
-                add(
-                    format!("rules[{gi}].recording[{ri}].expr"),
-                    &r.expr,
-                    Origin::Rule,
-                );
+                add(format!("rules[{gi}].recording[{ri}].expr"), &r.expr, Origin::Rule);
             }
             for (ai, a) in g.alerts.iter().enumerate() {
                 if let Some(e) = &a.expr {
                     add(format!("rules[{gi}].alerts[{ai}].expr"), e, Origin::Rule);
                 }
                 if let Some(sel) = a.absent.as_ref().and_then(|x| x.selector.as_ref()) {
-                    add(
-                        format!("rules[{gi}].alerts[{ai}].absent.selector"),
-                        sel,
-                        Origin::Rule,
-                    );
+                    add(format!("rules[{gi}].alerts[{ai}].absent.selector"), sel, Origin::Rule);
                 }
                 if let Some(s) = &a.slo {
                     for (field, sel) in [("bad", &s.bad), ("good", &s.good), ("total", &s.total)] {
                         if let Some(sel) = sel {
-                            add(
-                                format!("rules[{gi}].alerts[{ai}].slo.{field}"),
-                                sel,
-                                Origin::Rule,
-                            );
+                            add(format!("rules[{gi}].alerts[{ai}].slo.{field}"), sel, Origin::Rule);
                         }
                     }
                     if let Some(l) = &s.latency {
-                        add(
-                            format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"),
-                            &format!(
-                                "{}_bucket{}",
-                                l.histogram.split('{').next().unwrap_or(""),
-                                l.histogram
-                                    .find('{')
-                                    .map(|i| &l.histogram[i..])
-                                    .unwrap_or("")
-                            ),
-                            Origin::Rule,
-                        );
+                        let (name, rest) = l.histogram.split_at(l.histogram.find('{').unwrap_or(l.histogram.len()));
+                        add(format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"), &format!("{name}_bucket{rest}"), Origin::Rule);
                     }
                 }
             }
         }
-        Ctx {
-            spec,
-            exprs,
-            tested_elsewhere: Vec::new(),
-        }
+        Ctx { spec, exprs, tested_elsewhere: Vec::new() }
     }
 }
 
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').
 pub fn panels(di: usize, d: &crate::spec::Dashboard) -> Vec<(String, &crate::spec::Panel)> {
-    let mut out: Vec<(String, &crate::spec::Panel)> = d
-        .panels
-        .iter()
-        .enumerate()
-        .map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p))
-        .collect();
+    let mut out: Vec<(String, &crate::spec::Panel)> =
+        d.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p)).collect();
     for (ri, r) in d.rows.iter().enumerate() {
-        out.extend(
-            r.panels
-                .iter()
-                .enumerate()
-                .map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)),
-        );
+        out.extend(r.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)));
     }
     out
 }
@@ -184,13 +144,8 @@ pub fn run(spec: &Spec, positions: &Positions, strict: bool) -> Vec<Diagnostic> 
     run_with(spec, positions, strict, &[])
 }
 
-/// [`run`], knowing which alerts test files beside the spec cover.
-pub fn run_with(
-    spec: &Spec,
-    positions: &Positions,
-    strict: bool,
-    tested_elsewhere: &[String],
-) -> Vec<Diagnostic> {
+/// [`run`], knowing which alerts the user's test files beside the spec cover.
+pub fn run_with(spec: &Spec, positions: &Positions, strict: bool, tested_elsewhere: &[String]) -> Vec<Diagnostic> {
     let mut cx = Ctx::new(spec);
     cx.tested_elsewhere = tested_elsewhere.to_vec();
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
@@ -212,13 +167,8 @@ pub(crate) mod testing {
 
     /// Run one check on a YAML spec and return `code@path` of each problem.
     pub fn problems(check: &dyn Check, yaml: &str) -> Vec<String> {
-        let spec: Spec = serde_yaml_ng::from_str(yaml)
-            .unwrap_or_else(|e| panic!("test spec does not load: {e}"));
+        let spec: Spec = serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| panic!("test spec does not load: {e}"));
         let cx = Ctx::new(&spec);
-        check
-            .run(&cx)
-            .into_iter()
-            .map(|d| format!("{}@{}", d.code, d.path))
-            .collect()
+        check.run(&cx).into_iter().map(|d| format!("{}@{}", d.code, d.path)).collect()
     }
 }

@@ -10,10 +10,7 @@ const CODE: &str = "promql/rate-window";
 
 impl Check for PromqlRate {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            CODE,
-            "a rate()/increase() window is shorter than 4× the scrape interval",
-        )]
+        &[(CODE, "a rate()/increase() window is shorter than 4× the scrape interval")]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -43,10 +40,7 @@ mod tests {
     #[test]
     fn flags_short_windows() {
         let bad = "version: 1\nprometheus: {scrape_interval: 30s}\nsignals: {a: {expr: 'rate(x_total[1m])'}}\n";
-        assert_eq!(
-            problems(&PromqlRate, bad),
-            vec!["promql/rate-window@signals.a.expr"]
-        );
+        assert_eq!(problems(&PromqlRate, bad), vec!["promql/rate-window@signals.a.expr"]);
     }
 
     #[test]

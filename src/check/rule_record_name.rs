@@ -10,21 +10,13 @@ const CODE: &str = "rules/record-name";
 fn ok(name: &str) -> bool {
     let parts: Vec<&str> = name.split(':').collect();
     parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        && parts[0]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && parts[0].chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
 }
 
 impl Check for RecordName {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(
-            CODE,
-            "a recording rule is not named level:metric:operations",
-        )]
+        &[(CODE, "a recording rule is not named level:metric:operations")]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -51,13 +43,7 @@ mod tests {
     #[test]
     fn flags_bad_names() {
         let bad = "version: 1\nrules:\n- name: g\n  recording: [{record: cpu_rate, expr: up}, {record: 'a::b', expr: up}]\n";
-        assert_eq!(
-            problems(&RecordName, bad),
-            vec![
-                "rules/record-name@rules[0].recording[0].record",
-                "rules/record-name@rules[0].recording[1].record"
-            ]
-        );
+        assert_eq!(problems(&RecordName, bad), vec!["rules/record-name@rules[0].recording[0].record", "rules/record-name@rules[0].recording[1].record"]);
     }
 
     #[test]

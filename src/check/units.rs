@@ -277,8 +277,7 @@ pub static UNITS: &[&str] = &[
 ];
 
 /// Prefixes of Grafana's custom units (`suffix: req`, `si:B`, `currency:EUR`).
-pub static CUSTOM_PREFIXES: &[&str] =
-    &["prefix:", "suffix:", "si:", "count:", "currency:", "time:"];
+pub static CUSTOM_PREFIXES: &[&str] = &["prefix:", "suffix:", "si:", "count:", "currency:", "time:"];
 
 /// True when Grafana knows `unit`.
 pub fn is_known(unit: &str) -> bool {

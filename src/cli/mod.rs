@@ -3,6 +3,7 @@
 
 mod bench_spec;
 mod render;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,12 +68,7 @@ pub enum ProfileArg {
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
     /// The spec file.
-    #[arg(
-        short = 'f',
-        long = "file",
-        default_value = "genmon.yaml",
-        value_name = "FILE"
-    )]
+    #[arg(short = 'f', long = "file", default_value = "genmon.yaml", value_name = "FILE")]
     pub file: PathBuf,
     /// Treat warnings as errors.
     #[arg(long)]
@@ -104,6 +100,11 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArgs,
     },
+    /// Run the alert tests: render into a temporary directory, then `promtool test rules` on every generated test file and the ones you keep in alerts/tests/ (exit 1 on any failure, 2 when promtool is missing).
+    Test {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -131,38 +132,22 @@ pub fn main() -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none()
-        }
+        Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none(),
     };
     let code = match cli.command {
-        Command::Render {
-            spec,
-            out,
-            check,
-            profile,
-        } => render::render(&spec, &out, check, profile, color),
+        Command::Render { spec, out, check, profile } => render::render(&spec, &out, check, profile, color),
         Command::Check { spec } => render::check(&spec, color),
+        Command::Test { spec } => test::test(&spec, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
             exit::OK
         }
         Command::Codes => {
             let mut codes = crate::check::all_codes();
             codes.extend([
-                (
-                    crate::spec::load_codes::SYNTAX,
-                    "the YAML is not well-formed",
-                ),
-                (
-                    crate::spec::load_codes::TYPE,
-                    "unknown key, wrong type or missing key",
-                ),
+                (crate::spec::load_codes::SYNTAX, "the YAML is not well-formed"),
+                (crate::spec::load_codes::TYPE, "unknown key, wrong type or missing key"),
                 (crate::spec::load_codes::VERSION, "unsupported spec version"),
             ]);
             codes.sort();
@@ -175,11 +160,7 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "genmon", &mut std::io::stdout());
             exit::OK
         }
-        Command::BenchSpec {
-            dashboards,
-            panels,
-            rules,
-        } => {
+        Command::BenchSpec { dashboards, panels, rules } => {
             print!("{}", bench_spec::generate(dashboards, panels, rules));
             exit::OK
         }

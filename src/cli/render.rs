@@ -16,27 +16,18 @@ fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) 
     match format {
         Format::Human => eprint!("{}", report(src, diags, color)),
         Format::Short => eprint!("{}", report_short(src, diags)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(diags).unwrap_or_default()
-        ),
+        Format::Json => println!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
     }
 }
 
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-fn compile_reporting(
-    args: &SpecArgs,
-    profile: Profile,
-    color: bool,
-) -> Result<(Source, Compiled), u8> {
+fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot read spec {}: {e}", args.file.display());
             if !args.file.exists() {
-                eprintln!(
-                    "help: pass the spec with `-f FILE` (default: genmon.yaml in the current directory)"
-                );
+                eprintln!("help: pass the spec with `-f FILE` (default: genmon.yaml in the current directory)");
             }
             return Err(exit::USAGE);
         }
@@ -58,13 +49,7 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
     match compile_reporting(args, Profile::Compose, color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
-                eprintln!(
-                    "{}: ok ({} dashboards, {} rule groups, {} files would be written)",
-                    src.name,
-                    c.model.dashboards.len(),
-                    c.model.groups.len(),
-                    c.artifacts.len()
-                );
+                eprintln!("{}: ok ({} dashboards, {} rule groups, {} files would be written)", src.name, c.model.dashboards.len(), c.model.groups.len(), c.artifacts.len());
             } else if c.warnings.is_empty() {
                 println!("[]");
             }
@@ -75,13 +60,7 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 }
 
 /// `genmon render`.
-pub fn render(
-    args: &SpecArgs,
-    out: &Path,
-    check_only: bool,
-    profile: ProfileArg,
-    color: bool,
-) -> u8 {
+pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, color: bool) -> u8 {
     let profile = match profile {
         ProfileArg::Compose => Profile::Compose,
         ProfileArg::Local => Profile::Local,
@@ -93,11 +72,7 @@ pub fn render(
     if check_only {
         let d = drift(out, &compiled.artifacts);
         if d.is_empty() {
-            eprintln!(
-                "{}: outputs are up to date ({} files)",
-                src.name,
-                compiled.artifacts.len()
-            );
+            eprintln!("{}: outputs are up to date ({} files)", src.name, compiled.artifacts.len());
             return exit::OK;
         }
         for item in &d {
@@ -107,19 +82,13 @@ pub fn render(
                 Drift::Changed { diff, .. } => print!("{diff}"),
             }
         }
-        eprintln!(
-            "error: {} generated files are out of date; run `genmon render` and commit the result",
-            d.len()
-        );
+        eprintln!("error: {} generated files are out of date; run `genmon render` and commit the result", d.len());
         return exit::INVALID;
     }
     match apply(out, &compiled.artifacts) {
         Ok(s) => {
             for p in &s.kept_edited {
-                eprintln!(
-                    "warning: {} is no longer generated but was edited by hand; left in place",
-                    p.display()
-                );
+                eprintln!("warning: {} is no longer generated but was edited by hand; left in place", p.display());
             }
             eprintln!(
                 "{}: wrote {} files, {} unchanged, {} removed (under {})",

@@ -68,11 +68,7 @@ pub fn config(m: &Model) -> Vec<u8> {
         alerting: Alerting {
             alertmanagers: vec![Static {
                 static_configs: vec![Targets {
-                    targets: vec![format!(
-                        "{}:{}",
-                        m.host(c::SERVICE_ALERTMANAGER),
-                        m.spec.stack.alertmanager_port
-                    )],
+                    targets: vec![format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), m.spec.stack.alertmanager_port)],
                     labels: BTreeMap::new(),
                 }],
             }],
@@ -86,10 +82,7 @@ pub fn config(m: &Model) -> Vec<u8> {
                 scrape_timeout: j.timeout.as_ref().map(|d| d.as_str()),
                 metrics_path: &j.metrics_path,
                 scheme: &j.scheme,
-                static_configs: vec![Targets {
-                    targets: j.targets.clone(),
-                    labels: j.labels.clone(),
-                }],
+                static_configs: vec![Targets { targets: j.targets.clone(), labels: j.labels.clone() }],
             })
             .collect(),
     };

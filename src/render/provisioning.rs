@@ -44,11 +44,7 @@ pub fn datasources(m: &Model) -> Vec<u8> {
             uid: &ds.uid,
             kind: "prometheus",
             access: "proxy",
-            url: format!(
-                "http://{}:{}",
-                m.host(c::SERVICE_PROMETHEUS),
-                m.spec.stack.prometheus_port
-            ),
+            url: format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.spec.stack.prometheus_port),
             is_default: true,
             editable: false,
             json_data: JsonData {
@@ -98,10 +94,7 @@ pub fn dashboards(dashboards_path: &str) -> Vec<u8> {
             disable_deletion: true,
             allow_ui_updates: false,
             update_interval_seconds: 30,
-            options: ProviderOptions {
-                path: dashboards_path.to_string(),
-                folders_from_files_structure: true,
-            },
+            options: ProviderOptions { path: dashboards_path.to_string(), folders_from_files_structure: true },
         }],
     })
 }

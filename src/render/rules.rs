@@ -42,11 +42,7 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
         .rules
         .iter()
         .map(|r| match r {
-            Rule::Recording {
-                record,
-                expr,
-                labels,
-            } => RuleOut {
+            Rule::Recording { record, expr, labels } => RuleOut {
                 record: Some(record),
                 alert: None,
                 expr,
@@ -66,12 +62,6 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
             },
         })
         .collect();
-    let file = File {
-        groups: vec![Group {
-            name: &g.name,
-            interval: g.interval.as_ref().map(|d| d.as_str()),
-            rules,
-        }],
-    };
+    let file = File { groups: vec![Group { name: &g.name, interval: g.interval.as_ref().map(|d| d.as_str()), rules }] };
     super::yaml(&file)
 }

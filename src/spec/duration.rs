@@ -15,11 +15,7 @@ pub struct Duration {
 impl Duration {
     /// Parse a Prometheus duration (`[0-9]+(y|w|d|h|m|s|ms)` repeated, largest unit first).
     pub fn parse(s: &str) -> Result<Duration, String> {
-        let bad = || {
-            format!(
-                "`{s}` is not a duration: write a number and a unit, like `30s`, `5m`, `1h30m` or `7d` (units: ms, s, m, h, d, w, y)"
-            )
-        };
+        let bad = || format!("`{s}` is not a duration: write a number and a unit, like `30s`, `5m`, `1h30m` or `7d` (units: ms, s, m, h, d, w, y)");
         if s.is_empty() {
             return Err(bad());
         }
@@ -58,10 +54,7 @@ impl Duration {
                 .and_then(|v| total.checked_add(v))
                 .ok_or_else(bad)?;
         }
-        Ok(Duration {
-            millis: total,
-            text: s.to_string(),
-        })
+        Ok(Duration { millis: total, text: s.to_string() })
     }
 
     /// Build from whole seconds (printed in the largest exact unit).
@@ -75,10 +68,7 @@ impl Duration {
         } else {
             format!("{secs}s")
         };
-        Duration {
-            millis: secs * 1000,
-            text,
-        }
+        Duration { millis: secs * 1000, text }
     }
 
     /// Length in milliseconds.
@@ -149,17 +139,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations() {
-        for bad in [
-            "",
-            "5",
-            "m",
-            "5x",
-            "1m1h",
-            "5m5m",
-            "-1s",
-            "1.5h",
-            "99999999999999999999y",
-        ] {
+        for bad in ["", "5", "m", "5x", "1m1h", "5m5m", "-1s", "1.5h", "99999999999999999999y"] {
             assert!(Duration::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -25,14 +25,11 @@ pub struct Loaded {
     pub positions: Positions,
 }
 
-static AT_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("regex"));
-static PATH_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[\w$-]+|\[\d+\])*): (.*)$").expect("regex")
-});
-static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("regex")
-});
+static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("regex"));
+static PATH_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[\w$-]+|\[\d+\])*): (.*)$").expect("regex"));
+static UNKNOWN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("regex"));
 
 /// Parse and type-check the spec. Returns every diagnostic found (YAML and
 /// serde stop at the first type error; the semantic checks then report all).
@@ -43,12 +40,8 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         Err(e) => return Err(vec![from_yaml_error(src, &e)]),
     };
     if spec.version != 1 {
-        let mut d = Diagnostic::error(
-            codes::VERSION,
-            "version",
-            format!("spec version {} is not supported", spec.version),
-        )
-        .help("set `version: 1`");
+        let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
+            .help("set `version: 1`");
         d.pos = positions.value("version");
         return Err(vec![d]);
     }
@@ -74,29 +67,12 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
     let mut d = Diagnostic::error(code, path, msg.clone());
     if let Some(loc) = e.location() {
         let line = loc.line().max(1);
-        let start = src
-            .text
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum::<usize>();
+        let start = src.text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
         let rest = &src.text[start.min(src.text.len())..];
         let col = loc.column().max(1);
-        let offset = start
-            + rest
-                .char_indices()
-                .nth(col - 1)
-                .map(|(i, _)| i)
-                .unwrap_or(rest.len());
-        let word = src.text[offset..]
-            .find([' ', '\n', ':', ',', '}', ']'])
-            .unwrap_or(src.text.len() - offset);
-        d.pos = Some(Pos {
-            line,
-            col,
-            offset,
-            len: word.max(1),
-        });
+        let offset = start + rest.char_indices().nth(col - 1).map(|(i, _)| i).unwrap_or(rest.len());
+        let word = src.text[offset..].find([' ', '\n', ':', ',', '}', ']']).unwrap_or(src.text.len() - offset);
+        d.pos = Some(Pos { line, col, offset, len: word.max(1) });
     }
     d.help = hint(&msg);
     d
@@ -105,11 +81,7 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
 fn hint(msg: &str) -> Option<String> {
     if let Some(c) = UNKNOWN.captures(msg) {
         let (what, got) = (&c[1], &c[2]);
-        let expected: Vec<&str> = c[3]
-            .split(", ")
-            .map(|s| s.trim_matches(['`', ' '].as_ref()))
-            .filter(|s| !s.is_empty())
-            .collect();
+        let expected: Vec<&str> = c[3].split(", ").map(|s| s.trim_matches(['`', ' '].as_ref())).filter(|s| !s.is_empty()).collect();
         let best = expected
             .iter()
             .map(|e| (strsim::damerau_levenshtein(got, e), *e))
@@ -124,10 +96,7 @@ fn hint(msg: &str) -> Option<String> {
         return Some("add the missing key (see `genmon schema` for the spec's shape)".into());
     }
     if msg.contains("invalid type") {
-        return Some(
-            "check the value's type against `genmon schema` (quote strings that look like numbers)"
-                .into(),
-        );
+        return Some("check the value's type against `genmon schema` (quote strings that look like numbers)".into());
     }
     None
 }
@@ -137,10 +106,7 @@ mod tests {
     use super::*;
 
     fn src(t: &str) -> Source {
-        Source {
-            name: "t.yaml".into(),
-            text: t.into(),
-        }
+        Source { name: "t.yaml".into(), text: t.into() }
     }
 
     #[test]

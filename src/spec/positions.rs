@@ -18,12 +18,7 @@ pub struct Positions {
 impl Positions {
     /// Index `text`. Never fails: on a YAML syntax error the map holds what came before it.
     pub fn index(text: &str) -> Positions {
-        let mut b = Builder {
-            text,
-            line_starts: line_starts(text),
-            stack: Vec::new(),
-            out: Positions::default(),
-        };
+        let mut b = Builder { text, line_starts: line_starts(text), stack: Vec::new(), out: Positions::default() };
         let mut parser = Parser::new_from_str(text);
         let _ = parser.load(&mut b, false);
         b.out
@@ -55,9 +50,7 @@ fn parent(path: &str) -> Option<&str> {
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
+    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
 enum Frame {
@@ -78,18 +71,8 @@ impl Builder<'_> {
         let line = m.line().max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let rest = &self.text[start.min(self.text.len())..];
-        let offset = start
-            + rest
-                .char_indices()
-                .nth(m.col())
-                .map(|(i, _)| i)
-                .unwrap_or(rest.len());
-        Pos {
-            line,
-            col: m.col() + 1,
-            offset,
-            len,
-        }
+        let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
+        Pos { line, col: m.col() + 1, offset, len }
     }
 
     /// Path of the next value under the top frame.
@@ -98,11 +81,7 @@ impl Builder<'_> {
             None => String::new(),
             Some(Frame::Map { path, key }) => {
                 let k = key.clone().unwrap_or_default();
-                if path.is_empty() {
-                    k
-                } else {
-                    format!("{path}.{k}")
-                }
+                if path.is_empty() { k } else { format!("{path}.{k}") }
             }
             Some(Frame::Seq { path, idx }) => format!("{path}[{idx}]"),
         }
@@ -119,10 +98,7 @@ impl Builder<'_> {
     fn scalar_len(&self, m: Marker, value: &str) -> usize {
         // Length of the scalar as written on its first line (quotes included when present).
         let p = self.pos(m, 0);
-        let line_end = self.text[p.offset..]
-            .find('\n')
-            .map(|i| p.offset + i)
-            .unwrap_or(self.text.len());
+        let line_end = self.text[p.offset..].find('\n').map(|i| p.offset + i).unwrap_or(self.text.len());
         let on_line = &self.text[p.offset..line_end];
         let first = on_line.chars().next();
         if matches!(first, Some('"') | Some('\'')) {
@@ -142,11 +118,7 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(value, ..) => {
                 if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
                     if key.is_none() {
-                        let full = if path.is_empty() {
-                            value.clone()
-                        } else {
-                            format!("{path}.{value}")
-                        };
+                        let full = if path.is_empty() { value.clone() } else { format!("{path}.{value}") };
                         *key = Some(value.clone());
                         let len = self.scalar_len(mark, &value);
                         let pos = self.pos(mark, len);

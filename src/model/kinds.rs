@@ -955,6 +955,83 @@ pub fn slo_burn_panel(title: &str) -> String {
     format!("{title}: burn rate")
 }
 
+/// Extra panel series showing the dynamic limits of the alerts watching
+/// `signal`: `(legend, expr)`. They keep the signal's dashboard-variable
+/// matchers (`instance=~"$instance"`) so they follow the panel's selection.
+pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
+    let vars: Vec<String> = spec
+        .signals
+        .get(signal)
+        .and_then(|s| crate::promql::parse(&s.expr).ok().map(|_| s.expr.clone()))
+        .map(|e| {
+            let re = regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex");
+            let mut v: Vec<String> = re
+                .captures_iter(&e)
+                .map(|c| format!("{}=~\"${}\"", &c[1], &c[2]))
+                .collect();
+            v.dedup();
+            v
+        })
+        .unwrap_or_default();
+    let m = if vars.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", vars.join(", "))
+    };
+    let sn = snake(signal);
+    let value = format!("{}{m}", signal_record(signal));
+    let mut out = Vec::new();
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        if let Some(an) = a.anomaly.as_ref().filter(|x| x.signal == signal) {
+            let w = an.window.as_str();
+            let (avg, sd) = (
+                format!("signal:{sn}:avg_over_time_{w}{m}"),
+                format!("signal:{sn}:stddev_over_time_{w}{m}"),
+            );
+            let k = fmt_num(an.sigma);
+            if an.direction != Direction::Down {
+                out.push((
+                    format!("{}: above mean + {k}σ", a.name),
+                    format!("{avg} + {k} * {sd}"),
+                ));
+            }
+            if an.direction != Direction::Up {
+                out.push((
+                    format!("{}: below mean - {k}σ", a.name),
+                    format!("{avg} - {k} * {sd}"),
+                ));
+            }
+        }
+        if let Some(rg) = a.regression.as_ref().filter(|x| x.signal == signal) {
+            let base = match rg.baseline {
+                Baseline::Yesterday => format!("{value} offset 1d"),
+                Baseline::Lastweek => format!("{value} offset 1w"),
+                Baseline::Average => format!("signal:{sn}:avg_over_time_{}{m}", rg.window),
+            };
+            let f = if rg.worse == Worse::Higher {
+                1.0 + rg.percent / 100.0
+            } else {
+                1.0 - rg.percent / 100.0
+            };
+            out.push((
+                format!("{}: limit ({}% of baseline)", a.name, fmt_num(f * 100.0)),
+                format!("{} * ({base})", fmt_num(f)),
+            ));
+        }
+        if let Some(ex) = a.exhaustion.as_ref().filter(|x| x.signal == signal) {
+            out.push((
+                format!("{}: forecast in {}", a.name, ex.within),
+                format!(
+                    "predict_linear({value}[{}], {})",
+                    ex.window,
+                    ex.within.secs()
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// Recording rule names genmon generates for `spec` (for `promql/unknown-metric`).
 pub fn recorded_names(spec: &Spec) -> Vec<String> {
     let mut out = Vec::new();

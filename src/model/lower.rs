@@ -84,6 +84,17 @@ fn with_generated_dashboards(spec: &Spec) -> Spec {
     s
 }
 
+/// (dashboard uid, panel id, panel title, signal, queries in rule form).
+type PanelRef = (String, u32, String, Option<String>, Vec<String>);
+
+/// A rule group with the recordings it reads, its tests and the alerts they cover.
+type GroupOut = (
+    RuleGroup,
+    Vec<String>,
+    Vec<crate::spec::RuleTest>,
+    Vec<String>,
+);
+
 /// Alert name → (dashboard uid, panel id, panel title).
 type Links = BTreeMap<String, (String, u32, String)>;
 
@@ -91,7 +102,7 @@ type Links = BTreeMap<String, (String, u32, String)>;
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
 fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
-    let mut panels: Vec<(String, u32, String, Option<String>, Vec<String>)> = Vec::new();
+    let mut panels: Vec<PanelRef> = Vec::new();
     for d in &spec.dashboards {
         let mut id = 0u32;
         for_each_panel(d, |p, is_row| {
@@ -323,7 +334,30 @@ fn viz(
     low_bad: &[(String, Option<f64>)],
 ) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
-    let queries = panel_queries(spec, p)
+    let mut overrides = p.overrides.clone();
+    let mut all_queries = panel_queries(spec, p);
+    // Dynamic alert limits (anomaly band, regression limit, exhaustion forecast) as extra series.
+    if p.kind == PanelType::Timeseries
+        && let Some(sig) = &p.signal
+    {
+        for (legend, expr) in kinds::alert_bands(spec, sig) {
+            overrides.push(spec::Override {
+                name: Some(legend.clone()),
+                regex: None,
+                unit: None,
+                color: Some("red".into()),
+                display_name: None,
+                right_axis: false,
+            });
+            all_queries.push(spec::Query {
+                expr,
+                legend: Some(legend),
+                instant: false,
+                format: spec::QueryFormat::TimeSeries,
+            });
+        }
+    }
+    let queries = all_queries
         .into_iter()
         .enumerate()
         .map(|(i, q)| Query {
@@ -386,7 +420,7 @@ fn viz(
             thresholds,
             base_color,
             threshold_lines,
-            overrides: p.overrides.clone(),
+            overrides,
             stack: p.stack,
             content: p.content.clone(),
             signal: p.signal.clone(),
@@ -419,12 +453,7 @@ fn groups(
 ) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
-    let mut out: Vec<(
-        RuleGroup,
-        Vec<String>,
-        Vec<crate::spec::RuleTest>,
-        Vec<String>,
-    )> = Vec::new();
+    let mut out: Vec<GroupOut> = Vec::new();
     for (g, xs) in spec.rules.iter().zip(expansions) {
         let mut recs: Vec<Rule> = g
             .recording

@@ -61,7 +61,12 @@ fn promtool() -> &'static str {
 }
 
 fn files(dir: &Path, suffix: &str) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(suffix)).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(suffix))
+        .collect();
     v.sort();
     v
 }
@@ -69,31 +74,92 @@ fn files(dir: &Path, suffix: &str) -> Vec<String> {
 #[test]
 fn every_kind_passes_promtool_check_and_its_generated_tests() {
     let pt = promtool();
-    let src = Source { name: "kinds.yaml".into(), text: SPEC.into() };
-    let compiled = compile(&src, Profile::Compose, false).unwrap_or_else(|d| panic!("spec does not compile: {d:#?}"));
-    assert!(compiled.warnings.iter().all(|w| w.code != "alerts/untested"), "every kind gets a generated test: {:#?}", compiled.warnings);
+    let src = Source {
+        name: "kinds.yaml".into(),
+        text: SPEC.into(),
+    };
+    let compiled = compile(&src, Profile::Compose, false)
+        .unwrap_or_else(|d| panic!("spec does not compile: {d:#?}"));
+    assert!(
+        compiled
+            .warnings
+            .iter()
+            .all(|w| w.code != "alerts/untested"),
+        "every kind gets a generated test: {:#?}",
+        compiled.warnings
+    );
     let dir = tempfile::tempdir().unwrap();
     genmon::write::apply(dir.path(), &compiled.artifacts).unwrap();
     let alerts = dir.path().join("alerts");
     let rules = files(&alerts, ".rules.yml");
-    assert_eq!(rules, ["kinds.rules.yml", "regressions.rules.yml", "slo-availability.rules.yml", "slo-probe-latency.rules.yml", "slos.rules.yml"]);
-    let out = Command::new(pt).arg("check").arg("rules").args(&rules).current_dir(&alerts).output().unwrap();
-    assert!(out.status.success(), "promtool check rules:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        rules,
+        [
+            "kinds.rules.yml",
+            "regressions.rules.yml",
+            "slo-availability.rules.yml",
+            "slo-probe-latency.rules.yml",
+            "slos.rules.yml"
+        ]
+    );
+    let out = Command::new(pt)
+        .arg("check")
+        .arg("rules")
+        .args(&rules)
+        .current_dir(&alerts)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check rules:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tests_dir = alerts.join("tests");
     let tests = files(&tests_dir, ".test.yml");
-    assert_eq!(tests, ["kinds.test.yml", "regressions.test.yml", "slo-availability.test.yml", "slo-probe-latency.test.yml"]);
+    assert_eq!(
+        tests,
+        [
+            "kinds.test.yml",
+            "regressions.test.yml",
+            "slo-availability.test.yml",
+            "slo-probe-latency.test.yml"
+        ]
+    );
     for t in &tests {
-        let out = Command::new(pt).arg("test").arg("rules").arg(t).current_dir(&tests_dir).output().unwrap();
-        assert!(out.status.success(), "promtool test rules {t}:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(pt)
+            .arg("test")
+            .arg("rules")
+            .arg(t)
+            .current_dir(&tests_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "promtool test rules {t}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // Every alert links to the panel that shows it, and the generated dashboards exist.
     let kinds = std::fs::read_to_string(alerts.join("kinds.rules.yml")).unwrap();
-    assert_eq!(kinds.matches("panel_url: ").count(), 7, "all but the absence alerts link to a panel:\n{kinds}");
-    assert!(dir.path().join("dashboards/Alerts/alerts-overview.json").exists());
+    assert_eq!(
+        kinds.matches("panel_url: ").count(),
+        7,
+        "all but the absence alerts link to a panel:\n{kinds}"
+    );
+    assert!(
+        dir.path()
+            .join("dashboards/Alerts/alerts-overview.json")
+            .exists()
+    );
     let slos = std::fs::read_to_string(dir.path().join("dashboards/Alerts/slos.json")).unwrap();
     assert!(slos.contains("slo:error_budget_remaining:ratio{slo=\\\"probe-latency\\\"}"));
     let slo_rules = std::fs::read_to_string(alerts.join("slo-availability.rules.yml")).unwrap();
-    assert!(slo_rules.contains("slo:sli_error:ratio_rate1h{slo=\"availability\"} > 0.0144"), "{slo_rules}");
+    assert!(
+        slo_rules.contains("slo:sli_error:ratio_rate1h{slo=\"availability\"} > 0.0144"),
+        "{slo_rules}"
+    );
     // 28d period: the 14.4 factor scales to 13.44 for the same budget fraction.
     let lat = std::fs::read_to_string(alerts.join("slo-probe-latency.rules.yml")).unwrap();
     assert!(lat.contains("> 0.1344"), "{lat}");
@@ -101,7 +167,11 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
 }
 
 fn genmon_test(dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_genmon")).args(["test", "-f", "genmon.yaml", "--color", "never"]).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .args(["test", "-f", "genmon.yaml", "--color", "never"])
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 const RAW: &str = r#"
@@ -127,8 +197,16 @@ fn genmon_test_passes_good_tests_and_exits_1_on_a_wrong_one() {
     std::fs::write(dir.path().join("genmon.yaml"), RAW).unwrap();
     let ok = genmon_test(dir.path());
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(ok.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(stdout.contains("raw.test.yml") && stdout.contains("AnyDown") && stdout.contains("pass"), "{stdout}");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains("raw.test.yml") && stdout.contains("AnyDown") && stdout.contains("pass"),
+        "{stdout}"
+    );
 
     // A user test beside the spec that expects the wrong thing.
     std::fs::create_dir_all(dir.path().join("alerts/tests")).unwrap();
@@ -139,16 +217,42 @@ fn genmon_test_passes_good_tests_and_exits_1_on_a_wrong_one() {
     .unwrap();
     let bad = genmon_test(dir.path());
     let stdout = String::from_utf8_lossy(&bad.stdout);
-    assert_eq!(bad.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&bad.stderr));
-    assert!(stdout.lines().any(|l| l.contains("mine.test.yml") && l.contains("AnyDown") && l.contains("FAIL")), "{stdout}");
-    assert!(stdout.lines().any(|l| l.contains("raw.test.yml") && l.contains("AnyDown") && l.contains("pass")), "{stdout}");
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("mine.test.yml") && l.contains("AnyDown") && l.contains("FAIL")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("raw.test.yml") && l.contains("AnyDown") && l.contains("pass")),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_raw_alert_without_a_test_is_a_warning() {
     let spec = RAW.split("    tests:").next().unwrap();
-    let src = Source { name: "raw.yaml".into(), text: spec.into() };
+    let src = Source {
+        name: "raw.yaml".into(),
+        text: spec.into(),
+    };
     let compiled = compile(&src, Profile::Compose, false).unwrap();
-    assert!(compiled.warnings.iter().any(|w| w.code == "alerts/untested"));
-    assert!(compile(&src, Profile::Compose, true).is_err(), "--strict makes it an error");
+    assert!(
+        compiled
+            .warnings
+            .iter()
+            .any(|w| w.code == "alerts/untested")
+    );
+    assert!(
+        compile(&src, Profile::Compose, true).is_err(),
+        "--strict makes it an error"
+    );
 }

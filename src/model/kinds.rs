@@ -935,11 +935,12 @@ fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut 
             expr: parts.join(" or "),
             for_: Some(dur(for_s)),
             severity: sev,
-            summary: format!("SLO {title}{wh} is burning its error budget {speed}: {{{{ $value | humanizePercentage }}}} errors over {long}"),
+            summary: format!("SLO {title}{wh} is burning its error budget {speed}: {{{{ $value | humanizePercentage }}}} errors over {long} (or {})", second.0),
             description: format!(
-                "{title} aims at {}% good events over {period} (error budget {}). Over the last {long} {{{{ $value | humanizePercentage }}}} of events failed; at {}× the sustainable rate the whole {period} budget {}. Open the SLO dashboard for the remaining budget and burn rates, then the service's own dashboards for what fails.",
+                "{title} aims at {}% good events over {period} (error budget {}). Over the last {long} (or {}) {{{{ $value | humanizePercentage }}}} of events failed; at {}× the sustainable rate the whole {period} budget {}. Open the SLO dashboard for the remaining budget and burn rates, then the service's own dashboards for what fails.",
                 fmt_num(s.objective),
                 pct(budget),
+                second.0,
                 fmt_num(r6(factor(f30))),
                 if page { "is gone within days: act now" } else { "runs out before the period ends: plan a fix this week" }
             ),

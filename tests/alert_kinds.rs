@@ -256,3 +256,19 @@ fn a_raw_alert_without_a_test_is_a_warning() {
         "--strict makes it an error"
     );
 }
+
+#[test]
+fn genmon_test_without_promtool_exits_2_and_says_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("genmon.yaml"), RAW).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .args(["test", "-f", "genmon.yaml"])
+        .current_dir(dir.path())
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("install it: apt-get install prometheus")
+    );
+}

@@ -150,4 +150,20 @@ mod tests {
         let good = "version: 1\nsignals: {cpu: {expr: up}}\ndashboards:\n- uid: a\n  title: A\n  panels:\n  - {signal: cpu, width: 24}\n  - {type: text, content: hi}\n  - {queries: [{expr: up}]}\n";
         assert!(problems(&PanelContent, good).is_empty());
     }
+
+    #[test]
+    fn flags_unknown_signals_of_every_alert_kind() {
+        let bad = "version: 1\nsignals: {cpu: {expr: up}}\nrules:\n- name: g\n  alerts:\n  - {name: A, anomaly: {signal: cpuu}}\n  - {name: B, regression: {signal: x, percent: 10}}\n  - {name: C, exhaustion: {signal: y, within: 1h}}\n  - {name: D, health: {name: h, components: [{signal: cpu, bad: 1}, {signal: z, bad: 1}]}}\n";
+        assert_eq!(
+            problems(&PanelContent, bad),
+            vec![
+                "panel/signal@rules[0].alerts[0].anomaly.signal",
+                "panel/signal@rules[0].alerts[1].regression.signal",
+                "panel/signal@rules[0].alerts[2].exhaustion.signal",
+                "panel/signal@rules[0].alerts[3].health.components[1].signal"
+            ]
+        );
+        let good = "version: 1\nsignals: {cpu: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: cpu}}, {name: D, health: {name: h, components: [{signal: cpu, bad: 1}]}}]\n";
+        assert!(problems(&PanelContent, good).is_empty());
+    }
 }

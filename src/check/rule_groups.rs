@@ -42,8 +42,15 @@ impl Check for RuleGroups {
                         .help("move some alerts to another group (each watched signal and anomaly/regression/health kind adds recording rules)"),
                 );
             }
-            let names: Vec<&str> = cx.spec.rules.iter().map(|r| r.name.as_str()).collect();
-            if spec_group.is_none() && names.contains(&g.name.as_str()) {
+            let in_spec = cx.spec.rules.iter().filter(|r| r.name == g.name).count();
+            let in_model = model.groups.iter().filter(|x| x.name == g.name).count();
+            if in_model > in_spec
+                && in_spec > 0
+                && std::ptr::eq(
+                    g,
+                    model.groups.iter().rfind(|x| x.name == g.name).unwrap_or(g),
+                )
+            {
                 out.push(
                     Diagnostic::error(
                         DUP,
@@ -136,5 +143,26 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn counts_generated_rules_and_slo_groups() {
+        // 11 threshold alerts on 11 signals: 11 recorded signals + 11 alerts = 22.
+        let sigs: String = (0..11).map(|i| format!("s{i}: {{expr: up}}, ")).collect();
+        let alerts: String = (0..11)
+            .map(|i| format!("{{name: A{i}, threshold: {{signal: s{i}, op: '>', value: 1}}}}, "))
+            .collect();
+        let bad = format!(
+            "version: 1\nsignals: {{{sigs}}}\nrules:\n- name: g\n  alerts: [{alerts}]\n- name: slo-x\n- name: h\n  alerts: [{{name: X, slo: {{objective: 99, bad: up, total: up}}}}]\n"
+        );
+        assert_eq!(
+            problems(&RuleGroups, &bad),
+            vec![
+                "rules/group-size@rules[0].name",
+                "rules/duplicate-group@rules"
+            ]
+        );
+        let good = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: s}}, {name: X, slo: {objective: 99, bad: up, total: up}}]\n";
+        assert!(problems(&RuleGroups, good).is_empty());
     }
 }

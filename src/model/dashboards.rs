@@ -150,11 +150,15 @@ pub fn slos(spec: &Spec) -> Option<Dashboard> {
         panels.push(Panel {
             title: Some(slo_burn_panel(&title)),
             kind: PanelType::Timeseries,
-            description: Some("Error ratio per window divided by the error budget. The page alerts fire above 14.4 (1h and 5m) or 6 (6h and 30m), the tickets above 3 (1d and 2h) or 1 (3d and 6h), scaled to the period.".into()),
+            description: Some("Error ratio per window divided by the error budget (1 = the budget lasts exactly the period). For a 30d period the page alerts fire above 14.4 (1h and 5m) or 6 (6h and 30m), the tickets above 3 (1d and 2h) or 1 (3d and 6h); other periods scale these factors.".into()),
             queries: kinds::SLO_WINDOWS.iter().map(|w| q(format!("{} / {budget}", sel(&kinds::slo_ratio_record(w))), Some(w), false)).collect(),
             unit: Some("none".into()),
             width: Some(24),
-            thresholds: vec![Threshold { value: 1.0, color: "orange".into() }, Threshold { value: 14.4, color: "red".into() }],
+            // Ticket and page burn factors, scaled to the period like the alerts.
+            thresholds: vec![
+                Threshold { value: 1.0, color: "orange".into() },
+                Threshold { value: kinds::fmt_num(14.4 * s.period.secs() as f64 / (30.0 * 86_400.0)).parse().unwrap_or(14.4), color: "red".into() },
+            ],
             ..Panel::default()
         });
         d.rows.push(Row {

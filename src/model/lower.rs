@@ -396,8 +396,12 @@ fn viz(
         }
     }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let burn_rate = panel_queries(spec, p)
+        .iter()
+        .any(|q| q.expr.contains("slo:sli_error:ratio_rate"));
     let threshold_lines = (p.signal.as_deref().is_some_and(|s| watched.contains(&s))
-        || base_color.is_some())
+        || base_color.is_some()
+        || burn_rate)
         && !thresholds.is_empty();
     Panel {
         id,

@@ -16,7 +16,7 @@ impl Check for AlertUntested {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let model = crate::model::lower(cx.spec, crate::model::Profile::Compose);
+        let model = cx.model();
         let covered: Vec<&String> = model
             .tests
             .iter()

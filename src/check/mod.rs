@@ -76,6 +76,7 @@ pub struct Ctx<'a> {
     pub exprs: Vec<SpecExpr>,
     /// Alert names covered by user test files beside the spec (`alerts/tests/*.test.yml`).
     pub tested_elsewhere: Vec<String>,
+    model: std::sync::OnceLock<crate::model::Model>,
 }
 
 impl<'a> Ctx<'a> {
@@ -119,7 +120,14 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        Ctx { spec, exprs, tested_elsewhere: Vec::new() }
+        Ctx { spec, exprs, tested_elsewhere: Vec::new(), model: std::sync::OnceLock::new() }
+    }
+}
+
+impl Ctx<'_> {
+    /// The lowered model (generated rules, tests), built once for the checks that need it.
+    pub fn model(&self) -> &crate::model::Model {
+        self.model.get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
     }
 }
 

@@ -26,7 +26,7 @@ impl Check for RuleGroups {
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // Generated rules count too: recorded signals, derived recordings, SLO groups.
-        let model = crate::model::lower(cx.spec, crate::model::Profile::Compose);
+        let model = cx.model();
         for g in &model.groups {
             let spec_group = cx.spec.rules.iter().position(|s| s.name == g.name);
             let n = g.rules.len();

@@ -956,6 +956,29 @@ pub fn slo_burn_panel(title: &str) -> String {
     format!("{title}: burn rate")
 }
 
+static VAR_MATCHER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex")
+});
+
+/// [`alert_bands`] of every signal an anomaly, regression or exhaustion alert watches.
+pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        let sig = a
+            .anomaly
+            .as_ref()
+            .map(|x| &x.signal)
+            .or(a.regression.as_ref().map(|x| &x.signal))
+            .or(a.exhaustion.as_ref().map(|x| &x.signal));
+        if let Some(sig) = sig
+            && !out.contains_key(sig)
+        {
+            out.insert(sig.clone(), alert_bands(spec, sig));
+        }
+    }
+    out
+}
+
 /// Extra panel series showing the dynamic limits of the alerts watching
 /// `signal`: `(legend, expr)`. They keep the signal's dashboard-variable
 /// matchers (`instance=~"$instance"`) so they follow the panel's selection.
@@ -965,8 +988,7 @@ pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
         .get(signal)
         .and_then(|s| crate::promql::parse(&s.expr).ok().map(|_| s.expr.clone()))
         .map(|e| {
-            let re = regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex");
-            let mut v: Vec<String> = re
+            let mut v: Vec<String> = VAR_MATCHER
                 .captures_iter(&e)
                 .map(|c| format!("{}=~\"${}\"", &c[1], &c[2]))
                 .collect();

@@ -48,10 +48,14 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
             low_bad.push((e.clone(), below));
         }
     }
+    let extras = Extras {
+        low_bad,
+        bands: kinds::all_alert_bands(spec),
+    };
     let dashboards = spec
         .dashboards
         .iter()
-        .map(|d| dashboard(spec, d, &watched, &links, &low_bad))
+        .map(|d| dashboard(spec, d, &watched, &links, &extras))
         .collect();
     let (groups, tests) = groups(spec, &expansions, &links);
     let mut m = Model {
@@ -94,6 +98,13 @@ type GroupOut = (
     Vec<crate::spec::RuleTest>,
     Vec<String>,
 );
+
+/// What panels need from the alerts: recorded series where low is bad
+/// (with the alert's level), and dynamic alert limits per signal.
+struct Extras {
+    low_bad: Vec<(String, Option<f64>)>,
+    bands: BTreeMap<String, Vec<(String, String)>>,
+}
 
 /// Alert name → (dashboard uid, panel id, panel title).
 type Links = BTreeMap<String, (String, u32, String)>;
@@ -216,7 +227,7 @@ fn dashboard(
     d: &spec::Dashboard,
     watched: &[&str],
     links: &Links,
-    low_bad: &[(String, Option<f64>)],
+    extras: &Extras,
 ) -> Dashboard {
     let folder = d
         .folder
@@ -257,7 +268,7 @@ fn dashboard(
     for p in &d.panels {
         let (w, h) = size(p);
         let grid = flow.place(w, h);
-        panels.push(viz(spec, p, id(), grid, watched, low_bad));
+        panels.push(viz(spec, p, id(), grid, watched, extras));
     }
     let mut y = flow.bottom();
     for r in &d.rows {
@@ -275,7 +286,7 @@ fn dashboard(
             .map(|p| {
                 let (w, h) = size(p);
                 let grid = flow.place(w, h);
-                viz(spec, p, id(), grid, watched, low_bad)
+                viz(spec, p, id(), grid, watched, extras)
             })
             .collect();
         if r.collapsed {
@@ -331,7 +342,7 @@ fn viz(
     id: u32,
     grid: GridPos,
     watched: &[&str],
-    low_bad: &[(String, Option<f64>)],
+    extras: &Extras,
 ) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let mut overrides = p.overrides.clone();
@@ -340,7 +351,7 @@ fn viz(
     if p.kind == PanelType::Timeseries
         && let Some(sig) = &p.signal
     {
-        for (legend, expr) in kinds::alert_bands(spec, sig) {
+        for (legend, expr) in extras.bands.get(sig).cloned().unwrap_or_default() {
             overrides.push(spec::Override {
                 name: Some(legend.clone()),
                 regex: None,
@@ -383,7 +394,7 @@ fn viz(
             .collect();
     }
     let mut base_color = None;
-    if let Some((_, below)) = low_bad.iter().find(|(rec, _)| {
+    if let Some((_, below)) = extras.low_bad.iter().find(|(rec, _)| {
         panel_queries(spec, p)
             .iter()
             .any(|q| q.expr.contains(rec.as_str()))

@@ -45,12 +45,22 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `path`.
     pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { code, level: Level::Error, path: path.into(), message: message.into(), help: None, pos: None }
+        Diagnostic {
+            code,
+            level: Level::Error,
+            path: path.into(),
+            message: message.into(),
+            help: None,
+            pos: None,
+        }
     }
 
     /// A warning at `path`.
     pub fn warning(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { level: Level::Warning, ..Diagnostic::error(code, path, message) }
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::error(code, path, message)
+        }
     }
 
     /// Add a fix hint.
@@ -86,7 +96,11 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
             Level::Error => L::ERROR,
             Level::Warning => L::WARNING,
         };
-        let title = if d.path.is_empty() { d.message.clone() } else { format!("{} (at `{}`)", d.message, d.path) };
+        let title = if d.path.is_empty() {
+            d.message.clone()
+        } else {
+            format!("{} (at `{}`)", d.message, d.path)
+        };
         let title = level.primary_title(title).id(d.code);
         let note = format!("in {}", src.name);
         let mut group = if let Some(pos) = d.pos {

@@ -7,14 +7,14 @@
 //! [`write`] (validate, then swap in atomically).
 
 pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod conventions;
 pub mod diag;
 pub mod exporter;
-pub mod spec;
-pub mod conventions;
-pub mod promql;
 pub mod model;
-pub mod render;
-pub mod write;
-pub mod check;
 pub mod pipeline;
-pub mod cli;
+pub mod promql;
+pub mod render;
+pub mod spec;
+pub mod write;

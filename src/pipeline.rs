@@ -17,9 +17,7 @@ pub struct Compiled {
 /// Compile a spec. On any error, returns every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
     let loaded = load(src)?;
-    let spec_dir = std::path::Path::new(&src.name)
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
+    let spec_dir = std::path::Path::new(&src.name).parent().unwrap_or(std::path::Path::new(""));
     let elsewhere: Vec<String> = user_test_files(spec_dir)
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
@@ -48,10 +46,7 @@ pub fn user_test_files(spec_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out: Vec<std::path::PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".test.yml"))
-        .filter(|p| {
-            std::fs::read_to_string(p)
-                .is_ok_and(|t| !t.starts_with(crate::conventions::GENERATED_HEADER))
-        })
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| !t.starts_with(crate::conventions::GENERATED_HEADER)))
         .collect();
     out.sort();
     out
@@ -63,18 +58,8 @@ pub fn tested_alerts(text: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for t in v
-        .get("tests")
-        .and_then(|t| t.as_sequence())
-        .into_iter()
-        .flatten()
-    {
-        for a in t
-            .get("alert_rule_test")
-            .and_then(|t| t.as_sequence())
-            .into_iter()
-            .flatten()
-        {
+    for t in v.get("tests").and_then(|t| t.as_sequence()).into_iter().flatten() {
+        for a in t.get("alert_rule_test").and_then(|t| t.as_sequence()).into_iter().flatten() {
             if let Some(n) = a.get("alertname").and_then(|n| n.as_str())
                 && !out.iter().any(|x| x == n)
             {

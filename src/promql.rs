@@ -1,7 +1,8 @@
 //! PromQL helpers over `promql-parser`: parse expressions that contain Grafana
 //! variables, list metric names and rate windows, derive rule expressions.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use promql_parser::parser::{self, Expr};
 use promql_parser::util::visitor::{ExprVisitorMut, walk_expr_mut};
@@ -51,7 +52,9 @@ pub fn substitute_vars(expr: &str) -> String {
             i += 1;
             continue;
         }
-        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'['))) && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i) {
+        if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'[')))
+            && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i)
+        {
             let before = out.trim_end();
             let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
             out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
@@ -64,9 +67,34 @@ pub fn substitute_vars(expr: &str) -> String {
     out
 }
 
+/// Parse results by expression text. Specs repeat expressions (a signal on
+/// several dashboards, one query per instance of a template), and parsing
+/// compiles a regex per `=~` matcher, so each distinct text is parsed once.
+type Memo<K, V> = LazyLock<Mutex<HashMap<K, V>>>;
+static PARSED: Memo<String, Result<Expr, String>> = LazyLock::new(Default::default);
+static RULE_FORM: Memo<(String, String), Result<String, String>> = LazyLock::new(Default::default);
+/// Entries kept before a memo starts over (bounds memory for long-lived callers).
+const MEMO_CAP: usize = 100_000;
+
+fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: impl FnOnce() -> V) -> V {
+    if let Some(v) = m.lock().ok().and_then(|g| g.get(&key).cloned()) {
+        return v;
+    }
+    let v = f();
+    if let Ok(mut g) = m.lock() {
+        if g.len() >= MEMO_CAP {
+            g.clear();
+        }
+        g.insert(key, v.clone());
+    }
+    v
+}
+
 /// Parse an expression that may contain Grafana variables.
 pub fn parse(expr: &str) -> Result<Expr, String> {
-    parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+    memo(&PARSED, expr.to_string(), || {
+        parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+    })
 }
 
 /// Metric names selected by the expression (selectors without a name are skipped).
@@ -132,6 +160,12 @@ pub fn rate_windows(expr: &Expr) -> Vec<(&'static str, u64)> {
 /// The rule form of a dashboard expression: Grafana interval variables become
 /// `window`, and matchers on dashboard variables (`instance=~"$instance"`) are dropped.
 pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
+    memo(&RULE_FORM, (expr.to_string(), window.to_string()), || {
+        for_rule_uncached(expr, window)
+    })
+}
+
+fn for_rule_uncached(expr: &str, window: &str) -> Result<String, String> {
     if variables(expr).is_empty() {
         return Ok(expr.to_string());
     }
@@ -157,7 +191,9 @@ pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
         let d = std::time::Duration::from_millis(SENTINEL_MS);
         promql_parser::util::display_duration(&d)
     };
-    let out = printed.replace(&format!("[{printed_sentinel}"), &format!("[{window}")).replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
+    let out = printed
+        .replace(&format!("[{printed_sentinel}"), &format!("[{window}"))
+        .replace(&format!("offset {printed_sentinel}"), &format!("offset {window}"));
     if out.contains(&printed_sentinel) || !variables(&out).is_empty() {
         return Err(format!("`{expr}` uses a dashboard variable where a rule cannot drop it"));
     }
@@ -170,7 +206,10 @@ mod tests {
 
     #[test]
     fn substitutes_only_outside_strings() {
-        assert_eq!(substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#), format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#));
+        assert_eq!(
+            substitute_vars(r#"rate(x{i=~"$instance"}[$__rate_interval])"#),
+            format!(r#"rate(x{{i=~"$instance"}}[{GRAFANA_RANGE_SENTINEL}])"#)
+        );
         assert_eq!(substitute_vars("x > $limit"), "x > 1");
     }
 
@@ -183,13 +222,20 @@ mod tests {
 
     #[test]
     fn rule_form_drops_dashboard_matchers() {
-        let r = for_rule(r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#, "5m").unwrap();
+        let r = for_rule(
+            r#"1 - avg by (instance) (rate(cpu_total{mode="idle",instance=~"$instance"}[$__rate_interval]))"#,
+            "5m",
+        )
+        .unwrap();
         assert_eq!(r, r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#);
         assert_eq!(for_rule("up == 0", "5m").unwrap(), "up == 0");
     }
 
     #[test]
     fn lists_variables() {
-        assert_eq!(variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"), vec!["x", "y", "z", "w", "__rate_interval"]);
+        assert_eq!(
+            variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"),
+            vec!["x", "y", "z", "w", "__rate_interval"]
+        );
     }
 }

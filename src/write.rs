@@ -40,7 +40,9 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 fn read_manifest(root: &Path) -> BTreeMap<PathBuf, String> {
-    let Ok(text) = fs::read_to_string(root.join(MANIFEST)) else { return BTreeMap::new() };
+    let Ok(text) = fs::read_to_string(root.join(MANIFEST)) else {
+        return BTreeMap::new();
+    };
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once("  "))
@@ -68,8 +70,20 @@ fn write_tmp(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let tmp = tmp_path(target);
     let mut f = fs::File::create(&tmp)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
     Ok(tmp)
+}
+
+/// Flush everything staged under `root` to disk with one `syncfs(2)` (one
+/// flush for the whole render instead of an fsync per file), so the renames
+/// that follow never expose a file whose data is not on disk.
+fn sync_filesystem(root: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let dir = fs::File::open(root)?;
+    // SAFETY: `dir` is an open descriptor for the duration of the call.
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Write `artifacts` under `root` atomically and remove stale generated files.
@@ -78,7 +92,10 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
     let mut summary = Summary::default();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut all = artifacts.to_vec();
-    all.push(Artifact { path: PathBuf::from(MANIFEST), bytes: manifest_bytes(artifacts) });
+    all.push(Artifact {
+        path: PathBuf::from(MANIFEST),
+        bytes: manifest_bytes(artifacts),
+    });
     for a in &all {
         let target = root.join(&a.path);
         if fs::read(&target).is_ok_and(|cur| cur == a.bytes) {
@@ -102,6 +119,14 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
                 return Err(format!("cannot write {}: {e} (nothing was changed)", target.display()));
             }
         }
+    }
+    if !staged.is_empty()
+        && let Err(e) = sync_filesystem(root)
+    {
+        for (tmp, _) in &staged {
+            let _ = fs::remove_file(tmp);
+        }
+        return Err(format!("cannot flush {} to disk: {e} (nothing was changed)", root.display()));
     }
     for (tmp, target) in &staged {
         if let Err(e) = fs::rename(tmp, target) {
@@ -155,7 +180,10 @@ pub fn drift(root: &Path, artifacts: &[Artifact]) -> Vec<Drift> {
                     .context_radius(3)
                     .header(&format!("a/{p}"), &format!("b/{p}"))
                     .to_string();
-                out.push(Drift::Changed { path: a.path.clone(), diff });
+                out.push(Drift::Changed {
+                    path: a.path.clone(),
+                    diff,
+                });
             }
             Ok(_) => {}
         }
@@ -174,7 +202,10 @@ mod tests {
     use super::*;
 
     fn art(p: &str, b: &str) -> Artifact {
-        Artifact { path: PathBuf::from(p), bytes: b.as_bytes().to_vec() }
+        Artifact {
+            path: PathBuf::from(p),
+            bytes: b.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -191,7 +222,11 @@ mod tests {
         assert_eq!(fs::read_to_string(root.join("a/mine.yml")).unwrap(), "user file");
         assert_eq!(fs::read_to_string(root.join("a/x.yml")).unwrap(), "x2");
         // No temporary files are left behind.
-        let leftovers: Vec<_> = fs::read_dir(root.join("a")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("genmon-tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(root.join("a"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("genmon-tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 

@@ -78,13 +78,9 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         name: "kinds.yaml".into(),
         text: SPEC.into(),
     };
-    let compiled = compile(&src, Profile::Compose, false)
-        .unwrap_or_else(|d| panic!("spec does not compile: {d:#?}"));
+    let compiled = compile(&src, Profile::Compose, false).unwrap_or_else(|d| panic!("spec does not compile: {d:#?}"));
     assert!(
-        compiled
-            .warnings
-            .iter()
-            .all(|w| w.code != "alerts/untested"),
+        compiled.warnings.iter().all(|w| w.code != "alerts/untested"),
         "every kind gets a generated test: {:#?}",
         compiled.warnings
     );
@@ -148,11 +144,7 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         7,
         "all but the absence alerts link to a panel:\n{kinds}"
     );
-    assert!(
-        dir.path()
-            .join("dashboards/Alerts/alerts-overview.json")
-            .exists()
-    );
+    assert!(dir.path().join("dashboards/Alerts/alerts-overview.json").exists());
     let slos = std::fs::read_to_string(dir.path().join("dashboards/Alerts/slos.json")).unwrap();
     assert!(slos.contains("slo:error_budget_remaining:ratio{slo=\\\"probe-latency\\\"}"));
     let slo_rules = std::fs::read_to_string(alerts.join("slo-availability.rules.yml")).unwrap();
@@ -197,12 +189,7 @@ fn genmon_test_passes_good_tests_and_exits_1_on_a_wrong_one() {
     std::fs::write(dir.path().join("genmon.yaml"), RAW).unwrap();
     let ok = genmon_test(dir.path());
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_eq!(ok.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ok.stderr));
     assert!(
         stdout.contains("raw.test.yml") && stdout.contains("AnyDown") && stdout.contains("pass"),
         "{stdout}"
@@ -217,12 +204,7 @@ fn genmon_test_passes_good_tests_and_exits_1_on_a_wrong_one() {
     .unwrap();
     let bad = genmon_test(dir.path());
     let stdout = String::from_utf8_lossy(&bad.stdout);
-    assert_eq!(
-        bad.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&bad.stderr)
-    );
+    assert_eq!(bad.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&bad.stderr));
     assert!(
         stdout
             .lines()
@@ -245,16 +227,8 @@ fn a_raw_alert_without_a_test_is_a_warning() {
         text: spec.into(),
     };
     let compiled = compile(&src, Profile::Compose, false).unwrap();
-    assert!(
-        compiled
-            .warnings
-            .iter()
-            .any(|w| w.code == "alerts/untested")
-    );
-    assert!(
-        compile(&src, Profile::Compose, true).is_err(),
-        "--strict makes it an error"
-    );
+    assert!(compiled.warnings.iter().any(|w| w.code == "alerts/untested"));
+    assert!(compile(&src, Profile::Compose, true).is_err(), "--strict makes it an error");
 }
 
 #[test]
@@ -268,7 +242,5 @@ fn genmon_test_without_promtool_exits_2_and_says_how_to_install_it() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("install it: apt-get install prometheus")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("install it: apt-get install prometheus"));
 }

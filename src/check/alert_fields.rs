@@ -14,16 +14,10 @@ const RUNBOOK: &str = "alerts/runbook";
 impl Check for AlertFields {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[
-            (
-                SEVERITY,
-                "an alert has no severity (critical, warning or info)",
-            ),
+            (SEVERITY, "an alert has no severity (critical, warning or info)"),
             (SUMMARY, "a raw-expression alert has no summary"),
             (DESCRIPTION, "a raw-expression alert has no description"),
-            (
-                RUNBOOK,
-                "an alert has no runbook_url and no alerting.runbook_base_url applies",
-            ),
+            (RUNBOOK, "an alert has no runbook_url and no alerting.runbook_base_url applies"),
         ]
     }
 
@@ -35,12 +29,8 @@ impl Check for AlertFields {
                 // SLOs default to critical (fast burn) and warning (slow burn).
                 if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo.is_none() {
                     out.push(
-                        Diagnostic::error(
-                            SEVERITY,
-                            format!("{path}.name"),
-                            format!("alert `{}` has no severity", a.name),
-                        )
-                        .help("add `severity: critical` (pages), `warning` (ticket) or `info`"),
+                        Diagnostic::error(SEVERITY, format!("{path}.name"), format!("alert `{}` has no severity", a.name))
+                            .help("add `severity: critical` (pages), `warning` (ticket) or `info`"),
                     );
                 }
                 if let Some(s) = a.labels.get("severity")
@@ -58,7 +48,10 @@ impl Check for AlertFields {
                 // Generated kinds write their own summary and description; raw expressions cannot.
                 let raw = a.expr.is_some();
                 if raw && a.summary.is_none() && !a.annotations.contains_key("summary") {
-                    out.push(Diagnostic::error(SUMMARY, format!("{path}.name"), format!("alert `{}` has no summary", a.name)).help("add `summary:` — one line saying what is wrong, e.g. `Disk on {{ $labels.instance }} is almost full`"));
+                    out.push(
+                        Diagnostic::error(SUMMARY, format!("{path}.name"), format!("alert `{}` has no summary", a.name))
+                            .help("add `summary:` — one line saying what is wrong, e.g. `Disk on {{ $labels.instance }} is almost full`"),
+                    );
                 }
                 if raw && a.description.is_none() && !a.annotations.contains_key("description") {
                     out.push(
@@ -70,19 +63,10 @@ impl Check for AlertFields {
                         .help("add `description:` — what it means and what to check first"),
                     );
                 }
-                if a.runbook_url.is_none()
-                    && !a.annotations.contains_key("runbook_url")
-                    && cx.spec.alerting.runbook_base_url.is_none()
-                {
+                if a.runbook_url.is_none() && !a.annotations.contains_key("runbook_url") && cx.spec.alerting.runbook_base_url.is_none() {
                     out.push(
-                        Diagnostic::error(
-                            RUNBOOK,
-                            format!("{path}.name"),
-                            format!("alert `{}` has no runbook", a.name),
-                        )
-                        .help(
-                            "add `runbook_url:` or set `alerting.runbook_base_url` for all alerts",
-                        ),
+                        Diagnostic::error(RUNBOOK, format!("{path}.name"), format!("alert `{}` has no runbook", a.name))
+                            .help("add `runbook_url:` or set `alerting.runbook_base_url` for all alerts"),
                     );
                 }
             }

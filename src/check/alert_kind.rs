@@ -13,8 +13,7 @@ const KIND: &str = "alerts/kind";
 const LEVEL: &str = "alerts/threshold-level";
 const ABSENT_FOR: &str = "alerts/absent-for";
 const PARAMS: &str = "alerts/kind-params";
-const KINDS: &str =
-    "`expr`, `threshold`, `absent`, `anomaly`, `regression`, `exhaustion`, `slo`, `health`";
+const KINDS: &str = "`expr`, `threshold`, `absent`, `anomaly`, `regression`, `exhaustion`, `slo`, `health`";
 
 impl Check for AlertKind {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
@@ -27,10 +26,7 @@ impl Check for AlertKind {
                 PARAMS,
                 "an alert kind's parameters are out of range (sigma, percent, objective, SLI, health components)",
             ),
-            (
-                LEVEL,
-                "a threshold alert names a level its signal does not define",
-            ),
+            (LEVEL, "a threshold alert names a level its signal does not define"),
             (
                 ABSENT_FOR,
                 "an absence alert's `for` is shorter than 5m and would fire on every restart",
@@ -61,10 +57,7 @@ impl Check for AlertKind {
                         Diagnostic::error(
                             KIND,
                             format!("{path}.name"),
-                            format!(
-                                "alert `{}` must give exactly one of {KINDS} (it gives {n})",
-                                a.name
-                            ),
+                            format!("alert `{}` must give exactly one of {KINDS} (it gives {n})", a.name),
                         )
                         .help("keep one way of saying when the alert fires"),
                     );
@@ -73,22 +66,20 @@ impl Check for AlertKind {
                 if let Some(ab) = &a.absent {
                     if ab.job.is_some() == ab.selector.is_some() {
                         out.push(
-                            Diagnostic::error(
-                                KIND,
-                                format!("{path}.absent"),
-                                "`absent` needs exactly one of `job` or `selector`",
-                            )
-                            .help(
-                                "`absent: {job: node}` or `absent: {selector: 'up{job=\"node\"}'}`",
-                            ),
+                            Diagnostic::error(KIND, format!("{path}.absent"), "`absent` needs exactly one of `job` or `selector`")
+                                .help("`absent: {job: node}` or `absent: {selector: 'up{job=\"node\"}'}`"),
                         );
                     }
                     if let Some(f) = &a.for_
                         && f.secs() < 300
                     {
                         out.push(
-                            Diagnostic::warning(ABSENT_FOR, format!("{path}.for"), format!("`for: {f}` is shorter than a restart takes; the alert will fire on deploys"))
-                                .help("use `for: 5m` or more (the default)"),
+                            Diagnostic::warning(
+                                ABSENT_FOR,
+                                format!("{path}.for"),
+                                format!("`for: {f}` is shorter than a restart takes; the alert will fire on deploys"),
+                            )
+                            .help("use `for: 5m` or more (the default)"),
                         );
                     }
                 }
@@ -119,9 +110,8 @@ impl Check for AlertKind {
 
 fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut bad = |field: &str, msg: String, help: &str| {
-        out.push(Diagnostic::error(PARAMS, format!("{path}.{field}"), msg).help(help.to_string()))
-    };
+    let mut bad =
+        |field: &str, msg: String, help: &str| out.push(Diagnostic::error(PARAMS, format!("{path}.{field}"), msg).help(help.to_string()));
     if let Some(x) = &a.anomaly
         && x.sigma <= 0.0
     {
@@ -142,43 +132,34 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
     }
     if let Some(x) = &a.exhaustion {
         if x.within.secs() == 0 {
-            bad(
-                "exhaustion.within",
-                "`within` must be longer than 0".into(),
-                "e.g. `24h`",
-            );
+            bad("exhaustion.within", "`within` must be longer than 0".into(), "e.g. `24h`");
         }
         if x.direction == crate::spec::Direction::Both {
-            bad("exhaustion.direction", "exhaustion needs a direction: `down` (free space falls to the limit) or `up` (usage rises to it)".into(), "`direction: down` is the default");
+            bad(
+                "exhaustion.direction",
+                "exhaustion needs a direction: `down` (free space falls to the limit) or `up` (usage rises to it)".into(),
+                "`direction: down` is the default",
+            );
         }
     }
     if let Some(s) = &a.slo {
         if !(s.objective > 0.0 && s.objective < 100.0) {
             bad(
                 "slo.objective",
-                format!(
-                    "objective {} is not a percentage between 0 and 100 (exclusive)",
-                    s.objective
-                ),
+                format!("objective {} is not a percentage between 0 and 100 (exclusive)", s.objective),
                 "e.g. `99.9`",
             );
         }
         let counters = s.total.is_some() && (s.bad.is_some() != s.good.is_some());
-        if counters == s.latency.is_some()
-            || (s.latency.is_some() && (s.total.is_some() || s.bad.is_some() || s.good.is_some()))
-        {
+        if counters == s.latency.is_some() || (s.latency.is_some() && (s.total.is_some() || s.bad.is_some() || s.good.is_some())) {
             bad(
                 "slo",
-                "an SLO needs exactly one SLI: `bad` + `total`, `good` + `total`, or `latency`"
-                    .into(),
+                "an SLO needs exactly one SLI: `bad` + `total`, `good` + `total`, or `latency`".into(),
                 "e.g. `bad: 'requests_total{code=~\"5..\"}'` and `total: requests_total`",
             );
         }
         if let Some(n) = &s.name
-            && (n.is_empty()
-                || !n
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            && (n.is_empty() || !n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
         {
             bad(
                 "slo.name",
@@ -225,12 +206,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
                 "e.g. 50",
             );
         }
-        if h.name.is_empty()
-            || !h
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
+        if h.name.is_empty() || !h.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             bad(
                 "health.name",
                 format!("health score name `{}` is not snake_case", h.name),

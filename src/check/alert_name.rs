@@ -20,14 +20,19 @@ fn camel(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut cs = w.chars();
-            cs.next().map(|f| f.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
 
 impl Check for AlertName {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(NAME, "an alert name is not CamelCase"), (DUP, "two alerts of a group share a name")]
+        &[
+            (NAME, "an alert name is not CamelCase"),
+            (DUP, "two alerts of a group share a name"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -37,10 +42,20 @@ impl Check for AlertName {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}].name");
                 if !is_camel(&a.name) {
-                    out.push(Diagnostic::error(NAME, path.clone(), format!("alert name `{}` is not CamelCase", a.name)).help(format!("rename it `{}`", camel(&a.name))));
+                    out.push(
+                        Diagnostic::error(NAME, path.clone(), format!("alert name `{}` is not CamelCase", a.name))
+                            .help(format!("rename it `{}`", camel(&a.name))),
+                    );
                 }
                 if let Some(first) = seen.insert(&a.name, ai) {
-                    out.push(Diagnostic::error(DUP, path, format!("alert `{}` is already defined by alerts[{first}] of this group", a.name)).help("give each alert of a group its own name"));
+                    out.push(
+                        Diagnostic::error(
+                            DUP,
+                            path,
+                            format!("alert `{}` is already defined by alerts[{first}] of this group", a.name),
+                        )
+                        .help("give each alert of a group its own name"),
+                    );
                 }
             }
         }
@@ -56,12 +71,21 @@ mod tests {
     #[test]
     fn flags_bad_and_duplicate_names() {
         let bad = "version: 1\nrules:\n- name: g\n  alerts: [{name: host_down, expr: up}, {name: HostDown, expr: up}, {name: HostDown, expr: up}]\n";
-        assert_eq!(problems(&AlertName, bad), vec!["alerts/name@rules[0].alerts[0].name", "alerts/duplicate@rules[0].alerts[2].name"]);
+        assert_eq!(
+            problems(&AlertName, bad),
+            vec!["alerts/name@rules[0].alerts[0].name", "alerts/duplicate@rules[0].alerts[2].name"]
+        );
         assert_eq!(camel("host_down"), "HostDown");
     }
 
     #[test]
     fn accepts_camel_case() {
-        assert!(problems(&AlertName, "version: 1\nrules:\n- name: g\n  alerts: [{name: HostDown2, expr: up}]\n").is_empty());
+        assert!(
+            problems(
+                &AlertName,
+                "version: 1\nrules:\n- name: g\n  alerts: [{name: HostDown2, expr: up}]\n"
+            )
+            .is_empty()
+        );
     }
 }

@@ -2,9 +2,9 @@
 //! explicit `panel:` that matches nothing is an error; an alert no panel
 //! shows is a warning (the person paged gets no graph).
 
-use super::{Check, Ctx, panels};
+use super::{Check, Ctx};
 use crate::diag::Diagnostic;
-use crate::model::lower::panel_title;
+use crate::model::links::PanelIndex;
 
 pub struct AlertPanel;
 
@@ -20,36 +20,17 @@ impl Check for AlertPanel {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let mut all: Vec<(String, String, Option<String>, Vec<String>)> = Vec::new();
-        let window = cx.spec.prometheus.rule_rate_window.as_str();
-        for (di, d) in cx.spec.dashboards.iter().enumerate() {
-            for (_, p) in panels(di, d) {
-                let exprs = crate::model::lower::panel_queries(cx.spec, p)
-                    .iter()
-                    .filter_map(|q| crate::promql::for_rule(&q.expr, window).ok())
-                    .collect();
-                all.push((
-                    d.uid.clone(),
-                    panel_title(cx.spec, p),
-                    p.signal.clone(),
-                    exprs,
-                ));
-            }
-        }
+        let ix = PanelIndex::new(cx.spec);
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
                 if let Some(r) = &a.panel {
-                    let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
-                    if !all.iter().any(|p| p.0 == uid && p.1 == title) {
+                    if ix.by_ref(r).is_none() {
+                        let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
                         out.push(
-                            Diagnostic::error(
-                                MISSING,
-                                format!("{path}.panel"),
-                                format!("no panel `{title}` on dashboard `{uid}`"),
-                            )
-                            .help("write `<dashboard uid>/<panel title>` of an existing panel"),
+                            Diagnostic::error(MISSING, format!("{path}.panel"), format!("no panel `{title}` on dashboard `{uid}`"))
+                                .help("write `<dashboard uid>/<panel title>` of an existing panel"),
                         );
                     }
                     continue;
@@ -62,14 +43,15 @@ impl Check for AlertPanel {
                         .first()
                         .map(|r| r.record.clone())
                         .unwrap_or_default();
-                    all.iter().any(|p| p.3.iter().any(|x| x.contains(&rec)))
+                    ix.by_expr(&rec).is_some()
                 } else if let Some((_, sig)) = sigs.first() {
-                    all.iter().any(|p| p.2.as_ref() == Some(*sig))
+                    ix.by_signal(sig).is_some()
                 } else if let Some(e) = &a.expr {
-                    all.iter()
-                        .any(|p| p.3.iter().any(|x| e == x || e.contains(x.as_str())))
+                    ix.by_expr(e).is_some()
                 } else {
-                    true // absence alerts link to nothing by nature; SLOs link to the generated `slos` dashboard
+                    // Absence alerts watch something missing: there is nothing to graph.
+                    // SLOs link to the generated `slos` dashboard.
+                    true
                 };
                 if !shown {
                     out.push(
@@ -78,9 +60,7 @@ impl Check for AlertPanel {
                             format!("{path}.name"),
                             format!("no panel shows the signal of alert `{}`", a.name),
                         )
-                        .help(
-                            "add a panel with the same signal or query, or point `panel:` at one",
-                        ),
+                        .help("add a panel with the same signal or query, or point `panel:` at one"),
                     );
                 }
             }
@@ -99,10 +79,7 @@ mod tests {
         let bad = "version: 1\ndashboards: [{uid: d, title: D, panels: [{title: P, queries: [{expr: up}]}]}]\nrules:\n- name: g\n  alerts: [{name: A, expr: up == 0, panel: d/Nope}, {name: B, expr: foo > 1}]\n";
         assert_eq!(
             problems(&AlertPanel, bad),
-            vec![
-                "alerts/panel@rules[0].alerts[0].panel",
-                "alerts/no-panel@rules[0].alerts[1].name"
-            ]
+            vec!["alerts/panel@rules[0].alerts[0].panel", "alerts/no-panel@rules[0].alerts[1].name"]
         );
     }
 

@@ -17,12 +17,7 @@ impl Check for AlertUntested {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let model = cx.model();
-        let covered: Vec<&String> = model
-            .tests
-            .iter()
-            .flat_map(|t| &t.covers)
-            .chain(&cx.tested_elsewhere)
-            .collect();
+        let covered: Vec<&String> = model.tests.iter().flat_map(|t| &t.covers).chain(&cx.tested_elsewhere).collect();
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
@@ -58,10 +53,7 @@ mod tests {
         let bad = "version: 1\nrules:\n- name: g\n  alerts:\n  - {name: A, expr: up == 0, severity: critical, summary: s, description: d}\n  - {name: B, absent: {job: x}, severity: critical, summary: '{{ range . }}{{ end }}'}\n";
         assert_eq!(
             problems(&AlertUntested, bad),
-            vec![
-                "alerts/untested@rules[0].alerts[0].name",
-                "alerts/untested@rules[0].alerts[1].name"
-            ]
+            vec!["alerts/untested@rules[0].alerts[0].name", "alerts/untested@rules[0].alerts[1].name"]
         );
     }
 

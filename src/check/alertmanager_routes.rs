@@ -14,9 +14,8 @@ pub struct AlertmanagerRoutes;
 const RECEIVER: &str = "alertmanager/receiver";
 const MATCHER: &str = "alertmanager/matcher";
 
-static MATCHER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$"#).expect("regex")
-});
+static MATCHER_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$"#).expect("regex"));
 
 /// Check one matcher (`severity="critical"`, `team=~"db|web"`).
 pub fn matcher_error(m: &str) -> Option<String> {
@@ -36,12 +35,18 @@ fn walk(r: &Route, path: String, names: &[&str], used: &mut Vec<String>, out: &m
     if let Some(rc) = &r.receiver {
         used.push(rc.clone());
         if !names.contains(&rc.as_str()) {
-            out.push(Diagnostic::error(RECEIVER, format!("{path}.receiver"), format!("receiver `{rc}` is not defined")).help(format!("define it under `alertmanager.receivers` (defined: {})", names.join(", "))));
+            out.push(
+                Diagnostic::error(RECEIVER, format!("{path}.receiver"), format!("receiver `{rc}` is not defined"))
+                    .help(format!("define it under `alertmanager.receivers` (defined: {})", names.join(", "))),
+            );
         }
     }
     for (i, m) in r.matchers.iter().enumerate() {
         if let Some(e) = matcher_error(m) {
-            out.push(Diagnostic::error(MATCHER, format!("{path}.matchers[{i}]"), e).help("write `label=\"value\"`, `label!=\"v\"`, `label=~\"re\"` or `label!~\"re\"`"));
+            out.push(
+                Diagnostic::error(MATCHER, format!("{path}.matchers[{i}]"), e)
+                    .help("write `label=\"value\"`, `label!=\"v\"`, `label=~\"re\"` or `label!~\"re\"`"),
+            );
         }
     }
     for (i, sub) in r.routes.iter().enumerate() {
@@ -51,7 +56,10 @@ fn walk(r: &Route, path: String, names: &[&str], used: &mut Vec<String>, out: &m
 
 impl Check for AlertmanagerRoutes {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(RECEIVER, "a route names an undefined receiver, or a receiver is malformed"), (MATCHER, "a route or inhibit matcher does not parse")]
+        &[
+            (RECEIVER, "a route names an undefined receiver, or a receiver is malformed"),
+            (MATCHER, "a route or inhibit matcher does not parse"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -59,18 +67,31 @@ impl Check for AlertmanagerRoutes {
         let names: Vec<&str> = am.receivers.iter().map(|r| r.name.as_str()).collect();
         let mut out = Vec::new();
         if am.route.receiver.is_none() {
-            out.push(Diagnostic::error(RECEIVER, "alertmanager.route", "the root route has no receiver").help("set `alertmanager.route.receiver`: alerts no child route matches go there"));
+            out.push(
+                Diagnostic::error(RECEIVER, "alertmanager.route", "the root route has no receiver")
+                    .help("set `alertmanager.route.receiver`: alerts no child route matches go there"),
+            );
         }
         let mut used = Vec::new();
         walk(&am.route, "alertmanager.route".into(), &names, &mut used, &mut out);
         for (i, r) in am.receivers.iter().enumerate() {
             let path = format!("alertmanager.receivers[{i}]");
             if names.iter().filter(|n| **n == r.name).count() > 1 && names.iter().position(|n| *n == r.name) != Some(i) {
-                out.push(Diagnostic::error(RECEIVER, format!("{path}.name"), format!("receiver `{}` is defined twice", r.name)).help("rename one"));
+                out.push(
+                    Diagnostic::error(RECEIVER, format!("{path}.name"), format!("receiver `{}` is defined twice", r.name))
+                        .help("rename one"),
+                );
             }
             for (wi, w) in r.webhook.iter().enumerate() {
-                if w.url.is_some() == w.url_file.is_some() {
-                    out.push(Diagnostic::error(RECEIVER, format!("{path}.webhook[{wi}]"), "a webhook needs exactly one of `url` and `url_file`").help("use `url_file` when the URL carries a token"));
+                if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                    out.push(
+                        Diagnostic::error(
+                            RECEIVER,
+                            format!("{path}.webhook[{wi}].url"),
+                            format!("webhook url `{}` is not an http(s) URL", w.url),
+                        )
+                        .help("write `http://host:port/path`"),
+                    );
                 }
             }
         }
@@ -78,7 +99,10 @@ impl Check for AlertmanagerRoutes {
             for (field, list) in [("source_matchers", &ir.source_matchers), ("target_matchers", &ir.target_matchers)] {
                 for (mi, m) in list.iter().enumerate() {
                     if let Some(e) = matcher_error(m) {
-                        out.push(Diagnostic::error(MATCHER, format!("alertmanager.inhibit_rules[{i}].{field}[{mi}]"), e).help("write `label=\"value\"`"));
+                        out.push(
+                            Diagnostic::error(MATCHER, format!("alertmanager.inhibit_rules[{i}].{field}[{mi}]"), e)
+                                .help("write `label=\"value\"`"),
+                        );
                     }
                 }
             }
@@ -94,14 +118,14 @@ mod tests {
 
     #[test]
     fn flags_unknown_receivers_and_bad_matchers() {
-        let bad = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: nope, matchers: ['severity=critical', 'team=~\"(\"', 'bogus']}]}\n  receivers: [{name: ops, webhook: [{url: 'http://x', url_file: /f}]}]\n";
+        let bad = "version: 1\nalertmanager:\n  route: {receiver: ops, routes: [{receiver: nope, matchers: ['severity=critical', 'team=~\"(\"', 'bogus']}]}\n  receivers: [{name: ops, webhook: [{url: 'x'}]}]\n";
         assert_eq!(
             problems(&AlertmanagerRoutes, bad),
             vec![
                 "alertmanager/receiver@alertmanager.route.routes[0].receiver",
                 "alertmanager/matcher@alertmanager.route.routes[0].matchers[1]",
                 "alertmanager/matcher@alertmanager.route.routes[0].matchers[2]",
-                "alertmanager/receiver@alertmanager.receivers[0].webhook[0]",
+                "alertmanager/receiver@alertmanager.receivers[0].webhook[0].url",
             ]
         );
     }

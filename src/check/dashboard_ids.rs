@@ -34,29 +34,48 @@ impl Check for DashboardIds {
         for (i, d) in cx.spec.dashboards.iter().enumerate() {
             if !uid_ok(&d.uid) {
                 out.push(
-                    Diagnostic::error(UID, format!("dashboards[{i}].uid"), format!("dashboard uid `{}` is not 1-40 characters of letters, digits, `-` and `_`", d.uid))
-                        .help("use a short slug such as `host-overview`"),
+                    Diagnostic::error(
+                        UID,
+                        format!("dashboards[{i}].uid"),
+                        format!("dashboard uid `{}` is not 1-40 characters of letters, digits, `-` and `_`", d.uid),
+                    )
+                    .help("use a short slug such as `host-overview`"),
                 );
             }
             if let Some(first) = uids.insert(&d.uid, i) {
                 out.push(
-                    Diagnostic::error(DUP_UID, format!("dashboards[{i}].uid"), format!("dashboard uid `{}` is already used by dashboards[{first}]", d.uid))
-                        .help("give each dashboard its own uid"),
+                    Diagnostic::error(
+                        DUP_UID,
+                        format!("dashboards[{i}].uid"),
+                        format!("dashboard uid `{}` is already used by dashboards[{first}]", d.uid),
+                    )
+                    .help("give each dashboard its own uid"),
                 );
             }
             let folder = d.folder.clone().unwrap_or_default();
             if let Some(first) = titles.insert((folder, d.title.as_str()), i) {
                 out.push(
-                    Diagnostic::error(DUP_TITLE, format!("dashboards[{i}].title"), format!("dashboard title `{}` is already used by dashboards[{first}] in the same folder", d.title))
-                        .help("Grafana refuses two dashboards with one title in a folder: rename one or move it"),
+                    Diagnostic::error(
+                        DUP_TITLE,
+                        format!("dashboards[{i}].title"),
+                        format!(
+                            "dashboard title `{}` is already used by dashboards[{first}] in the same folder",
+                            d.title
+                        ),
+                    )
+                    .help("Grafana refuses two dashboards with one title in a folder: rename one or move it"),
                 );
             }
             let mut names: HashMap<&str, usize> = HashMap::new();
             for (vi, v) in d.variables.iter().enumerate() {
                 if let Some(first) = names.insert(v.name(), vi) {
                     out.push(
-                        Diagnostic::error(DUP_VAR, format!("dashboards[{i}].variables[{vi}].name"), format!("variable `{}` is already defined by variables[{first}]", v.name()))
-                            .help("rename or remove one of them"),
+                        Diagnostic::error(
+                            DUP_VAR,
+                            format!("dashboards[{i}].variables[{vi}].name"),
+                            format!("variable `{}` is already defined by variables[{first}]", v.name()),
+                        )
+                        .help("rename or remove one of them"),
                     );
                 }
             }

@@ -84,7 +84,12 @@ impl<'a> Ctx<'a> {
     pub fn new(spec: &'a Spec) -> Ctx<'a> {
         let mut exprs = Vec::new();
         let mut add = |path: String, text: &str, origin: Origin| {
-            exprs.push(SpecExpr { path, text: text.to_string(), origin, ast: crate::promql::parse(text) });
+            exprs.push(SpecExpr {
+                path,
+                text: text.to_string(),
+                origin,
+                ast: crate::promql::parse(text),
+            });
         };
         for (name, s) in &spec.signals {
             add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
@@ -115,28 +120,47 @@ impl<'a> Ctx<'a> {
                     }
                     if let Some(l) = &s.latency {
                         let (name, rest) = l.histogram.split_at(l.histogram.find('{').unwrap_or(l.histogram.len()));
-                        add(format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"), &format!("{name}_bucket{rest}"), Origin::Rule);
+                        add(
+                            format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"),
+                            &format!("{name}_bucket{rest}"),
+                            Origin::Rule,
+                        );
                     }
                 }
             }
         }
-        Ctx { spec, exprs, tested_elsewhere: Vec::new(), model: std::sync::OnceLock::new() }
+        Ctx {
+            spec,
+            exprs,
+            tested_elsewhere: Vec::new(),
+            model: std::sync::OnceLock::new(),
+        }
     }
 }
 
 impl Ctx<'_> {
     /// The lowered model (generated rules, tests), built once for the checks that need it.
     pub fn model(&self) -> &crate::model::Model {
-        self.model.get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
+        self.model
+            .get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
     }
 }
 
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').
 pub fn panels(di: usize, d: &crate::spec::Dashboard) -> Vec<(String, &crate::spec::Panel)> {
-    let mut out: Vec<(String, &crate::spec::Panel)> =
-        d.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p)).collect();
+    let mut out: Vec<(String, &crate::spec::Panel)> = d
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p))
+        .collect();
     for (ri, r) in d.rows.iter().enumerate() {
-        out.extend(r.panels.iter().enumerate().map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)));
+        out.extend(
+            r.panels
+                .iter()
+                .enumerate()
+                .map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)),
+        );
     }
     out
 }

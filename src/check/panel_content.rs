@@ -14,10 +14,7 @@ const SIZE: &str = "panel/size";
 impl Check for PanelContent {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[
-            (
-                SIGNAL,
-                "a panel or alert names a signal that is not defined",
-            ),
+            (SIGNAL, "a panel or alert names a signal that is not defined"),
             (EMPTY, "a panel has no query (or a text panel no content)"),
             (SIZE, "a panel's width is not 1-24 or its height is 0"),
         ]
@@ -48,40 +45,27 @@ impl Check for PanelContent {
                 if p.kind == PanelType::Text {
                     if p.content.as_deref().unwrap_or("").is_empty() {
                         out.push(
-                            Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`")
-                                .help("add `content:` with Markdown"),
+                            Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`").help("add `content:` with Markdown"),
                         );
                     }
                 } else if p.signal.is_none() && p.queries.is_empty() {
                     out.push(
-                        Diagnostic::error(
-                            EMPTY,
-                            path.clone(),
-                            "panel has neither `signal` nor `queries`",
-                        )
-                        .help("add `signal: <name>` or `queries: [{expr: ...}]`"),
+                        Diagnostic::error(EMPTY, path.clone(), "panel has neither `signal` nor `queries`")
+                            .help("add `signal: <name>` or `queries: [{expr: ...}]`"),
                     );
                 }
                 if let Some(w) = p.width
                     && !(1..=24).contains(&w)
                 {
                     out.push(
-                        Diagnostic::error(
-                            SIZE,
-                            format!("{path}.width"),
-                            format!("width {w} does not fit the 24-column grid"),
-                        )
-                        .help("use a width from 1 to 24"),
+                        Diagnostic::error(SIZE, format!("{path}.width"), format!("width {w} does not fit the 24-column grid"))
+                            .help("use a width from 1 to 24"),
                     );
                 }
                 if p.height == Some(0) {
                     out.push(
-                        Diagnostic::error(
-                            SIZE,
-                            format!("{path}.height"),
-                            "height 0 hides the panel",
-                        )
-                        .help("use a height of 1 or more (8 is a usual graph)"),
+                        Diagnostic::error(SIZE, format!("{path}.height"), "height 0 hides the panel")
+                            .help("use a height of 1 or more (8 is a usual graph)"),
                     );
                 }
             }

@@ -9,11 +9,16 @@ pub struct PanelUnit;
 const CODE: &str = "panel/unit";
 
 fn problem(path: String, unit: &str) -> Diagnostic {
-    let best = UNITS.iter().min_by_key(|u| strsim::levenshtein(u, unit)).filter(|u| strsim::levenshtein(u, unit) <= 2);
+    let best = UNITS
+        .iter()
+        .min_by_key(|u| strsim::levenshtein(u, unit))
+        .filter(|u| strsim::levenshtein(u, unit) <= 2.max(unit.len() / 3));
     let d = Diagnostic::error(CODE, path, format!("`{unit}` is not a Grafana unit"));
     match best {
         Some(b) => d.help(format!("did you mean `{b}`? (or a custom unit such as `suffix:{unit}`)")),
-        None => d.help(format!("use a Grafana unit id (`bytes`, `s`, `percentunit`, `reqps`, …) or a custom unit such as `suffix:{unit}`")),
+        None => d.help(format!(
+            "use a Grafana unit id (`bytes`, `s`, `percentunit`, `reqps`, …) or a custom unit such as `suffix:{unit}`"
+        )),
     }
 }
 
@@ -53,7 +58,14 @@ mod tests {
     #[test]
     fn flags_unknown_units() {
         let bad = "version: 1\nsignals: {a: {expr: up, unit: percentage}}\ndashboards:\n- uid: a\n  title: A\n  panels: [{queries: [{expr: up}], unit: byte, overrides: [{name: x, unit: sec}]}]\n";
-        assert_eq!(problems(&PanelUnit, bad), vec!["panel/unit@signals.a.unit", "panel/unit@dashboards[0].panels[0].unit", "panel/unit@dashboards[0].panels[0].overrides[0].unit"]);
+        assert_eq!(
+            problems(&PanelUnit, bad),
+            vec![
+                "panel/unit@signals.a.unit",
+                "panel/unit@dashboards[0].panels[0].unit",
+                "panel/unit@dashboards[0].panels[0].overrides[0].unit"
+            ]
+        );
     }
 
     #[test]

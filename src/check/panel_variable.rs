@@ -13,13 +13,30 @@ const IN_RULE: &str = "rules/variable";
 
 /// Grafana's built-in variables.
 const BUILTIN: &[&str] = &[
-    "__rate_interval", "__interval", "__interval_ms", "__range", "__range_s", "__range_ms", "__all", "__dashboard",
-    "__from", "__to", "__name", "__org", "__user", "__timeFilter", "timeFilter", "__auto",
+    "__rate_interval",
+    "__interval",
+    "__interval_ms",
+    "__range",
+    "__range_s",
+    "__range_ms",
+    "__all",
+    "__dashboard",
+    "__from",
+    "__to",
+    "__name",
+    "__org",
+    "__user",
+    "__timeFilter",
+    "timeFilter",
+    "__auto",
 ];
 
 impl Check for PanelVariable {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(UNDEFINED, "a dashboard uses a `$variable` it does not define"), (IN_RULE, "a rule expression uses a Grafana `$variable`")]
+        &[
+            (UNDEFINED, "a dashboard uses a `$variable` it does not define"),
+            (IN_RULE, "a rule expression uses a Grafana `$variable`"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -52,8 +69,12 @@ impl Check for PanelVariable {
         for e in cx.exprs.iter().filter(|e| e.origin == Origin::Rule) {
             if let Some(v) = variables(&e.text).first() {
                 out.push(
-                    Diagnostic::error(IN_RULE, e.path.clone(), format!("rule expression uses Grafana variable `${v}`, which Prometheus does not know"))
-                        .help("write a concrete range such as `[5m]`, or use a signal (genmon replaces its variables in rules)"),
+                    Diagnostic::error(
+                        IN_RULE,
+                        e.path.clone(),
+                        format!("rule expression uses Grafana variable `${v}`, which Prometheus does not know"),
+                    )
+                    .help("write a concrete range such as `[5m]`, or use a signal (genmon replaces its variables in rules)"),
                 );
             }
         }
@@ -71,7 +92,11 @@ mod tests {
         let bad = "version: 1\ndashboards:\n- uid: a\n  title: A\n  panels: [{title: 'On $host', queries: [{expr: 'up{instance=~\"$instance\"}'}]}]\nrules:\n- name: g\n  alerts: [{name: A, expr: 'rate(x[$__rate_interval]) > 1'}]\n";
         assert_eq!(
             problems(&PanelVariable, bad),
-            vec!["panel/variable@dashboards[0].panels[0].title", "panel/variable@dashboards[0].panels[0].queries[0].expr", "rules/variable@rules[0].alerts[0].expr"]
+            vec![
+                "panel/variable@dashboards[0].panels[0].title",
+                "panel/variable@dashboards[0].panels[0].queries[0].expr",
+                "rules/variable@rules[0].alerts[0].expr"
+            ]
         );
     }
 

@@ -34,24 +34,13 @@ impl Check for PromqlMetric {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let generated = crate::model::kinds::recorded_names(cx.spec);
-        let mut recorded: Vec<&str> = cx
-            .spec
-            .rules
-            .iter()
-            .flat_map(|g| &g.recording)
-            .map(|r| r.record.as_str())
-            .collect();
+        let mut recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
         recorded.extend(generated.iter().map(String::as_str));
         let known = |n: &str| {
             crate::catalog::lookup(n).is_some()
                 || BUILTIN.contains(&n)
                 || recorded.contains(&n)
-                || cx
-                    .spec
-                    .metrics
-                    .external
-                    .iter()
-                    .any(|p| matches_pattern(p, n))
+                || cx.spec.metrics.external.iter().any(|p| matches_pattern(p, n))
         };
         let mut out = Vec::new();
         for e in &cx.exprs {
@@ -67,12 +56,8 @@ impl Check for PromqlMetric {
                     .min_by_key(|k| strsim::levenshtein(k, &name))
                     .filter(|k| strsim::levenshtein(k, &name) <= 3);
                 let help = match best {
-                    Some(b) => format!(
-                        "did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"
-                    ),
-                    None => format!(
-                        "no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"
-                    ),
+                    Some(b) => format!("did you mean `{b}`? If another exporter provides `{name}`, list it under `metrics.external`"),
+                    None => format!("no exporter of this stack exports `{name}`: if another one does, list it under `metrics.external`"),
                 };
                 out.push(
                     Diagnostic::error(
@@ -98,10 +83,7 @@ mod tests {
         let bad = "version: 1\nsignals: {a: {expr: 'genmon_load_1 + nginx_requests_total'}}\n";
         assert_eq!(
             problems(&PromqlMetric, bad),
-            vec![
-                "promql/unknown-metric@signals.a.expr",
-                "promql/unknown-metric@signals.a.expr"
-            ]
+            vec!["promql/unknown-metric@signals.a.expr", "promql/unknown-metric@signals.a.expr"]
         );
     }
 

@@ -32,7 +32,10 @@ mod tests {
     #[test]
     fn flags_bad_promql() {
         let bad = "version: 1\nsignals: {a: {expr: 'sum(rate(x[5m])'}}\nrules:\n- name: g\n  recording: [{record: 'a:b:c', expr: 'nosuchfn(x)'}]\n";
-        assert_eq!(problems(&PromqlParse, bad), vec!["promql/parse@signals.a.expr", "promql/parse@rules[0].recording[0].expr"]);
+        assert_eq!(
+            problems(&PromqlParse, bad),
+            vec!["promql/parse@signals.a.expr", "promql/parse@rules[0].recording[0].expr"]
+        );
     }
 
     #[test]

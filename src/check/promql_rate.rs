@@ -22,8 +22,18 @@ impl Check for PromqlRate {
             for (func, window) in crate::promql::rate_windows(ast) {
                 if window < min {
                     out.push(
-                        Diagnostic::error(CODE, e.path.clone(), format!("{func}() over {}s covers fewer than 4 scrapes at the {scrape} scrape interval", window as f64 / 1000.0))
-                            .help(format!("use a window of at least {}s, or `$__rate_interval` in dashboards", min / 1000)),
+                        Diagnostic::error(
+                            CODE,
+                            e.path.clone(),
+                            format!(
+                                "{func}() over {}s covers fewer than 4 scrapes at the {scrape} scrape interval",
+                                window as f64 / 1000.0
+                            ),
+                        )
+                        .help(format!(
+                            "use a window of at least {}s, or `$__rate_interval` in dashboards",
+                            min / 1000
+                        )),
                     );
                 }
             }

@@ -38,27 +38,27 @@ impl Check for RuleGroups {
                     .map(|gi| format!("rules[{gi}].name"))
                     .unwrap_or_else(|| "rules".to_string());
                 out.push(
-                    Diagnostic::error(SIZE, at, format!("group `{}` holds {n} rules with the ones genmon generates; at most {MAX_RULES} keep evaluation on time", g.name))
-                        .help("move some alerts to another group (each watched signal and anomaly/regression/health kind adds recording rules)"),
+                    Diagnostic::error(
+                        SIZE,
+                        at,
+                        format!(
+                            "group `{}` holds {n} rules with the ones genmon generates; at most {MAX_RULES} keep evaluation on time",
+                            g.name
+                        ),
+                    )
+                    .help(
+                        "move some alerts to another group (each watched signal and anomaly/regression/health kind adds recording rules)",
+                    ),
                 );
             }
             let in_spec = cx.spec.rules.iter().filter(|r| r.name == g.name).count();
             let in_model = model.groups.iter().filter(|x| x.name == g.name).count();
-            if in_model > in_spec
-                && in_spec > 0
-                && std::ptr::eq(
-                    g,
-                    model.groups.iter().rfind(|x| x.name == g.name).unwrap_or(g),
-                )
-            {
+            if in_model > in_spec && in_spec > 0 && std::ptr::eq(g, model.groups.iter().rfind(|x| x.name == g.name).unwrap_or(g)) {
                 out.push(
                     Diagnostic::error(
                         DUP,
                         "rules",
-                        format!(
-                            "generated group `{}` clashes with a group of the spec",
-                            g.name
-                        ),
+                        format!("generated group `{}` clashes with a group of the spec", g.name),
                     )
                     .help("rename the group or the SLO"),
                 );
@@ -72,10 +72,7 @@ impl Check for RuleGroups {
                     Diagnostic::error(
                         SIZE,
                         format!("rules[{gi}].name"),
-                        format!(
-                            "group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time",
-                            g.name
-                        ),
+                        format!("group `{}` has {n} rules; at most {MAX_RULES} keep evaluation on time", g.name),
                     )
                     .help("split it into groups by subsystem"),
                 );
@@ -91,10 +88,7 @@ impl Check for RuleGroups {
                 );
             }
             if g.name.is_empty()
-                || !g
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                || !g.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 || g.name.starts_with('.')
             {
                 out.push(
@@ -118,12 +112,8 @@ mod tests {
 
     #[test]
     fn flags_big_duplicate_and_bad_groups() {
-        let rules: String = (0..21)
-            .map(|i| format!("{{record: 'a:b{i}:c', expr: up}},"))
-            .collect();
-        let bad = format!(
-            "version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n"
-        );
+        let rules: String = (0..21).map(|i| format!("{{record: 'a:b{i}:c', expr: up}},")).collect();
+        let bad = format!("version: 1\nrules:\n- name: g\n  recording: [{rules}]\n- name: g\n- name: 'a/b'\n");
         assert_eq!(
             problems(&RuleGroups, &bad),
             vec![
@@ -136,13 +126,7 @@ mod tests {
 
     #[test]
     fn accepts_small_unique_groups() {
-        assert!(
-            problems(
-                &RuleGroups,
-                "version: 1\nrules: [{name: host}, {name: probes}]\n"
-            )
-            .is_empty()
-        );
+        assert!(problems(&RuleGroups, "version: 1\nrules: [{name: host}, {name: probes}]\n").is_empty());
     }
 
     #[test]
@@ -157,10 +141,7 @@ mod tests {
         );
         assert_eq!(
             problems(&RuleGroups, &bad),
-            vec![
-                "rules/group-size@rules[0].name",
-                "rules/duplicate-group@rules"
-            ]
+            vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules"]
         );
         let good = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: s}}, {name: X, slo: {objective: 99, bad: up, total: up}}]\n";
         assert!(problems(&RuleGroups, good).is_empty());

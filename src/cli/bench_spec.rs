@@ -6,7 +6,9 @@ use std::fmt::Write;
 
 /// Build the spec text.
 pub fn generate(dashboards: usize, panels: usize, rules: usize) -> String {
-    let mut s = String::from("version: 1\nmetrics:\n  external: ['genmon_metric_*']\nalerting:\n  runbook_base_url: https://runbooks.example.com/\n");
+    let mut s = String::from(
+        "version: 1\nmetrics:\n  external: ['genmon_metric_*']\nalerting:\n  runbook_base_url: https://runbooks.example.com/\n",
+    );
     s.push_str("dashboards:\n");
     for d in 0..dashboards {
         let _ = write!(

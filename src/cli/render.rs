@@ -49,7 +49,13 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
     match compile_reporting(args, Profile::Compose, color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
-                eprintln!("{}: ok ({} dashboards, {} rule groups, {} files would be written)", src.name, c.model.dashboards.len(), c.model.groups.len(), c.artifacts.len());
+                eprintln!(
+                    "{}: ok ({} dashboards, {} rule groups, {} files would be written)",
+                    src.name,
+                    c.model.dashboards.len(),
+                    c.model.groups.len(),
+                    c.artifacts.len()
+                );
             } else if c.warnings.is_empty() {
                 println!("[]");
             }
@@ -82,13 +88,19 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg
                 Drift::Changed { diff, .. } => print!("{diff}"),
             }
         }
-        eprintln!("error: {} generated files are out of date; run `genmon render` and commit the result", d.len());
+        eprintln!(
+            "error: {} generated files are out of date; run `genmon render` and commit the result",
+            d.len()
+        );
         return exit::INVALID;
     }
     match apply(out, &compiled.artifacts) {
         Ok(s) => {
             for p in &s.kept_edited {
-                eprintln!("warning: {} is no longer generated but was edited by hand; left in place", p.display());
+                eprintln!(
+                    "warning: {} is no longer generated but was edited by hand; left in place",
+                    p.display()
+                );
             }
             eprintln!(
                 "{}: wrote {} files, {} unchanged, {} removed (under {})",

@@ -38,9 +38,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
         }
     };
     if Command::new("promtool").arg("--version").output().is_err() {
-        eprintln!(
-            "error: promtool not found; `genmon test` runs Prometheus' own rule tests. install it: apt-get install prometheus"
-        );
+        eprintln!("error: promtool not found; `genmon test` runs Prometheus' own rule tests. install it: apt-get install prometheus");
         return NO_PROMTOOL;
     }
     let tmp = match tempfile::tempdir() {
@@ -77,10 +75,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
     let mut rows = Vec::new();
     let mut failed_output = String::new();
     for f in &files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let text = std::fs::read_to_string(f).unwrap_or_default();
         let out = Command::new("promtool")
             .arg("test")
@@ -91,11 +86,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
         let (ok, log) = match out {
             Ok(o) => (
                 o.status.success(),
-                format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&o.stdout),
-                    String::from_utf8_lossy(&o.stderr)
-                ),
+                format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
             ),
             Err(e) => (false, e.to_string()),
         };
@@ -104,9 +95,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
         }
         let alerts = tested_alerts(&text);
         // A failure promtool ties to an alert fails that alert; one it ties to none fails them all.
-        let attributed = alerts
-            .iter()
-            .any(|a| log.contains(&format!("alertname: {a},")));
+        let attributed = alerts.iter().any(|a| log.contains(&format!("alertname: {a},")));
         if alerts.is_empty() {
             rows.push(Row {
                 file: name.clone(),
@@ -140,19 +129,10 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
         eprint!("\n{failed_output}");
     }
     if files.is_empty() {
-        eprintln!(
-            "{}: no alert tests (no alerts, or none genmon can test and no `tests:`)",
-            src.name
-        );
+        eprintln!("{}: no alert tests (no alerts, or none genmon can test and no `tests:`)", src.name);
         return exit::OK;
     }
-    eprintln!(
-        "{}: {} test files, {} alerts, {} failed",
-        src.name,
-        files.len(),
-        rows.len(),
-        n_fail
-    );
+    eprintln!("{}: {} test files, {} alerts, {} failed", src.name, files.len(), rows.len(), n_fail);
     if n_fail > 0 || !failed_output.is_empty() {
         exit::INVALID
     } else {

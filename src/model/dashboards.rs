@@ -125,12 +125,7 @@ pub fn slos(spec: &Spec) -> Option<Dashboard> {
         let budget = kinds::fmt_num(1.0 - s.objective / 100.0);
         let period = s.period.as_str();
         let mut panels = vec![
-            stat(
-                &format!("{title}: objective"),
-                sel(kinds::SLO_OBJECTIVE),
-                "percentunit",
-                vec![],
-            ),
+            stat(&format!("{title}: objective"), sel(kinds::SLO_OBJECTIVE), "percentunit", vec![]),
             stat(
                 &format!("{title}: SLI ({period})"),
                 format!("1 - {}", sel(&kinds::slo_ratio_record(period))),

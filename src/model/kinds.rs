@@ -157,10 +157,7 @@ pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
 
 fn test_labels(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
     match signal_labels(spec, signal) {
-        Some(ls) => ls
-            .into_iter()
-            .map(|l| (l.clone(), format!("test-{l}")))
-            .collect(),
+        Some(ls) => ls.into_iter().map(|l| (l.clone(), format!("test-{l}"))).collect(),
         None => BTreeMap::from([("instance".to_string(), "test-host".to_string())]),
     }
 }
@@ -171,10 +168,7 @@ fn where_tpl(spec: &Spec, signal: &str) -> String {
         Some(ls) if ls.is_empty() => String::new(),
         Some(ls) => format!(
             " on {}",
-            ls.iter()
-                .map(|l| format!("{{{{ $labels.{l} }}}}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            ls.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
         ),
         None => "{{ with $labels.instance }} on {{ . }}{{ end }}".to_string(),
     }
@@ -222,12 +216,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
     let window = spec.prometheus.rule_rate_window.as_str();
     let for_secs = |default: u64| a.for_.as_ref().map(|d| d.secs()).unwrap_or(default);
     let mut x = Expansion::default();
-    let draft = |expr: String,
-                 default_for: u64,
-                 summary: String,
-                 description: String,
-                 link: LinkKey,
-                 cases: Vec<Case>| Draft {
+    let draft = |expr: String, default_for: u64, summary: String, description: String, link: LinkKey, cases: Vec<Case>| Draft {
         name: a.name.clone(),
         expr,
         for_: Some(a.for_.clone().unwrap_or_else(|| dur(default_for))),
@@ -241,9 +230,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         let sig = spec.signals.get(&t.signal);
         let v = match &t.value {
             ThresholdValue::Number(v) => *v,
-            ThresholdValue::Level(l) => sig
-                .and_then(|s| s.thresholds.get(l).copied())
-                .unwrap_or(0.0),
+            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
         };
         let rec = signal_record(&t.signal);
         let what = title(spec, &t.signal);
@@ -312,10 +299,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                 Case {
                     name: format!("{} fires when the job has no targets", a.name),
                     inputs: vec![(
-                        selector(
-                            "up",
-                            &BTreeMap::from([("job".to_string(), "some-other-job".to_string())]),
-                        ),
+                        selector("up", &BTreeMap::from([("job".to_string(), "some-other-job".to_string())])),
                         repeat(1.0, n),
                     )],
                     eval,
@@ -343,9 +327,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                     .matchers
                     .matchers
                     .iter()
-                    .filter(|m| {
-                        matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__"
-                    })
+                    .filter(|m| matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__")
                     .map(|m| (m.name.clone(), m.value.clone()))
                     .collect();
                 let all_eq = vs
@@ -356,10 +338,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                 if let Some(name) = &vs.name {
                     cases.push(Case {
                         name: format!("{} fires when no series match", a.name),
-                        inputs: vec![(
-                            selector("genmon_test_unrelated", &BTreeMap::new()),
-                            repeat(1.0, n),
-                        )],
+                        inputs: vec![(selector("genmon_test_unrelated", &BTreeMap::new()), repeat(1.0, n))],
                         eval,
                         fires: vec![(eq.clone(), 1.0)],
                     });
@@ -377,7 +356,10 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                 format!("absent({sel})"),
                 600,
                 format!("No series match {sel}"),
-                format!("No series have matched `{sel}` for {}. The exporter may be down, renamed the metric, or the label values changed.", dur(f)),
+                format!(
+                    "No series have matched `{sel}` for {}. The exporter may be down, renamed the metric, or the label values changed.",
+                    dur(f)
+                ),
                 LinkKey::None,
                 cases,
             ));
@@ -408,16 +390,10 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         let f = for_secs(600);
         // Baseline alternates b-1, b+1 (mean b, σ 1); the anomaly jumps far away.
         let (base, n_base) = (10.0, 600u64);
-        let spike = if an.direction == Direction::Down {
-            -90.0
-        } else {
-            100.0
-        };
+        let spike = if an.direction == Direction::Down { -90.0 } else { 100.0 };
         let eval = (n_base + 1) * STEP + f + STEP;
         let n_spike = (eval / STEP + 1) - n_base;
-        let mut vals: Vec<f64> = (0..n_base)
-            .map(|i| if i % 2 == 0 { base - 1.0 } else { base + 1.0 })
-            .collect();
+        let mut vals: Vec<f64> = (0..n_base).map(|i| if i % 2 == 0 { base - 1.0 } else { base + 1.0 }).collect();
         let quiet_vals: Vec<f64> = (0..n_base + n_spike)
             .map(|i| if i % 2 == 0 { base - 1.0 } else { base + 1.0 })
             .collect();
@@ -462,16 +438,8 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         let rec = signal_record(&rg.signal);
         x.signals.push(rg.signal.clone());
         let (base_expr, base_text, lag) = match rg.baseline {
-            Baseline::Yesterday => (
-                format!("{rec} offset 1d"),
-                "the same time yesterday".to_string(),
-                86_400u64,
-            ),
-            Baseline::Lastweek => (
-                format!("{rec} offset 1w"),
-                "the same time last week".to_string(),
-                7 * 86_400,
-            ),
+            Baseline::Yesterday => (format!("{rec} offset 1d"), "the same time yesterday".to_string(), 86_400u64),
+            Baseline::Lastweek => (format!("{rec} offset 1w"), "the same time last week".to_string(), 7 * 86_400),
             Baseline::Average => {
                 let w = rg.window.as_str();
                 let avg = format!("signal:{}:avg_over_time_{w}", snake(&rg.signal));
@@ -504,10 +472,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             let n_bad = eval / STEP + 1 - n_base;
             cases.push(Case {
                 name: format!("{} fires when {what} is {word} than {base_text}", a.name),
-                inputs: vec![(
-                    series.clone(),
-                    format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)),
-                )],
+                inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                 eval,
                 fires: vec![(labels.clone(), bad / base)],
             });
@@ -526,10 +491,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             if (cmp == ">" && ratio > limit) || (cmp == "<" && ratio < limit) {
                 cases.push(Case {
                     name: format!("{} fires when {what} is {word} than {base_text}", a.name),
-                    inputs: vec![(
-                        series.clone(),
-                        format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)),
-                    )],
+                    inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                     eval,
                     fires: vec![(labels.clone(), ratio)],
                 });
@@ -618,11 +580,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         ));
     } else if let Some(h) = &a.health {
         let by = h.by.join(", ");
-        let level = if h.by.is_empty() {
-            "global".to_string()
-        } else {
-            h.by.join("_")
-        };
+        let level = if h.by.is_empty() { "global".to_string() } else { h.by.join("_") };
         let record = format!("{level}:{}:score", snake(&h.name));
         let wsum: f64 = h.components.iter().map(|c| c.weight).sum::<f64>();
         let wsum_text = fmt_num(if wsum > 0.0 { wsum } else { 1.0 });
@@ -647,19 +605,13 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         }
         x.recs.push(Rec {
             record: record.clone(),
-            expr: format!(
-                "clamp(100 * (1 - ({}) / {wsum_text}), 0, 100)",
-                terms.join(" + ")
-            ),
+            expr: format!("clamp(100 * (1 - ({}) / {wsum_text}), 0, 100)", terms.join(" + ")),
             labels: BTreeMap::new(),
         });
         let f = for_secs(900);
         let eval = f + 2 * STEP;
         let n = eval / STEP + 1;
-        let labels: BTreeMap<String, String> =
-            h.by.iter()
-                .map(|l| (l.clone(), format!("test-{l}")))
-                .collect();
+        let labels: BTreeMap<String, String> = h.by.iter().map(|l| (l.clone(), format!("test-{l}"))).collect();
         let mut bad_inputs = Vec::new();
         let mut good_inputs = Vec::new();
         let mut seen = Vec::new();
@@ -670,21 +622,15 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             seen.push(&c.signal);
             // Past the ends, so each component clamps to exactly 1 (0).
             let span = c.bad - c.good;
-            bad_inputs.push((
-                selector(&signal_record(&c.signal), &labels),
-                repeat(r6(c.bad + span), n),
-            ));
-            good_inputs.push((
-                selector(&signal_record(&c.signal), &labels),
-                repeat(r6(c.good - span), n),
-            ));
+            bad_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.bad + span), n)));
+            good_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.good - span), n)));
         }
         // Same float operations as PromQL: all components at 1.
-        let s_bad = h.components.iter().fold(0.0, |acc, c| {
-            acc + c.weight.to_string().parse::<f64>().unwrap_or(c.weight) * 1.0
-        });
-        let all_bad =
-            (100.0 * (1.0 - s_bad / wsum_text.parse::<f64>().unwrap_or(1.0))).clamp(0.0, 100.0);
+        let s_bad = h
+            .components
+            .iter()
+            .fold(0.0, |acc, c| acc + c.weight.to_string().parse::<f64>().unwrap_or(c.weight) * 1.0);
+        let all_bad = (100.0 * (1.0 - s_bad / wsum_text.parse::<f64>().unwrap_or(1.0))).clamp(0.0, 100.0);
         let mut cases = Vec::new();
         if all_bad < h.below {
             cases.push(Case {
@@ -700,20 +646,13 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             eval,
             fires: vec![],
         });
-        let parts: Vec<String> = h
-            .components
-            .iter()
-            .map(|c| title(spec, &c.signal))
-            .collect();
+        let parts: Vec<String> = h.components.iter().map(|c| title(spec, &c.signal)).collect();
         let wh = if h.by.is_empty() {
             String::new()
         } else {
             format!(
                 " on {}",
-                h.by.iter()
-                    .map(|l| format!("{{{{ $labels.{l} }}}}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                h.by.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
             )
         };
         x.drafts.push(draft(
@@ -750,10 +689,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
 /// Split `metric{matchers}` into the metric and the matchers inside the braces.
 fn split_selector(sel: &str) -> (String, String) {
     match sel.split_once('{') {
-        Some((n, rest)) => (
-            n.trim().to_string(),
-            rest.trim_end().trim_end_matches('}').trim().to_string(),
-        ),
+        Some((n, rest)) => (n.trim().to_string(), rest.trim_end().trim_end_matches('}').trim().to_string()),
         None => (sel.trim().to_string(), String::new()),
     }
 }
@@ -815,11 +751,7 @@ fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut 
     });
     x.recs.push(Rec {
         record: SLO_BUDGET_REMAINING.into(),
-        expr: format!(
-            "1 - {}{{{LABEL_SLO}=\"{name}\"}} / {}",
-            slo_ratio_record(period),
-            fmt_num(budget)
-        ),
+        expr: format!("1 - {}{{{LABEL_SLO}=\"{name}\"}} / {}", slo_ratio_record(period), fmt_num(budget)),
         labels: lbl.clone(),
     });
     let sel = |w: &str| format!("{}{{{LABEL_SLO}=\"{name}\"}}", slo_ratio_record(w));
@@ -834,25 +766,15 @@ fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut 
     } else {
         format!(
             " ({})",
-            s.by.iter()
-                .map(|l| format!("{{{{ $labels.{l} }}}}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            s.by.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
         )
     };
     let inputs = |fast: f64, slow: f64| -> Vec<(String, String)> {
         SLO_WINDOWS
             .iter()
             .map(|w| {
-                let v = if ["5m", "1h", "30m", "6h"].contains(w) {
-                    fast
-                } else {
-                    slow
-                };
-                (
-                    selector(&slo_ratio_record(w), &series_labels),
-                    repeat(v, 41),
-                )
+                let v = if ["5m", "1h", "30m", "6h"].contains(w) { fast } else { slow };
+                (selector(&slo_ratio_record(w), &series_labels), repeat(v, 41))
             })
             .collect()
     };
@@ -865,26 +787,12 @@ fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut 
                 format!("({} > {thr} and {} > {thr})", sel(long), sel(short))
             })
             .collect();
-        let (long, _, f30, _) = BURN_RATES
-            .iter()
-            .find(|b| b.3 == page)
-            .copied()
-            .unwrap_or(BURN_RATES[0]);
+        let (long, _, f30, _) = BURN_RATES.iter().find(|b| b.3 == page).copied().unwrap_or(BURN_RATES[0]);
         let first_thr = factor(f30) * budget;
-        let second = BURN_RATES
-            .iter()
-            .filter(|b| b.3 == page)
-            .nth(1)
-            .copied()
-            .unwrap_or(BURN_RATES[1]);
+        let second = BURN_RATES.iter().filter(|b| b.3 == page).nth(1).copied().unwrap_or(BURN_RATES[1]);
         let second_thr = factor(second.2) * budget;
         let (suffix, sev, speed, for_s) = if page {
-            (
-                "FastBurn",
-                a.severity.or(Some(Severity::Critical)),
-                "fast",
-                120,
-            )
+            ("FastBurn", a.severity.or(Some(Severity::Critical)), "fast", 120)
         } else {
             ("SlowBurn", Some(Severity::Warning), "slowly", 900)
         };
@@ -956,9 +864,8 @@ pub fn slo_burn_panel(title: &str) -> String {
     format!("{title}: burn rate")
 }
 
-static VAR_MATCHER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex")
-});
+static VAR_MATCHER: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex"));
 
 /// [`alert_bands`] of every signal an anomaly, regression or exhaustion alert watches.
 pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
@@ -1013,16 +920,10 @@ pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
             );
             let k = fmt_num(an.sigma);
             if an.direction != Direction::Down {
-                out.push((
-                    format!("{}: above mean + {k}σ", a.name),
-                    format!("{avg} + {k} * {sd}"),
-                ));
+                out.push((format!("{}: above mean + {k}σ", a.name), format!("{avg} + {k} * {sd}")));
             }
             if an.direction != Direction::Up {
-                out.push((
-                    format!("{}: below mean - {k}σ", a.name),
-                    format!("{avg} - {k} * {sd}"),
-                ));
+                out.push((format!("{}: below mean - {k}σ", a.name), format!("{avg} - {k} * {sd}")));
             }
         }
         if let Some(rg) = a.regression.as_ref().filter(|x| x.signal == signal) {
@@ -1044,11 +945,7 @@ pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
         if let Some(ex) = a.exhaustion.as_ref().filter(|x| x.signal == signal) {
             out.push((
                 format!("{}: forecast in {}", a.name, ex.within),
-                format!(
-                    "predict_linear({value}[{}], {})",
-                    ex.window,
-                    ex.within.secs()
-                ),
+                format!("predict_linear({value}[{}], {})", ex.window, ex.within.secs()),
             ));
         }
     }

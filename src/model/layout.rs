@@ -39,7 +39,12 @@ impl Flow {
             self.x = 0;
             self.line_h = 0;
         }
-        let pos = GridPos { x: self.x, y: self.y, w, h };
+        let pos = GridPos {
+            x: self.x,
+            y: self.y,
+            w,
+            h,
+        };
         self.x += w;
         self.line_h = self.line_h.max(h);
         pos

@@ -15,13 +15,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let expansions: Vec<Vec<(usize, Expansion)>> = spec
         .rules
         .iter()
-        .map(|g| {
-            g.alerts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (i, kinds::expand(spec, a)))
-                .collect()
-        })
+        .map(|g| g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect())
         .collect();
     let links = alert_links(spec, &expansions);
     let mut watched: Vec<&str> = spec
@@ -32,8 +26,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .collect();
     watched.sort();
     // Panels whose low values are bad: base step red, the alert's level green.
-    let mut low_bad: Vec<(String, Option<f64>)> =
-        vec![(kinds::SLO_BUDGET_REMAINING.to_string(), None)];
+    let mut low_bad: Vec<(String, Option<f64>)> = vec![(kinds::SLO_BUDGET_REMAINING.to_string(), None)];
     for x in expansions.iter().flatten() {
         if let Some(kinds::LinkKey::Expr(e)) = x.1.drafts.first().map(|d| &d.link)
             && e.ends_with(":score")
@@ -88,16 +81,8 @@ fn with_generated_dashboards(spec: &Spec) -> Spec {
     s
 }
 
-/// (dashboard uid, panel id, panel title, signal, queries in rule form).
-type PanelRef = (String, u32, String, Option<String>, Vec<String>);
-
 /// A rule group with the recordings it reads, its tests and the alerts they cover.
-type GroupOut = (
-    RuleGroup,
-    Vec<String>,
-    Vec<crate::spec::RuleTest>,
-    Vec<String>,
-);
+type GroupOut = (RuleGroup, Vec<String>, Vec<crate::spec::RuleTest>, Vec<String>);
 
 /// What panels need from the alerts: recorded series where low is bad
 /// (with the alert's level), and dynamic alert limits per signal.
@@ -113,67 +98,29 @@ type Links = BTreeMap<String, (String, u32, String)>;
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
 fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
-    let mut panels: Vec<PanelRef> = Vec::new();
-    for d in &spec.dashboards {
-        let mut id = 0u32;
-        for_each_panel(d, |p, is_row| {
-            id += 1;
-            if is_row {
-                return;
-            }
-            let title = panel_title(spec, p);
-            let exprs = panel_queries(spec, p)
-                .iter()
-                .filter_map(|q| {
-                    crate::promql::for_rule(&q.expr, spec.prometheus.rule_rate_window.as_str()).ok()
-                })
-                .collect();
-            panels.push((d.uid.clone(), id, title, p.signal.clone(), exprs));
-        });
-    }
+    let ix = super::links::PanelIndex::new(spec);
     let mut out = Links::new();
     for (g, xs) in spec.rules.iter().zip(expansions) {
         for (ai, x) in xs {
             let a = &g.alerts[*ai];
             for draft in &x.drafts {
                 let found = if let Some(r) = &a.panel {
-                    let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
-                    panels.iter().find(|p| p.0 == uid && p.2 == title)
+                    ix.by_ref(r)
                 } else {
                     match &draft.link {
-                        kinds::LinkKey::Signal(sig) => {
-                            panels.iter().find(|p| p.3.as_ref() == Some(sig))
-                        }
-                        kinds::LinkKey::Expr(expr) => panels
-                            .iter()
-                            .find(|p| p.4.iter().any(|e| expr == e || expr.contains(e.as_str()))),
-                        kinds::LinkKey::Panel(uid, title) => {
-                            panels.iter().find(|p| &p.0 == uid && &p.2 == title)
-                        }
+                        kinds::LinkKey::Signal(sig) => ix.by_signal(sig),
+                        kinds::LinkKey::Expr(expr) => ix.by_expr(expr),
+                        kinds::LinkKey::Panel(uid, title) => ix.by_ref(&format!("{uid}/{title}")),
                         kinds::LinkKey::None => None,
                     }
                 };
                 if let Some(p) = found {
-                    out.insert(draft.name.clone(), (p.0.clone(), p.1, p.2.clone()));
+                    out.insert(draft.name.clone(), (p.uid.clone(), p.id, p.title.clone()));
                 }
             }
         }
     }
     out
-}
-
-/// Visit panels in Grafana order (top-level panels, then each row and its panels).
-fn for_each_panel(d: &spec::Dashboard, mut f: impl FnMut(&spec::Panel, bool)) {
-    for p in &d.panels {
-        f(p, false);
-    }
-    let row = spec::Panel::default();
-    for r in &d.rows {
-        f(&row, true);
-        for p in &r.panels {
-            f(p, false);
-        }
-    }
 }
 
 /// A panel's title: its own, else its signal's title, else the signal's name.
@@ -194,10 +141,7 @@ pub fn panel_title(spec: &Spec, p: &spec::Panel) -> String {
 pub fn panel_queries(spec: &Spec, p: &spec::Panel) -> Vec<spec::Query> {
     let mut out = Vec::new();
     if let Some(s) = p.signal.as_ref().and_then(|n| spec.signals.get(n)) {
-        let instant = matches!(
-            p.kind,
-            PanelType::Stat | PanelType::Gauge | PanelType::Bargauge | PanelType::Table
-        );
+        let instant = matches!(p.kind, PanelType::Stat | PanelType::Gauge | PanelType::Bargauge | PanelType::Table);
         out.push(spec::Query {
             expr: s.expr.clone(),
             legend: s.legend.clone(),
@@ -222,34 +166,17 @@ fn level_color(level: &str) -> &'static str {
     }
 }
 
-fn dashboard(
-    spec: &Spec,
-    d: &spec::Dashboard,
-    watched: &[&str],
-    links: &Links,
-    extras: &Extras,
-) -> Dashboard {
-    let folder = d
-        .folder
-        .clone()
-        .unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
-    let folder_title = spec
-        .grafana
-        .folders
-        .get(&folder)
-        .cloned()
-        .unwrap_or_else(|| {
-            if folder == c::DEFAULT_FOLDER {
-                "General".to_string()
-            } else {
-                folder.clone()
-            }
-        });
+fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, extras: &Extras) -> Dashboard {
+    let folder = d.folder.clone().unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
+    let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
+        if folder == c::DEFAULT_FOLDER {
+            "General".to_string()
+        } else {
+            folder.clone()
+        }
+    });
     let mut variables = d.variables.clone();
-    if !variables
-        .iter()
-        .any(|v| matches!(v, spec::Variable::Datasource { .. }))
-    {
+    if !variables.iter().any(|v| matches!(v, spec::Variable::Datasource { .. })) {
         variables.insert(
             0,
             spec::Variable::Datasource {
@@ -258,6 +185,13 @@ fn dashboard(
             },
         );
     }
+    let datasource_var = variables
+        .iter()
+        .find_map(|v| match v {
+            spec::Variable::Datasource { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| c::DATASOURCE_VAR.to_string());
     let mut next_id = 0u32;
     let mut id = || {
         next_id += 1;
@@ -273,12 +207,7 @@ fn dashboard(
     let mut y = flow.bottom();
     for r in &d.rows {
         let row_id = id();
-        let row_grid = GridPos {
-            x: 0,
-            y,
-            w: 24,
-            h: 1,
-        };
+        let row_grid = GridPos { x: 0, y, w: 24, h: 1 };
         let mut flow = Flow::new(y + 1);
         let children: Vec<Panel> = r
             .panels
@@ -314,11 +243,7 @@ fn dashboard(
             y = flow.bottom().max(y + 1);
         }
     }
-    let alert_names = links
-        .iter()
-        .filter(|(_, l)| l.0 == d.uid)
-        .map(|(a, _)| a.clone())
-        .collect();
+    let alert_names = links.iter().filter(|(_, l)| l.0 == d.uid).map(|(a, _)| a.clone()).collect();
     Dashboard {
         uid: d.uid.clone(),
         title: d.title.clone(),
@@ -331,19 +256,13 @@ fn dashboard(
         time_to: d.time.to.clone(),
         links: d.links.clone(),
         variables,
+        datasource_var,
         panels,
         alert_names,
     }
 }
 
-fn viz(
-    spec: &Spec,
-    p: &spec::Panel,
-    id: u32,
-    grid: GridPos,
-    watched: &[&str],
-    extras: &Extras,
-) -> Panel {
+fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], extras: &Extras) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let mut overrides = p.overrides.clone();
     let mut all_queries = panel_queries(spec, p);
@@ -379,26 +298,18 @@ fn viz(
             format: q.format,
         })
         .collect();
-    let mut thresholds: Vec<(f64, String)> = p
-        .thresholds
-        .iter()
-        .map(|t| (t.value, t.color.clone()))
-        .collect();
+    let mut thresholds: Vec<(f64, String)> = p.thresholds.iter().map(|t| (t.value, t.color.clone())).collect();
     if thresholds.is_empty()
         && let Some(s) = signal
     {
-        thresholds = s
-            .thresholds
-            .iter()
-            .map(|(k, v)| (*v, level_color(k).to_string()))
-            .collect();
+        thresholds = s.thresholds.iter().map(|(k, v)| (*v, level_color(k).to_string())).collect();
     }
     let mut base_color = None;
-    if let Some((_, below)) = extras.low_bad.iter().find(|(rec, _)| {
-        panel_queries(spec, p)
-            .iter()
-            .any(|q| q.expr.contains(rec.as_str()))
-    }) {
+    if let Some((_, below)) = extras
+        .low_bad
+        .iter()
+        .find(|(rec, _)| panel_queries(spec, p).iter().any(|q| q.expr.contains(rec.as_str())))
+    {
         base_color = Some("red".to_string());
         if thresholds.is_empty()
             && let Some(b) = below
@@ -407,28 +318,18 @@ fn viz(
         }
     }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let burn_rate = panel_queries(spec, p)
-        .iter()
-        .any(|q| q.expr.contains("slo:sli_error:ratio_rate"));
-    let threshold_lines = (p.signal.as_deref().is_some_and(|s| watched.contains(&s))
-        || base_color.is_some()
-        || burn_rate)
-        && !thresholds.is_empty();
+    let burn_rate = panel_queries(spec, p).iter().any(|q| q.expr.contains("slo:sli_error:ratio_rate"));
+    let threshold_lines =
+        (p.signal.as_deref().is_some_and(|s| watched.contains(&s)) || base_color.is_some() || burn_rate) && !thresholds.is_empty();
     Panel {
         id,
         title: panel_title(spec, p),
         grid,
         body: PanelBody::Viz(Box::new(Viz {
             kind: p.kind,
-            description: p
-                .description
-                .clone()
-                .or_else(|| signal.and_then(|s| s.description.clone())),
+            description: p.description.clone().or_else(|| signal.and_then(|s| s.description.clone())),
             queries,
-            unit: p
-                .unit
-                .clone()
-                .or_else(|| signal.and_then(|s| s.unit.clone())),
+            unit: p.unit.clone().or_else(|| signal.and_then(|s| s.unit.clone())),
             min: p.min.or_else(|| signal.and_then(|s| s.min)),
             max: p.max.or_else(|| signal.and_then(|s| s.max)),
             decimals: p.decimals,
@@ -461,11 +362,7 @@ pub fn ref_id(i: usize) -> String {
 /// Rule groups and their tests. Each signal's `signal:<name>:value` and each
 /// derived recording is emitted once, in the first group that needs it;
 /// SLOs get a group of their own.
-fn groups(
-    spec: &Spec,
-    expansions: &[Vec<(usize, Expansion)>],
-    links: &Links,
-) -> (Vec<RuleGroup>, Vec<TestFile>) {
+fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut out: Vec<GroupOut> = Vec::new();
@@ -506,11 +403,7 @@ fn groups(
                     }
                     rules.push(Rule::Alert(al));
                 }
-                let cov = if all {
-                    vec![a.name.clone()]
-                } else {
-                    Vec::new()
-                };
+                let cov = if all { vec![a.name.clone()] } else { Vec::new() };
                 out.push((
                     RuleGroup {
                         name: og.clone(),
@@ -568,9 +461,7 @@ fn groups(
         }
         for t in &g.tests {
             for art in &t.alert_rule_test {
-                if g.alerts.iter().any(|a| a.name == art.alertname)
-                    && !covers.contains(&art.alertname)
-                {
+                if g.alerts.iter().any(|a| a.name == art.alertname) && !covers.contains(&art.alertname) {
                     covers.push(art.alertname.clone());
                 }
             }
@@ -670,32 +561,21 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
         c::ANNOTATION_SUMMARY.to_string(),
         a.summary.clone().unwrap_or_else(|| d.summary.clone()),
     );
-    let description = a
-        .description
-        .clone()
-        .unwrap_or_else(|| d.description.clone());
+    let description = a.description.clone().unwrap_or_else(|| d.description.clone());
     if !description.is_empty() {
         ann.insert(c::ANNOTATION_DESCRIPTION.to_string(), description);
     }
-    let runbook = a.runbook_url.clone().or_else(|| {
-        spec.alerting
-            .runbook_base_url
-            .as_ref()
-            .map(|b| format!("{b}{}", a.name))
-    });
+    let runbook = a
+        .runbook_url
+        .clone()
+        .or_else(|| spec.alerting.runbook_base_url.as_ref().map(|b| format!("{b}{}", a.name)));
     if let Some(r) = runbook {
         ann.insert(c::ANNOTATION_RUNBOOK.to_string(), r);
     }
     if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
-        ann.insert(
-            c::ANNOTATION_DASHBOARD.to_string(),
-            format!("{base}/d/{uid}"),
-        );
-        ann.insert(
-            c::ANNOTATION_PANEL.to_string(),
-            format!("{base}/d/{uid}?viewPanel={id}"),
-        );
+        ann.insert(c::ANNOTATION_DASHBOARD.to_string(), format!("{base}/d/{uid}"));
+        ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}"));
     }
     for (k, v) in &a.annotations {
         ann.insert(k.clone(), v.clone());
@@ -725,27 +605,15 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
     if spec.stack.self_monitoring {
         jobs.push(job(
             c::JOB_EXPORTER,
-            format!(
-                "{}:{}",
-                m.host(c::SERVICE_EXPORTER),
-                spec.stack.exporter_port
-            ),
+            format!("{}:{}", m.host(c::SERVICE_EXPORTER), spec.stack.exporter_port),
         ));
         jobs.push(job(
             c::JOB_PROMETHEUS,
-            format!(
-                "{}:{}",
-                m.host(c::SERVICE_PROMETHEUS),
-                spec.stack.prometheus_port
-            ),
+            format!("{}:{}", m.host(c::SERVICE_PROMETHEUS), spec.stack.prometheus_port),
         ));
         jobs.push(job(
             c::JOB_ALERTMANAGER,
-            format!(
-                "{}:{}",
-                m.host(c::SERVICE_ALERTMANAGER),
-                spec.stack.alertmanager_port
-            ),
+            format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), spec.stack.alertmanager_port),
         ));
     }
     for j in &spec.prometheus.scrape_jobs {
@@ -768,9 +636,6 @@ mod tests {
 
     #[test]
     fn ref_ids_are_spreadsheet_letters() {
-        assert_eq!(
-            [ref_id(0), ref_id(25), ref_id(26), ref_id(27)],
-            ["A", "Z", "AA", "AB"]
-        );
+        assert_eq!([ref_id(0), ref_id(25), ref_id(26), ref_id(27)], ["A", "Z", "AA", "AB"]);
     }
 }

@@ -5,6 +5,7 @@
 pub mod dashboards;
 pub mod kinds;
 mod layout;
+pub mod links;
 pub mod lower;
 pub mod template;
 
@@ -64,6 +65,8 @@ pub struct Dashboard {
     pub links: Vec<crate::spec::Link>,
     /// Variables, the datasource variable first.
     pub variables: Vec<Variable>,
+    /// Name of the datasource variable panels query through.
+    pub datasource_var: String,
     /// Top-level panels in Grafana order (rows followed by their panels when expanded).
     pub panels: Vec<Panel>,
     /// Names of the alerts whose signals this dashboard shows (for the `ALERTS` annotation).

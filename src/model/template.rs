@@ -17,13 +17,7 @@ pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Resu
     Ok(out)
 }
 
-fn expand_into(
-    text: &str,
-    labels: &BTreeMap<String, String>,
-    value: f64,
-    dot: Option<&str>,
-    out: &mut String,
-) -> Result<(), String> {
+fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>, out: &mut String) -> Result<(), String> {
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
@@ -38,12 +32,7 @@ fn expand_into(
                 .or_else(|| rest.find("{{end}}"))
                 .ok_or("`with` without `end`")?;
             let body = &rest[..close];
-            rest = &rest[close
-                + if rest[close..].starts_with("{{ end }}") {
-                    9
-                } else {
-                    7
-                }..];
+            rest = &rest[close + if rest[close..].starts_with("{{ end }}") { 9 } else { 7 }..];
             let v = term(arg.trim(), labels, value, dot)?;
             if !v.is_empty() {
                 expand_into(body, labels, value, Some(&v), out)?;
@@ -56,35 +45,20 @@ fn expand_into(
     Ok(())
 }
 
-fn term(
-    t: &str,
-    labels: &BTreeMap<String, String>,
-    value: f64,
-    dot: Option<&str>,
-) -> Result<String, String> {
+fn term(t: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
     if t == "$value" || t == ".Value" {
         return Ok(go_float(value));
     }
     if t == "." {
-        return dot
-            .map(str::to_string)
-            .ok_or_else(|| "`.` outside `with`".into());
+        return dot.map(str::to_string).ok_or_else(|| "`.` outside `with`".into());
     }
-    if let Some(l) = t
-        .strip_prefix("$labels.")
-        .or_else(|| t.strip_prefix(".Labels."))
-    {
+    if let Some(l) = t.strip_prefix("$labels.").or_else(|| t.strip_prefix(".Labels.")) {
         return Ok(labels.get(l).cloned().unwrap_or_default());
     }
     Err(format!("unsupported template term `{t}`"))
 }
 
-fn pipeline(
-    action: &str,
-    labels: &BTreeMap<String, String>,
-    value: f64,
-    dot: Option<&str>,
-) -> Result<String, String> {
+fn pipeline(action: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
     let parts: Vec<&str> = action.split('|').map(str::trim).collect();
     let (head, funcs) = parts.split_first().ok_or("empty action")?;
     let mut words = head.split_whitespace();
@@ -95,14 +69,9 @@ fn pipeline(
             apply(first, &term(arg, labels, value, dot)?)?
         }
         "printf" => {
-            let fmt = words
-                .next()
-                .ok_or("printf without format")?
-                .trim_matches('"');
+            let fmt = words.next().ok_or("printf without format")?.trim_matches('"');
             let arg = words.next().ok_or("printf without argument")?;
-            let v: f64 = term(arg, labels, value, dot)?
-                .parse()
-                .map_err(|_| "printf of a non-number")?;
+            let v: f64 = term(arg, labels, value, dot)?.parse().map_err(|_| "printf of a non-number")?;
             let prec = fmt
                 .strip_prefix("%.")
                 .and_then(|f| f.strip_suffix('f'))
@@ -119,9 +88,7 @@ fn pipeline(
 }
 
 fn apply(func: &str, arg: &str) -> Result<String, String> {
-    let v: f64 = arg
-        .parse()
-        .map_err(|_| format!("`{func}` of a non-number"))?;
+    let v: f64 = arg.parse().map_err(|_| format!("`{func}` of a non-number"))?;
     match func {
         "humanize" => Ok(humanize(v)),
         "humanizePercentage" => Ok(format!("{}%", g4(v * 100.0))),
@@ -179,12 +146,7 @@ pub fn g4(v: f64) -> String {
         }
     };
     if !(-4..4).contains(&exp) {
-        return format!(
-            "{}e{}{:02}",
-            trim(m),
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        );
+        return format!("{}e{}{:02}", trim(m), if exp < 0 { '-' } else { '+' }, exp.abs());
     }
     let decimals = (3 - exp).max(0) as usize;
     trim(&format!("{v:.decimals$}"))
@@ -256,10 +218,7 @@ mod tests {
     use super::*;
 
     fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -268,39 +227,29 @@ mod tests {
             [g4(2.0), g4(1.045), g4(0.0144), g4(12345.0), g4(0.00001)],
             ["2", "1.045", "0.0144", "1.234e+04", "1e-05"]
         );
+        assert_eq!([humanize(0.5), humanize(1500.0), humanize(2.0)], ["500m", "1.5k", "2"]);
         assert_eq!(
-            [humanize(0.5), humanize(1500.0), humanize(2.0)],
-            ["500m", "1.5k", "2"]
-        );
-        assert_eq!(
-            [
-                humanize_duration(43200.5),
-                humanize_duration(90061.0),
-                humanize_duration(30.0)
-            ],
+            [humanize_duration(43200.5), humanize_duration(90061.0), humanize_duration(30.0)],
             ["12h 0m 0s", "1d 1h 1m 1s", "30s"]
         );
-        assert_eq!(
-            [go_float(0.5), go_float(1e21), go_float(3.0)],
-            ["0.5", "1e+21", "3"]
-        );
+        assert_eq!([go_float(0.5), go_float(1e21), go_float(3.0)], ["0.5", "1e+21", "3"]);
     }
 
     #[test]
     fn expands_the_supported_subset() {
         let labels = l(&[("instance", "h1")]);
-        assert_eq!(expand("x is {{ $value | humanizePercentage }}{{ with $labels.instance }} on {{ . }}{{ end }}", &labels, 0.5).unwrap(), "x is 50% on h1");
-        assert_eq!(
-            expand("{{ with $labels.job }}job {{ . }}{{ end }}!", &labels, 1.0).unwrap(),
-            "!"
-        );
         assert_eq!(
             expand(
-                "{{ printf \"%.1f\" $value }} {{ humanize $value }}",
+                "x is {{ $value | humanizePercentage }}{{ with $labels.instance }} on {{ . }}{{ end }}",
                 &labels,
-                2.25
+                0.5
             )
             .unwrap(),
+            "x is 50% on h1"
+        );
+        assert_eq!(expand("{{ with $labels.job }}job {{ . }}{{ end }}!", &labels, 1.0).unwrap(), "!");
+        assert_eq!(
+            expand("{{ printf \"%.1f\" $value }} {{ humanize $value }}", &labels, 2.25).unwrap(),
             "2.2 2.25"
         );
         assert!(expand("{{ range $labels }}{{ end }}", &labels, 1.0).is_err());

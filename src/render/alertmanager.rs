@@ -57,10 +57,7 @@ struct ReceiverOut<'a> {
 
 #[derive(Serialize)]
 struct Webhook<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url_file: Option<&'a str>,
+    url: &'a str,
     send_resolved: bool,
 }
 
@@ -108,16 +105,28 @@ struct Inhibit<'a> {
     equal: &'a [String],
 }
 
-const SLACK_TITLE: &str = "[{{ .Status | toUpper }}{{ if eq .Status \"firing\" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}";
+const SLACK_TITLE: &str =
+    "[{{ .Status | toUpper }}{{ if eq .Status \"firing\" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}";
 const SLACK_TEXT: &str = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\nDashboard: {{ .Annotations.panel_url }}\n{{ end }}";
 
 fn route(r: &Route, root: bool) -> RouteOut<'_> {
     RouteOut {
         receiver: r.receiver.as_deref(),
-        group_by: r.group_by.as_deref().or(if root { Some(DEFAULT_GROUP_BY.as_slice()) } else { None }),
+        group_by: r
+            .group_by
+            .as_deref()
+            .or(if root { Some(DEFAULT_GROUP_BY.as_slice()) } else { None }),
         group_wait: r.group_wait.as_ref().map(|d| d.as_str()).or(if root { Some("30s") } else { None }),
-        group_interval: r.group_interval.as_ref().map(|d| d.as_str()).or(if root { Some("5m") } else { None }),
-        repeat_interval: r.repeat_interval.as_ref().map(|d| d.as_str()).or(if root { Some("4h") } else { None }),
+        group_interval: r
+            .group_interval
+            .as_ref()
+            .map(|d| d.as_str())
+            .or(if root { Some("5m") } else { None }),
+        repeat_interval: r
+            .repeat_interval
+            .as_ref()
+            .map(|d| d.as_str())
+            .or(if root { Some("4h") } else { None }),
         matchers: &r.matchers,
         continue_: r.continue_,
         routes: r.routes.iter().map(|r| route(r, false)).collect(),
@@ -133,7 +142,10 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
         webhook_configs: r
             .webhook
             .iter()
-            .map(|w| Webhook { url: w.url.as_deref(), url_file: w.url_file.as_deref(), send_resolved: w.send_resolved })
+            .map(|w| Webhook {
+                url: &w.url,
+                send_resolved: w.send_resolved,
+            })
             .collect(),
         email_configs: r
             .email
@@ -151,17 +163,30 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
         slack_configs: r
             .slack
             .iter()
-            .map(|s| Slack { api_url_file: &s.api_url_file, channel: &s.channel, send_resolved: s.send_resolved, title: SLACK_TITLE, text: SLACK_TEXT })
+            .map(|s| Slack {
+                api_url_file: &s.api_url_file,
+                channel: &s.channel,
+                send_resolved: s.send_resolved,
+                title: SLACK_TITLE,
+                text: SLACK_TEXT,
+            })
             .collect(),
         pagerduty_configs: r
             .pagerduty
             .iter()
-            .map(|p| Pagerduty { routing_key_file: &p.routing_key_file, send_resolved: p.send_resolved })
+            .map(|p| Pagerduty {
+                routing_key_file: &p.routing_key_file,
+                send_resolved: p.send_resolved,
+            })
             .collect(),
         opsgenie_configs: r
             .opsgenie
             .iter()
-            .map(|o| Opsgenie { api_key_file: &o.api_key_file, api_url: o.api_url.as_deref(), send_resolved: o.send_resolved })
+            .map(|o| Opsgenie {
+                api_key_file: &o.api_key_file,
+                api_url: o.api_url.as_deref(),
+                send_resolved: o.send_resolved,
+            })
             .collect(),
     }
 }
@@ -171,13 +196,19 @@ pub fn config(m: &Model) -> Vec<u8> {
     let a = &m.spec.alertmanager;
     let root = route(&a.route, true);
     let cfg = Config {
-        global: Global { resolve_timeout: a.resolve_timeout.as_str() },
+        global: Global {
+            resolve_timeout: a.resolve_timeout.as_str(),
+        },
         route: root,
         receivers: a.receivers.iter().map(receiver).collect(),
         inhibit_rules: a
             .inhibit_rules
             .iter()
-            .map(|i| Inhibit { source_matchers: &i.source_matchers, target_matchers: &i.target_matchers, equal: &i.equal })
+            .map(|i| Inhibit {
+                source_matchers: &i.source_matchers,
+                target_matchers: &i.target_matchers,
+                equal: &i.equal,
+            })
             .collect(),
     };
     super::yaml(&cfg)

@@ -9,6 +9,7 @@ use crate::spec::{PanelType, QueryFormat, Variable};
 
 /// Render one dashboard to pretty JSON bytes.
 pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
+    let var = d.datasource_var.as_str();
     let mut tags = d.tags.clone();
     if !tags.iter().any(|t| t == c::GENERATED_TAG) {
         tags.push(c::GENERATED_TAG.to_string());
@@ -27,10 +28,10 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
         "timezone": "browser",
         "version": 1,
         "weekStart": "",
-        "annotations": {"list": annotations(d)},
+        "annotations": {"list": annotations(d, var)},
         "links": d.links.iter().map(link).collect::<Vec<_>>(),
-        "templating": {"list": d.variables.iter().map(|v| variable(m, v)).collect::<Vec<_>>()},
-        "panels": d.panels.iter().map(panel).collect::<Vec<_>>(),
+        "templating": {"list": d.variables.iter().map(|v| variable(m, v, var)).collect::<Vec<_>>()},
+        "panels": d.panels.iter().map(|p| panel(p, var)).collect::<Vec<_>>(),
     });
     if let (Some(desc), Some(o)) = (&d.description, obj.as_object_mut()) {
         o.insert("description".into(), json!(desc));
@@ -40,11 +41,12 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
     out
 }
 
-fn ds() -> Value {
-    json!({"type": "prometheus", "uid": format!("${{{}}}", c::DATASOURCE_VAR)})
+/// The Prometheus datasource, through the dashboard's datasource variable.
+fn ds(var: &str) -> Value {
+    json!({"type": "prometheus", "uid": format!("${{{var}}}")})
 }
 
-fn annotations(d: &Dashboard) -> Vec<Value> {
+fn annotations(d: &Dashboard, var: &str) -> Vec<Value> {
     let mut list = vec![json!({
         "builtIn": 1,
         "datasource": {"type": "grafana", "uid": "-- Grafana --"},
@@ -57,7 +59,7 @@ fn annotations(d: &Dashboard) -> Vec<Value> {
     if !d.alert_names.is_empty() {
         let names = d.alert_names.join("|");
         list.push(json!({
-            "datasource": ds(),
+            "datasource": ds(var),
             "enable": true,
             "hide": false,
             "iconColor": "red",
@@ -91,7 +93,7 @@ fn link(l: &crate::spec::Link) -> Value {
     })
 }
 
-fn variable(m: &Model, v: &Variable) -> Value {
+fn variable(m: &Model, v: &Variable, var: &str) -> Value {
     match v {
         Variable::Datasource { name, label } => {
             let ds_name = &m.spec.grafana.datasource.name;
@@ -118,7 +120,7 @@ fn variable(m: &Model, v: &Variable) -> Value {
             };
             let mut o = json!({
                 "type": "query", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
-                "datasource": ds(),
+                "datasource": ds(var),
                 "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
                 "refresh": 2, "multi": multi, "includeAll": include_all,
                 "current": if *multi { json!({"text": text, "value": value}) } else {
@@ -127,10 +129,7 @@ fn variable(m: &Model, v: &Variable) -> Value {
                 "options": [], "sort": 1, "hide": 0, "regex": regex.clone().unwrap_or_default(), "skipUrlSync": false,
             });
             if *include_all && let Some(o) = o.as_object_mut() {
-                o.insert(
-                    "allValue".into(),
-                    json!(all_value.clone().unwrap_or_else(|| ".*".into())),
-                );
+                o.insert("allValue".into(), json!(all_value.clone().unwrap_or_else(|| ".*".into())));
             }
             o
         }
@@ -142,19 +141,12 @@ fn variable(m: &Model, v: &Variable) -> Value {
             include_all,
             default,
         } => {
-            let selected = default
-                .clone()
-                .or_else(|| values.first().cloned())
-                .unwrap_or_default();
+            let selected = default.clone().or_else(|| values.first().cloned()).unwrap_or_default();
             let mut options: Vec<Value> = Vec::new();
             if *include_all {
                 options.push(json!({"text": "All", "value": "$__all", "selected": false}));
             }
-            options.extend(
-                values
-                    .iter()
-                    .map(|v| json!({"text": v, "value": v, "selected": *v == selected})),
-            );
+            options.extend(values.iter().map(|v| json!({"text": v, "value": v, "selected": *v == selected})));
             let current = if *multi {
                 json!({"text": [selected], "value": [selected]})
             } else {
@@ -202,13 +194,13 @@ fn grid(p: &Panel) -> Value {
     json!({"x": p.grid.x, "y": p.grid.y, "w": p.grid.w, "h": p.grid.h})
 }
 
-fn panel(p: &Panel) -> Value {
+fn panel(p: &Panel, var: &str) -> Value {
     match &p.body {
         PanelBody::Row { collapsed, panels } => json!({
             "type": "row", "id": p.id, "title": p.title, "gridPos": grid(p),
-            "collapsed": collapsed, "panels": panels.iter().map(panel).collect::<Vec<_>>(),
+            "collapsed": collapsed, "panels": panels.iter().map(|p| panel(p, var)).collect::<Vec<_>>(),
         }),
-        PanelBody::Viz(v) => viz(p, v),
+        PanelBody::Viz(v) => viz(p, v, var),
     }
 }
 
@@ -293,27 +285,22 @@ fn options(v: &Viz) -> (Value, Option<Value>) {
     }
 }
 
-fn viz(p: &Panel, v: &Viz) -> Value {
+fn viz(p: &Panel, v: &Viz, var: &str) -> Value {
     let (opts, custom) = options(v);
     let mut defaults = Map::new();
     if v.kind != PanelType::Text {
-        let color = match v.kind {
-            PanelType::Timeseries | PanelType::Bargauge => json!({"mode": "palette-classic"}),
-            PanelType::Heatmap => json!({"mode": "scheme"}),
-            _ => json!({"mode": "thresholds"}),
-        };
-        defaults.insert("color".into(), color);
-        let mut steps =
-            vec![json!({"color": v.base_color.as_deref().unwrap_or("green"), "value": null})];
-        steps.extend(
-            v.thresholds
-                .iter()
-                .map(|(value, color)| json!({"color": color, "value": value})),
-        );
-        defaults.insert(
-            "thresholds".into(),
-            json!({"mode": "absolute", "steps": steps}),
-        );
+        // Heatmaps take their colors from `options.color`.
+        if v.kind != PanelType::Heatmap {
+            let mode = if matches!(v.kind, PanelType::Timeseries | PanelType::Bargauge) {
+                "palette-classic"
+            } else {
+                "thresholds"
+            };
+            defaults.insert("color".into(), json!({"mode": mode}));
+        }
+        let mut steps = vec![json!({"color": v.base_color.as_deref().unwrap_or("green"), "value": null})];
+        steps.extend(v.thresholds.iter().map(|(value, color)| json!({"color": color, "value": value})));
+        defaults.insert("thresholds".into(), json!({"mode": "absolute", "steps": steps}));
         defaults.insert("mappings".into(), json!([]));
     }
     if let Some(u) = &v.unit {
@@ -345,14 +332,14 @@ fn viz(p: &Panel, v: &Viz) -> Value {
         map.insert("description".into(), json!(d));
     }
     if v.kind != PanelType::Text {
-        map.insert("datasource".into(), ds());
+        map.insert("datasource".into(), ds(var));
         let targets: Vec<Value> = v
             .queries
             .iter()
             .map(|q| {
                 json!({
                     "refId": q.ref_id,
-                    "datasource": ds(),
+                    "datasource": ds(var),
                     "expr": q.expr,
                     "legendFormat": q.legend.clone().unwrap_or_else(|| "__auto".into()),
                     "range": !q.instant,

@@ -82,7 +82,10 @@ pub fn config(m: &Model) -> Vec<u8> {
                 scrape_timeout: j.timeout.as_ref().map(|d| d.as_str()),
                 metrics_path: &j.metrics_path,
                 scheme: &j.scheme,
-                static_configs: vec![Targets { targets: j.targets.clone(), labels: j.labels.clone() }],
+                static_configs: vec![Targets {
+                    targets: j.targets.clone(),
+                    labels: j.labels.clone(),
+                }],
             })
             .collect(),
     };

@@ -94,7 +94,10 @@ pub fn dashboards(dashboards_path: &str) -> Vec<u8> {
             disable_deletion: true,
             allow_ui_updates: false,
             update_interval_seconds: 30,
-            options: ProviderOptions { path: dashboards_path.to_string(), folders_from_files_structure: true },
+            options: ProviderOptions {
+                path: dashboards_path.to_string(),
+                folders_from_files_structure: true,
+            },
         }],
     })
 }

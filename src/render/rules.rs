@@ -62,6 +62,12 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
             },
         })
         .collect();
-    let file = File { groups: vec![Group { name: &g.name, interval: g.interval.as_ref().map(|d| d.as_str()), rules }] };
+    let file = File {
+        groups: vec![Group {
+            name: &g.name,
+            interval: g.interval.as_ref().map(|d| d.as_str()),
+            rules,
+        }],
+    };
     super::yaml(&file)
 }

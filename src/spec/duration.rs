@@ -15,7 +15,9 @@ pub struct Duration {
 impl Duration {
     /// Parse a Prometheus duration (`[0-9]+(y|w|d|h|m|s|ms)` repeated, largest unit first).
     pub fn parse(s: &str) -> Result<Duration, String> {
-        let bad = || format!("`{s}` is not a duration: write a number and a unit, like `30s`, `5m`, `1h30m` or `7d` (units: ms, s, m, h, d, w, y)");
+        let bad = || {
+            format!("`{s}` is not a duration: write a number and a unit, like `30s`, `5m`, `1h30m` or `7d` (units: ms, s, m, h, d, w, y)")
+        };
         if s.is_empty() {
             return Err(bad());
         }
@@ -49,21 +51,21 @@ impl Duration {
                 return Err(bad());
             }
             last_rank = Some(rank);
-            total = n
-                .checked_mul(units[rank].1)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(bad)?;
+            total = n.checked_mul(units[rank].1).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
         }
-        Ok(Duration { millis: total, text: s.to_string() })
+        Ok(Duration {
+            millis: total,
+            text: s.to_string(),
+        })
     }
 
     /// Build from whole seconds (printed in the largest exact unit).
     pub fn from_secs(secs: u64) -> Duration {
-        let text = if secs > 0 && secs % 86_400 == 0 {
+        let text = if secs > 0 && secs.is_multiple_of(86_400) {
             format!("{}d", secs / 86_400)
-        } else if secs > 0 && secs % 3_600 == 0 {
+        } else if secs > 0 && secs.is_multiple_of(3_600) {
             format!("{}h", secs / 3_600)
-        } else if secs > 0 && secs % 60 == 0 {
+        } else if secs > 0 && secs.is_multiple_of(60) {
             format!("{}m", secs / 60)
         } else {
             format!("{secs}s")

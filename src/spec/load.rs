@@ -25,7 +25,7 @@ pub struct Loaded {
     pub positions: Positions,
 }
 
-static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("regex"));
+static AT_LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+").expect("regex"));
 static PATH_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[\w$-]+|\[\d+\])*): (.*)$").expect("regex"));
 static UNKNOWN: LazyLock<Regex> =
@@ -71,8 +71,15 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
         let rest = &src.text[start.min(src.text.len())..];
         let col = loc.column().max(1);
         let offset = start + rest.char_indices().nth(col - 1).map(|(i, _)| i).unwrap_or(rest.len());
-        let word = src.text[offset..].find([' ', '\n', ':', ',', '}', ']']).unwrap_or(src.text.len() - offset);
-        d.pos = Some(Pos { line, col, offset, len: word.max(1) });
+        let word = src.text[offset..]
+            .find([' ', '\n', ':', ',', '}', ']'])
+            .unwrap_or(src.text.len() - offset);
+        d.pos = Some(Pos {
+            line,
+            col,
+            offset,
+            len: word.max(1),
+        });
     }
     d.help = hint(&msg);
     d
@@ -81,7 +88,11 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
 fn hint(msg: &str) -> Option<String> {
     if let Some(c) = UNKNOWN.captures(msg) {
         let (what, got) = (&c[1], &c[2]);
-        let expected: Vec<&str> = c[3].split(", ").map(|s| s.trim_matches(['`', ' '].as_ref())).filter(|s| !s.is_empty()).collect();
+        let expected: Vec<&str> = c[3]
+            .split(", ")
+            .map(|s| s.trim_matches(['`', ' '].as_ref()))
+            .filter(|s| !s.is_empty())
+            .collect();
         let best = expected
             .iter()
             .map(|e| (strsim::damerau_levenshtein(got, e), *e))
@@ -106,7 +117,10 @@ mod tests {
     use super::*;
 
     fn src(t: &str) -> Source {
-        Source { name: "t.yaml".into(), text: t.into() }
+        Source {
+            name: "t.yaml".into(),
+            text: t.into(),
+        }
     }
 
     #[test]

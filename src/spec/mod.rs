@@ -21,6 +21,9 @@ pub struct Source {
 impl Source {
     /// Read a spec file.
     pub fn read(path: &std::path::Path) -> std::io::Result<Source> {
-        Ok(Source { name: path.display().to_string(), text: std::fs::read_to_string(path)? })
+        Ok(Source {
+            name: path.display().to_string(),
+            text: std::fs::read_to_string(path)?,
+        })
     }
 }

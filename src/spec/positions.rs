@@ -8,27 +8,50 @@ use yaml_rust2::scanner::Marker;
 
 use crate::diag::Pos;
 
-/// Positions of every value (and mapping key) in a YAML document.
+/// Positions of every value (and mapping key) in a YAML document. Built on
+/// first use: a clean spec never needs them.
 #[derive(Debug, Default, Clone)]
 pub struct Positions {
+    text: std::sync::Arc<str>,
+    maps: std::sync::OnceLock<Maps>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Maps {
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
 }
 
 impl Positions {
-    /// Index `text`. Never fails: on a YAML syntax error the map holds what came before it.
+    /// Positions of `text`. Never fails: on a YAML syntax error the map holds what came before it.
     pub fn index(text: &str) -> Positions {
-        let mut b = Builder { text, line_starts: line_starts(text), stack: Vec::new(), out: Positions::default() };
-        let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut b, false);
-        b.out
+        Positions {
+            text: text.into(),
+            maps: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn maps(&self) -> &Maps {
+        self.maps.get_or_init(|| {
+            let text = &*self.text;
+            let mut b = Builder {
+                text,
+                line_starts: line_starts(text),
+                stack: Vec::new(),
+                out: Maps::default(),
+            };
+            let mut parser = Parser::new_from_str(text);
+            let _ = parser.load(&mut b, false);
+            b.out
+        })
     }
 
     /// Where the value at `path` starts; falls back to the nearest ancestor.
     pub fn value(&self, path: &str) -> Option<Pos> {
+        let values = &self.maps().values;
         let mut p = path;
         loop {
-            if let Some(pos) = self.values.get(p) {
+            if let Some(pos) = values.get(p) {
                 return Some(*pos);
             }
             p = parent(p)?;
@@ -37,7 +60,7 @@ impl Positions {
 
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
-        self.keys.get(path).copied().or_else(|| self.value(path))
+        self.maps().keys.get(path).copied().or_else(|| self.value(path))
     }
 }
 
@@ -62,7 +85,7 @@ struct Builder<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     stack: Vec<Frame>,
-    out: Positions,
+    out: Maps,
 }
 
 impl Builder<'_> {
@@ -72,7 +95,12 @@ impl Builder<'_> {
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let rest = &self.text[start.min(self.text.len())..];
         let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
-        Pos { line, col: m.col() + 1, offset, len }
+        Pos {
+            line,
+            col: m.col() + 1,
+            offset,
+            len,
+        }
     }
 
     /// Path of the next value under the top frame.
@@ -116,15 +144,19 @@ impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(value, ..) => {
-                if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
-                    if key.is_none() {
-                        let full = if path.is_empty() { value.clone() } else { format!("{path}.{value}") };
-                        *key = Some(value.clone());
-                        let len = self.scalar_len(mark, &value);
-                        let pos = self.pos(mark, len);
-                        self.out.keys.insert(full, pos);
-                        return;
-                    }
+                if let Some(Frame::Map { path, key }) = self.stack.last_mut()
+                    && key.is_none()
+                {
+                    let full = if path.is_empty() {
+                        value.clone()
+                    } else {
+                        format!("{path}.{value}")
+                    };
+                    *key = Some(value.clone());
+                    let len = self.scalar_len(mark, &value);
+                    let pos = self.pos(mark, len);
+                    self.out.keys.insert(full, pos);
+                    return;
                 }
                 let path = self.child_path();
                 let len = self.scalar_len(mark, &value);

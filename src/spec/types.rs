@@ -962,13 +962,14 @@ pub struct Receiver {
     pub opsgenie: Vec<OpsgenieReceiver>,
 }
 
-/// Webhook: POSTs Alertmanager's JSON payload.
+/// Webhook: POSTs Alertmanager's JSON payload. (Alertmanager 0.25, the
+/// Debian/compose target, has no `url_file`: put tokens in a header-less
+/// endpoint, or use a receiver type that reads its secret from a file.)
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookReceiver {
-    /// Endpoint URL (not a secret); use `url_file` when it embeds a token.
-    pub url: Option<String>,
-    pub url_file: Option<String>,
+    /// Endpoint URL.
+    pub url: String,
     #[serde(default = "yes")]
     pub send_resolved: bool,
 }

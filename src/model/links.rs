@@ -1,0 +1,127 @@
+//! Which panel shows an alert's signal. Used by lowering (the alert's
+//! `dashboard_url`/`panel_url`, the panel's threshold lines) and by the
+//! `alerts/panel` check, so both agree.
+
+use std::collections::HashMap;
+
+use super::lower::{panel_queries, panel_title};
+use crate::spec::{self, PanelType, Spec};
+
+/// A panel as alerts see it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub uid: String,
+    /// Panel id as lowering assigns it (rows count).
+    pub id: u32,
+    pub title: String,
+    pub signal: Option<String>,
+    pub timeseries: bool,
+    /// The panel's queries in rule form.
+    pub rule_exprs: Vec<String>,
+}
+
+/// Every panel, indexed by signal, by `uid/title` and by metric name.
+#[derive(Debug, Default)]
+pub struct PanelIndex {
+    pub panels: Vec<Shown>,
+    by_signal: HashMap<String, usize>,
+    by_ref: HashMap<(String, String), usize>,
+    by_metric: HashMap<String, Vec<usize>>,
+}
+
+impl PanelIndex {
+    /// Index the spec's panels in Grafana order.
+    pub fn new(spec: &Spec) -> PanelIndex {
+        let window = spec.prometheus.rule_rate_window.as_str();
+        let mut ix = PanelIndex::default();
+        for d in &spec.dashboards {
+            let mut id = 0u32;
+            let add = |p: &spec::Panel, id: u32, ix: &mut PanelIndex| {
+                let rule_exprs: Vec<String> = panel_queries(spec, p)
+                    .iter()
+                    .filter_map(|q| crate::promql::for_rule(&q.expr, window).ok())
+                    .collect();
+                let i = ix.panels.len();
+                for e in &rule_exprs {
+                    if let Ok(ast) = crate::promql::parse(e) {
+                        for m in crate::promql::metric_names(&ast) {
+                            let v = ix.by_metric.entry(m).or_default();
+                            if v.last() != Some(&i) {
+                                v.push(i);
+                            }
+                        }
+                    }
+                }
+                let shown = Shown {
+                    uid: d.uid.clone(),
+                    id,
+                    title: panel_title(spec, p),
+                    signal: p.signal.clone(),
+                    timeseries: p.kind == PanelType::Timeseries,
+                    rule_exprs,
+                };
+                ix.by_ref.entry((shown.uid.clone(), shown.title.clone())).or_insert(i);
+                if let Some(s) = &shown.signal {
+                    match ix.by_signal.get(s) {
+                        Some(&j) if ix.panels[j].timeseries || !shown.timeseries => {}
+                        _ => {
+                            ix.by_signal.insert(s.clone(), i);
+                        }
+                    }
+                }
+                ix.panels.push(shown);
+            };
+            for p in &d.panels {
+                id += 1;
+                add(p, id, &mut ix);
+            }
+            for r in &d.rows {
+                id += 1; // the row itself
+                for p in &r.panels {
+                    id += 1;
+                    add(p, id, &mut ix);
+                }
+            }
+        }
+        ix
+    }
+
+    /// The panel named `<uid>/<title>`.
+    pub fn by_ref(&self, reference: &str) -> Option<&Shown> {
+        let (uid, title) = reference.split_once('/').unwrap_or((reference, ""));
+        self.by_ref.get(&(uid.to_string(), title.to_string())).map(|&i| &self.panels[i])
+    }
+
+    /// The panel showing `signal` (a timeseries one when there is one).
+    pub fn by_signal(&self, signal: &str) -> Option<&Shown> {
+        self.by_signal.get(signal).map(|&i| &self.panels[i])
+    }
+
+    /// The first panel whose query, in rule form, is the expression or part of it.
+    pub fn by_expr(&self, expr: &str) -> Option<&Shown> {
+        let ast = crate::promql::parse(expr).ok()?;
+        let mut candidates: Vec<usize> = crate::promql::metric_names(&ast)
+            .iter()
+            .filter_map(|m| self.by_metric.get(m))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.panels[i])
+            .find(|p| p.rule_exprs.iter().any(|e| expr == e || expr.contains(e.as_str())))
+    }
+
+    /// The panel that shows an alert: its explicit `panel:`, else by signal, else by expression.
+    pub fn for_alert(&self, a: &spec::Alert) -> Option<&Shown> {
+        if let Some(r) = &a.panel {
+            return self.by_ref(r);
+        }
+        if let Some(t) = &a.threshold {
+            return self.by_signal(&t.signal);
+        }
+        a.expr.as_deref().and_then(|e| self.by_expr(e))
+    }
+}

@@ -43,3 +43,9 @@ pub const DIR_PROVISIONING: &str = "provisioning";
 /// Paths inside the containers of the compose stack.
 pub const CONTAINER_DASHBOARDS: &str = "/var/lib/grafana/dashboards";
 pub const CONTAINER_RULES: &str = "/etc/prometheus/rules";
+
+/// Generated dashboards: firing alerts by severity, and every SLO.
+pub const DASHBOARD_ALERTS: &str = "alerts-overview";
+pub const DASHBOARD_SLOS: &str = "slos";
+/// Folder of the generated dashboards.
+pub const FOLDER_ALERTS: &str = "alerts";

@@ -19,7 +19,13 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
     let t = Timer::start();
     let loaded = load(src)?;
     t.lap("load");
-    let diags = crate::check::run(&loaded.spec, &loaded.positions, strict);
+    let spec_dir = std::path::Path::new(&src.name).parent().unwrap_or(std::path::Path::new(""));
+    let elsewhere: Vec<String> = user_test_files(spec_dir)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|t| tested_alerts(&t))
+        .collect();
+    let diags = crate::check::run_with(&loaded.spec, &loaded.positions, strict, &elsewhere);
     t.lap("check");
     if has_errors(&diags) {
         return Err(diags);
@@ -50,4 +56,38 @@ impl Timer {
             c.set(now);
         }
     }
+}
+
+/// promtool test files the user keeps beside the spec: `alerts/tests/*.test.yml`
+/// that genmon did not generate (no generated header).
+pub fn user_test_files(spec_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let dir = spec_dir.join(crate::conventions::DIR_ALERT_TESTS);
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.yml"))
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| !t.starts_with(crate::conventions::GENERATED_HEADER)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Alert names a promtool test file checks (`tests[].alert_rule_test[].alertname`).
+pub fn tested_alerts(text: &str) -> Vec<String> {
+    let Ok(v) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in v.get("tests").and_then(|t| t.as_sequence()).into_iter().flatten() {
+        for a in t.get("alert_rule_test").and_then(|t| t.as_sequence()).into_iter().flatten() {
+            if let Some(n) = a.get("alertname").and_then(|n| n.as_str())
+                && !out.iter().any(|x| x == n)
+            {
+                out.push(n.to_string());
+            }
+        }
+    }
+    out
 }

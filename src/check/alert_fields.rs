@@ -26,7 +26,8 @@ impl Check for AlertFields {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                if a.severity.is_none() && !a.labels.contains_key("severity") {
+                // SLOs default to critical (fast burn) and warning (slow burn).
+                if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo.is_none() {
                     out.push(
                         Diagnostic::error(SEVERITY, format!("{path}.name"), format!("alert `{}` has no severity", a.name))
                             .help("add `severity: critical` (pages), `warning` (ticket) or `info`"),

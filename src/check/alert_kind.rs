@@ -1,5 +1,7 @@
 //! `alerts/kind`: an alert says what it watches exactly once, and named
-//! threshold levels exist; `alerts/absent-for`: absence alerts wait out restarts.
+//! threshold levels exist; `alerts/absent-for`: absence alerts wait out
+//! restarts; `alerts/kind-params`: anomaly, regression, exhaustion, SLO and
+//! health parameters make sense.
 
 use super::{Check, Ctx};
 use crate::diag::Diagnostic;
@@ -10,11 +12,20 @@ pub struct AlertKind;
 const KIND: &str = "alerts/kind";
 const LEVEL: &str = "alerts/threshold-level";
 const ABSENT_FOR: &str = "alerts/absent-for";
+const PARAMS: &str = "alerts/kind-params";
+const KINDS: &str = "`expr`, `threshold`, `absent`, `anomaly`, `regression`, `exhaustion`, `slo`, `health`";
 
 impl Check for AlertKind {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[
-            (KIND, "an alert gives none or several of `expr`, `threshold`, `absent`"),
+            (
+                KIND,
+                "an alert gives none or several of expr, threshold, absent, anomaly, regression, exhaustion, slo, health",
+            ),
+            (
+                PARAMS,
+                "an alert kind's parameters are out of range (sigma, percent, objective, SLI, health components)",
+            ),
             (LEVEL, "a threshold alert names a level its signal does not define"),
             (
                 ABSENT_FOR,
@@ -28,23 +39,30 @@ impl Check for AlertKind {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                let n = [a.expr.is_some(), a.threshold.is_some(), a.absent.is_some()]
-                    .iter()
-                    .filter(|x| **x)
-                    .count();
+                let n = [
+                    a.expr.is_some(),
+                    a.threshold.is_some(),
+                    a.absent.is_some(),
+                    a.anomaly.is_some(),
+                    a.regression.is_some(),
+                    a.exhaustion.is_some(),
+                    a.slo.is_some(),
+                    a.health.is_some(),
+                ]
+                .iter()
+                .filter(|x| **x)
+                .count();
                 if n != 1 {
                     out.push(
                         Diagnostic::error(
                             KIND,
                             format!("{path}.name"),
-                            format!(
-                                "alert `{}` must give exactly one of `expr`, `threshold`, `absent` (it gives {n})",
-                                a.name
-                            ),
+                            format!("alert `{}` must give exactly one of {KINDS} (it gives {n})", a.name),
                         )
                         .help("keep one way of saying when the alert fires"),
                     );
                 }
+                out.extend(params(&path, a));
                 if let Some(ab) = &a.absent {
                     if ab.job.is_some() == ab.selector.is_some() {
                         out.push(
@@ -90,6 +108,115 @@ impl Check for AlertKind {
     }
 }
 
+fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut bad =
+        |field: &str, msg: String, help: &str| out.push(Diagnostic::error(PARAMS, format!("{path}.{field}"), msg).help(help.to_string()));
+    if let Some(x) = &a.anomaly
+        && x.sigma <= 0.0
+    {
+        bad(
+            "anomaly.sigma",
+            format!("sigma {} must be above 0", x.sigma),
+            "3 is usual: 99.7% of normal values are within 3σ",
+        );
+    }
+    if let Some(x) = &a.regression
+        && (x.percent <= 0.0 || (x.worse == crate::spec::Worse::Lower && x.percent >= 100.0))
+    {
+        bad(
+            "regression.percent",
+            format!("percent {} is out of range", x.percent),
+            "give how much worse than the baseline, e.g. 50 (and below 100 when lower is worse)",
+        );
+    }
+    if let Some(x) = &a.exhaustion {
+        if x.within.secs() == 0 {
+            bad("exhaustion.within", "`within` must be longer than 0".into(), "e.g. `24h`");
+        }
+        if x.direction == crate::spec::Direction::Both {
+            bad(
+                "exhaustion.direction",
+                "exhaustion needs a direction: `down` (free space falls to the limit) or `up` (usage rises to it)".into(),
+                "`direction: down` is the default",
+            );
+        }
+    }
+    if let Some(s) = &a.slo {
+        if !(s.objective > 0.0 && s.objective < 100.0) {
+            bad(
+                "slo.objective",
+                format!("objective {} is not a percentage between 0 and 100 (exclusive)", s.objective),
+                "e.g. `99.9`",
+            );
+        }
+        let counters = s.total.is_some() && (s.bad.is_some() != s.good.is_some());
+        if counters == s.latency.is_some() || (s.latency.is_some() && (s.total.is_some() || s.bad.is_some() || s.good.is_some())) {
+            bad(
+                "slo",
+                "an SLO needs exactly one SLI: `bad` + `total`, `good` + `total`, or `latency`".into(),
+                "e.g. `bad: 'requests_total{code=~\"5..\"}'` and `total: requests_total`",
+            );
+        }
+        if let Some(n) = &s.name
+            && (n.is_empty() || !n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        {
+            bad(
+                "slo.name",
+                format!("SLO name `{n}` is not lowercase letters, digits and `-`"),
+                "it becomes the `slo` label and the group `slo-<name>`",
+            );
+        }
+        if s.period.secs() < 86_400 {
+            bad(
+                "slo.period",
+                format!("period {} is shorter than a day", s.period),
+                "SLO periods are usually 28d or 30d",
+            );
+        }
+    }
+    if let Some(h) = &a.health {
+        if h.components.is_empty() {
+            bad(
+                "health.components",
+                "a health score needs at least one component".into(),
+                "add `components: [{signal: cpu_busy, bad: 0.95}]`",
+            );
+        }
+        for (i, c) in h.components.iter().enumerate() {
+            if c.bad == c.good {
+                bad(
+                    &format!("health.components[{i}].bad"),
+                    "`bad` equals `good`: the component cannot be normalised".into(),
+                    "give the value at which the component is fully bad",
+                );
+            }
+            if c.weight <= 0.0 {
+                bad(
+                    &format!("health.components[{i}].weight"),
+                    "weights must be above 0".into(),
+                    "leave the default 1 or give a larger weight to what matters more",
+                );
+            }
+        }
+        if !(0.0..=100.0).contains(&h.below) {
+            bad(
+                "health.below",
+                format!("`below: {}` is outside the score's 0–100", h.below),
+                "e.g. 50",
+            );
+        }
+        if h.name.is_empty() || !h.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            bad(
+                "health.name",
+                format!("health score name `{}` is not snake_case", h.name),
+                "it becomes the recorded metric `<by>:<name>:score`",
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +239,27 @@ mod tests {
     #[test]
     fn accepts_good_kinds() {
         let good = "version: 1\nsignals: {s: {expr: up, thresholds: {warning: 1}}}\nrules:\n- name: g\n  alerts:\n  - {name: A, expr: up == 0}\n  - {name: C, threshold: {signal: s, op: '>', value: warning}}\n  - {name: D, absent: {job: x}}\n";
+        assert!(problems(&AlertKind, good).is_empty());
+    }
+
+    #[test]
+    fn flags_bad_kind_params() {
+        let bad = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts:\n  - {name: A, anomaly: {signal: s, sigma: 0}}\n  - {name: B, slo: {objective: 100, bad: x}}\n  - {name: C, health: {name: Bad, components: [{signal: s, bad: 1, good: 1}]}}\n";
+        assert_eq!(
+            problems(&AlertKind, bad),
+            vec![
+                "alerts/kind-params@rules[0].alerts[0].anomaly.sigma",
+                "alerts/kind-params@rules[0].alerts[1].slo.objective",
+                "alerts/kind-params@rules[0].alerts[1].slo",
+                "alerts/kind-params@rules[0].alerts[2].health.components[0].bad",
+                "alerts/kind-params@rules[0].alerts[2].health.name"
+            ]
+        );
+    }
+
+    #[test]
+    fn accepts_good_kind_params() {
+        let good = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts:\n  - {name: A, anomaly: {signal: s}}\n  - {name: B, slo: {objective: 99.9, bad: x, total: y}}\n  - {name: C, health: {name: h, components: [{signal: s, bad: 1}]}}\n  - {name: D, regression: {signal: s, percent: 50}}\n  - {name: E, exhaustion: {signal: s, within: 24h}}\n  - {name: F, slo: {objective: 99, latency: {histogram: 'h{a=\"b\"}', le: 0.5}}}\n";
         assert!(problems(&AlertKind, good).is_empty());
     }
 }

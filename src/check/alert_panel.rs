@@ -35,8 +35,25 @@ impl Check for AlertPanel {
                     }
                     continue;
                 }
-                // Absence alerts watch something missing: there is nothing to graph.
-                if a.absent.is_none() && ix.for_alert(a).is_none() {
+                let sigs = super::panel_content::alert_signals(a);
+                let shown = if a.health.is_some() {
+                    // The score's panel shows the recorded `<by>:<name>:score`.
+                    let rec = crate::model::kinds::expand(cx.spec, a)
+                        .recs
+                        .first()
+                        .map(|r| r.record.clone())
+                        .unwrap_or_default();
+                    ix.by_expr(&rec).is_some()
+                } else if let Some((_, sig)) = sigs.first() {
+                    ix.by_signal(sig).is_some()
+                } else if let Some(e) = &a.expr {
+                    ix.by_expr(e).is_some()
+                } else {
+                    // Absence alerts watch something missing: there is nothing to graph.
+                    // SLOs link to the generated `slos` dashboard.
+                    true
+                };
+                if !shown {
                     out.push(
                         Diagnostic::warning(
                             UNSHOWN,

@@ -7,6 +7,7 @@ mod alert_fields;
 mod alert_kind;
 mod alert_name;
 mod alert_panel;
+mod alert_untested;
 mod alertmanager_routes;
 mod dashboard_ids;
 mod panel_content;
@@ -46,6 +47,7 @@ pub static ALL: &[&dyn Check] = &[
     &alert_fields::AlertFields,
     &alert_name::AlertName,
     &alert_panel::AlertPanel,
+    &alert_untested::AlertUntested,
     &rule_record_name::RecordName,
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
@@ -72,6 +74,9 @@ pub struct SpecExpr {
 pub struct Ctx<'a> {
     pub spec: &'a Spec,
     pub exprs: Vec<SpecExpr>,
+    /// Alert names covered by user test files beside the spec (`alerts/tests/*.test.yml`).
+    pub tested_elsewhere: Vec<String>,
+    model: std::sync::OnceLock<crate::model::Model>,
 }
 
 impl<'a> Ctx<'a> {
@@ -107,9 +112,37 @@ impl<'a> Ctx<'a> {
                 if let Some(sel) = a.absent.as_ref().and_then(|x| x.selector.as_ref()) {
                     add(format!("rules[{gi}].alerts[{ai}].absent.selector"), sel, Origin::Rule);
                 }
+                if let Some(s) = &a.slo {
+                    for (field, sel) in [("bad", &s.bad), ("good", &s.good), ("total", &s.total)] {
+                        if let Some(sel) = sel {
+                            add(format!("rules[{gi}].alerts[{ai}].slo.{field}"), sel, Origin::Rule);
+                        }
+                    }
+                    if let Some(l) = &s.latency {
+                        let (name, rest) = l.histogram.split_at(l.histogram.find('{').unwrap_or(l.histogram.len()));
+                        add(
+                            format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"),
+                            &format!("{name}_bucket{rest}"),
+                            Origin::Rule,
+                        );
+                    }
+                }
             }
         }
-        Ctx { spec, exprs }
+        Ctx {
+            spec,
+            exprs,
+            tested_elsewhere: Vec::new(),
+            model: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// The lowered model (generated rules, tests), built once for the checks that need it.
+    pub fn model(&self) -> &crate::model::Model {
+        self.model
+            .get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
     }
 }
 
@@ -140,7 +173,13 @@ pub fn all_codes() -> Vec<(&'static str, &'static str)> {
 /// Run every check; `strict` turns warnings into errors. Diagnostics get
 /// their file positions from `positions`.
 pub fn run(spec: &Spec, positions: &Positions, strict: bool) -> Vec<Diagnostic> {
-    let cx = Ctx::new(spec);
+    run_with(spec, positions, strict, &[])
+}
+
+/// [`run`], knowing which alerts the user's test files beside the spec cover.
+pub fn run_with(spec: &Spec, positions: &Positions, strict: bool, tested_elsewhere: &[String]) -> Vec<Diagnostic> {
+    let mut cx = Ctx::new(spec);
+    cx.tested_elsewhere = tested_elsewhere.to_vec();
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
     for d in &mut out {
         if d.pos.is_none() {

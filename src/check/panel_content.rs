@@ -72,15 +72,41 @@ impl Check for PanelContent {
         }
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                if let Some(t) = &a.threshold
-                    && !cx.spec.signals.contains_key(&t.signal)
-                {
-                    out.push(unknown(format!("rules[{gi}].alerts[{ai}].threshold.signal"), &t.signal));
+                for (field, sig) in alert_signals(a) {
+                    if !cx.spec.signals.contains_key(sig) {
+                        out.push(unknown(format!("rules[{gi}].alerts[{ai}].{field}"), sig));
+                    }
                 }
             }
         }
         out
     }
+}
+
+/// Every signal an alert names, with its spec path below the alert.
+pub fn alert_signals(a: &crate::spec::Alert) -> Vec<(String, &String)> {
+    let mut out = Vec::new();
+    if let Some(t) = &a.threshold {
+        out.push(("threshold.signal".to_string(), &t.signal));
+    }
+    if let Some(x) = &a.anomaly {
+        out.push(("anomaly.signal".to_string(), &x.signal));
+    }
+    if let Some(x) = &a.regression {
+        out.push(("regression.signal".to_string(), &x.signal));
+    }
+    if let Some(x) = &a.exhaustion {
+        out.push(("exhaustion.signal".to_string(), &x.signal));
+    }
+    if let Some(h) = &a.health {
+        out.extend(
+            h.components
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("health.components[{i}].signal"), &c.signal)),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
@@ -106,6 +132,22 @@ mod tests {
     #[test]
     fn accepts_good_panels() {
         let good = "version: 1\nsignals: {cpu: {expr: up}}\ndashboards:\n- uid: a\n  title: A\n  panels:\n  - {signal: cpu, width: 24}\n  - {type: text, content: hi}\n  - {queries: [{expr: up}]}\n";
+        assert!(problems(&PanelContent, good).is_empty());
+    }
+
+    #[test]
+    fn flags_unknown_signals_of_every_alert_kind() {
+        let bad = "version: 1\nsignals: {cpu: {expr: up}}\nrules:\n- name: g\n  alerts:\n  - {name: A, anomaly: {signal: cpuu}}\n  - {name: B, regression: {signal: x, percent: 10}}\n  - {name: C, exhaustion: {signal: y, within: 1h}}\n  - {name: D, health: {name: h, components: [{signal: cpu, bad: 1}, {signal: z, bad: 1}]}}\n";
+        assert_eq!(
+            problems(&PanelContent, bad),
+            vec![
+                "panel/signal@rules[0].alerts[0].anomaly.signal",
+                "panel/signal@rules[0].alerts[1].regression.signal",
+                "panel/signal@rules[0].alerts[2].exhaustion.signal",
+                "panel/signal@rules[0].alerts[3].health.components[1].signal"
+            ]
+        );
+        let good = "version: 1\nsignals: {cpu: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: cpu}}, {name: D, health: {name: h, components: [{signal: cpu, bad: 1}]}}]\n";
         assert!(problems(&PanelContent, good).is_empty());
     }
 }

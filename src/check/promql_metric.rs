@@ -33,7 +33,9 @@ impl Check for PromqlMetric {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
+        let generated = crate::model::kinds::recorded_names(cx.spec);
+        let mut recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
+        recorded.extend(generated.iter().map(String::as_str));
         let known = |n: &str| {
             crate::catalog::lookup(n).is_some()
                 || BUILTIN.contains(&n)
@@ -89,5 +91,16 @@ mod tests {
     fn accepts_catalog_recorded_builtin_and_external() {
         let good = "version: 1\nmetrics: {external: ['nginx_*']}\nsignals: {a: {expr: 'genmon_load1 + nginx_requests_total + up + instance:x:rate5m'}}\nrules:\n- name: g\n  recording: [{record: 'instance:x:rate5m', expr: 'genmon_probe_duration_seconds_bucket'}]\n";
         assert!(problems(&PromqlMetric, good).is_empty());
+    }
+
+    #[test]
+    fn accepts_names_recorded_by_alert_kinds() {
+        let good = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:s:value + instance:h:score + slo:sli_error:ratio_rate1h'}]}]}]\nrules:\n- name: g\n  alerts:\n  - {name: A, threshold: {signal: s, op: '>', value: 1}}\n  - {name: H, health: {name: h, components: [{signal: s, bad: 1}]}}\n  - {name: S, slo: {objective: 99, bad: genmon_probe_success, total: genmon_probe_success}}\n";
+        assert!(problems(&PromqlMetric, good).is_empty());
+        let bad = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:other:value'}]}]}]\n";
+        assert_eq!(
+            problems(&PromqlMetric, bad),
+            vec!["promql/unknown-metric@dashboards[0].panels[0].queries[0].expr"]
+        );
     }
 }

@@ -25,6 +25,45 @@ impl Check for RuleGroups {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        // Generated rules count too: recorded signals, derived recordings, SLO groups.
+        let model = cx.model();
+        for g in &model.groups {
+            let spec_group = cx.spec.rules.iter().position(|s| s.name == g.name);
+            let n = g.rules.len();
+            let own = spec_group
+                .map(|gi| cx.spec.rules[gi].alerts.len() + cx.spec.rules[gi].recording.len())
+                .unwrap_or(0);
+            if n > MAX_RULES && own <= MAX_RULES {
+                let at = spec_group
+                    .map(|gi| format!("rules[{gi}].name"))
+                    .unwrap_or_else(|| "rules".to_string());
+                out.push(
+                    Diagnostic::error(
+                        SIZE,
+                        at,
+                        format!(
+                            "group `{}` holds {n} rules with the ones genmon generates; at most {MAX_RULES} keep evaluation on time",
+                            g.name
+                        ),
+                    )
+                    .help(
+                        "move some alerts to another group (each watched signal and anomaly/regression/health kind adds recording rules)",
+                    ),
+                );
+            }
+            let in_spec = cx.spec.rules.iter().filter(|r| r.name == g.name).count();
+            let in_model = model.groups.iter().filter(|x| x.name == g.name).count();
+            if in_model > in_spec && in_spec > 0 && std::ptr::eq(g, model.groups.iter().rfind(|x| x.name == g.name).unwrap_or(g)) {
+                out.push(
+                    Diagnostic::error(
+                        DUP,
+                        "rules",
+                        format!("generated group `{}` clashes with a group of the spec", g.name),
+                    )
+                    .help("rename the group or the SLO"),
+                );
+            }
+        }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             let n = g.alerts.len() + g.recording.len();
@@ -88,5 +127,23 @@ mod tests {
     #[test]
     fn accepts_small_unique_groups() {
         assert!(problems(&RuleGroups, "version: 1\nrules: [{name: host}, {name: probes}]\n").is_empty());
+    }
+
+    #[test]
+    fn counts_generated_rules_and_slo_groups() {
+        // 11 threshold alerts on 11 signals: 11 recorded signals + 11 alerts = 22.
+        let sigs: String = (0..11).map(|i| format!("s{i}: {{expr: up}}, ")).collect();
+        let alerts: String = (0..11)
+            .map(|i| format!("{{name: A{i}, threshold: {{signal: s{i}, op: '>', value: 1}}}}, "))
+            .collect();
+        let bad = format!(
+            "version: 1\nsignals: {{{sigs}}}\nrules:\n- name: g\n  alerts: [{alerts}]\n- name: slo-x\n- name: h\n  alerts: [{{name: X, slo: {{objective: 99, bad: up, total: up}}}}]\n"
+        );
+        assert_eq!(
+            problems(&RuleGroups, &bad),
+            vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules"]
+        );
+        let good = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: s}}, {name: X, slo: {objective: 99, bad: up, total: up}}]\n";
+        assert!(problems(&RuleGroups, good).is_empty());
     }
 }

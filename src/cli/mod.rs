@@ -3,6 +3,7 @@
 
 mod bench_spec;
 mod render;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,6 +100,11 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArgs,
     },
+    /// Run the alert tests: render into a temporary directory, then `promtool test rules` on every generated test file and the ones you keep in alerts/tests/ (exit 1 on any failure, 2 when promtool is missing).
+    Test {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -131,6 +137,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Render { spec, out, check, profile } => render::render(&spec, &out, check, profile, color),
         Command::Check { spec } => render::check(&spec, color),
+        Command::Test { spec } => test::test(&spec, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());

@@ -114,13 +114,21 @@ impl PanelIndex {
             .find(|p| p.rule_exprs.iter().any(|e| expr == e || expr.contains(e.as_str())))
     }
 
-    /// The panel that shows an alert: its explicit `panel:`, else by signal, else by expression.
+    /// The panel that shows an alert: its explicit `panel:`, else by signal, else by
+    /// expression. (Lowering links generated SLO and health alerts itself.)
     pub fn for_alert(&self, a: &spec::Alert) -> Option<&Shown> {
         if let Some(r) = &a.panel {
             return self.by_ref(r);
         }
-        if let Some(t) = &a.threshold {
-            return self.by_signal(&t.signal);
+        let signal = a
+            .threshold
+            .as_ref()
+            .map(|x| &x.signal)
+            .or(a.anomaly.as_ref().map(|x| &x.signal))
+            .or(a.regression.as_ref().map(|x| &x.signal))
+            .or(a.exhaustion.as_ref().map(|x| &x.signal));
+        if let Some(sig) = signal {
+            return self.by_signal(sig);
         }
         a.expr.as_deref().and_then(|e| self.by_expr(e))
     }

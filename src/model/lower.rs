@@ -3,44 +3,124 @@
 
 use std::collections::BTreeMap;
 
+use super::kinds::{self, Draft, Expansion};
 use super::layout::{Flow, size};
 use super::*;
 use crate::conventions as c;
-use crate::spec::{self, AbsentAlert, Op, PanelType, ThresholdValue};
+use crate::spec::{self, PanelType};
 
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
-    let links = alert_links(spec);
-    let watched: Vec<&str> = spec
+    let spec = &with_generated_dashboards(spec);
+    let expansions: Vec<Vec<(usize, Expansion)>> = spec
+        .rules
+        .iter()
+        .map(|g| g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect())
+        .collect();
+    let links = alert_links(spec, &expansions);
+    let mut watched: Vec<&str> = spec
         .rules
         .iter()
         .flat_map(|g| &g.alerts)
         .filter_map(|a| a.threshold.as_ref().map(|t| t.signal.as_str()))
         .collect();
-    let dashboards = spec.dashboards.iter().map(|d| dashboard(spec, d, &watched, &links)).collect();
-    let groups = spec.rules.iter().map(|g| group(spec, g, &links)).collect();
+    watched.sort();
+    // Panels whose low values are bad: base step red, the alert's level green.
+    let mut low_bad: Vec<(String, Option<f64>)> = vec![(kinds::SLO_BUDGET_REMAINING.to_string(), None)];
+    for x in expansions.iter().flatten() {
+        if let Some(kinds::LinkKey::Expr(e)) = x.1.drafts.first().map(|d| &d.link)
+            && e.ends_with(":score")
+        {
+            let below = spec
+                .rules
+                .iter()
+                .flat_map(|g| &g.alerts)
+                .filter_map(|a| a.health.as_ref())
+                .find(|h| e.contains(&format!(":{}:", kinds::snake(&h.name))))
+                .map(|h| h.below);
+            low_bad.push((e.clone(), below));
+        }
+    }
+    let extras = Extras {
+        low_bad,
+        bands: kinds::all_alert_bands(spec),
+    };
+    let dashboards = spec
+        .dashboards
+        .iter()
+        .map(|d| dashboard(spec, d, &watched, &links, &extras))
+        .collect();
+    let (groups, tests) = groups(spec, &expansions, &links);
     let mut m = Model {
         spec: spec.clone(),
         profile,
         dashboards,
         groups,
         scrape_jobs: Vec::new(),
+        tests,
     };
     m.scrape_jobs = scrape_jobs(&m);
     m
 }
 
+/// The spec plus genmon's own dashboards (`alerts-overview`, `slos`) and their folder.
+fn with_generated_dashboards(spec: &Spec) -> Spec {
+    let mut s = spec.clone();
+    if !s.dashboards.iter().any(|d| d.uid == c::DASHBOARD_ALERTS) {
+        s.dashboards.push(super::dashboards::alerts_overview());
+    }
+    if let Some(d) = super::dashboards::slos(spec)
+        && !s.dashboards.iter().any(|x| x.uid == c::DASHBOARD_SLOS)
+    {
+        s.dashboards.push(d);
+    }
+    s.grafana
+        .folders
+        .entry(c::FOLDER_ALERTS.to_string())
+        .or_insert_with(|| "Alerts".to_string());
+    s
+}
+
+/// A rule group with the recordings it reads, its tests and the alerts they cover.
+type GroupOut = (RuleGroup, Vec<String>, Vec<crate::spec::RuleTest>, Vec<String>);
+
+/// What panels need from the alerts: recorded series where low is bad
+/// (with the alert's level), and dynamic alert limits per signal.
+struct Extras {
+    low_bad: Vec<(String, Option<f64>)>,
+    bands: BTreeMap<String, Vec<(String, String)>>,
+}
+
 /// Alert name → (dashboard uid, panel id, panel title).
 type Links = BTreeMap<String, (String, u32, String)>;
 
-/// Which panel shows each alert's signal (see [`super::links::PanelIndex`]).
-fn alert_links(spec: &Spec) -> Links {
+/// Which panel shows each alert's signal: the explicit `panel:` reference, else
+/// the first panel showing the same named signal, else the first panel whose
+/// query, in rule form, equals the alert's expression or appears in it.
+fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
     let ix = super::links::PanelIndex::new(spec);
-    spec.rules
-        .iter()
-        .flat_map(|g| &g.alerts)
-        .filter_map(|a| ix.for_alert(a).map(|p| (a.name.clone(), (p.uid.clone(), p.id, p.title.clone()))))
-        .collect()
+    let mut out = Links::new();
+    for (g, xs) in spec.rules.iter().zip(expansions) {
+        for (ai, x) in xs {
+            let a = &g.alerts[*ai];
+            for draft in &x.drafts {
+                let found = if let Some(r) = &a.panel {
+                    ix.by_ref(r)
+                } else {
+                    match &draft.link {
+                        kinds::LinkKey::Signal(sig) => ix.by_signal(sig),
+                        kinds::LinkKey::Expr(expr) => ix.by_expr(expr),
+                        kinds::LinkKey::Panel(uid, title) => ix.by_ref(&format!("{uid}/{title}")),
+                        kinds::LinkKey::None => None,
+                    }
+                };
+                if let Some(p) = found {
+                    out.insert(draft.name.clone(), (p.uid.clone(), p.id, p.title.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A panel's title: its own, else its signal's title, else the signal's name.
@@ -86,7 +166,7 @@ fn level_color(level: &str) -> &'static str {
     }
 }
 
-fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) -> Dashboard {
+fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, extras: &Extras) -> Dashboard {
     let folder = d.folder.clone().unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
     let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
         if folder == c::DEFAULT_FOLDER {
@@ -122,7 +202,7 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
     for p in &d.panels {
         let (w, h) = size(p);
         let grid = flow.place(w, h);
-        panels.push(viz(spec, p, id(), grid, watched));
+        panels.push(viz(spec, p, id(), grid, watched, extras));
     }
     let mut y = flow.bottom();
     for r in &d.rows {
@@ -135,7 +215,7 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
             .map(|p| {
                 let (w, h) = size(p);
                 let grid = flow.place(w, h);
-                viz(spec, p, id(), grid, watched)
+                viz(spec, p, id(), grid, watched, extras)
             })
             .collect();
         if r.collapsed {
@@ -182,9 +262,32 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links) 
     }
 }
 
-fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str]) -> Panel {
+fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], extras: &Extras) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
-    let queries = panel_queries(spec, p)
+    let mut overrides = p.overrides.clone();
+    let mut all_queries = panel_queries(spec, p);
+    // Dynamic alert limits (anomaly band, regression limit, exhaustion forecast) as extra series.
+    if p.kind == PanelType::Timeseries
+        && let Some(sig) = &p.signal
+    {
+        for (legend, expr) in extras.bands.get(sig).cloned().unwrap_or_default() {
+            overrides.push(spec::Override {
+                name: Some(legend.clone()),
+                regex: None,
+                unit: None,
+                color: Some("red".into()),
+                display_name: None,
+                right_axis: false,
+            });
+            all_queries.push(spec::Query {
+                expr,
+                legend: Some(legend),
+                instant: false,
+                format: spec::QueryFormat::TimeSeries,
+            });
+        }
+    }
+    let queries = all_queries
         .into_iter()
         .enumerate()
         .map(|(i, q)| Query {
@@ -201,8 +304,23 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str]) -
     {
         thresholds = s.thresholds.iter().map(|(k, v)| (*v, level_color(k).to_string())).collect();
     }
+    let mut base_color = None;
+    if let Some((_, below)) = extras
+        .low_bad
+        .iter()
+        .find(|(rec, _)| panel_queries(spec, p).iter().any(|q| q.expr.contains(rec.as_str())))
+    {
+        base_color = Some("red".to_string());
+        if thresholds.is_empty()
+            && let Some(b) = below
+        {
+            thresholds.push((*b, "green".to_string()));
+        }
+    }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let threshold_lines = p.signal.as_deref().is_some_and(|s| watched.contains(&s)) && !thresholds.is_empty();
+    let burn_rate = panel_queries(spec, p).iter().any(|q| q.expr.contains("slo:sli_error:ratio_rate"));
+    let threshold_lines =
+        (p.signal.as_deref().is_some_and(|s| watched.contains(&s)) || base_color.is_some() || burn_rate) && !thresholds.is_empty();
     Panel {
         id,
         title: panel_title(spec, p),
@@ -216,8 +334,9 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str]) -
             max: p.max.or_else(|| signal.and_then(|s| s.max)),
             decimals: p.decimals,
             thresholds,
+            base_color,
             threshold_lines,
-            overrides: p.overrides.clone(),
+            overrides,
             stack: p.stack,
             content: p.content.clone(),
             signal: p.signal.clone(),
@@ -240,111 +359,209 @@ pub fn ref_id(i: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn group(spec: &Spec, g: &spec::RuleGroup, links: &Links) -> RuleGroup {
-    let mut rules: Vec<Rule> = g
-        .recording
-        .iter()
-        .map(|r| Rule::Recording {
-            record: r.record.clone(),
-            expr: r.expr.clone(),
-            labels: r.labels.clone(),
+/// Rule groups and their tests. Each signal's `signal:<name>:value` and each
+/// derived recording is emitted once, in the first group that needs it;
+/// SLOs get a group of their own.
+fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) -> (Vec<RuleGroup>, Vec<TestFile>) {
+    let window = spec.prometheus.rule_rate_window.as_str();
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: Vec<GroupOut> = Vec::new();
+    for (g, xs) in spec.rules.iter().zip(expansions) {
+        let mut recs: Vec<Rule> = g
+            .recording
+            .iter()
+            .map(|r| Rule::Recording {
+                record: r.record.clone(),
+                expr: r.expr.clone(),
+                labels: r.labels.clone(),
+            })
+            .collect();
+        let mut derived = Vec::new();
+        let mut alerts = Vec::new();
+        let mut uses = Vec::new();
+        let mut tests = Vec::new();
+        let mut covers = Vec::new();
+        for (ai, x) in xs {
+            let a = &g.alerts[*ai];
+            if let Some(og) = &x.own_group {
+                let mut rules: Vec<Rule> = x
+                    .recs
+                    .iter()
+                    .map(|r| Rule::Recording {
+                        record: r.record.clone(),
+                        expr: r.expr.clone(),
+                        labels: r.labels.clone(),
+                    })
+                    .collect();
+                let mut t = Vec::new();
+                let mut all = true;
+                for d in &x.drafts {
+                    let al = alert(spec, a, d, links);
+                    match draft_tests(d, &al) {
+                        Some(mut ts) => t.append(&mut ts),
+                        None => all = false,
+                    }
+                    rules.push(Rule::Alert(al));
+                }
+                let cov = if all { vec![a.name.clone()] } else { Vec::new() };
+                out.push((
+                    RuleGroup {
+                        name: og.clone(),
+                        interval: g.interval.clone(),
+                        rules,
+                    },
+                    Vec::new(),
+                    t,
+                    cov,
+                ));
+                continue;
+            }
+            for sig in &x.signals {
+                let rec = kinds::signal_record(sig);
+                uses.push(rec.clone());
+                if owner.contains_key(&rec) {
+                    continue;
+                }
+                owner.insert(rec.clone(), g.name.clone());
+                let expr = spec
+                    .signals
+                    .get(sig)
+                    .and_then(|s| crate::promql::for_rule(&s.expr, window).ok())
+                    .unwrap_or_default();
+                recs.push(Rule::Recording {
+                    record: rec,
+                    expr,
+                    labels: BTreeMap::new(),
+                });
+            }
+            for r in &x.recs {
+                uses.push(r.record.clone());
+                if owner.contains_key(&r.record) {
+                    continue;
+                }
+                owner.insert(r.record.clone(), g.name.clone());
+                derived.push(Rule::Recording {
+                    record: r.record.clone(),
+                    expr: r.expr.clone(),
+                    labels: r.labels.clone(),
+                });
+            }
+            let mut all = true;
+            for d in &x.drafts {
+                let al = alert(spec, a, d, links);
+                match draft_tests(d, &al) {
+                    Some(mut ts) => tests.append(&mut ts),
+                    None => all = false,
+                }
+                alerts.push(Rule::Alert(al));
+            }
+            if all {
+                covers.push(a.name.clone());
+            }
+        }
+        for t in &g.tests {
+            for art in &t.alert_rule_test {
+                if g.alerts.iter().any(|a| a.name == art.alertname) && !covers.contains(&art.alertname) {
+                    covers.push(art.alertname.clone());
+                }
+            }
+        }
+        tests.extend(g.tests.iter().cloned());
+        recs.append(&mut derived);
+        recs.append(&mut alerts);
+        out.push((
+            RuleGroup {
+                name: g.name.clone(),
+                interval: g.interval.clone(),
+                rules: recs,
+            },
+            uses,
+            tests,
+            covers,
+        ));
+    }
+    let groups: Vec<RuleGroup> = out.iter().map(|o| o.0.clone()).collect();
+    let tests = out
+        .into_iter()
+        .filter(|o| !o.2.is_empty())
+        .map(|(g, uses, tests, covers)| {
+            let mut files = vec![g.name.clone()];
+            for u in uses {
+                if let Some(o) = owner.get(&u)
+                    && !files.contains(o)
+                {
+                    files.push(o.clone());
+                }
+            }
+            TestFile {
+                group: g.name,
+                rule_files: files.iter().map(|f| format!("../{f}.rules.yml")).collect(),
+                tests,
+                covers,
+            }
         })
         .collect();
-    rules.extend(g.alerts.iter().map(|a| Rule::Alert(alert(spec, a, links))));
-    RuleGroup {
-        name: g.name.clone(),
-        interval: g.interval.clone(),
-        rules,
-    }
+    (groups, tests)
 }
 
-/// Wrap an expression in parentheses unless it is a single term.
-fn paren(expr: &str) -> String {
-    match promql_parser::parser::parse(expr) {
-        Ok(promql_parser::parser::Expr::Binary(_)) => format!("({expr})"),
-        _ => expr.to_string(),
+/// promtool tests of a generated alert, with every annotation expanded as
+/// Prometheus would; `None` when it has no cases or a template is beyond
+/// what genmon can expand.
+fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<crate::spec::RuleTest>> {
+    if d.cases.is_empty() {
+        return None;
     }
-}
-
-fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
-/// The condition, default `for`, summary and description of an alert.
-fn condition(spec: &Spec, a: &spec::Alert) -> (String, Option<Duration>, String, String) {
-    let window = spec.prometheus.rule_rate_window.as_str();
-    if let Some(t) = &a.threshold {
-        let sig = spec.signals.get(&t.signal);
-        let expr = sig.and_then(|s| crate::promql::for_rule(&s.expr, window).ok()).unwrap_or_default();
-        let value = match &t.value {
-            ThresholdValue::Number(v) => *v,
-            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
-        };
-        let what = sig.and_then(|s| s.title.clone()).unwrap_or_else(|| t.signal.clone());
-        let op = t.op.as_str();
-        let (verb, unit) = match t.op {
-            Op::Gt | Op::Ge => ("above", ""),
-            Op::Lt | Op::Le => ("below", ""),
-            Op::Eq => ("equal to", ""),
-            Op::Ne => ("not equal to", ""),
-        };
-        let shown = if sig.and_then(|s| s.unit.as_deref()) == Some("percentunit") {
-            "{{ $value | humanizePercentage }}".to_string()
-        } else {
-            "{{ $value | humanize }}".to_string()
-        };
-        return (
-            format!("{} {op} {}", paren(&expr), fmt_num(value)),
-            Some(Duration::from_secs(300)),
-            format!(
-                "{what} is {verb} {}{unit}{{{{ with $labels.instance }}}} on {{{{ . }}}}{{{{ end }}}}",
-                fmt_num(value)
-            ),
-            format!(
-                "{what} has been {shown}, {verb} the threshold of {} ({op}), for longer than the alert's `for` window. Check the linked panel for the trend and the runbook for what to do.",
-                fmt_num(value)
-            ),
-        );
-    }
-    if let Some(AbsentAlert { job, selector }) = &a.absent {
-        if let Some(job) = job {
-            let sel = format!("up{{job=\"{job}\"}}");
-            return (
-                format!("{sel} == 0 or absent({sel})"),
-                Some(Duration::from_secs(300)),
-                format!("Scrape target of job {job} is down{{{{ with $labels.instance }}}} ({{{{ . }}}}){{{{ end }}}}"),
-                format!(
-                    "Prometheus has not been able to scrape job `{job}` for 5 minutes (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers."
-                ),
-            );
+    let mut out = Vec::new();
+    for case in &d.cases {
+        let mut exp = Vec::new();
+        for (labels, value) in &case.fires {
+            let mut exp_labels = labels.clone();
+            for (k, v) in &a.labels {
+                exp_labels.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
+            }
+            let mut exp_annotations = BTreeMap::new();
+            for (k, v) in &a.annotations {
+                exp_annotations.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
+            }
+            exp.push(crate::spec::ExpAlert {
+                exp_labels,
+                exp_annotations,
+            });
         }
-        if let Some(sel) = selector {
-            return (
-                format!("absent({sel})"),
-                Some(Duration::from_secs(600)),
-                format!("No series match {sel}"),
-                format!(
-                    "No series have matched `{sel}` for 10 minutes. The exporter may be down, renamed the metric, or the label values changed."
-                ),
-            );
-        }
+        out.push(crate::spec::RuleTest {
+            name: Some(case.name.clone()),
+            interval: Duration::from_secs(60),
+            input_series: case
+                .inputs
+                .iter()
+                .map(|(series, values)| crate::spec::InputSeries {
+                    series: series.clone(),
+                    values: values.clone(),
+                })
+                .collect(),
+            alert_rule_test: vec![crate::spec::AlertRuleTest {
+                eval_time: Duration::from_secs(case.eval),
+                alertname: d.name.clone(),
+                exp_alerts: exp,
+            }],
+            promql_expr_test: Vec::new(),
+            external_labels: BTreeMap::new(),
+        });
     }
-    (a.expr.clone().unwrap_or_default(), None, a.name.clone(), String::new())
+    Some(out)
 }
 
-fn alert(spec: &Spec, a: &spec::Alert, links: &Links) -> Alert {
-    let (expr, default_for, summary, description) = condition(spec, a);
+fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     let mut labels = a.labels.clone();
-    if let Some(s) = a.severity {
+    if let Some(s) = d.severity {
         labels.insert(c::LABEL_SEVERITY.into(), s.as_str().into());
     }
     let mut ann = BTreeMap::new();
-    ann.insert(c::ANNOTATION_SUMMARY.to_string(), a.summary.clone().unwrap_or(summary));
-    let description = a.description.clone().unwrap_or(description);
+    ann.insert(
+        c::ANNOTATION_SUMMARY.to_string(),
+        a.summary.clone().unwrap_or_else(|| d.summary.clone()),
+    );
+    let description = a.description.clone().unwrap_or_else(|| d.description.clone());
     if !description.is_empty() {
         ann.insert(c::ANNOTATION_DESCRIPTION.to_string(), description);
     }
@@ -355,7 +572,7 @@ fn alert(spec: &Spec, a: &spec::Alert, links: &Links) -> Alert {
     if let Some(r) = runbook {
         ann.insert(c::ANNOTATION_RUNBOOK.to_string(), r);
     }
-    if let Some((uid, id, _)) = links.get(&a.name) {
+    if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
         ann.insert(c::ANNOTATION_DASHBOARD.to_string(), format!("{base}/d/{uid}"));
         ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}"));
@@ -364,9 +581,9 @@ fn alert(spec: &Spec, a: &spec::Alert, links: &Links) -> Alert {
         ann.insert(k.clone(), v.clone());
     }
     Alert {
-        name: a.name.clone(),
-        expr,
-        for_: a.for_.clone().or(default_for),
+        name: d.name.clone(),
+        expr: d.expr.clone(),
+        for_: d.for_.clone(),
         keep_firing_for: a.keep_firing_for.clone(),
         labels,
         annotations: ann,

@@ -2,9 +2,12 @@
 //! and grid positions assigned, alerts linked to the panels that show them.
 //! No serde, no spans: renderers read only this.
 
+pub mod dashboards;
+pub mod kinds;
 mod layout;
 pub mod links;
 pub mod lower;
+pub mod template;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +34,19 @@ pub struct Model {
     pub groups: Vec<RuleGroup>,
     /// Scrape jobs including the stack's own.
     pub scrape_jobs: Vec<ScrapeJob>,
+    /// promtool test files, one per rule group that has tests.
+    pub tests: Vec<TestFile>,
+}
+
+/// A promtool test file (`alerts/tests/<group>.test.yml`).
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    pub group: String,
+    /// Rule files, relative to the test file (`../<group>.rules.yml`).
+    pub rule_files: Vec<String>,
+    pub tests: Vec<crate::spec::RuleTest>,
+    /// Spec alerts these tests cover (generated or written by the user).
+    pub covers: Vec<String>,
 }
 
 /// A resolved dashboard.
@@ -94,8 +110,10 @@ pub struct Viz {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub decimals: Option<u8>,
-    /// Steps above the base (the base step is always green).
+    /// Steps above the base.
     pub thresholds: Vec<(f64, String)>,
+    /// Color of the base step (default green).
+    pub base_color: Option<String>,
     /// Draw thresholds as lines on graphs (set when an alert watches this panel).
     pub threshold_lines: bool,
     pub overrides: Vec<Override>,

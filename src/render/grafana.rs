@@ -298,7 +298,7 @@ fn viz(p: &Panel, v: &Viz, var: &str) -> Value {
             };
             defaults.insert("color".into(), json!({"mode": mode}));
         }
-        let mut steps = vec![json!({"color": "green", "value": null})];
+        let mut steps = vec![json!({"color": v.base_color.as_deref().unwrap_or("green"), "value": null})];
         steps.extend(v.thresholds.iter().map(|(value, color)| json!({"color": color, "value": value})));
         defaults.insert("thresholds".into(), json!({"mode": "absolute", "steps": steps}));
         defaults.insert("mappings".into(), json!([]));

@@ -6,6 +6,7 @@ pub mod grafana;
 pub mod prometheus;
 pub mod provisioning;
 pub mod rules;
+pub mod tests;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,10 @@ pub fn render_all(m: &Model) -> Vec<Artifact> {
     out.extend(par_map(&m.groups, |g| Artifact {
         path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
         bytes: rules::group(m, g),
+    }));
+    out.extend(par_map(&m.tests, |t| Artifact {
+        path: PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
+        bytes: tests::file(m, t),
     }));
     let prov = PathBuf::from(c::DIR_PROVISIONING);
     out.push(Artifact {

@@ -491,6 +491,11 @@ pub struct RuleGroup {
     pub recording: Vec<RecordingRule>,
     #[serde(default)]
     pub alerts: Vec<Alert>,
+    /// promtool unit tests for this group's rules (written to
+    /// `alerts/tests/<name>.test.yml` beside the generated ones). Needed for
+    /// raw `expr` alerts; the other kinds get tests generated.
+    #[serde(default)]
+    pub tests: Vec<RuleTest>,
 }
 
 /// A recording rule, named `level:metric:operations`.
@@ -533,31 +538,52 @@ impl Op {
     }
 }
 
-/// An alerting rule. Give exactly one of `expr`, `threshold`, `absent`.
+/// An alerting rule. Give exactly one of `expr`, `threshold`, `absent`,
+/// `anomaly`, `regression`, `exhaustion`, `slo`, `health`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Alert {
     /// CamelCase alert name.
     pub name: String,
-    /// Raw PromQL alert condition.
+    /// Raw PromQL alert condition. genmon cannot invent test inputs for it:
+    /// write a test under the group's `tests:` (or in `alerts/tests/*.test.yml`).
     pub expr: Option<String>,
     /// Fire when a signal crosses a value.
     pub threshold: Option<ThresholdAlert>,
     /// Fire when a series or scrape target is missing.
     pub absent: Option<AbsentAlert>,
-    /// How long the condition must hold before firing.
+    /// Fire when a signal is more than `sigma` standard deviations from its own rolling mean.
+    pub anomaly: Option<AnomalyAlert>,
+    /// Fire when a signal is worse than its own baseline (yesterday, or a long rolling average) by `percent`.
+    pub regression: Option<RegressionAlert>,
+    /// Fire when a signal's trend reaches its limit (e.g. 0 bytes free) within `within`.
+    pub exhaustion: Option<ExhaustionAlert>,
+    /// A service level objective: generates SLI recording rules, multi-window
+    /// multi-burn-rate alerts `<name>FastBurn` (page) and `<name>SlowBurn`
+    /// (ticket) in a rule group `slo-<slo name>`, and a row of the `slos` dashboard.
+    pub slo: Option<SloAlert>,
+    /// A 0–100 health score from weighted signals, recorded per `by` labels; fires below `below`.
+    pub health: Option<HealthAlert>,
+    /// How long the condition must hold before firing (each kind has a default).
     #[serde(rename = "for")]
     pub for_: Option<Duration>,
     pub keep_firing_for: Option<Duration>,
+    /// `critical` pages, `warning` makes a ticket, `info` is for dashboards.
+    /// For `slo` it is the fast-burn (page) severity; the slow burn is `warning`.
     pub severity: Option<Severity>,
+    /// One line: what is wrong and where. Generated kinds write one; override it here.
     pub summary: Option<String>,
+    /// How bad, and what to check first. Generated kinds write one; override it here.
     pub description: Option<String>,
+    /// Runbook link (default: `alerting.runbook_base_url` + alert name).
     pub runbook_url: Option<String>,
     /// The panel that shows this alert's signal: `<dashboard uid>/<panel title>`.
     /// Found automatically when a panel shows the same signal.
     pub panel: Option<String>,
+    /// Extra labels on the alert.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Extra annotations on the alert.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
@@ -566,7 +592,9 @@ pub struct Alert {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdAlert {
+    /// Name of a signal under `signals:`.
     pub signal: String,
+    /// Comparison: `>`, `>=`, `<`, `<=`, `==`, `!=`.
     pub op: Op,
     /// A number, or the name of one of the signal's `thresholds`.
     pub value: ThresholdValue,
@@ -588,6 +616,284 @@ pub struct AbsentAlert {
     pub job: Option<String>,
     /// A series selector that must exist (`absent(…)`).
     pub selector: Option<String>,
+}
+
+/// Which way away from normal is bad.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Both unusually high and unusually low values are bad.
+    #[default]
+    Both,
+    /// Only unusually high values are bad.
+    Up,
+    /// Only unusually low values are bad.
+    Down,
+}
+
+/// Z-score anomaly: `|value - avg_over_time(value[window])| / stddev_over_time(value[window]) > sigma`.
+/// Records `signal:<signal>:value`, `signal:<signal>:avg_over_time_<window>` and
+/// `signal:<signal>:stddev_over_time_<window>` so the alert stays cheap.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyAlert {
+    /// Name of a signal under `signals:`.
+    pub signal: String,
+    /// How many standard deviations from the rolling mean count as anomalous (default 3).
+    #[serde(default = "default_sigma")]
+    pub sigma: f64,
+    /// The rolling window the mean and standard deviation are taken over (default `1d`).
+    #[serde(default = "default_anomaly_window")]
+    pub window: Duration,
+    /// Which deviations are bad (default `both`).
+    #[serde(default)]
+    pub direction: Direction,
+}
+
+fn default_sigma() -> f64 {
+    3.0
+}
+fn default_anomaly_window() -> Duration {
+    d("1d")
+}
+
+/// What a regression is compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Baseline {
+    /// The same time yesterday (`offset 1d`).
+    #[default]
+    Yesterday,
+    /// The same time a week ago (`offset 1w`).
+    Lastweek,
+    /// A rolling average over `window` (recorded as `signal:<signal>:avg_over_time_<window>`).
+    Average,
+}
+
+/// Which direction of change is worse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Worse {
+    /// Higher is worse (latency, errors).
+    #[default]
+    Higher,
+    /// Lower is worse (throughput, success rate).
+    Lower,
+}
+
+/// Regression against the signal's own baseline: `value / baseline > 1 + percent/100`
+/// (or `< 1 - percent/100` when lower is worse).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegressionAlert {
+    /// Name of a signal under `signals:`.
+    pub signal: String,
+    /// How much worse than the baseline, in percent (e.g. `50` = 1.5× when higher is worse).
+    pub percent: f64,
+    /// What the value is compared with (default `yesterday`).
+    #[serde(default)]
+    pub baseline: Baseline,
+    /// Window of the `average` baseline (default `7d`).
+    #[serde(default = "default_regression_window")]
+    pub window: Duration,
+    /// Which direction is worse (default `higher`).
+    #[serde(default)]
+    pub worse: Worse,
+}
+
+fn default_regression_window() -> Duration {
+    d("7d")
+}
+
+/// Exhaustion: the signal's linear trend over `window` reaches `limit` within `within`.
+/// The alert's value is the time left, in seconds.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExhaustionAlert {
+    /// Name of a signal under `signals:` (e.g. free bytes).
+    pub signal: String,
+    /// Fire when the limit is predicted within this time (e.g. `24h`).
+    pub within: Duration,
+    /// The trend is fitted over this window (default `6h`).
+    #[serde(default = "default_exhaustion_window")]
+    pub window: Duration,
+    /// The value at which the resource is exhausted (default `0`).
+    #[serde(default)]
+    pub limit: f64,
+    /// `down` when the signal falls towards the limit (free bytes), `up` when it rises
+    /// towards it (used ratio towards 1). Default `down`.
+    #[serde(default = "default_exhaustion_direction")]
+    pub direction: Direction,
+}
+
+fn default_exhaustion_window() -> Duration {
+    d("6h")
+}
+fn default_exhaustion_direction() -> Direction {
+    Direction::Down
+}
+
+/// A service level objective, from counters or a histogram. Give exactly one
+/// SLI: `bad` + `total`, `good` + `total`, or `latency`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloAlert {
+    /// SLO name: the `slo` label of its series and the rule group `slo-<name>`
+    /// (lowercase letters, digits and `-`). Default: the alert name in kebab case.
+    pub name: Option<String>,
+    /// Human title on dashboards and alerts (default: the name).
+    pub title: Option<String>,
+    /// Objective in percent of good events, e.g. `99.9`.
+    pub objective: f64,
+    /// Period the error budget covers (default `30d`; `28d` is common too).
+    #[serde(default = "default_slo_period")]
+    pub period: Duration,
+    /// Selector of bad events (a counter), e.g. `genmon_probe_requests_total{result="failure"}`.
+    pub bad: Option<String>,
+    /// Selector of good events (a counter).
+    pub good: Option<String>,
+    /// Selector of all events (a counter), with `bad` or `good`.
+    pub total: Option<String>,
+    /// Latency SLI: the share of events faster than `le` seconds, from a histogram.
+    pub latency: Option<LatencySli>,
+    /// Labels to keep (one SLO series per combination), e.g. `[target]`. Default: none.
+    #[serde(default)]
+    pub by: Vec<String>,
+}
+
+fn default_slo_period() -> Duration {
+    d("30d")
+}
+
+/// Latency SLI from a Prometheus histogram.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySli {
+    /// Histogram selector without suffix, e.g. `genmon_probe_duration_seconds{phase="total"}`.
+    pub histogram: String,
+    /// Threshold in seconds; must be one of the histogram's bucket bounds.
+    pub le: f64,
+}
+
+/// A weighted health score, 0 (all bad) to 100 (all good).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthAlert {
+    /// Score name: recorded as `<by>:<name>:score` (snake_case, e.g. `host_health`).
+    pub name: String,
+    /// The signals the score combines.
+    pub components: Vec<HealthComponent>,
+    /// Fire when the score is below this (0–100, default 50).
+    #[serde(default = "default_health_below")]
+    pub below: f64,
+    /// Labels the score is kept by (default `[instance]`).
+    #[serde(default = "default_health_by")]
+    pub by: Vec<String>,
+}
+
+fn default_health_below() -> f64 {
+    50.0
+}
+fn default_health_by() -> Vec<String> {
+    vec!["instance".into()]
+}
+
+/// One signal of a health score, normalised to 0 (at `good`) … 1 (at `bad` or beyond).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthComponent {
+    /// Name of a signal under `signals:`.
+    pub signal: String,
+    /// Value at which this component counts as fully bad.
+    pub bad: f64,
+    /// Value at which it counts as fully good (default 0).
+    #[serde(default)]
+    pub good: f64,
+    /// Relative weight (default 1).
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// A promtool unit test, in promtool's own shape (one entry of a test file's `tests:`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTest {
+    /// Shown in failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Time between the samples of `input_series` (required: Prometheus 2.42 gets it wrong when omitted).
+    pub interval: Duration,
+    /// Input series in promtool's expanding notation (`'0+10x100'`, `'1 _ 3 stale'`).
+    #[serde(default)]
+    pub input_series: Vec<InputSeries>,
+    /// Alerts expected at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alert_rule_test: Vec<AlertRuleTest>,
+    /// Expressions expected to give samples at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promql_expr_test: Vec<PromqlExprTest>,
+    /// External labels visible to templates.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub external_labels: BTreeMap<String, String>,
+}
+
+/// One input series.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputSeries {
+    /// Series in selector form: `metric{label="value"}`.
+    pub series: String,
+    /// Values in expanding notation.
+    pub values: String,
+}
+
+/// Alerts expected at `eval_time`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRuleTest {
+    /// Time since the start of the test (`10m`).
+    pub eval_time: Duration,
+    /// The alert checked.
+    pub alertname: String,
+    /// Firing alerts expected (empty: none).
+    #[serde(default)]
+    pub exp_alerts: Vec<ExpAlert>,
+}
+
+/// One expected alert.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpAlert {
+    /// All labels, including `severity`.
+    #[serde(default)]
+    pub exp_labels: BTreeMap<String, String>,
+    /// All annotations, templates expanded.
+    #[serde(default)]
+    pub exp_annotations: BTreeMap<String, String>,
+}
+
+/// An expression test.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromqlExprTest {
+    pub expr: String,
+    pub eval_time: Duration,
+    /// Expected samples (empty: none).
+    #[serde(default)]
+    pub exp_samples: Vec<ExpSample>,
+}
+
+/// An expected sample.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpSample {
+    /// Labels in selector form: `metric{label="value"}`.
+    pub labels: String,
+    pub value: f64,
 }
 
 /// Alertmanager configuration.

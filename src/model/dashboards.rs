@@ -1,0 +1,166 @@
+//! Dashboards genmon generates beside the spec's own: `alerts-overview`
+//! (firing alerts by severity) and `slos` (one row per SLO: objective, SLI,
+//! error budget remaining, burn rates per window). They are built as spec
+//! dashboards so they go through the same layout, ids and rendering.
+
+use crate::conventions as c;
+use crate::spec::{self, Dashboard, Panel, PanelType, Query, QueryFormat, Row, Spec, Threshold};
+
+use super::kinds::{self, slo_burn_panel, slo_name};
+
+fn q(expr: impl Into<String>, legend: Option<&str>, instant: bool) -> Query {
+    Query {
+        expr: expr.into(),
+        legend: legend.map(str::to_string),
+        instant,
+        format: QueryFormat::TimeSeries,
+    }
+}
+
+fn stat(title: &str, expr: String, unit: &str, thresholds: Vec<(f64, &str)>) -> Panel {
+    Panel {
+        title: Some(title.into()),
+        kind: PanelType::Stat,
+        queries: vec![q(expr, None, true)],
+        unit: Some(unit.into()),
+        thresholds: thresholds
+            .into_iter()
+            .map(|(value, color)| Threshold {
+                value,
+                color: color.into(),
+            })
+            .collect(),
+        ..Panel::default()
+    }
+}
+
+fn base(uid: &str, title: &str, description: &str) -> Dashboard {
+    Dashboard {
+        uid: uid.into(),
+        title: title.into(),
+        folder: Some(c::FOLDER_ALERTS.into()),
+        tags: vec!["alerts".into()],
+        description: Some(description.into()),
+        refresh: "1m".into(),
+        time: spec::TimeRange::default(),
+        links: vec![spec::Link {
+            title: "Alerts".into(),
+            url: None,
+            tags: vec!["alerts".into()],
+            keep_time: true,
+        }],
+        variables: Vec::new(),
+        panels: Vec::new(),
+        rows: Vec::new(),
+    }
+}
+
+/// The `alerts-overview` dashboard.
+pub fn alerts_overview() -> Dashboard {
+    let mut d = base(
+        c::DASHBOARD_ALERTS,
+        "Alerts",
+        "Alerts firing now, by severity. Each alert's panel_url annotation links to the panel that shows its signal.",
+    );
+    for (sev, color) in [("critical", "red"), ("warning", "orange"), ("info", "blue")] {
+        let mut p = stat(
+            &format!("Firing: {sev}"),
+            format!("count(ALERTS{{alertstate=\"firing\", severity=\"{sev}\"}}) or vector(0)"),
+            "none",
+            vec![(1.0, color)],
+        );
+        p.width = Some(6);
+        d.panels.push(p);
+    }
+    let mut pending = stat(
+        "Pending",
+        "count(ALERTS{alertstate=\"pending\"}) or vector(0)".into(),
+        "none",
+        vec![(1.0, "yellow")],
+    );
+    pending.width = Some(6);
+    d.panels.push(pending);
+    d.panels.push(Panel {
+        title: Some("Firing alerts".into()),
+        kind: PanelType::Table,
+        description: Some("Every firing alert with its labels; sort by severity.".into()),
+        queries: vec![Query {
+            expr: "ALERTS{alertstate=\"firing\"}".into(),
+            legend: None,
+            instant: true,
+            format: QueryFormat::Table,
+        }],
+        width: Some(24),
+        height: Some(10),
+        ..Panel::default()
+    });
+    d.panels.push(Panel {
+        title: Some("Firing alerts by severity".into()),
+        kind: PanelType::Timeseries,
+        queries: vec![q(
+            "count by (severity) (ALERTS{alertstate=\"firing\"})",
+            Some("{{severity}}"),
+            false,
+        )],
+        unit: Some("none".into()),
+        width: Some(24),
+        stack: true,
+        ..Panel::default()
+    });
+    d
+}
+
+/// The `slos` dashboard, when the spec has SLOs.
+pub fn slos(spec: &Spec) -> Option<Dashboard> {
+    let mut d = base(
+        c::DASHBOARD_SLOS,
+        "SLOs",
+        "Service level objectives: objective, SLI over the period, error budget remaining and burn rate per window (1 = the budget lasts exactly the period).",
+    );
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        let Some(s) = &a.slo else { continue };
+        let name = slo_name(a, s);
+        let title = s.title.clone().unwrap_or_else(|| name.clone());
+        let sel = |rec: &str| format!("{rec}{{{}=\"{name}\"}}", kinds::LABEL_SLO);
+        let budget = kinds::fmt_num(1.0 - s.objective / 100.0);
+        let period = s.period.as_str();
+        let mut panels = vec![
+            stat(&format!("{title}: objective"), sel(kinds::SLO_OBJECTIVE), "percentunit", vec![]),
+            stat(
+                &format!("{title}: SLI ({period})"),
+                format!("1 - {}", sel(&kinds::slo_ratio_record(period))),
+                "percentunit",
+                vec![],
+            ),
+            stat(
+                &format!("{title}: error budget remaining"),
+                sel(kinds::SLO_BUDGET_REMAINING),
+                "percentunit",
+                vec![(0.0, "orange"), (0.25, "green")],
+            ),
+        ];
+        for p in &mut panels {
+            p.width = Some(8);
+        }
+        panels.push(Panel {
+            title: Some(slo_burn_panel(&title)),
+            kind: PanelType::Timeseries,
+            description: Some("Error ratio per window divided by the error budget (1 = the budget lasts exactly the period). For a 30d period the page alerts fire above 14.4 (1h and 5m) or 6 (6h and 30m), the tickets above 3 (1d and 2h) or 1 (3d and 6h); other periods scale these factors.".into()),
+            queries: kinds::SLO_WINDOWS.iter().map(|w| q(format!("{} / {budget}", sel(&kinds::slo_ratio_record(w))), Some(w), false)).collect(),
+            unit: Some("none".into()),
+            width: Some(24),
+            // Ticket and page burn factors, scaled to the period like the alerts.
+            thresholds: vec![
+                Threshold { value: 1.0, color: "orange".into() },
+                Threshold { value: kinds::fmt_num(14.4 * s.period.secs() as f64 / (30.0 * 86_400.0)).parse().unwrap_or(14.4), color: "red".into() },
+            ],
+            ..Panel::default()
+        });
+        d.rows.push(Row {
+            title: format!("SLO {title}"),
+            collapsed: false,
+            panels,
+        });
+    }
+    (!d.rows.is_empty()).then_some(d)
+}

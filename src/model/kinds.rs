@@ -1,0 +1,966 @@
+//! Alert kinds → recording rules, alert drafts and generated test cases.
+//!
+//! Every signal an alert watches is recorded once as `signal:<name>:value`;
+//! alerts and derived recordings read that series. Generated promtool tests
+//! drive that recorded series (or the SLO's recorded error ratios) directly:
+//! they test the alert's logic (thresholds, windows, `for`, labels and
+//! annotations), not the signal's own PromQL.
+
+use std::collections::BTreeMap;
+
+use crate::spec::{self, Baseline, Direction, Duration, Op, Severity, Spec, ThresholdValue, Worse};
+
+/// Label of every SLO series.
+pub const LABEL_SLO: &str = "slo";
+/// Windows of the SLO error-ratio recordings.
+pub const SLO_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+/// Multi-window multi-burn-rate alerts (SRE workbook, for a 30d period):
+/// (long window, short window, burn factor at 30d, page?).
+pub const BURN_RATES: [(&str, &str, f64, bool); 4] = [
+    ("1h", "5m", 14.4, true),
+    ("6h", "30m", 6.0, true),
+    ("1d", "2h", 3.0, false),
+    ("3d", "6h", 1.0, false),
+];
+/// Test series values are one sample per minute.
+const STEP: u64 = 60;
+
+/// `signal:<name>:value`: the rule form of a signal.
+pub fn signal_record(name: &str) -> String {
+    format!("signal:{}:value", snake(name))
+}
+
+/// `slo:sli_error:ratio_rate<window>`.
+pub fn slo_ratio_record(window: &str) -> String {
+    format!("slo:sli_error:ratio_rate{window}")
+}
+pub const SLO_OBJECTIVE: &str = "slo:objective:ratio";
+pub const SLO_BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
+
+/// Rule group of an SLO.
+pub fn slo_group(slo_name: &str) -> String {
+    format!("slo-{slo_name}")
+}
+
+/// A generated recording rule.
+#[derive(Debug, Clone)]
+pub struct Rec {
+    pub record: String,
+    pub expr: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// How an alert finds the panel that shows it.
+#[derive(Debug, Clone)]
+pub enum LinkKey {
+    Signal(String),
+    Expr(String),
+    /// `(dashboard uid, panel title)` of a generated dashboard.
+    Panel(String, String),
+    None,
+}
+
+/// A generated test case: inputs, when to look, and what fires then
+/// (labels of the alert's sample and its `$value`).
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub inputs: Vec<(String, String)>,
+    pub eval: u64,
+    pub fires: Vec<(BTreeMap<String, String>, f64)>,
+}
+
+/// An alert before annotations and links are resolved.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub name: String,
+    pub expr: String,
+    pub for_: Option<Duration>,
+    pub severity: Option<Severity>,
+    pub summary: String,
+    pub description: String,
+    pub link: LinkKey,
+    /// Generated test cases; empty for raw `expr` alerts.
+    pub cases: Vec<Case>,
+}
+
+/// What one spec alert expands to.
+#[derive(Debug, Clone, Default)]
+pub struct Expansion {
+    /// A generated group holding everything (SLOs), instead of the alert's group.
+    pub own_group: Option<String>,
+    pub recs: Vec<Rec>,
+    pub drafts: Vec<Draft>,
+    /// Signals whose `signal:<name>:value` recording this alert needs.
+    pub signals: Vec<String>,
+}
+
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out
+}
+
+pub fn kebab(s: &str) -> String {
+    snake(s).replace('_', "-")
+}
+
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    // Round away binary noise (0.1 * 3 → 0.3).
+    let r: f64 = format!("{v:.10e}").parse().unwrap_or(v);
+    format!("{r}")
+}
+
+/// The SLO's name (its `slo` label).
+pub fn slo_name(alert: &spec::Alert, s: &spec::SloAlert) -> String {
+    s.name.clone().unwrap_or_else(|| kebab(&alert.name))
+}
+
+/// Labels a signal's result keeps, when its outermost aggregation says so.
+pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
+    let s = spec.signals.get(signal)?;
+    let e = crate::promql::parse(&s.expr).ok()?;
+    fn by(e: &promql_parser::parser::Expr) -> Option<Vec<String>> {
+        use promql_parser::parser::{Expr, LabelModifier};
+        match e {
+            Expr::Aggregate(a) => match &a.modifier {
+                Some(LabelModifier::Include(l)) => Some(l.labels.clone()),
+                _ => Some(Vec::new()),
+            },
+            Expr::Paren(p) => by(&p.expr),
+            Expr::Binary(b) => by(&b.rhs).or_else(|| by(&b.lhs)),
+            Expr::Call(c) => c
+                .args
+                .args
+                .iter()
+                .find_map(|a| by(a))
+                .map(|l| l.into_iter().filter(|x| x != "le").collect()),
+            _ => None,
+        }
+    }
+    by(&e)
+}
+
+fn test_labels(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
+    match signal_labels(spec, signal) {
+        Some(ls) => ls.into_iter().map(|l| (l.clone(), format!("test-{l}"))).collect(),
+        None => BTreeMap::from([("instance".to_string(), "test-host".to_string())]),
+    }
+}
+
+/// ` on {{ $labels.a }} {{ $labels.b }}` for the labels a signal keeps.
+fn where_tpl(spec: &Spec, signal: &str) -> String {
+    match signal_labels(spec, signal) {
+        Some(ls) if ls.is_empty() => String::new(),
+        Some(ls) => format!(
+            " on {}",
+            ls.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
+        ),
+        None => "{{ with $labels.instance }} on {{ . }}{{ end }}".to_string(),
+    }
+}
+
+fn selector(name: &str, labels: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    format!("{name}{{{}}}", inner.join(", "))
+}
+
+fn title(spec: &Spec, signal: &str) -> String {
+    spec.signals
+        .get(signal)
+        .and_then(|s| s.title.clone())
+        .unwrap_or_else(|| signal.to_string())
+}
+
+fn pct_unit(spec: &Spec, signal: &str) -> bool {
+    spec.signals.get(signal).and_then(|s| s.unit.as_deref()) == Some("percentunit")
+}
+
+fn shown(spec: &Spec, signal: &str) -> &'static str {
+    if pct_unit(spec, signal) {
+        "{{ $value | humanizePercentage }}"
+    } else {
+        "{{ $value | humanize }}"
+    }
+}
+
+/// Round to 6 significant digits (test inputs stay short and exact in text).
+fn r6(v: f64) -> f64 {
+    format!("{v:.5e}").parse().unwrap_or(v)
+}
+
+fn repeat(v: f64, n: u64) -> String {
+    format!("{}x{}", fmt_num(v), n.saturating_sub(1))
+}
+
+fn dur(secs: u64) -> Duration {
+    Duration::from_secs(secs)
+}
+
+/// Expand one spec alert.
+pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
+    let window = spec.prometheus.rule_rate_window.as_str();
+    let for_secs = |default: u64| a.for_.as_ref().map(|d| d.secs()).unwrap_or(default);
+    let mut x = Expansion::default();
+    let draft = |expr: String, default_for: u64, summary: String, description: String, link: LinkKey, cases: Vec<Case>| Draft {
+        name: a.name.clone(),
+        expr,
+        for_: Some(a.for_.clone().unwrap_or_else(|| dur(default_for))),
+        severity: a.severity,
+        summary,
+        description,
+        link,
+        cases,
+    };
+    if let Some(t) = &a.threshold {
+        let sig = spec.signals.get(&t.signal);
+        let v = match &t.value {
+            ThresholdValue::Number(v) => *v,
+            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
+        };
+        let rec = signal_record(&t.signal);
+        let what = title(spec, &t.signal);
+        let (verb, op) = match t.op {
+            Op::Gt | Op::Ge => ("above", t.op.as_str()),
+            Op::Lt | Op::Le => ("below", t.op.as_str()),
+            Op::Eq => ("equal to", "=="),
+            Op::Ne => ("not equal to", "!="),
+        };
+        let step = if v == 0.0 { 1.0 } else { v.abs() * 0.1 };
+        let (fire, quiet) = match t.op {
+            Op::Gt | Op::Ge => (r6(v + step), r6(v - step)),
+            Op::Lt | Op::Le => (r6(v - step), r6(v + step)),
+            Op::Eq => (v, r6(v + step)),
+            Op::Ne => (r6(v + step), v),
+        };
+        let f = for_secs(300);
+        let eval = f + 2 * STEP;
+        let labels = test_labels(spec, &t.signal);
+        let series = selector(&rec, &labels);
+        let n = eval / STEP + 1;
+        let cases = vec![
+            Case {
+                name: format!("{} fires when {what} is {}", a.name, fmt_num(fire)),
+                inputs: vec![(series.clone(), repeat(fire, n))],
+                eval,
+                fires: vec![(labels.clone(), fire)],
+            },
+            Case {
+                name: format!("{} stays quiet when {what} is {}", a.name, fmt_num(quiet)),
+                inputs: vec![(series, repeat(quiet, n))],
+                eval,
+                fires: vec![],
+            },
+        ];
+        x.signals.push(t.signal.clone());
+        x.drafts.push(draft(
+            format!("{rec} {op} {}", fmt_num(v)),
+            300,
+            format!("{what} is {verb} {}{}", fmt_num(v), where_tpl(spec, &t.signal)),
+            format!(
+                "{what} has been {}, {verb} the threshold of {} ({op}), for longer than the alert's `for` window. Check the linked panel for the trend and the runbook for what to do.",
+                shown(spec, &t.signal),
+                fmt_num(v)
+            ),
+            LinkKey::Signal(t.signal.clone()),
+            cases,
+        ));
+    } else if let Some(ab) = &a.absent {
+        let f = for_secs(if ab.job.is_some() { 300 } else { 600 });
+        let eval = f + 2 * STEP;
+        let n = eval / STEP + 1;
+        if let Some(job) = &ab.job {
+            let sel = format!("up{{job=\"{job}\"}}");
+            let host = BTreeMap::from([
+                ("instance".to_string(), "test-host:9100".to_string()),
+                ("job".to_string(), job.clone()),
+            ]);
+            let cases = vec![
+                Case {
+                    name: format!("{} fires when the target is down", a.name),
+                    inputs: vec![(selector("up", &host), repeat(0.0, n))],
+                    eval,
+                    fires: vec![(host.clone(), 0.0)],
+                },
+                Case {
+                    name: format!("{} fires when the job has no targets", a.name),
+                    inputs: vec![(
+                        selector("up", &BTreeMap::from([("job".to_string(), "some-other-job".to_string())])),
+                        repeat(1.0, n),
+                    )],
+                    eval,
+                    fires: vec![(BTreeMap::from([("job".to_string(), job.clone())]), 1.0)],
+                },
+                Case {
+                    name: format!("{} stays quiet while the target is up", a.name),
+                    inputs: vec![(selector("up", &host), repeat(1.0, n))],
+                    eval,
+                    fires: vec![],
+                },
+            ];
+            x.drafts.push(draft(
+                format!("{sel} == 0 or absent({sel})"),
+                300,
+                format!("Scrape target of job {job} is down{{{{ with $labels.instance }}}} ({{{{ . }}}}){{{{ end }}}}"),
+                format!("Prometheus has not been able to scrape job `{job}` for {} (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers.", dur(f)),
+                LinkKey::None,
+                cases,
+            ));
+        } else if let Some(sel) = &ab.selector {
+            let mut cases = Vec::new();
+            if let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = crate::promql::parse(sel) {
+                let eq: BTreeMap<String, String> = vs
+                    .matchers
+                    .matchers
+                    .iter()
+                    .filter(|m| matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__")
+                    .map(|m| (m.name.clone(), m.value.clone()))
+                    .collect();
+                let all_eq = vs
+                    .matchers
+                    .matchers
+                    .iter()
+                    .all(|m| matches!(m.op, promql_parser::label::MatchOp::Equal));
+                if let Some(name) = &vs.name {
+                    cases.push(Case {
+                        name: format!("{} fires when no series match", a.name),
+                        inputs: vec![(selector("genmon_test_unrelated", &BTreeMap::new()), repeat(1.0, n))],
+                        eval,
+                        fires: vec![(eq.clone(), 1.0)],
+                    });
+                    if all_eq {
+                        cases.push(Case {
+                            name: format!("{} stays quiet while the series exists", a.name),
+                            inputs: vec![(selector(name, &eq), repeat(1.0, n))],
+                            eval,
+                            fires: vec![],
+                        });
+                    }
+                }
+            }
+            x.drafts.push(draft(
+                format!("absent({sel})"),
+                600,
+                format!("No series match {sel}"),
+                format!(
+                    "No series have matched `{sel}` for {}. The exporter may be down, renamed the metric, or the label values changed.",
+                    dur(f)
+                ),
+                LinkKey::None,
+                cases,
+            ));
+        }
+    } else if let Some(an) = &a.anomaly {
+        let rec = signal_record(&an.signal);
+        let w = an.window.as_str();
+        let avg = format!("signal:{}:avg_over_time_{w}", snake(&an.signal));
+        let sd = format!("signal:{}:stddev_over_time_{w}", snake(&an.signal));
+        x.signals.push(an.signal.clone());
+        x.recs.push(Rec {
+            record: avg.clone(),
+            expr: format!("avg_over_time({rec}[{w}])"),
+            labels: BTreeMap::new(),
+        });
+        x.recs.push(Rec {
+            record: sd.clone(),
+            expr: format!("stddev_over_time({rec}[{w}])"),
+            labels: BTreeMap::new(),
+        });
+        let (z, how) = match an.direction {
+            Direction::Both => (format!("abs({rec} - {avg}) / {sd}"), "away from"),
+            Direction::Up => (format!("({rec} - {avg}) / {sd}"), "above"),
+            Direction::Down => (format!("({avg} - {rec}) / {sd}"), "below"),
+        };
+        let k = an.sigma;
+        let what = title(spec, &an.signal);
+        let f = for_secs(600);
+        // Baseline alternates b-1, b+1 (mean b, σ 1); the anomaly jumps far away.
+        let (base, n_base) = (10.0, 600u64);
+        let spike = if an.direction == Direction::Down { -90.0 } else { 100.0 };
+        let eval = (n_base + 1) * STEP + f + STEP;
+        let n_spike = (eval / STEP + 1) - n_base;
+        let mut vals: Vec<f64> = (0..n_base).map(|i| if i % 2 == 0 { base - 1.0 } else { base + 1.0 }).collect();
+        let quiet_vals: Vec<f64> = (0..n_base + n_spike)
+            .map(|i| if i % 2 == 0 { base - 1.0 } else { base + 1.0 })
+            .collect();
+        vals.extend(std::iter::repeat_n(spike, n_spike as usize));
+        let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+        let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vals.len() as f64;
+        let zv = match an.direction {
+            Direction::Down => (mean - spike) / var.sqrt(),
+            _ => (spike - mean).abs() / var.sqrt(),
+        };
+        let labels = test_labels(spec, &an.signal);
+        let series = selector(&rec, &labels);
+        let text = |v: &[f64]| v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(" ");
+        let mut cases = Vec::new();
+        if zv > k {
+            cases.push(Case {
+                name: format!("{} fires on a jump of {what}", a.name),
+                inputs: vec![(series.clone(), text(&vals))],
+                eval,
+                fires: vec![(labels.clone(), zv)],
+            });
+        }
+        cases.push(Case {
+            name: format!("{} stays quiet on normal noise", a.name),
+            inputs: vec![(series, text(&quiet_vals))],
+            eval,
+            fires: vec![],
+        });
+        x.drafts.push(draft(
+            format!("{z} > {} and {sd} > 0", fmt_num(k)),
+            600,
+            format!("{what} is unusual{}: {{{{ $value | humanize }}}}σ {how} its {w} mean", where_tpl(spec, &an.signal)),
+            format!(
+                "{what} has been more than {} standard deviations {how} its own {w} average for {}. This is a change in behaviour, not a fixed limit: compare the linked panel with the same time yesterday, and check recent deploys, traffic and cron jobs first.",
+                fmt_num(k),
+                dur(f)
+            ),
+            LinkKey::Signal(an.signal.clone()),
+            cases,
+        ));
+    } else if let Some(rg) = &a.regression {
+        let rec = signal_record(&rg.signal);
+        x.signals.push(rg.signal.clone());
+        let (base_expr, base_text, lag) = match rg.baseline {
+            Baseline::Yesterday => (format!("{rec} offset 1d"), "the same time yesterday".to_string(), 86_400u64),
+            Baseline::Lastweek => (format!("{rec} offset 1w"), "the same time last week".to_string(), 7 * 86_400),
+            Baseline::Average => {
+                let w = rg.window.as_str();
+                let avg = format!("signal:{}:avg_over_time_{w}", snake(&rg.signal));
+                x.recs.push(Rec {
+                    record: avg.clone(),
+                    expr: format!("avg_over_time({rec}[{w}])"),
+                    labels: BTreeMap::new(),
+                });
+                (avg, format!("its {w} average"), 0)
+            }
+        };
+        let p = rg.percent / 100.0;
+        let (cmp, limit, word) = match rg.worse {
+            Worse::Higher => (">", 1.0 + p, "higher"),
+            Worse::Lower => ("<", 1.0 - p, "lower"),
+        };
+        let what = title(spec, &rg.signal);
+        let f = for_secs(900);
+        let labels = test_labels(spec, &rg.signal);
+        let series = selector(&rec, &labels);
+        let base = 10.0;
+        let bad = match rg.worse {
+            Worse::Higher => base * (1.0 + p) * 2.0,
+            Worse::Lower => base * (1.0 - p) / 2.0,
+        };
+        let mut cases = Vec::new();
+        if lag > 0 {
+            let n_base = lag / STEP;
+            let eval = lag + f + 2 * STEP;
+            let n_bad = eval / STEP + 1 - n_base;
+            cases.push(Case {
+                name: format!("{} fires when {what} is {word} than {base_text}", a.name),
+                inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
+                eval,
+                fires: vec![(labels.clone(), bad / base)],
+            });
+            cases.push(Case {
+                name: format!("{} stays quiet when {what} is as usual", a.name),
+                inputs: vec![(series, repeat(base, n_base + n_bad))],
+                eval,
+                fires: vec![],
+            });
+        } else {
+            let n_base = 600u64;
+            let eval = n_base * STEP + f + STEP;
+            let n_bad = eval / STEP + 1 - n_base;
+            let avg = (base * n_base as f64 + bad * n_bad as f64) / (n_base + n_bad) as f64;
+            let ratio = bad / avg;
+            if (cmp == ">" && ratio > limit) || (cmp == "<" && ratio < limit) {
+                cases.push(Case {
+                    name: format!("{} fires when {what} is {word} than {base_text}", a.name),
+                    inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
+                    eval,
+                    fires: vec![(labels.clone(), ratio)],
+                });
+            }
+            cases.push(Case {
+                name: format!("{} stays quiet when {what} is as usual", a.name),
+                inputs: vec![(series, repeat(base, n_base + n_bad))],
+                eval,
+                fires: vec![],
+            });
+        }
+        x.drafts.push(draft(
+            format!("{rec} / {base_expr} {cmp} {} and {base_expr} > 0", fmt_num(limit)),
+            900,
+            format!("{what} regressed{}: {{{{ $value | humanizePercentage }}}} of {base_text}", where_tpl(spec, &rg.signal)),
+            format!(
+                "{what} is {{{{ $value | humanizePercentage }}}} of {base_text} ({word} is worse; the alert fires beyond {}%), for {}. Compare the linked panel with the baseline and check what changed since: deploys, configuration, dependencies, traffic mix.",
+                fmt_num(rg.percent),
+                dur(f)
+            ),
+            LinkKey::Signal(rg.signal.clone()),
+            cases,
+        ));
+    } else if let Some(ex) = &a.exhaustion {
+        let rec = signal_record(&ex.signal);
+        x.signals.push(ex.signal.clone());
+        let w = ex.window.as_str();
+        let l = fmt_num(ex.limit);
+        let within = ex.within.secs();
+        let deriv = format!("deriv({rec}[{w}])");
+        let expr = if ex.direction == Direction::Up {
+            format!("({l} - {rec}) / {deriv} < {within} and {deriv} > 0 and {rec} < {l}")
+        } else {
+            format!("({rec} - {l}) / -{deriv} < {within} and {deriv} < 0 and {rec} > {l}")
+        };
+        let what = title(spec, &ex.signal);
+        let f = for_secs(1800);
+        let eval = f + 3 * STEP;
+        let left = (within / 2) as f64 + 0.5;
+        let labels = test_labels(spec, &ex.signal);
+        let series = selector(&rec, &labels);
+        // Falls (rises) 60 per minute, i.e. 1 per second: `left` seconds remain at `eval`.
+        let (start, slope): (f64, f64) = if ex.direction == Direction::Up {
+            (ex.limit - left - eval as f64, 60.0)
+        } else {
+            (ex.limit + left + eval as f64, -60.0)
+        };
+        let n = eval / STEP + 1;
+        let cases = vec![
+            Case {
+                name: format!(
+                    "{} fires when {what} runs out in {}",
+                    a.name,
+                    crate::model::template::humanize_duration(left)
+                ),
+                inputs: vec![(
+                    series.clone(),
+                    format!(
+                        "{}{}{}x{}",
+                        fmt_num(start),
+                        if slope < 0.0 { "-" } else { "+" },
+                        fmt_num(slope.abs()),
+                        n - 1
+                    ),
+                )],
+                eval,
+                fires: vec![(labels.clone(), left)],
+            },
+            Case {
+                name: format!("{} stays quiet while {what} is flat", a.name),
+                inputs: vec![(series, repeat(start, n))],
+                eval,
+                fires: vec![],
+            },
+        ];
+        x.drafts.push(draft(
+            expr,
+            1800,
+            format!("{what}{} will reach {l} in {{{{ $value | humanizeDuration }}}}", where_tpl(spec, &ex.signal)),
+            format!(
+                "At the trend of the last {w}, {what} reaches its limit ({l}) in {{{{ $value | humanizeDuration }}}} (alerting horizon: {}). Find what is consuming it (largest or fastest-growing users on the linked panel), then free or add capacity before it runs out.",
+                ex.within
+            ),
+            LinkKey::Signal(ex.signal.clone()),
+            cases,
+        ));
+    } else if let Some(h) = &a.health {
+        let by = h.by.join(", ");
+        let level = if h.by.is_empty() { "global".to_string() } else { h.by.join("_") };
+        let record = format!("{level}:{}:score", snake(&h.name));
+        let wsum: f64 = h.components.iter().map(|c| c.weight).sum::<f64>();
+        let wsum_text = fmt_num(if wsum > 0.0 { wsum } else { 1.0 });
+        let terms: Vec<String> = h
+            .components
+            .iter()
+            .map(|c| {
+                let span = c.bad - c.good;
+                let norm = format!(
+                    "clamp(({} - {}) / {}, 0, 1)",
+                    signal_record(&c.signal),
+                    fmt_num(c.good),
+                    fmt_num(if span == 0.0 { 1.0 } else { span })
+                );
+                format!("{} * max by ({by}) ({norm})", fmt_num(c.weight))
+            })
+            .collect();
+        for c in &h.components {
+            if !x.signals.contains(&c.signal) {
+                x.signals.push(c.signal.clone());
+            }
+        }
+        x.recs.push(Rec {
+            record: record.clone(),
+            expr: format!("clamp(100 * (1 - ({}) / {wsum_text}), 0, 100)", terms.join(" + ")),
+            labels: BTreeMap::new(),
+        });
+        let f = for_secs(900);
+        let eval = f + 2 * STEP;
+        let n = eval / STEP + 1;
+        let labels: BTreeMap<String, String> = h.by.iter().map(|l| (l.clone(), format!("test-{l}"))).collect();
+        let mut bad_inputs = Vec::new();
+        let mut good_inputs = Vec::new();
+        let mut seen = Vec::new();
+        for c in &h.components {
+            if seen.contains(&&c.signal) {
+                continue;
+            }
+            seen.push(&c.signal);
+            // Past the ends, so each component clamps to exactly 1 (0).
+            let span = c.bad - c.good;
+            bad_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.bad + span), n)));
+            good_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.good - span), n)));
+        }
+        // Same float operations as PromQL: all components at 1.
+        let s_bad = h
+            .components
+            .iter()
+            .fold(0.0, |acc, c| acc + c.weight.to_string().parse::<f64>().unwrap_or(c.weight) * 1.0);
+        let all_bad = (100.0 * (1.0 - s_bad / wsum_text.parse::<f64>().unwrap_or(1.0))).clamp(0.0, 100.0);
+        let mut cases = Vec::new();
+        if all_bad < h.below {
+            cases.push(Case {
+                name: format!("{} fires when every component is bad", a.name),
+                inputs: bad_inputs,
+                eval,
+                fires: vec![(labels.clone(), all_bad)],
+            });
+        }
+        cases.push(Case {
+            name: format!("{} stays quiet when every component is good", a.name),
+            inputs: good_inputs,
+            eval,
+            fires: vec![],
+        });
+        let parts: Vec<String> = h.components.iter().map(|c| title(spec, &c.signal)).collect();
+        let wh = if h.by.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " on {}",
+                h.by.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
+            )
+        };
+        x.drafts.push(draft(
+            format!("{record} < {}", fmt_num(h.below)),
+            900,
+            format!("Health score{wh} is {{{{ $value | humanize }}}}/100"),
+            format!(
+                "The {} health score (100 = all good, 0 = all bad) has been below {} for {}. It combines: {}. Open the linked dashboard and look for the component at or past its bad level.",
+                h.name,
+                fmt_num(h.below),
+                dur(f),
+                parts.join(", ")
+            ),
+            LinkKey::Expr(record),
+            cases,
+        ));
+    } else if let Some(s) = &a.slo {
+        slo(spec, a, s, window, &mut x);
+    } else {
+        x.drafts.push(Draft {
+            name: a.name.clone(),
+            expr: a.expr.clone().unwrap_or_default(),
+            for_: a.for_.clone(),
+            severity: a.severity,
+            summary: a.name.clone(),
+            description: String::new(),
+            link: LinkKey::Expr(a.expr.clone().unwrap_or_default()),
+            cases: Vec::new(),
+        });
+    }
+    x
+}
+
+/// Split `metric{matchers}` into the metric and the matchers inside the braces.
+fn split_selector(sel: &str) -> (String, String) {
+    match sel.split_once('{') {
+        Some((n, rest)) => (n.trim().to_string(), rest.trim_end().trim_end_matches('}').trim().to_string()),
+        None => (sel.trim().to_string(), String::new()),
+    }
+}
+
+/// `le` matcher that works on Prometheus 2.x (`0.5`, `1`) and 3.x (`1.0`).
+fn le_matcher(le: f64) -> String {
+    let s = fmt_num(le).replace('.', "\\\\.");
+    format!("le=~\"{s}(\\\\.0)?\"")
+}
+
+/// The SLI error ratio over `w`.
+pub fn slo_error_ratio(s: &spec::SloAlert, w: &str) -> String {
+    let sum = if s.by.is_empty() {
+        "sum".to_string()
+    } else {
+        format!("sum by ({})", s.by.join(", "))
+    };
+    let rate = |sel: &str| format!("{sum} (rate({sel}[{w}]))");
+    if let Some(l) = &s.latency {
+        let (name, m) = split_selector(&l.histogram);
+        let sep = if m.is_empty() { "" } else { ", " };
+        let good = rate(&format!("{name}_bucket{{{m}{sep}{}}}", le_matcher(l.le)));
+        let total = rate(&format!("{name}_count{{{m}}}"));
+        return format!("1 - ({good} / {total})");
+    }
+    let total = rate(s.total.as_deref().unwrap_or("up"));
+    match (&s.bad, &s.good) {
+        (Some(b), _) => format!("{} / {total}", rate(b)),
+        (None, Some(g)) => format!("1 - ({} / {total})", rate(g)),
+        _ => String::new(),
+    }
+}
+
+fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut Expansion) {
+    let name = slo_name(a, s);
+    let title = s.title.clone().unwrap_or_else(|| name.clone());
+    let budget = 1.0 - s.objective / 100.0;
+    let period = s.period.as_str();
+    let scale = s.period.secs() as f64 / (30.0 * 86_400.0);
+    let lbl = BTreeMap::from([(LABEL_SLO.to_string(), name.clone())]);
+    x.own_group = Some(slo_group(&name));
+    for w in SLO_WINDOWS {
+        x.recs.push(Rec {
+            record: slo_ratio_record(w),
+            expr: slo_error_ratio(s, w),
+            labels: lbl.clone(),
+        });
+    }
+    let r5 = format!("{}{{{LABEL_SLO}=\"{name}\"}}", slo_ratio_record("5m"));
+    x.recs.push(Rec {
+        record: slo_ratio_record(period),
+        expr: format!("sum_over_time({r5}[{period}]) / count_over_time({r5}[{period}])"),
+        labels: lbl.clone(),
+    });
+    x.recs.push(Rec {
+        record: SLO_OBJECTIVE.into(),
+        expr: format!("vector({})", fmt_num(s.objective / 100.0)),
+        labels: lbl.clone(),
+    });
+    x.recs.push(Rec {
+        record: SLO_BUDGET_REMAINING.into(),
+        expr: format!("1 - {}{{{LABEL_SLO}=\"{name}\"}} / {}", slo_ratio_record(period), fmt_num(budget)),
+        labels: lbl.clone(),
+    });
+    let sel = |w: &str| format!("{}{{{LABEL_SLO}=\"{name}\"}}", slo_ratio_record(w));
+    // Factor at this period consumes the same budget fraction as the 30d factor at 30d.
+    let factor = |f30: f64| f30 * scale;
+    let mut series_labels = lbl.clone();
+    for b in &s.by {
+        series_labels.insert(b.clone(), format!("test-{b}"));
+    }
+    let wh = if s.by.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            s.by.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
+        )
+    };
+    let inputs = |fast: f64, slow: f64| -> Vec<(String, String)> {
+        SLO_WINDOWS
+            .iter()
+            .map(|w| {
+                let v = if ["5m", "1h", "30m", "6h"].contains(w) { fast } else { slow };
+                (selector(&slo_ratio_record(w), &series_labels), repeat(v, 41))
+            })
+            .collect()
+    };
+    for page in [true, false] {
+        let parts: Vec<String> = BURN_RATES
+            .iter()
+            .filter(|b| b.3 == page)
+            .map(|(long, short, f30, _)| {
+                let thr = fmt_num(r6(factor(*f30) * budget));
+                format!("({} > {thr} and {} > {thr})", sel(long), sel(short))
+            })
+            .collect();
+        let (long, _, f30, _) = BURN_RATES.iter().find(|b| b.3 == page).copied().unwrap_or(BURN_RATES[0]);
+        let first_thr = factor(f30) * budget;
+        let second = BURN_RATES.iter().filter(|b| b.3 == page).nth(1).copied().unwrap_or(BURN_RATES[1]);
+        let second_thr = factor(second.2) * budget;
+        let (suffix, sev, speed, for_s) = if page {
+            ("FastBurn", a.severity.or(Some(Severity::Critical)), "fast", 120)
+        } else {
+            ("SlowBurn", Some(Severity::Warning), "slowly", 900)
+        };
+        let eval = for_s + 3 * STEP;
+        // Fires: ratios at 1.5× the long-window threshold everywhere; quiet: no errors.
+        let fire_v = r6((first_thr * 1.5).min(1.0));
+        let cases = if page {
+            vec![
+                Case {
+                    name: format!("{}{suffix} pages on a fast burn", a.name),
+                    inputs: inputs(fire_v, fire_v),
+                    eval,
+                    fires: vec![(series_labels.clone(), fire_v)],
+                },
+                Case {
+                    name: format!("{}{suffix} stays quiet on a slow burn", a.name),
+                    inputs: inputs(r6(second_thr * 0.5), r6(second_thr * 0.5)),
+                    eval,
+                    fires: vec![],
+                },
+                Case {
+                    name: format!("{}{suffix} stays quiet without errors", a.name),
+                    inputs: inputs(0.0, 0.0),
+                    eval,
+                    fires: vec![],
+                },
+            ]
+        } else {
+            let slow_v = r6((first_thr * 1.5).min(1.0));
+            vec![
+                Case {
+                    name: format!("{}{suffix} tickets on a slow burn", a.name),
+                    inputs: inputs(0.0, slow_v),
+                    eval,
+                    fires: vec![(series_labels.clone(), slow_v)],
+                },
+                Case {
+                    name: format!("{}{suffix} stays quiet without errors", a.name),
+                    inputs: inputs(0.0, 0.0),
+                    eval,
+                    fires: vec![],
+                },
+            ]
+        };
+        let pct = |v: f64| format!("{}%", crate::model::template::g4(v * 100.0));
+        x.drafts.push(Draft {
+            name: format!("{}{suffix}", a.name),
+            expr: parts.join(" or "),
+            for_: Some(dur(for_s)),
+            severity: sev,
+            summary: format!("SLO {title}{wh} is burning its error budget {speed}: {{{{ $value | humanizePercentage }}}} errors over {long} (or {})", second.0),
+            description: format!(
+                "{title} aims at {}% good events over {period} (error budget {}). Over the last {long} (or {}) {{{{ $value | humanizePercentage }}}} of events failed; at {}× the sustainable rate the whole {period} budget {}. Open the SLO dashboard for the remaining budget and burn rates, then the service's own dashboards for what fails.",
+                fmt_num(s.objective),
+                pct(budget),
+                second.0,
+                fmt_num(r6(factor(f30))),
+                if page { "is gone within days: act now" } else { "runs out before the period ends: plan a fix this week" }
+            ),
+            link: LinkKey::Panel(crate::conventions::DASHBOARD_SLOS.into(), slo_burn_panel(&title)),
+            cases,
+        });
+    }
+    let _ = spec;
+}
+
+/// Title of the burn-rate panel of an SLO on the `slos` dashboard.
+pub fn slo_burn_panel(title: &str) -> String {
+    format!("{title}: burn rate")
+}
+
+static VAR_MATCHER: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex"));
+
+/// [`alert_bands`] of every signal an anomaly, regression or exhaustion alert watches.
+pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        let sig = a
+            .anomaly
+            .as_ref()
+            .map(|x| &x.signal)
+            .or(a.regression.as_ref().map(|x| &x.signal))
+            .or(a.exhaustion.as_ref().map(|x| &x.signal));
+        if let Some(sig) = sig
+            && !out.contains_key(sig)
+        {
+            out.insert(sig.clone(), alert_bands(spec, sig));
+        }
+    }
+    out
+}
+
+/// Extra panel series showing the dynamic limits of the alerts watching
+/// `signal`: `(legend, expr)`. They keep the signal's dashboard-variable
+/// matchers (`instance=~"$instance"`) so they follow the panel's selection.
+pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
+    let vars: Vec<String> = spec
+        .signals
+        .get(signal)
+        .and_then(|s| crate::promql::parse(&s.expr).ok().map(|_| s.expr.clone()))
+        .map(|e| {
+            let mut v: Vec<String> = VAR_MATCHER
+                .captures_iter(&e)
+                .map(|c| format!("{}=~\"${}\"", &c[1], &c[2]))
+                .collect();
+            v.dedup();
+            v
+        })
+        .unwrap_or_default();
+    let m = if vars.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", vars.join(", "))
+    };
+    let sn = snake(signal);
+    let value = format!("{}{m}", signal_record(signal));
+    let mut out = Vec::new();
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        if let Some(an) = a.anomaly.as_ref().filter(|x| x.signal == signal) {
+            let w = an.window.as_str();
+            let (avg, sd) = (
+                format!("signal:{sn}:avg_over_time_{w}{m}"),
+                format!("signal:{sn}:stddev_over_time_{w}{m}"),
+            );
+            let k = fmt_num(an.sigma);
+            if an.direction != Direction::Down {
+                out.push((format!("{}: above mean + {k}σ", a.name), format!("{avg} + {k} * {sd}")));
+            }
+            if an.direction != Direction::Up {
+                out.push((format!("{}: below mean - {k}σ", a.name), format!("{avg} - {k} * {sd}")));
+            }
+        }
+        if let Some(rg) = a.regression.as_ref().filter(|x| x.signal == signal) {
+            let base = match rg.baseline {
+                Baseline::Yesterday => format!("{value} offset 1d"),
+                Baseline::Lastweek => format!("{value} offset 1w"),
+                Baseline::Average => format!("signal:{sn}:avg_over_time_{}{m}", rg.window),
+            };
+            let f = if rg.worse == Worse::Higher {
+                1.0 + rg.percent / 100.0
+            } else {
+                1.0 - rg.percent / 100.0
+            };
+            out.push((
+                format!("{}: limit ({}% of baseline)", a.name, fmt_num(f * 100.0)),
+                format!("{} * ({base})", fmt_num(f)),
+            ));
+        }
+        if let Some(ex) = a.exhaustion.as_ref().filter(|x| x.signal == signal) {
+            out.push((
+                format!("{}: forecast in {}", a.name, ex.within),
+                format!("predict_linear({value}[{}], {})", ex.window, ex.within.secs()),
+            ));
+        }
+    }
+    out
+}
+
+/// Recording rule names genmon generates for `spec` (for `promql/unknown-metric`).
+pub fn recorded_names(spec: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
+        let x = expand(spec, a);
+        out.extend(x.signals.iter().map(|s| signal_record(s)));
+        out.extend(x.recs.into_iter().map(|r| r.record));
+    }
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,257 @@
+//! Expands the subset of Prometheus' alert templates (Go `text/template`)
+//! genmon writes, so generated promtool tests can state the exact annotations
+//! an alert carries. Anything outside the subset is an error: the alert then
+//! gets no generated test (and `alerts/untested` asks for one).
+//!
+//! Supported: `{{ $value }}`, `{{ $value | humanize }}` (also
+//! `humanizePercentage`, `humanizeDuration`, and the `humanize $value` call
+//! form), `{{ $labels.name }}`, `{{ with $labels.name }}…{{ . }}…{{ end }}`,
+//! `{{ printf "%.Nf" $value }}`.
+
+use std::collections::BTreeMap;
+
+/// Expand `text` for a sample with `labels` and `value`.
+pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Result<String, String> {
+    let mut out = String::new();
+    expand_into(text, labels, value, None, &mut out)?;
+    Ok(out)
+}
+
+fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>, out: &mut String) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or("unclosed `{{`")?;
+        let action = after[..end].trim_matches(|c: char| c == '-' || c.is_whitespace());
+        rest = &after[end + 2..];
+        if let Some(arg) = action.strip_prefix("with ") {
+            // Find the matching {{ end }} (no nesting supported).
+            let close = rest
+                .find("{{ end }}")
+                .or_else(|| rest.find("{{end}}"))
+                .ok_or("`with` without `end`")?;
+            let body = &rest[..close];
+            rest = &rest[close + if rest[close..].starts_with("{{ end }}") { 9 } else { 7 }..];
+            let v = term(arg.trim(), labels, value, dot)?;
+            if !v.is_empty() {
+                expand_into(body, labels, value, Some(&v), out)?;
+            }
+            continue;
+        }
+        out.push_str(&pipeline(action, labels, value, dot)?);
+    }
+    out.push_str(rest);
+    Ok(())
+}
+
+fn term(t: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
+    if t == "$value" || t == ".Value" {
+        return Ok(go_float(value));
+    }
+    if t == "." {
+        return dot.map(str::to_string).ok_or_else(|| "`.` outside `with`".into());
+    }
+    if let Some(l) = t.strip_prefix("$labels.").or_else(|| t.strip_prefix(".Labels.")) {
+        return Ok(labels.get(l).cloned().unwrap_or_default());
+    }
+    Err(format!("unsupported template term `{t}`"))
+}
+
+fn pipeline(action: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
+    let parts: Vec<&str> = action.split('|').map(str::trim).collect();
+    let (head, funcs) = parts.split_first().ok_or("empty action")?;
+    let mut words = head.split_whitespace();
+    let first = words.next().ok_or("empty action")?;
+    let mut cur = match first {
+        "humanize" | "humanizePercentage" | "humanizeDuration" => {
+            let arg = words.next().ok_or("function without argument")?;
+            apply(first, &term(arg, labels, value, dot)?)?
+        }
+        "printf" => {
+            let fmt = words.next().ok_or("printf without format")?.trim_matches('"');
+            let arg = words.next().ok_or("printf without argument")?;
+            let v: f64 = term(arg, labels, value, dot)?.parse().map_err(|_| "printf of a non-number")?;
+            let prec = fmt
+                .strip_prefix("%.")
+                .and_then(|f| f.strip_suffix('f'))
+                .and_then(|p| p.parse::<usize>().ok())
+                .ok_or("unsupported printf format")?;
+            format!("{v:.prec$}")
+        }
+        t => term(t, labels, value, dot)?,
+    };
+    for f in funcs {
+        cur = apply(f, &cur)?;
+    }
+    Ok(cur)
+}
+
+fn apply(func: &str, arg: &str) -> Result<String, String> {
+    let v: f64 = arg.parse().map_err(|_| format!("`{func}` of a non-number"))?;
+    match func {
+        "humanize" => Ok(humanize(v)),
+        "humanizePercentage" => Ok(format!("{}%", g4(v * 100.0))),
+        "humanizeDuration" => Ok(humanize_duration(v)),
+        _ => Err(format!("unsupported template function `{func}`")),
+    }
+}
+
+/// Go's `%v` of a float64 (shortest representation, exponent outside 1e-4..1e21).
+pub fn go_float(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if !(-4..21).contains(&exp) {
+        let s = format!("{v:e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        return format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    format!("{v}")
+}
+
+/// Go's `%.4g`.
+pub fn g4(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let s = format!("{v:.3e}");
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = e.parse().unwrap_or(0);
+    let trim = |x: &str| -> String {
+        if x.contains('.') {
+            x.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            x.to_string()
+        }
+    };
+    if !(-4..4).contains(&exp) {
+        return format!("{}e{}{:02}", trim(m), if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    let decimals = (3 - exp).max(0) as usize;
+    trim(&format!("{v:.decimals$}"))
+}
+
+/// Prometheus' `humanize`.
+pub fn humanize(mut v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return g4(v);
+    }
+    let mut prefix = "";
+    if v.abs() >= 1.0 {
+        for p in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {
+            if v.abs() < 1000.0 {
+                break;
+            }
+            prefix = p;
+            v /= 1000.0;
+        }
+    } else {
+        for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+            if v.abs() >= 1.0 {
+                break;
+            }
+            prefix = p;
+            v *= 1000.0;
+        }
+    }
+    format!("{}{prefix}", g4(v))
+}
+
+/// Prometheus' `humanizeDuration`.
+pub fn humanize_duration(v: f64) -> String {
+    if !v.is_finite() {
+        return g4(v);
+    }
+    if v == 0.0 {
+        return "0s".into();
+    }
+    if v.abs() >= 1.0 {
+        let sign = if v < 0.0 { "-" } else { "" };
+        let a = v.abs();
+        let d = a as i64;
+        let (s, m, h, days) = (d % 60, (d / 60) % 60, (d / 3600) % 24, d / 86400);
+        return if days != 0 {
+            format!("{sign}{days}d {h}h {m}m {s}s")
+        } else if h != 0 {
+            format!("{sign}{h}h {m}m {s}s")
+        } else if m != 0 {
+            format!("{sign}{m}m {s}s")
+        } else {
+            format!("{sign}{}s", g4(a))
+        };
+    }
+    let mut v = v;
+    let mut prefix = "";
+    for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+        if v.abs() >= 1.0 {
+            break;
+        }
+        prefix = p;
+        v *= 1000.0;
+    }
+    format!("{}{prefix}s", g4(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn formats_like_go() {
+        assert_eq!(
+            [g4(2.0), g4(1.045), g4(0.0144), g4(12345.0), g4(0.00001)],
+            ["2", "1.045", "0.0144", "1.234e+04", "1e-05"]
+        );
+        assert_eq!([humanize(0.5), humanize(1500.0), humanize(2.0)], ["500m", "1.5k", "2"]);
+        assert_eq!(
+            [humanize_duration(43200.5), humanize_duration(90061.0), humanize_duration(30.0)],
+            ["12h 0m 0s", "1d 1h 1m 1s", "30s"]
+        );
+        assert_eq!([go_float(0.5), go_float(1e21), go_float(3.0)], ["0.5", "1e+21", "3"]);
+    }
+
+    #[test]
+    fn expands_the_supported_subset() {
+        let labels = l(&[("instance", "h1")]);
+        assert_eq!(
+            expand(
+                "x is {{ $value | humanizePercentage }}{{ with $labels.instance }} on {{ . }}{{ end }}",
+                &labels,
+                0.5
+            )
+            .unwrap(),
+            "x is 50% on h1"
+        );
+        assert_eq!(expand("{{ with $labels.job }}job {{ . }}{{ end }}!", &labels, 1.0).unwrap(), "!");
+        assert_eq!(
+            expand("{{ printf \"%.1f\" $value }} {{ humanize $value }}", &labels, 2.25).unwrap(),
+            "2.2 2.25"
+        );
+        assert!(expand("{{ range $labels }}{{ end }}", &labels, 1.0).is_err());
+    }
+}

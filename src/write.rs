@@ -88,6 +88,7 @@ fn sync_filesystem(root: &Path) -> std::io::Result<()> {
 
 /// Write `artifacts` under `root` atomically and remove stale generated files.
 pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
+    remove_leftovers(root, artifacts);
     let old = read_manifest(root);
     let mut summary = Summary::default();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -162,6 +163,22 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
         }
     }
     Ok(summary)
+}
+
+/// Remove temporary files an interrupted earlier run left in the folders we write.
+fn remove_leftovers(root: &Path, artifacts: &[Artifact]) {
+    let dirs: std::collections::BTreeSet<PathBuf> = artifacts
+        .iter()
+        .filter_map(|a| root.join(&a.path).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".genmon-tmp-") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 /// Compare a fresh render with what is on disk (for `render --check`).
@@ -239,6 +256,19 @@ mod tests {
         assert!(matches!(&d[0], Drift::Changed { diff, .. } if diff.contains("-a") && diff.contains("+b")));
         assert_eq!(d[1], Drift::Missing(PathBuf::from("new.yml")));
         assert_eq!(d[2], Drift::Stale(PathBuf::from("old.yml")));
+    }
+
+    #[test]
+    fn leftovers_of_an_interrupted_run_are_cleaned_and_targets_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        apply(root, &[art("a/x.yml", "old")]).unwrap();
+        // An interrupted run dies after staging, before renaming.
+        fs::write(root.join("a/.x.yml.genmon-tmp-999"), "half-written").unwrap();
+        assert_eq!(fs::read_to_string(root.join("a/x.yml")).unwrap(), "old");
+        apply(root, &[art("a/x.yml", "new")]).unwrap();
+        assert_eq!(fs::read_to_string(root.join("a/x.yml")).unwrap(), "new");
+        assert!(!root.join("a/.x.yml.genmon-tmp-999").exists());
     }
 
     #[test]

@@ -75,3 +75,5 @@ row "p50 latency (ms)" "$(to_ms "${R[node.p50]}")" "$(to_ms "${R[genmon.p50]}")"
 row "p99 latency (ms)" "$(to_ms "${R[node.p99]}")" "$(to_ms "${R[genmon.p99]}")"
 echo
 echo "goals: CPU/series ratio <= 0.50, RSS after load ratio <= 0.33, p99 ratio <= 1.00"
+echo "node_exporter: $(prometheus-node-exporter --version 2>&1 | head -1)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on the machine inflates p99)"

@@ -149,6 +149,7 @@ struct WorkerState {
 }
 
 type StatResult = std::io::Result<Usage>;
+type StatFn = fn(&Path) -> StatResult;
 
 /// A batch of paths for the worker; results go back on `reply`.
 struct Job {
@@ -168,7 +169,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Worker {
-    fn spawn(stuck: Arc<Mutex<HashSet<PathBuf>>>) -> std::io::Result<Worker> {
+    fn spawn(stuck: Arc<Mutex<HashSet<PathBuf>>>, stat: StatFn) -> std::io::Result<Worker> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let state: Arc<Mutex<WorkerState>> = Arc::default();
         let st = state.clone();
@@ -185,7 +186,7 @@ impl Worker {
                             }
                             s.current = Some(i);
                         }
-                        let r = statvfs(p);
+                        let r = stat(p);
                         {
                             let mut s = lock(&st);
                             s.current = None;
@@ -213,6 +214,7 @@ pub struct Filesystem {
     mount_timeout: Duration,
     stuck: Arc<Mutex<HashSet<PathBuf>>>,
     worker: Mutex<Option<Worker>>,
+    stat: StatFn,
 }
 
 impl Filesystem {
@@ -232,6 +234,7 @@ impl Filesystem {
             },
             stuck: Arc::default(),
             worker: Mutex::new(None),
+            stat: statvfs,
         })
     }
 
@@ -248,7 +251,7 @@ impl Filesystem {
             // Take the idle worker (a concurrent scrape makes its own).
             let worker = match lock(&self.worker).take() {
                 Some(w) => w,
-                None => match Worker::spawn(self.stuck.clone()) {
+                None => match Worker::spawn(self.stuck.clone(), self.stat) {
                     Ok(w) => w,
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot start the statvfs thread");
@@ -336,7 +339,7 @@ impl Collector for Filesystem {
         let (remote_idx, local_idx): (Vec<usize>, Vec<usize>) = (0..todo.len()).partition(|&i| MAY_HANG_FSTYPES.is_match(&todo[i].fstype));
         let mut results: Vec<Option<StatResult>> = (0..todo.len()).map(|_| None).collect();
         for &i in &local_idx {
-            results[i] = Some(statvfs(&self.stat_path(&todo[i].mountpoint)));
+            results[i] = Some((self.stat)(&self.stat_path(&todo[i].mountpoint)));
         }
         if !remote_idx.is_empty() {
             let remote = self.stat_all(
@@ -419,6 +422,79 @@ mod tests {
         assert_eq!(unescape("a\\040b\\011c\\134"), "a b\tc\\");
         assert_eq!(unescape("a\\04"), "a\\04");
         assert_eq!(unescape("\\999"), "\\999");
+    }
+
+    fn fake_stat(p: &Path) -> StatResult {
+        if p.ends_with("hang") {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        Ok(Usage {
+            size: 100.0,
+            free: 50.0,
+            avail: 40.0,
+            files: 10.0,
+            files_free: 5.0,
+            readonly: false,
+        })
+    }
+
+    #[test]
+    fn hung_network_mount_is_cut_off_then_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mounts"),
+            "srv:/a /a nfs4 rw 0 0\nsrv:/hang /hang nfs4 rw 0 0\nsrv:/b /b nfs4 rw 0 0\n/dev/vda / ext4 rw 0 0\n",
+        )
+        .unwrap();
+        let paths = Paths {
+            rootfs: "/".into(),
+            procfs: dir.path().into(),
+            sysfs: dir.path().into(),
+        };
+        let cfg = FilesystemConfig {
+            mount_timeout: Some("300ms".into()),
+            ..Default::default()
+        };
+        let mut fs = Filesystem::new(paths, &cfg).unwrap();
+        fs.stat = fake_stat;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ctx = ScrapeContext {
+            deadline: Instant::now() + Duration::from_secs(10),
+            handle: rt.handle().clone(),
+        };
+        let err_of = |fams: &[Family], mp: &str| {
+            let f = fams
+                .iter()
+                .find(|f| f.name == "genmon_filesystem_device_error")
+                .unwrap();
+            f.samples
+                .iter()
+                .find(|s| s.labels[1].1 == mp)
+                .map(|s| s.value)
+        };
+        let start = Instant::now();
+        let fams = fs.collect(&ctx).unwrap();
+        let took = start.elapsed();
+        assert!(took < Duration::from_millis(1500), "took {took:?}");
+        assert_eq!(err_of(&fams, "/hang"), Some(1.0));
+        assert_eq!(err_of(&fams, "/a"), Some(0.0));
+        assert_eq!(
+            err_of(&fams, "/b"),
+            Some(0.0),
+            "mounts after the hung one still measured"
+        );
+        assert_eq!(err_of(&fams, "/"), Some(0.0));
+        assert_eq!(fams[0].samples.len(), 3);
+        // While the call hangs the mount is skipped at once.
+        let start = Instant::now();
+        let fams = fs.collect(&ctx).unwrap();
+        assert!(start.elapsed() < Duration::from_millis(200));
+        assert_eq!(err_of(&fams, "/hang"), Some(1.0));
+        // Once it returns, it is measured again (at most 300ms more).
+        std::thread::sleep(Duration::from_millis(3200));
+        assert!(lock(&fs.stuck).is_empty());
     }
 
     #[test]

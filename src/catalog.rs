@@ -72,7 +72,7 @@ pub static CATALOG: &[MetricInfo] = &[
         ["cpu", "mode"],
         "Seconds the CPUs spent in each mode."
     ),
-    m!("cpu", "genmon_cpu_count", Gauge, "", [], "Number of logical CPUs."),
+    m!("cpu", "genmon_cpus", Gauge, "", [], "Number of logical CPUs."),
     // memory
     m!("memory", "genmon_memory_total_bytes", Gauge, "bytes", [], "Total usable memory."),
     m!(
@@ -331,7 +331,7 @@ pub static CATALOG: &[MetricInfo] = &[
     // process groups
     m!(
         "process",
-        "genmon_process_group_count",
+        "genmon_process_group_processes",
         Gauge,
         "",
         ["group"],

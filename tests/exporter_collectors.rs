@@ -63,7 +63,7 @@ fn cpu() {
     assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 10.0);
     assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"steal\"}"), 0.02);
     assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"idle\"}"), 250.0);
-    assert_eq!(get(&f, "genmon_cpu_count"), 2.0);
+    assert_eq!(get(&f, "genmon_cpus"), 2.0);
     assert_eq!(flat(&f).len(), 17);
 }
 
@@ -163,16 +163,16 @@ fn process_own_and_groups() {
     assert_eq!(get(&f, "process_start_time_seconds"), 1700000010.0);
     let page = get(&f, "process_resident_memory_bytes") / 2500.0;
     assert!(page >= 4096.0, "page size {page}");
-    assert_eq!(get(&f, "genmon_process_group_count{group=\"nginx\"}"), 2.0);
+    assert_eq!(get(&f, "genmon_process_group_processes{group=\"nginx\"}"), 2.0);
     assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"nginx\"}"), 3.0);
     assert_eq!(
         get(&f, "genmon_process_group_resident_memory_bytes{group=\"nginx\"}"),
         1500.0 * page
     );
     assert_eq!(get(&f, "genmon_process_group_open_fds{group=\"nginx\"}"), 6.0);
-    assert_eq!(get(&f, "genmon_process_group_count{group=\"java-app\"}"), 1.0);
+    assert_eq!(get(&f, "genmon_process_group_processes{group=\"java-app\"}"), 1.0);
     assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"java-app\"}"), 12.0);
-    assert_eq!(get(&f, "genmon_process_group_count{group=\"none\"}"), 0.0);
+    assert_eq!(get(&f, "genmon_process_group_processes{group=\"none\"}"), 0.0);
 }
 
 #[test]

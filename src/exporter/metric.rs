@@ -232,6 +232,6 @@ mod tests {
 
     #[test]
     fn empty_family_is_skipped() {
-        assert_eq!(encode([&Family::catalog("genmon_cpu_count")]), "");
+        assert_eq!(encode([&Family::catalog("genmon_cpus")]), "");
     }
 }

@@ -60,7 +60,7 @@ pub fn families(cpus: &[CpuTimes]) -> Vec<Family> {
             secs.push(vec![label("cpu", c.cpu.clone()), label("mode", *mode)], c.ticks[i] as f64 / USER_HZ);
         }
     }
-    vec![secs, Family::single("genmon_cpu_count", cpus.len() as f64)]
+    vec![secs, Family::single("genmon_cpus", cpus.len() as f64)]
 }
 
 /// The cpu collector.

@@ -457,22 +457,14 @@ mod tests {
         };
         let mut fs = Filesystem::new(paths, &cfg).unwrap();
         fs.stat = fake_stat;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let ctx = ScrapeContext {
             deadline: Instant::now() + Duration::from_secs(10),
             handle: rt.handle().clone(),
         };
         let err_of = |fams: &[Family], mp: &str| {
-            let f = fams
-                .iter()
-                .find(|f| f.name == "genmon_filesystem_device_error")
-                .unwrap();
-            f.samples
-                .iter()
-                .find(|s| s.labels[1].1 == mp)
-                .map(|s| s.value)
+            let f = fams.iter().find(|f| f.name == "genmon_filesystem_device_error").unwrap();
+            f.samples.iter().find(|s| s.labels[1].1 == mp).map(|s| s.value)
         };
         let start = Instant::now();
         let fams = fs.collect(&ctx).unwrap();
@@ -480,11 +472,7 @@ mod tests {
         assert!(took < Duration::from_millis(1500), "took {took:?}");
         assert_eq!(err_of(&fams, "/hang"), Some(1.0));
         assert_eq!(err_of(&fams, "/a"), Some(0.0));
-        assert_eq!(
-            err_of(&fams, "/b"),
-            Some(0.0),
-            "mounts after the hung one still measured"
-        );
+        assert_eq!(err_of(&fams, "/b"), Some(0.0), "mounts after the hung one still measured");
         assert_eq!(err_of(&fams, "/"), Some(0.0));
         assert_eq!(fams[0].samples.len(), 3);
         // While the call hangs the mount is skipped at once.

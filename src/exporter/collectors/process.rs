@@ -190,7 +190,7 @@ impl Process {
                 }
             }
         }
-        let mut f_count = Family::with_capacity("genmon_process_group_count", n);
+        let mut f_count = Family::with_capacity("genmon_process_group_processes", n);
         let mut f_cpu = Family::with_capacity("genmon_process_group_cpu_seconds_total", n);
         let mut f_rss = Family::with_capacity("genmon_process_group_resident_memory_bytes", n);
         let mut f_fds = Family::with_capacity("genmon_process_group_open_fds", n);

@@ -153,7 +153,7 @@ mod tests {
             textformat::parse("# HELP a A.\n# TYPE a gauge\na{x=\"1\"} 1\n", "").unwrap(),
         );
         assert!(format!("{e:?}").contains("same series"));
-        let e = merge(&mut m, textformat::parse("genmon_cpu_count 1\n", "").unwrap());
+        let e = merge(&mut m, textformat::parse("genmon_cpus 1\n", "").unwrap());
         assert!(format!("{e:?}").contains("genmon-exporter itself"));
     }
 }

@@ -138,7 +138,7 @@ pub fn up(o: &Options) -> u8 {
     signals::install();
     let mut running: Vec<Running> = Vec::new();
     for (svc, exe) in &plan {
-        let mut r = match supervisor::start(svc, exe, &st) {
+        let r = match supervisor::start(svc, exe, &st) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {}: {e}", svc.name);
@@ -147,10 +147,10 @@ pub fn up(o: &Options) -> u8 {
             }
         };
         eprintln!("genmon up: started {} (PID {})", svc.name, r.pid());
-        let wait = supervisor::wait_healthy(&mut r, HEALTH_TIMEOUT);
         running.push(r);
         supervisor::write_pids(&st, &running);
-        match wait {
+        let r = running.last_mut().expect("just pushed");
+        match supervisor::wait_healthy(r, HEALTH_TIMEOUT) {
             Wait::Healthy => {}
             Wait::Signalled(sig) => return shutdown(&mut running, &st, sig),
             Wait::Died(status) => {

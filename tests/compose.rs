@@ -94,7 +94,7 @@ fn normalize(p: &Path) -> PathBuf {
 fn host_path(svc: &Value, container: &Path) -> Option<PathBuf> {
     mounts(svc).into_iter().find_map(|(host, cont, _)| {
         let rest = container.strip_prefix(&cont).ok()?;
-        host.starts_with("./").then(|| root().join(&host[2..]).join(rest))
+        host.strip_prefix("./").map(|rel| root().join(rel).join(rest))
     })
 }
 
@@ -221,11 +221,8 @@ fn ports_are_published_on_localhost_and_match_the_spec() {
 fn mounted_paths_exist_in_the_repository() {
     for (name, svc) in services() {
         for (host, cont, opts) in mounts(&svc) {
-            if host.starts_with("./") {
-                assert!(
-                    root().join(&host[2..]).exists(),
-                    "{name} mounts {host}, which is not in the repository"
-                );
+            if let Some(rel) = host.strip_prefix("./") {
+                assert!(root().join(rel).exists(), "{name} mounts {host}, which is not in the repository");
                 assert!(opts.contains("ro"), "{name}: {host} is mounted writable");
             } else if host.starts_with('/') {
                 assert_eq!(

@@ -184,7 +184,7 @@ pub fn up(o: &Options) -> u8 {
 }
 
 /// Watch the children and print a status line until a signal or a death.
-fn supervise(running: &mut Vec<Running>, st: &State) -> u8 {
+fn supervise(running: &mut [Running], st: &State) -> u8 {
     let tty = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut last_status = Instant::now() - Duration::from_secs(3600);

@@ -344,23 +344,45 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
     let hook_listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let hook_port = hook_listener.local_addr().unwrap().port();
     let hooks = webhook(hook_listener);
-    let ports = Ports {
-        exporter: free_port(),
-        prometheus: free_port(),
-        alertmanager: free_port(),
-        grafana: free_port(),
-        probe: free_port(), // closed until step 3
-    };
     let spec_file = tmp.path().join("genmon.yaml");
-    std::fs::write(&spec_file, spec(&ports, hook_port)).unwrap();
     let state = tmp.path().join("state");
+    // Ephemeral ports can be taken by someone else between picking and
+    // binding: genmon up then refuses (exit 2, "already in use"); pick again.
+    let (mut up, ports) = (1..=3)
+        .find_map(|attempt| {
+            let ports = Ports {
+                exporter: free_port(),
+                prometheus: free_port(),
+                alertmanager: free_port(),
+                grafana: free_port(),
+                probe: free_port(), // closed until step 3
+            };
+            std::fs::write(&spec_file, spec(&ports, hook_port)).unwrap();
+            let mut up = Up::start(&spec_file, &state, &format!("1-{attempt}"));
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(90) {
+                let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                if out.contains("the stack is running") {
+                    return Some((up, ports));
+                }
+                if let Ok(Some(_)) = up.child.try_wait() {
+                    let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                    if attempt < 3 && out.contains("already in use") {
+                        eprintln!("port taken meanwhile, retrying: {out}");
+                        return None;
+                    }
+                    panic!("genmon up exited before the stack ran\n{}", up.logs());
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            panic!("the stack did not come up within 90s\n{}", up.logs());
+        })
+        .expect("three attempts");
     let prom = format!("http://127.0.0.1:{}", ports.prometheus);
     let am = format!("http://127.0.0.1:{}", ports.alertmanager);
     let limit = Duration::from_secs(60);
 
     // 1. The stack comes up; Prometheus scrapes the exporter and evaluates every generated group.
-    let mut up = Up::start(&spec_file, &state, "1");
-    up.wait_running(Duration::from_secs(90));
     up.wait("Prometheus ready", limit, || {
         http::is_ok(&format!("{prom}/-/ready"), Duration::from_secs(2)).then_some(())
     });
@@ -444,4 +466,23 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
     assert!(samples >= 3, "only {samples} samples of the first run survived");
     up.stop();
     eprintln!("stack e2e took {:.1}s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn genmon_up_says_how_to_install_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_file = tmp.path().join("genmon.yaml");
+    std::fs::write(&spec_file, "version: 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .args(["up", "-f"])
+        .arg(&spec_file)
+        .arg("--state-dir")
+        .arg(tmp.path().join("state"))
+        .env("PATH", tmp.path().join("empty"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("apt-get install prometheus prometheus-alertmanager"), "{err}");
+    assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
 }

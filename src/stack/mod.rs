@@ -201,6 +201,7 @@ fn supervise(running: &mut [Running], st: &State) -> u8 {
             }
             report_death(&running[i], status);
             supervisor::stop_all(running);
+            let _ = std::fs::remove_file(st.pids());
             eprintln!("genmon up: stopped the rest of the stack");
             return CHILD_FAILED;
         }

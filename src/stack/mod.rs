@@ -35,6 +35,39 @@ pub const CHILD_FAILED: u8 = exit::INVALID;
 /// How long one service may take to become healthy.
 pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Environment variable with Grafana's admin password (as for docker compose).
+pub const GRAFANA_PASSWORD_ENV: &str = "GRAFANA_ADMIN_PASSWORD";
+
+/// Grafana's admin password: `$GRAFANA_ADMIN_PASSWORD`, else one generated
+/// once and kept in `<state>/grafana-admin-password` (mode 0600).
+fn grafana_password(st: &State) -> Result<String, String> {
+    if let Ok(p) = std::env::var(GRAFANA_PASSWORD_ENV)
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    let file = st.grafana_password();
+    if let Ok(p) = std::fs::read_to_string(&file)
+        && !p.trim().is_empty()
+    {
+        return Ok(p.trim().to_string());
+    }
+    let mut bytes = [0u8; 18];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom for Grafana's password: {e} (set {GRAFANA_PASSWORD_ENV})"))?;
+    let pw: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{pw}\n").as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e} (or set {GRAFANA_PASSWORD_ENV})", file.display()))?;
+    Ok(pw)
+}
+
 /// Options of `genmon up`.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -105,9 +138,26 @@ pub fn up(o: &Options) -> u8 {
     // Find every program before starting anything.
     let mut plan: Vec<(Service, PathBuf)> = Vec::new();
     let mut missing = Vec::new();
-    for svc in services::services(&compiled.model, &spec_file, &st) {
+    let grafana = binaries::find(&binaries::GRAFANA);
+    let grafana_password = match &grafana {
+        Some(_) => match grafana_password(&st) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        },
+        None => String::new(),
+    };
+    for mut svc in services::services(&compiled.model, &spec_file, &st, &grafana_password) {
         match binaries::find(&svc.program) {
-            Some(p) => plan.push((svc, p)),
+            Some(p) => {
+                // Grafana ≥ 10 ships one `grafana` binary: `grafana server …`.
+                if p.file_name().is_some_and(|n| n == "grafana") {
+                    svc.args.insert(0, "server".to_string());
+                }
+                plan.push((svc, p))
+            }
             None if svc.optional => eprintln!(
                 "genmon up: {} not found ({}); going on without it. To get it: {}",
                 svc.name,
@@ -178,6 +228,9 @@ pub fn up(o: &Options) -> u8 {
     println!("genmon up: the stack is running (state in {}):", st.root.display());
     for r in &running {
         println!("  {:16} {}  (PID {}, log {})", r.name, r.url, r.pid(), r.log.display());
+    }
+    if grafana.is_some() && std::env::var_os(GRAFANA_PASSWORD_ENV).is_none() {
+        println!("  Grafana: user admin, password in {}", st.grafana_password().display());
     }
     println!("Ctrl-C stops it.");
     supervise(&mut running, &st)

@@ -29,6 +29,10 @@ impl State {
     pub fn log(&self, service: &str) -> PathBuf {
         self.root.join("logs").join(format!("{service}.log"))
     }
+    /// Grafana's generated admin password (mode 0600) when the environment sets none.
+    pub fn grafana_password(&self) -> PathBuf {
+        self.root.join("grafana-admin-password")
+    }
     /// PIDs of the running children, one `service pid` per line.
     pub fn pids(&self) -> PathBuf {
         self.root.join("pids")
@@ -55,8 +59,9 @@ fn arg(flag: &str, v: impl AsRef<Path>) -> String {
     format!("{flag}={}", v.as_ref().display())
 }
 
-/// The stack's services, in start order (dependencies first).
-pub fn services(m: &Model, spec_file: &Path, st: &State) -> Vec<Service> {
+/// The stack's services, in start order (dependencies first). Grafana's admin
+/// password is `grafana_password` (never Grafana's admin/admin default).
+pub fn services(m: &Model, spec_file: &Path, st: &State, grafana_password: &str) -> Vec<Service> {
     let s = &m.spec.stack;
     let base = |port: u16| format!("http://127.0.0.1:{port}");
     let prov = st.config().join(c::DIR_PROVISIONING);
@@ -66,8 +71,7 @@ pub fn services(m: &Model, spec_file: &Path, st: &State) -> Vec<Service> {
         .external_url
         .clone()
         .unwrap_or_else(|| format!("{}/", base(s.alertmanager_port)));
-    let grafana_pw = std::env::var("GRAFANA_ADMIN_PASSWORD").unwrap_or_default();
-    let mut grafana_env = vec![
+    let grafana_env = vec![
         ("GF_PATHS_PROVISIONING".to_string(), prov.join("grafana").display().to_string()),
         ("GF_PATHS_DATA".to_string(), st.data(c::SERVICE_GRAFANA).display().to_string()),
         ("GF_PATHS_LOGS".to_string(), st.root.join("logs").display().to_string()),
@@ -75,10 +79,8 @@ pub fn services(m: &Model, spec_file: &Path, st: &State) -> Vec<Service> {
         ("GF_SERVER_HTTP_PORT".to_string(), s.grafana_port.to_string()),
         ("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string()),
         ("GF_ANALYTICS_REPORTING_ENABLED".to_string(), "false".to_string()),
+        ("GF_SECURITY_ADMIN_PASSWORD".to_string(), grafana_password.to_string()),
     ];
-    if !grafana_pw.is_empty() {
-        grafana_env.push(("GF_SECURITY_ADMIN_PASSWORD".to_string(), grafana_pw));
-    }
     vec![
         Service {
             name: c::SERVICE_EXPORTER,
@@ -153,7 +155,7 @@ mod tests {
         let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\n").unwrap();
         let m = crate::model::lower(&spec, crate::model::Profile::Local);
         let st = State { root: PathBuf::from("/s") };
-        let svc = services(&m, Path::new("/x/genmon.yaml"), &st);
+        let svc = services(&m, Path::new("/x/genmon.yaml"), &st, "pw");
         let p = svc.iter().find(|s| s.name == "prometheus").unwrap();
         assert!(
             p.args
@@ -164,6 +166,9 @@ mod tests {
             Path::new("/s/config/provisioning/prometheus/../../alerts"),
             Path::new("/s/config/provisioning/prometheus").join("../../alerts")
         );
+        let g = svc.iter().find(|s| s.name == "grafana").unwrap();
+        assert!(g.env.contains(&("GF_SECURITY_ADMIN_PASSWORD".to_string(), "pw".to_string())));
+        assert!(g.env.contains(&("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string())));
         let am = svc.iter().find(|s| s.name == "alertmanager").unwrap();
         assert!(am.args.contains(&"--cluster.listen-address=".to_string()));
     }

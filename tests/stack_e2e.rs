@@ -2,7 +2,8 @@
 //! ports: Prometheus scrapes genmon-exporter and evaluates the generated
 //! rules; a probe against a closed port fires an alert that Alertmanager
 //! delivers to a webhook run by this test; opening the port resolves it;
-//! SIGTERM stops every child; a second run keeps the first run's samples.
+//! SIGTERM stops every child; a second run keeps the first run's samples;
+//! a child's death stops the rest (exit 1, saying which).
 //! Missing Prometheus or Alertmanager fails the test with the apt-get command.
 
 mod common;
@@ -464,7 +465,36 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
         (n > 0).then_some(n)
     });
     assert!(samples >= 3, "only {samples} samples of the first run survived");
-    up.stop();
+
+    // A child that dies takes the stack down with it, and genmon up says which and why.
+    let pids = up.pids();
+    let (_, am_pid) = pids.iter().find(|(n, _)| n == "alertmanager").cloned().expect("alertmanager PID");
+    // SAFETY: killing a child of the genmon up we started.
+    unsafe {
+        libc::kill(am_pid, libc::SIGKILL);
+    }
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = up.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(40),
+            "genmon up ignored a dead child\n{}",
+            up.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = std::fs::read_to_string(&up.out).unwrap();
+    assert_eq!(status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("alertmanager (PID {am_pid}) was killed by signal 9")),
+        "{out}"
+    );
+    for (name, pid) in pids {
+        // SAFETY: signal 0 only checks existence.
+        assert!(unsafe { libc::kill(pid, 0) } != 0, "{name} (PID {pid}) survived");
+    }
     eprintln!("stack e2e took {:.1}s", started.elapsed().as_secs_f64());
 }
 

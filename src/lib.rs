@@ -17,4 +17,5 @@ pub mod pipeline;
 pub mod promql;
 pub mod render;
 pub mod spec;
+pub mod stack;
 pub mod write;

@@ -67,6 +67,10 @@ struct Cli {
     /// Load and validate the config file, then exit.
     #[arg(long = "config.check")]
     config_check: bool,
+    /// Health probe for container HEALTHCHECKs (no curl needed): GET URL
+    /// (e.g. http://127.0.0.1:9184/health), exit 0 on 200 within 5s, else 1.
+    #[arg(long = "health-check", value_name = "URL")]
+    health_check: Option<String>,
 }
 
 fn leak(s: String) -> &'static str {
@@ -131,6 +135,14 @@ fn main() {
 fn run() -> anyhow::Result<()> {
     let m = command().get_matches();
     let cli = Cli::from_arg_matches(&m)?;
+    if let Some(url) = &cli.health_check {
+        let r = genmon::stack::http::get(url, std::time::Duration::from_secs(5)).map_err(|e| anyhow::anyhow!("health check: {e}"))?;
+        if r.status != 200 {
+            anyhow::bail!("health check: {url} answered {}", r.status);
+        }
+        println!("ok: {url} answered 200");
+        return Ok(());
+    }
     if cli.catalog {
         println!("{}", serde_json::to_string_pretty(genmon::catalog::CATALOG)?);
         return Ok(());

@@ -4,6 +4,7 @@
 mod bench_spec;
 mod render;
 mod test;
+mod up;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,6 +106,14 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArgs,
     },
+    /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus, Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
+    Up {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Where configs, data, logs, PIDs and the lock live.
+        #[arg(long = "state-dir", default_value = ".genmon", value_name = "DIR")]
+        state_dir: PathBuf,
+    },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -138,6 +147,7 @@ pub fn main() -> ExitCode {
         Command::Render { spec, out, check, profile } => render::render(&spec, &out, check, profile, color),
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
+        Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());

@@ -1,0 +1,175 @@
+//! What runs: one [`Service`] per program of the stack, with its flags, data
+//! and log paths and the URL that says it is healthy. Pure: built from the
+//! model and the state layout, so it is testable without starting anything.
+
+use std::path::{Path, PathBuf};
+
+use crate::conventions as c;
+use crate::model::Model;
+
+use super::binaries::{self, Program};
+
+/// Layout of the state directory.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// `<state>` (absolute).
+    pub root: PathBuf,
+}
+
+impl State {
+    /// Rendered configs (`Profile::Local`): `<state>/config`.
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config")
+    }
+    /// Data of one service: `<state>/data/<service>`.
+    pub fn data(&self, service: &str) -> PathBuf {
+        self.root.join("data").join(service)
+    }
+    /// Log of one service: `<state>/logs/<service>.log`.
+    pub fn log(&self, service: &str) -> PathBuf {
+        self.root.join("logs").join(format!("{service}.log"))
+    }
+    /// Grafana's generated admin password (mode 0600) when the environment sets none.
+    pub fn grafana_password(&self) -> PathBuf {
+        self.root.join("grafana-admin-password")
+    }
+    /// PIDs of the running children, one `service pid` per line.
+    pub fn pids(&self) -> PathBuf {
+        self.root.join("pids")
+    }
+}
+
+/// One program of the stack.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Service name (as in docker-compose.yml).
+    pub name: &'static str,
+    pub program: Program,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// 200 here means healthy.
+    pub health_url: String,
+    /// URL shown to the user.
+    pub url: String,
+    /// Without it the stack still runs (Grafana).
+    pub optional: bool,
+}
+
+fn arg(flag: &str, v: impl AsRef<Path>) -> String {
+    format!("{flag}={}", v.as_ref().display())
+}
+
+/// The stack's services, in start order (dependencies first). Grafana's admin
+/// password is `grafana_password` (never Grafana's admin/admin default).
+pub fn services(m: &Model, spec_file: &Path, st: &State, grafana_password: &str) -> Vec<Service> {
+    let s = &m.spec.stack;
+    let base = |port: u16| format!("http://127.0.0.1:{port}");
+    let prov = st.config().join(c::DIR_PROVISIONING);
+    let am_url = m
+        .spec
+        .alertmanager
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/", base(s.alertmanager_port)));
+    let grafana_env = vec![
+        ("GF_PATHS_PROVISIONING".to_string(), prov.join("grafana").display().to_string()),
+        ("GF_PATHS_DATA".to_string(), st.data(c::SERVICE_GRAFANA).display().to_string()),
+        ("GF_PATHS_LOGS".to_string(), st.root.join("logs").display().to_string()),
+        ("GF_SERVER_HTTP_ADDR".to_string(), "127.0.0.1".to_string()),
+        ("GF_SERVER_HTTP_PORT".to_string(), s.grafana_port.to_string()),
+        ("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string()),
+        ("GF_ANALYTICS_REPORTING_ENABLED".to_string(), "false".to_string()),
+        ("GF_SECURITY_ADMIN_PASSWORD".to_string(), grafana_password.to_string()),
+    ];
+    vec![
+        Service {
+            name: c::SERVICE_EXPORTER,
+            program: binaries::EXPORTER,
+            args: vec![
+                format!("--web.listen-address=127.0.0.1:{}", s.exporter_port),
+                arg("--config.file", spec_file),
+            ],
+            env: vec![],
+            health_url: format!("{}/health", base(s.exporter_port)),
+            url: format!("{}/metrics", base(s.exporter_port)),
+            optional: false,
+        },
+        Service {
+            name: c::SERVICE_ALERTMANAGER,
+            program: binaries::ALERTMANAGER,
+            args: vec![
+                arg("--config.file", prov.join("alertmanager/alertmanager.yml")),
+                arg("--storage.path", st.data(c::SERVICE_ALERTMANAGER)),
+                format!("--web.listen-address=127.0.0.1:{}", s.alertmanager_port),
+                format!("--web.external-url={am_url}"),
+                "--cluster.listen-address=".to_string(),
+            ],
+            env: vec![],
+            health_url: format!("{}/-/ready", base(s.alertmanager_port)),
+            url: format!("{}/", base(s.alertmanager_port)),
+            optional: false,
+        },
+        Service {
+            name: c::SERVICE_PROMETHEUS,
+            program: binaries::PROMETHEUS,
+            args: vec![
+                arg("--config.file", prov.join("prometheus/prometheus.yml")),
+                arg("--storage.tsdb.path", st.data(c::SERVICE_PROMETHEUS)),
+                format!("--storage.tsdb.retention.time={}", m.spec.prometheus.retention.as_str()),
+                format!("--web.listen-address=127.0.0.1:{}", s.prometheus_port),
+                format!("--web.external-url={}/", base(s.prometheus_port)),
+                "--web.enable-lifecycle".to_string(),
+            ],
+            env: vec![],
+            health_url: format!("{}/-/ready", base(s.prometheus_port)),
+            url: format!("{}/", base(s.prometheus_port)),
+            optional: false,
+        },
+        Service {
+            name: c::SERVICE_GRAFANA,
+            program: binaries::GRAFANA,
+            args: grafana_args(),
+            env: grafana_env,
+            health_url: format!("{}/api/health", base(s.grafana_port)),
+            url: format!("{}/", base(s.grafana_port)),
+            optional: true,
+        },
+    ]
+}
+
+/// Grafana's home (static files); Debian/RPM packages install it here.
+fn grafana_args() -> Vec<String> {
+    let home = ["/usr/share/grafana"].into_iter().find(|h| Path::new(h).is_dir());
+    match home {
+        Some(h) => vec![format!("--homepath={h}")],
+        None => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_finds_its_rules_relative_to_its_config() {
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\n").unwrap();
+        let m = crate::model::lower(&spec, crate::model::Profile::Local);
+        let st = State { root: PathBuf::from("/s") };
+        let svc = services(&m, Path::new("/x/genmon.yaml"), &st, "pw");
+        let p = svc.iter().find(|s| s.name == "prometheus").unwrap();
+        assert!(
+            p.args
+                .contains(&"--config.file=/s/config/provisioning/prometheus/prometheus.yml".to_string())
+        );
+        // rule_files: ../../alerts/*.rules.yml from there is /s/config/alerts, where render writes them.
+        assert_eq!(
+            Path::new("/s/config/provisioning/prometheus/../../alerts"),
+            Path::new("/s/config/provisioning/prometheus").join("../../alerts")
+        );
+        let g = svc.iter().find(|s| s.name == "grafana").unwrap();
+        assert!(g.env.contains(&("GF_SECURITY_ADMIN_PASSWORD".to_string(), "pw".to_string())));
+        assert!(g.env.contains(&("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string())));
+        let am = svc.iter().find(|s| s.name == "alertmanager").unwrap();
+        assert!(am.args.contains(&"--cluster.listen-address=".to_string()));
+    }
+}

@@ -1,0 +1,518 @@
+//! `genmon up` end to end, with the real programs on 127.0.0.1 ephemeral
+//! ports: Prometheus scrapes genmon-exporter and evaluates the generated
+//! rules; a probe against a closed port fires an alert that Alertmanager
+//! delivers to a webhook run by this test; opening the port resolves it;
+//! SIGTERM stops every child; a second run keeps the first run's samples;
+//! a child's death stops the rest (exit 1, saying which).
+//! Missing Prometheus or Alertmanager fails the test with the apt-get command.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use genmon::stack::http;
+use serde_json::Value;
+
+const ALERT: &str = "ProbeClosedDown";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
+}
+
+fn require(names: &[&str]) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = names.iter().any(|n| std::env::split_paths(&path).any(|d| d.join(n).is_file()));
+    assert!(
+        found,
+        "`{}` is not installed; the stack test runs the real one: apt-get install prometheus prometheus-alertmanager  (scripts/test does this)",
+        names.join("` or `")
+    );
+}
+
+struct Ports {
+    exporter: u16,
+    prometheus: u16,
+    alertmanager: u16,
+    grafana: u16,
+    probe: u16,
+}
+
+fn spec(p: &Ports, webhook: u16) -> String {
+    format!(
+        r#"version: 1
+stack:
+  exporter_port: {exporter}
+  prometheus_port: {prometheus}
+  alertmanager_port: {alertmanager}
+  grafana_port: {grafana}
+prometheus:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+alerting:
+  runbook_base_url: https://runbooks.example.com/
+grafana:
+  external_url: http://grafana.example.com
+alertmanager:
+  resolve_timeout: 5s
+  route:
+    receiver: test
+    group_by: [alertname]
+    group_wait: 1s
+    group_interval: 1s
+    repeat_interval: 1h
+  receivers:
+    - name: test
+      webhook:
+        - url: http://127.0.0.1:{webhook}/hook
+exporter:
+  collectors: {{disk: false, process: false, filesystem: false}}
+  probes:
+    - name: closed
+      url: http://127.0.0.1:{probe}/
+      timeout: 500ms
+signals:
+  probe_up:
+    title: Probe up
+    expr: genmon_probe_success
+    legend: "{{{{probe}}}}"
+dashboards:
+  - uid: probes
+    title: Probes
+    panels:
+      - {{signal: probe_up}}
+rules:
+  - name: e2e
+    alerts:
+      - name: {ALERT}
+        expr: genmon_probe_success{{probe="closed"}} == 0
+        for: 2s
+        severity: critical
+        summary: "Probe {{{{ $labels.probe }}}} fails"
+        description: "{{{{ $labels.target }}}} does not answer"
+        panel: probes/Probe up
+"#,
+        exporter = p.exporter,
+        prometheus = p.prometheus,
+        alertmanager = p.alertmanager,
+        grafana = p.grafana,
+        probe = p.probe,
+    )
+}
+
+/// Webhook receiver: every POST body, in order.
+fn webhook(listener: TcpListener) -> Arc<Mutex<Vec<Value>>> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let out = got.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            if let Some(body) = read_request(s)
+                && let Ok(v) = serde_json::from_str(&body)
+            {
+                out.lock().unwrap().push(v);
+            }
+        }
+    });
+    got
+}
+
+/// Read one HTTP request, answer 200, return the body.
+fn read_request(mut s: TcpStream) -> Option<String> {
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let (head_len, len) = loop {
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .unwrap_or(0);
+            break (i + 4, len);
+        }
+    };
+    while buf.len() < head_len + len {
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    Some(String::from_utf8_lossy(&buf[head_len..]).into_owned())
+}
+
+/// Answer 200 to everything on `listener` (the probe's target, once "fixed").
+fn serve_ok(listener: TcpListener) {
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            let _ = read_request(s);
+        }
+    });
+}
+
+/// `genmon up`, stopped (SIGTERM) when dropped.
+struct Up {
+    child: Child,
+    state: PathBuf,
+    out: PathBuf,
+}
+
+impl Up {
+    fn start(spec: &Path, state: &Path, tag: &str) -> Up {
+        let out = state.with_file_name(format!("genmon-up-{tag}.out"));
+        let f = std::fs::File::create(&out).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_genmon"))
+            .arg("up")
+            .arg("-f")
+            .arg(spec)
+            .arg("--state-dir")
+            .arg(state)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .expect("start genmon up");
+        Up {
+            child,
+            state: state.to_path_buf(),
+            out,
+        }
+    }
+
+    /// Wait until genmon up reports every service healthy.
+    fn wait_running(&mut self, limit: Duration) {
+        let out = self.out.clone();
+        self.wait("genmon up reports the stack running", limit, || {
+            std::fs::read_to_string(&out).ok()?.contains("the stack is running").then_some(())
+        });
+    }
+
+    fn term(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+    }
+
+    /// Everything that helps when something timed out.
+    fn logs(&self) -> String {
+        let mut s = format!(
+            "--- genmon up output:\n{}\n",
+            std::fs::read_to_string(&self.out).unwrap_or_default()
+        );
+        let mut logs: Vec<_> = std::fs::read_dir(self.state.join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        logs.sort();
+        for l in logs {
+            let text = std::fs::read_to_string(&l).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            s.push_str(&format!("--- {} (last 40 lines):\n", l.display()));
+            for line in tail.iter().rev() {
+                s.push_str(line);
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// Poll `f` until it returns Some, or fail with every log.
+    fn wait<T>(&mut self, what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+        let t = Instant::now();
+        loop {
+            if let Some(v) = f() {
+                eprintln!("[{:6.1}s] {what}", t.elapsed().as_secs_f64());
+                return v;
+            }
+            if let Ok(Some(st)) = self.child.try_wait() {
+                panic!("genmon up exited ({st}) while waiting for: {what}\n{}", self.logs());
+            }
+            if t.elapsed() > limit {
+                panic!("timed out after {}s waiting for: {what}\n{}", limit.as_secs(), self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn pids(&self) -> Vec<(String, i32)> {
+        std::fs::read_to_string(self.state.join("pids"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(n, p)| (n.to_string(), p.parse().unwrap())))
+            .collect()
+    }
+
+    /// SIGTERM, wait for exit 0, and check no child survived.
+    fn stop(&mut self) {
+        let pids = self.pids();
+        assert!(pids.len() >= 3, "pids file lists the children: {pids:?}");
+        self.term();
+        let t = Instant::now();
+        let status = loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                break st;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(40),
+                "genmon up did not stop on SIGTERM\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(status.code(), Some(0), "genmon up exits 0 on SIGTERM\n{}", self.logs());
+        for (name, pid) in pids {
+            // SAFETY: signal 0 only checks existence.
+            let alive = unsafe { libc::kill(pid, 0) } == 0;
+            assert!(!alive, "{name} (PID {pid}) still runs after genmon up stopped");
+        }
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.term();
+            let t = Instant::now();
+            while self.child.try_wait().ok().flatten().is_none() && t.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn api(base: &str, path: &str) -> Option<Value> {
+    let r = http::get(&format!("{base}{path}"), Duration::from_secs(5)).ok()?;
+    (r.status == 200).then(|| serde_json::from_str(&r.body).ok()).flatten()
+}
+
+fn query(prom: &str, q: &str) -> Vec<Value> {
+    api(prom, &format!("/api/v1/query?query={}", http::encode(q)))
+        .and_then(|v| v["data"]["result"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// Rule group names in the rendered rule files.
+fn generated_groups(config: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in common::files(&config.join("alerts"), ".rules.yml") {
+        let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        for g in v["groups"].as_sequence().unwrap() {
+            out.push(g["name"].as_str().unwrap().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+fn delivered(hooks: &Arc<Mutex<Vec<Value>>>, status: &str) -> Option<Value> {
+    hooks.lock().unwrap().iter().find_map(|p| {
+        p["alerts"]
+            .as_array()?
+            .iter()
+            .find(|a| a["labels"]["alertname"] == ALERT && a["status"] == status)
+            .cloned()
+    })
+}
+
+#[test]
+fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
+    let started = Instant::now();
+    require(&["prometheus"]);
+    require(&["prometheus-alertmanager", "alertmanager"]);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let hook_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook_port = hook_listener.local_addr().unwrap().port();
+    let hooks = webhook(hook_listener);
+    let spec_file = tmp.path().join("genmon.yaml");
+    let state = tmp.path().join("state");
+    // Ephemeral ports can be taken by someone else between picking and
+    // binding: genmon up then refuses (exit 2, "already in use"); pick again.
+    let (mut up, ports) = (1..=3)
+        .find_map(|attempt| {
+            let ports = Ports {
+                exporter: free_port(),
+                prometheus: free_port(),
+                alertmanager: free_port(),
+                grafana: free_port(),
+                probe: free_port(), // closed until step 3
+            };
+            std::fs::write(&spec_file, spec(&ports, hook_port)).unwrap();
+            let mut up = Up::start(&spec_file, &state, &format!("1-{attempt}"));
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(90) {
+                let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                if out.contains("the stack is running") {
+                    return Some((up, ports));
+                }
+                if let Ok(Some(_)) = up.child.try_wait() {
+                    let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                    if attempt < 3 && out.contains("already in use") {
+                        eprintln!("port taken meanwhile, retrying: {out}");
+                        return None;
+                    }
+                    panic!("genmon up exited before the stack ran\n{}", up.logs());
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            panic!("the stack did not come up within 90s\n{}", up.logs());
+        })
+        .expect("three attempts");
+    let prom = format!("http://127.0.0.1:{}", ports.prometheus);
+    let am = format!("http://127.0.0.1:{}", ports.alertmanager);
+    let limit = Duration::from_secs(60);
+
+    // 1. The stack comes up; Prometheus scrapes the exporter and evaluates every generated group.
+    up.wait("Prometheus ready", limit, || {
+        http::is_ok(&format!("{prom}/-/ready"), Duration::from_secs(2)).then_some(())
+    });
+    let first_start = now();
+    up.wait("the exporter target is up", limit, || {
+        query(&prom, "up{job=\"genmon-exporter\"} == 1").first().map(|_| ())
+    });
+    let want = generated_groups(&state.join("config"));
+    assert!(want.contains(&"e2e".to_string()), "rendered groups: {want:?}");
+    up.wait("every generated rule group loaded and healthy", limit, || {
+        let v = api(&prom, "/api/v1/rules")?;
+        let groups = v["data"]["groups"].as_array()?;
+        let mut names: Vec<String> = groups.iter().map(|g| g["name"].as_str().unwrap_or("").to_string()).collect();
+        names.sort();
+        let healthy = groups
+            .iter()
+            .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+            .all(|r| r["health"] == "ok");
+        (names == want && healthy).then_some(())
+    });
+
+    // A second genmon up on the same state says so instead of fighting over ports.
+    let second = Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .args(["up", "-f"])
+        .arg(&spec_file)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "second genmon up: {err}");
+    assert!(err.contains("already running") && err.contains(&up.child.id().to_string()), "{err}");
+
+    // 2. The probe of a closed port fires the alert; Alertmanager has it and delivers it.
+    let firing = up.wait("the alert delivered to the webhook (firing)", limit, || delivered(&hooks, "firing"));
+    let labels = &firing["labels"];
+    assert_eq!(labels["alertname"], ALERT);
+    assert_eq!(labels["severity"], "critical");
+    assert_eq!(labels["probe"], "closed");
+    assert_eq!(labels["job"], "genmon-exporter");
+    let ann = &firing["annotations"];
+    assert_eq!(ann["summary"], "Probe closed fails");
+    assert_eq!(ann["runbook_url"], format!("https://runbooks.example.com/{ALERT}"));
+    let dash = ann["dashboard_url"].as_str().expect("dashboard_url");
+    let panel = ann["panel_url"].as_str().expect("panel_url");
+    assert!(dash.starts_with("http://grafana.example.com/d/probes"), "{dash}");
+    assert!(panel.contains("viewPanel="), "{panel}");
+    let in_am = api(&am, "/api/v2/alerts").expect("Alertmanager API");
+    assert!(
+        in_am.as_array().unwrap().iter().any(|a| a["labels"]["alertname"] == ALERT),
+        "Alertmanager lists the alert: {in_am}"
+    );
+
+    // 3. Remove the cause: the probe's target answers 200; the alert resolves.
+    serve_ok(TcpListener::bind(("127.0.0.1", ports.probe)).expect("bind the probe's port"));
+    let resolved = up.wait("the resolved notification", limit, || delivered(&hooks, "resolved"));
+    assert_eq!(resolved["labels"]["probe"], "closed");
+    let first_end = now();
+
+    // 4. SIGTERM stops every child; the data stays.
+    up.stop();
+    assert!(state.join("data/prometheus").is_dir(), "Prometheus data kept");
+    assert!(state.join("data/alertmanager").is_dir(), "Alertmanager data kept");
+    drop(up);
+
+    // A second run keeps the first run's samples.
+    let mut up = Up::start(&spec_file, &state, "2");
+    up.wait_running(Duration::from_secs(90));
+    up.wait("Prometheus ready again", limit, || {
+        http::is_ok(&format!("{prom}/-/ready"), Duration::from_secs(2)).then_some(())
+    });
+    let q = format!(
+        "/api/v1/query_range?query={}&start={first_start:.3}&end={first_end:.3}&step=1",
+        http::encode("up{job=\"genmon-exporter\"}")
+    );
+    let samples = up.wait("the first run's samples", limit, || {
+        let v = api(&prom, &q)?;
+        let n = v["data"]["result"].as_array()?.first()?["values"].as_array()?.len();
+        (n > 0).then_some(n)
+    });
+    assert!(samples >= 3, "only {samples} samples of the first run survived");
+
+    // A child that dies takes the stack down with it, and genmon up says which and why.
+    let pids = up.pids();
+    let (_, am_pid) = pids.iter().find(|(n, _)| n == "alertmanager").cloned().expect("alertmanager PID");
+    // SAFETY: killing a child of the genmon up we started.
+    unsafe {
+        libc::kill(am_pid, libc::SIGKILL);
+    }
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = up.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(40),
+            "genmon up ignored a dead child\n{}",
+            up.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = std::fs::read_to_string(&up.out).unwrap();
+    assert_eq!(status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("alertmanager (PID {am_pid}) was killed by signal 9")),
+        "{out}"
+    );
+    for (name, pid) in pids {
+        // SAFETY: signal 0 only checks existence.
+        assert!(unsafe { libc::kill(pid, 0) } != 0, "{name} (PID {pid}) survived");
+    }
+    eprintln!("stack e2e took {:.1}s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn genmon_up_says_how_to_install_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_file = tmp.path().join("genmon.yaml");
+    std::fs::write(&spec_file, "version: 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .args(["up", "-f"])
+        .arg(&spec_file)
+        .arg("--state-dir")
+        .arg(tmp.path().join("state"))
+        .env("PATH", tmp.path().join("empty"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("apt-get install prometheus prometheus-alertmanager"), "{err}");
+    assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
+}

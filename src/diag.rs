@@ -104,13 +104,19 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
         let title = level.primary_title(title).id(d.code);
         let note = format!("in {}", src.name);
         let mut group = if let Some(pos) = d.pos {
-            let end = (pos.offset + pos.len.max(1)).min(src.text.len());
+            // Hand the renderer only the lines around the problem: rendering
+            // from the whole file costs O(file) per diagnostic.
+            let text = src.text.as_str();
+            let end = (pos.offset + pos.len.max(1)).min(text.len());
             let start = pos.offset.min(end);
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
             title.element(
-                Snippet::source(src.text.as_str())
+                Snippet::source(&text[line_start..line_end])
                     .path(src.name.as_str())
+                    .line_start(pos.line)
                     .fold(true)
-                    .annotation(AnnotationKind::Primary.span(start..end)),
+                    .annotation(AnnotationKind::Primary.span(start - line_start..end - line_start)),
             )
         } else {
             title.element(L::NOTE.message(note.as_str()))

@@ -269,3 +269,17 @@ fn provisioning_pins_the_datasource_and_time_interval() {
         "panels must query through the spec's datasource variable"
     );
 }
+
+#[test]
+fn bench_spec_is_clean_so_the_benchmark_measures_a_real_render() {
+    let out = genmon(&root(), &["bench-spec", "--dashboards", "3", "--panels", "4", "--rules", "25"]);
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bench.yaml"), &out.stdout).unwrap();
+    let check = genmon(dir.path(), &["check", "--strict", "-f", "bench.yaml"]);
+    assert!(
+        check.status.success(),
+        "bench spec has problems:\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

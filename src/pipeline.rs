@@ -25,13 +25,15 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let diags = crate::check::run_with(&loaded.spec, &loaded.positions, strict, &elsewhere);
+    // Lowering never fails (it falls back on inconsistent input), so it runs
+    // once, before the checks, and both checks and renderers use its result.
+    let model = lower(&loaded.spec, profile);
+    t.lap("lower");
+    let diags = crate::check::run_with_model(&loaded.spec, &loaded.positions, strict, &elsewhere, Some(&model));
     t.lap("check");
     if has_errors(&diags) {
         return Err(diags);
     }
-    let model = lower(&loaded.spec, profile);
-    t.lap("lower");
     let artifacts = render_all(&model);
     t.lap("render");
     Ok(Compiled {

@@ -77,6 +77,8 @@ pub struct Ctx<'a> {
     /// Alert names covered by user test files beside the spec (`alerts/tests/*.test.yml`).
     pub tested_elsewhere: Vec<String>,
     model: std::sync::OnceLock<crate::model::Model>,
+    /// A model the caller already lowered (the pipeline lowers once for checks and renderers).
+    given_model: Option<&'a crate::model::Model>,
 }
 
 impl<'a> Ctx<'a> {
@@ -134,6 +136,7 @@ impl<'a> Ctx<'a> {
             exprs,
             tested_elsewhere: Vec::new(),
             model: std::sync::OnceLock::new(),
+            given_model: None,
         }
     }
 }
@@ -141,6 +144,9 @@ impl<'a> Ctx<'a> {
 impl Ctx<'_> {
     /// The lowered model (generated rules, tests), built once for the checks that need it.
     pub fn model(&self) -> &crate::model::Model {
+        if let Some(m) = self.given_model {
+            return m;
+        }
         self.model
             .get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
     }
@@ -178,8 +184,20 @@ pub fn run(spec: &Spec, positions: &Positions, strict: bool) -> Vec<Diagnostic> 
 
 /// [`run`], knowing which alerts the user's test files beside the spec cover.
 pub fn run_with(spec: &Spec, positions: &Positions, strict: bool, tested_elsewhere: &[String]) -> Vec<Diagnostic> {
+    run_with_model(spec, positions, strict, tested_elsewhere, None)
+}
+
+/// [`run_with`], reusing a model the caller lowered from the same spec.
+pub fn run_with_model(
+    spec: &Spec,
+    positions: &Positions,
+    strict: bool,
+    tested_elsewhere: &[String],
+    model: Option<&crate::model::Model>,
+) -> Vec<Diagnostic> {
     let mut cx = Ctx::new(spec);
     cx.tested_elsewhere = tested_elsewhere.to_vec();
+    cx.given_model = model;
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
     for d in &mut out {
         if d.pos.is_none() {

@@ -1,42 +1,86 @@
 //! Model → classic Grafana dashboard JSON (file-provisionable): no `id`, no
 //! `__inputs`, no explicit nulls, full option sets per panel type.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
+use super::panel_json::{self, PanelJson};
 use crate::conventions as c;
-use crate::model::{Dashboard, Model, Panel, PanelBody, Viz};
-use crate::spec::{PanelType, QueryFormat, Variable};
+use crate::model::{Dashboard, Model};
+use crate::spec::Variable;
+
+/// Top-level dashboard JSON; fields in alphabetical order (see `panel_json`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DashboardJson<'a> {
+    annotations: List,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    editable: bool,
+    fiscal_year_start_month: u8,
+    graph_tooltip: u8,
+    links: Vec<Value>,
+    panels: Vec<PanelJson<'a>>,
+    refresh: &'a str,
+    schema_version: u32,
+    tags: Vec<&'a str>,
+    templating: List,
+    time: TimeJson<'a>,
+    timepicker: Empty,
+    timezone: &'static str,
+    title: &'a str,
+    uid: &'a str,
+    version: u32,
+    week_start: &'static str,
+}
+
+#[derive(Serialize)]
+struct List {
+    list: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct TimeJson<'a> {
+    from: &'a str,
+    to: &'a str,
+}
+
+#[derive(Serialize)]
+struct Empty {}
 
 /// Render one dashboard to pretty JSON bytes.
 pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
     let var = d.datasource_var.as_str();
-    let mut tags = d.tags.clone();
-    if !tags.iter().any(|t| t == c::GENERATED_TAG) {
-        tags.push(c::GENERATED_TAG.to_string());
+    let mut tags: Vec<&str> = d.tags.iter().map(String::as_str).collect();
+    if !tags.contains(&c::GENERATED_TAG) {
+        tags.push(c::GENERATED_TAG);
     }
-    let mut obj = json!({
-        "uid": d.uid,
-        "title": d.title,
-        "tags": tags,
-        "editable": false,
-        "graphTooltip": 1,
-        "fiscalYearStartMonth": 0,
-        "refresh": d.refresh,
-        "schemaVersion": c::SCHEMA_VERSION,
-        "time": {"from": d.time_from, "to": d.time_to},
-        "timepicker": {},
-        "timezone": "browser",
-        "version": 1,
-        "weekStart": "",
-        "annotations": {"list": annotations(d, var)},
-        "links": d.links.iter().map(link).collect::<Vec<_>>(),
-        "templating": {"list": d.variables.iter().map(|v| variable(m, v, var)).collect::<Vec<_>>()},
-        "panels": d.panels.iter().map(|p| panel(p, var)).collect::<Vec<_>>(),
-    });
-    if let (Some(desc), Some(o)) = (&d.description, obj.as_object_mut()) {
-        o.insert("description".into(), json!(desc));
-    }
-    let mut out = serde_json::to_vec_pretty(&obj).unwrap_or_default();
+    let doc = DashboardJson {
+        annotations: List { list: annotations(d, var) },
+        description: d.description.as_deref(),
+        editable: false,
+        fiscal_year_start_month: 0,
+        graph_tooltip: 1,
+        links: d.links.iter().map(link).collect(),
+        panels: d.panels.iter().map(|p| panel_json::panel(p, var, &override_)).collect(),
+        refresh: &d.refresh,
+        schema_version: c::SCHEMA_VERSION,
+        tags,
+        templating: List {
+            list: d.variables.iter().map(|v| variable(m, v, var)).collect(),
+        },
+        time: TimeJson {
+            from: &d.time_from,
+            to: &d.time_to,
+        },
+        timepicker: Empty {},
+        timezone: "browser",
+        title: &d.title,
+        uid: &d.uid,
+        version: 1,
+        week_start: "",
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     out.push(b'\n');
     out
 }
@@ -188,170 +232,6 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
             "hide": 2, "skipUrlSync": false,
         }),
     }
-}
-
-fn grid(p: &Panel) -> Value {
-    json!({"x": p.grid.x, "y": p.grid.y, "w": p.grid.w, "h": p.grid.h})
-}
-
-fn panel(p: &Panel, var: &str) -> Value {
-    match &p.body {
-        PanelBody::Row { collapsed, panels } => json!({
-            "type": "row", "id": p.id, "title": p.title, "gridPos": grid(p),
-            "collapsed": collapsed, "panels": panels.iter().map(|p| panel(p, var)).collect::<Vec<_>>(),
-        }),
-        PanelBody::Viz(v) => viz(p, v, var),
-    }
-}
-
-fn reduce() -> Value {
-    json!({"calcs": ["lastNotNull"], "fields": "", "values": false})
-}
-
-fn hide_from() -> Value {
-    json!({"legend": false, "tooltip": false, "viz": false})
-}
-
-/// Options and `fieldConfig.defaults.custom` of each panel type, complete.
-fn options(v: &Viz) -> (Value, Option<Value>) {
-    match v.kind {
-        PanelType::Timeseries => (
-            json!({
-                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": true, "calcs": []},
-                "tooltip": {"mode": "multi", "sort": "desc"},
-            }),
-            Some(json!({
-                "drawStyle": "line", "lineInterpolation": "linear", "lineWidth": 1, "fillOpacity": 10,
-                "gradientMode": "none", "showPoints": "never", "pointSize": 5, "spanNulls": false,
-                "insertNulls": false, "barAlignment": 0,
-                "axisPlacement": "auto", "axisLabel": "", "axisCenteredZero": false, "axisColorMode": "text",
-                "axisBorderShow": false, "axisSoftMin": 0,
-                "scaleDistribution": {"type": "linear"},
-                "stacking": {"mode": if v.stack { "normal" } else { "none" }, "group": "A"},
-                "hideFrom": hide_from(),
-                "thresholdsStyle": {"mode": if v.threshold_lines { "line+area" } else { "off" }},
-            })),
-        ),
-        PanelType::Stat => (
-            json!({
-                "reduceOptions": reduce(), "orientation": "auto", "textMode": "auto", "colorMode": "value",
-                "graphMode": "area", "justifyMode": "auto", "wideLayout": true, "showPercentChange": false, "percentChangeColorMode": "standard",
-            }),
-            None,
-        ),
-        PanelType::Gauge => (
-            json!({
-                "reduceOptions": reduce(), "orientation": "auto", "showThresholdLabels": false,
-                "showThresholdMarkers": true, "sizing": "auto", "minVizWidth": 75, "minVizHeight": 75,
-            }),
-            None,
-        ),
-        PanelType::Bargauge => (
-            json!({
-                "reduceOptions": reduce(), "orientation": "horizontal", "displayMode": "gradient",
-                "valueMode": "color", "namePlacement": "auto", "showUnfilled": true, "sizing": "auto",
-                "minVizWidth": 8, "minVizHeight": 16, "maxVizHeight": 300,
-                "legend": {"displayMode": "list", "placement": "bottom", "showLegend": false, "calcs": []},
-            }),
-            None,
-        ),
-        PanelType::Table => (
-            json!({
-                "showHeader": true, "cellHeight": "sm", "frameIndex": 0,
-                "footer": {"show": false, "reducer": ["sum"], "countRows": false, "fields": []},
-            }),
-            Some(json!({"align": "auto", "cellOptions": {"type": "auto"}, "inspect": false})),
-        ),
-        PanelType::Heatmap => (
-            json!({
-                "calculate": false, "cellGap": 1, "showValue": "auto",
-                "color": {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential", "exponent": 0.5, "steps": 64, "reverse": false},
-                "yAxis": {"axisPlacement": "left", "reverse": false},
-                "rowsFrame": {"layout": "auto"},
-                "tooltip": {"mode": "single", "yHistogram": false, "showColorScale": false},
-                "legend": {"show": true},
-                "exemplars": {"color": "rgba(255,0,255,0.7)"},
-                "filterValues": {"le": 1e-9},
-            }),
-            Some(json!({"hideFrom": hide_from(), "scaleDistribution": {"type": "linear"}})),
-        ),
-        PanelType::Text => (
-            json!({
-                "mode": "markdown", "content": v.content.clone().unwrap_or_default(),
-                "code": {"language": "plaintext", "showLineNumbers": false, "showMiniMap": false},
-            }),
-            None,
-        ),
-    }
-}
-
-fn viz(p: &Panel, v: &Viz, var: &str) -> Value {
-    let (opts, custom) = options(v);
-    let mut defaults = Map::new();
-    if v.kind != PanelType::Text {
-        // Heatmaps take their colors from `options.color`.
-        if v.kind != PanelType::Heatmap {
-            let mode = if matches!(v.kind, PanelType::Timeseries | PanelType::Bargauge) {
-                "palette-classic"
-            } else {
-                "thresholds"
-            };
-            defaults.insert("color".into(), json!({"mode": mode}));
-        }
-        let mut steps = vec![json!({"color": v.base_color.as_deref().unwrap_or("green"), "value": null})];
-        steps.extend(v.thresholds.iter().map(|(value, color)| json!({"color": color, "value": value})));
-        defaults.insert("thresholds".into(), json!({"mode": "absolute", "steps": steps}));
-        defaults.insert("mappings".into(), json!([]));
-    }
-    if let Some(u) = &v.unit {
-        defaults.insert("unit".into(), json!(u));
-    }
-    if let Some(x) = v.min {
-        defaults.insert("min".into(), json!(x));
-    }
-    if let Some(x) = v.max {
-        defaults.insert("max".into(), json!(x));
-    }
-    if let Some(x) = v.decimals {
-        defaults.insert("decimals".into(), json!(x));
-    }
-    if let Some(cu) = custom {
-        defaults.insert("custom".into(), cu);
-    }
-    let overrides: Vec<Value> = v.overrides.iter().map(override_).collect();
-    let mut o = json!({
-        "type": v.kind.id(),
-        "id": p.id,
-        "title": p.title,
-        "gridPos": grid(p),
-        "options": opts,
-        "fieldConfig": {"defaults": defaults, "overrides": overrides},
-    });
-    let map = o.as_object_mut().expect("object");
-    if let Some(d) = &v.description {
-        map.insert("description".into(), json!(d));
-    }
-    if v.kind != PanelType::Text {
-        map.insert("datasource".into(), ds(var));
-        let targets: Vec<Value> = v
-            .queries
-            .iter()
-            .map(|q| {
-                json!({
-                    "refId": q.ref_id,
-                    "datasource": ds(var),
-                    "expr": q.expr,
-                    "legendFormat": q.legend.clone().unwrap_or_else(|| "__auto".into()),
-                    "range": !q.instant,
-                    "instant": q.instant,
-                    "editorMode": "code",
-                    "format": match q.format { QueryFormat::TimeSeries => "time_series", QueryFormat::Table => "table", QueryFormat::Heatmap => "heatmap" },
-                })
-            })
-            .collect();
-        map.insert("targets".into(), json!(targets));
-    }
-    o
 }
 
 fn override_(ov: &crate::spec::Override) -> Value {

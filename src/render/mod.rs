@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod grafana;
+mod panel_json;
 pub mod prometheus;
 pub mod provisioning;
 pub mod rules;

@@ -1,0 +1,630 @@
+//! Typed shapes of Grafana panel JSON, serialized directly (no intermediate
+//! `serde_json::Value` maps: rendering thousands of panels is the hot path).
+//! Fields are declared in alphabetical order so the bytes match what a sorted
+//! map would print; every option set is complete for its panel type.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Panel, PanelBody, Viz};
+use crate::spec::{PanelType, QueryFormat};
+
+/// `{type: prometheus, uid: ${var}}`.
+#[derive(Serialize)]
+pub struct Ds {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uid: String,
+}
+
+impl Ds {
+    pub fn new(var: &str) -> Ds {
+        Ds {
+            kind: "prometheus",
+            uid: format!("${{{var}}}"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct GridPos {
+    h: u32,
+    w: u32,
+    x: u32,
+    y: u32,
+}
+
+fn grid(p: &Panel) -> GridPos {
+    GridPos {
+        h: p.grid.h,
+        w: p.grid.w,
+        x: p.grid.x,
+        y: p.grid.y,
+    }
+}
+
+/// A row or a visualisation.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum PanelJson<'a> {
+    Row(RowJson<'a>),
+    Viz(Box<VizJson<'a>>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowJson<'a> {
+    collapsed: bool,
+    grid_pos: GridPos,
+    id: u32,
+    panels: Vec<PanelJson<'a>>,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VizJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datasource: Option<Ds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    field_config: FieldConfig<'a>,
+    grid_pos: GridPos,
+    id: u32,
+    options: Options<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targets: Option<Vec<Target<'a>>>,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct FieldConfig<'a> {
+    defaults: Defaults<'a>,
+    overrides: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Defaults<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<Mode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom: Option<Custom>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decimals: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mappings: Option<[(); 0]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thresholds: Option<Thresholds<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Mode {
+    mode: &'static str,
+}
+
+#[derive(Serialize)]
+struct Thresholds<'a> {
+    mode: &'static str,
+    steps: Vec<Step<'a>>,
+}
+
+/// A threshold step; the base step's `value` is `null` (Grafana's types require it).
+#[derive(Serialize)]
+struct Step<'a> {
+    color: &'a str,
+    value: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Target<'a> {
+    datasource: Ds,
+    editor_mode: &'static str,
+    expr: &'a str,
+    format: &'static str,
+    instant: bool,
+    legend_format: &'a str,
+    range: bool,
+    ref_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Options<'a> {
+    Timeseries(TimeseriesOptions),
+    Stat(StatOptions),
+    Gauge(GaugeOptions),
+    Bargauge(BargaugeOptions),
+    Table(TableOptions),
+    Heatmap(HeatmapOptions),
+    Text(TextOptions<'a>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Legend {
+    calcs: [(); 0],
+    display_mode: &'static str,
+    placement: &'static str,
+    show_legend: bool,
+}
+
+#[derive(Serialize)]
+struct Tooltip {
+    mode: &'static str,
+    sort: &'static str,
+}
+
+#[derive(Serialize)]
+struct TimeseriesOptions {
+    legend: Legend,
+    tooltip: Tooltip,
+}
+
+#[derive(Serialize)]
+struct Reduce {
+    calcs: [&'static str; 1],
+    fields: &'static str,
+    values: bool,
+}
+
+const REDUCE: Reduce = Reduce {
+    calcs: ["lastNotNull"],
+    fields: "",
+    values: false,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatOptions {
+    color_mode: &'static str,
+    graph_mode: &'static str,
+    justify_mode: &'static str,
+    orientation: &'static str,
+    percent_change_color_mode: &'static str,
+    reduce_options: Reduce,
+    show_percent_change: bool,
+    text_mode: &'static str,
+    wide_layout: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GaugeOptions {
+    min_viz_height: u32,
+    min_viz_width: u32,
+    orientation: &'static str,
+    reduce_options: Reduce,
+    show_threshold_labels: bool,
+    show_threshold_markers: bool,
+    sizing: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BargaugeOptions {
+    display_mode: &'static str,
+    legend: Legend,
+    max_viz_height: u32,
+    min_viz_height: u32,
+    min_viz_width: u32,
+    name_placement: &'static str,
+    orientation: &'static str,
+    reduce_options: Reduce,
+    show_unfilled: bool,
+    sizing: &'static str,
+    value_mode: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Footer {
+    count_rows: bool,
+    fields: [(); 0],
+    reducer: [&'static str; 1],
+    show: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TableOptions {
+    cell_height: &'static str,
+    footer: Footer,
+    frame_index: u32,
+    show_header: bool,
+}
+
+#[derive(Serialize)]
+struct HeatmapColor {
+    exponent: f64,
+    fill: &'static str,
+    mode: &'static str,
+    reverse: bool,
+    scale: &'static str,
+    scheme: &'static str,
+    steps: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeatmapTooltip {
+    mode: &'static str,
+    show_color_scale: bool,
+    y_histogram: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct YAxis {
+    axis_placement: &'static str,
+    reverse: bool,
+}
+
+#[derive(Serialize)]
+struct Color {
+    color: &'static str,
+}
+
+#[derive(Serialize)]
+struct Le {
+    le: f64,
+}
+
+#[derive(Serialize)]
+struct Show {
+    show: bool,
+}
+
+#[derive(Serialize)]
+struct Layout {
+    layout: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeatmapOptions {
+    calculate: bool,
+    cell_gap: u32,
+    color: HeatmapColor,
+    exemplars: Color,
+    filter_values: Le,
+    legend: Show,
+    rows_frame: Layout,
+    show_value: &'static str,
+    tooltip: HeatmapTooltip,
+    y_axis: YAxis,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Code {
+    language: &'static str,
+    show_line_numbers: bool,
+    show_mini_map: bool,
+}
+
+#[derive(Serialize)]
+struct TextOptions<'a> {
+    code: Code,
+    content: &'a str,
+    mode: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Custom {
+    Timeseries(TimeseriesCustom),
+    Table(TableCustom),
+    Heatmap(HeatmapCustom),
+}
+
+#[derive(Serialize)]
+struct HideFrom {
+    legend: bool,
+    tooltip: bool,
+    viz: bool,
+}
+
+const HIDE_FROM: HideFrom = HideFrom {
+    legend: false,
+    tooltip: false,
+    viz: false,
+};
+
+#[derive(Serialize)]
+struct Kind {
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Stacking {
+    group: &'static str,
+    mode: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TimeseriesCustom {
+    axis_border_show: bool,
+    axis_centered_zero: bool,
+    axis_color_mode: &'static str,
+    axis_label: &'static str,
+    axis_placement: &'static str,
+    axis_soft_min: u32,
+    bar_alignment: i32,
+    draw_style: &'static str,
+    fill_opacity: u32,
+    gradient_mode: &'static str,
+    hide_from: HideFrom,
+    insert_nulls: bool,
+    line_interpolation: &'static str,
+    line_width: u32,
+    point_size: u32,
+    scale_distribution: Kind,
+    show_points: &'static str,
+    span_nulls: bool,
+    stacking: Stacking,
+    thresholds_style: Mode,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TableCustom {
+    align: &'static str,
+    cell_options: Kind,
+    inspect: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeatmapCustom {
+    hide_from: HideFrom,
+    scale_distribution: Kind,
+}
+
+fn legend(show: bool) -> Legend {
+    Legend {
+        calcs: [],
+        display_mode: "list",
+        placement: "bottom",
+        show_legend: show,
+    }
+}
+
+/// Options and `fieldConfig.defaults.custom` of each panel type, complete.
+fn options(v: &Viz) -> (Options<'_>, Option<Custom>) {
+    match v.kind {
+        PanelType::Timeseries => (
+            Options::Timeseries(TimeseriesOptions {
+                legend: legend(true),
+                tooltip: Tooltip {
+                    mode: "multi",
+                    sort: "desc",
+                },
+            }),
+            Some(Custom::Timeseries(TimeseriesCustom {
+                axis_border_show: false,
+                axis_centered_zero: false,
+                axis_color_mode: "text",
+                axis_label: "",
+                axis_placement: "auto",
+                axis_soft_min: 0,
+                bar_alignment: 0,
+                draw_style: "line",
+                fill_opacity: 10,
+                gradient_mode: "none",
+                hide_from: HIDE_FROM,
+                insert_nulls: false,
+                line_interpolation: "linear",
+                line_width: 1,
+                point_size: 5,
+                scale_distribution: Kind { kind: "linear" },
+                show_points: "never",
+                span_nulls: false,
+                stacking: Stacking {
+                    group: "A",
+                    mode: if v.stack { "normal" } else { "none" },
+                },
+                thresholds_style: Mode {
+                    mode: if v.threshold_lines { "line+area" } else { "off" },
+                },
+            })),
+        ),
+        PanelType::Stat => (
+            Options::Stat(StatOptions {
+                color_mode: "value",
+                graph_mode: "area",
+                justify_mode: "auto",
+                orientation: "auto",
+                percent_change_color_mode: "standard",
+                reduce_options: REDUCE,
+                show_percent_change: false,
+                text_mode: "auto",
+                wide_layout: true,
+            }),
+            None,
+        ),
+        PanelType::Gauge => (
+            Options::Gauge(GaugeOptions {
+                min_viz_height: 75,
+                min_viz_width: 75,
+                orientation: "auto",
+                reduce_options: REDUCE,
+                show_threshold_labels: false,
+                show_threshold_markers: true,
+                sizing: "auto",
+            }),
+            None,
+        ),
+        PanelType::Bargauge => (
+            Options::Bargauge(BargaugeOptions {
+                display_mode: "gradient",
+                legend: legend(false),
+                max_viz_height: 300,
+                min_viz_height: 16,
+                min_viz_width: 8,
+                name_placement: "auto",
+                orientation: "horizontal",
+                reduce_options: REDUCE,
+                show_unfilled: true,
+                sizing: "auto",
+                value_mode: "color",
+            }),
+            None,
+        ),
+        PanelType::Table => (
+            Options::Table(TableOptions {
+                cell_height: "sm",
+                footer: Footer {
+                    count_rows: false,
+                    fields: [],
+                    reducer: ["sum"],
+                    show: false,
+                },
+                frame_index: 0,
+                show_header: true,
+            }),
+            Some(Custom::Table(TableCustom {
+                align: "auto",
+                cell_options: Kind { kind: "auto" },
+                inspect: false,
+            })),
+        ),
+        PanelType::Heatmap => (
+            Options::Heatmap(HeatmapOptions {
+                calculate: false,
+                cell_gap: 1,
+                color: HeatmapColor {
+                    exponent: 0.5,
+                    fill: "dark-orange",
+                    mode: "scheme",
+                    reverse: false,
+                    scale: "exponential",
+                    scheme: "Oranges",
+                    steps: 64,
+                },
+                exemplars: Color {
+                    color: "rgba(255,0,255,0.7)",
+                },
+                filter_values: Le { le: 1e-9 },
+                legend: Show { show: true },
+                rows_frame: Layout { layout: "auto" },
+                show_value: "auto",
+                tooltip: HeatmapTooltip {
+                    mode: "single",
+                    show_color_scale: false,
+                    y_histogram: false,
+                },
+                y_axis: YAxis {
+                    axis_placement: "left",
+                    reverse: false,
+                },
+            }),
+            Some(Custom::Heatmap(HeatmapCustom {
+                hide_from: HIDE_FROM,
+                scale_distribution: Kind { kind: "linear" },
+            })),
+        ),
+        PanelType::Text => (
+            Options::Text(TextOptions {
+                code: Code {
+                    language: "plaintext",
+                    show_line_numbers: false,
+                    show_mini_map: false,
+                },
+                content: v.content.as_deref().unwrap_or(""),
+                mode: "markdown",
+            }),
+            None,
+        ),
+    }
+}
+
+/// A panel (or row, with its collapsed panels) as Grafana JSON.
+pub fn panel<'a>(p: &'a Panel, var: &str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
+    match &p.body {
+        PanelBody::Row { collapsed, panels } => PanelJson::Row(RowJson {
+            collapsed: *collapsed,
+            grid_pos: grid(p),
+            id: p.id,
+            panels: panels.iter().map(|c| panel(c, var, override_)).collect(),
+            title: &p.title,
+            kind: "row",
+        }),
+        PanelBody::Viz(v) => PanelJson::Viz(Box::new(viz(p, v, var, override_))),
+    }
+}
+
+fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
+    let (options, custom) = options(v);
+    let is_text = v.kind == PanelType::Text;
+    let color = match v.kind {
+        PanelType::Text | PanelType::Heatmap => None, // heatmaps take their colors from `options.color`
+        PanelType::Timeseries | PanelType::Bargauge => Some(Mode { mode: "palette-classic" }),
+        _ => Some(Mode { mode: "thresholds" }),
+    };
+    let thresholds = (!is_text).then(|| {
+        let mut steps = vec![Step {
+            color: v.base_color.as_deref().unwrap_or("green"),
+            value: None,
+        }];
+        steps.extend(v.thresholds.iter().map(|(value, color)| Step {
+            color,
+            value: Some(*value),
+        }));
+        Thresholds { mode: "absolute", steps }
+    });
+    let targets = (!is_text).then(|| {
+        v.queries
+            .iter()
+            .map(|q| Target {
+                datasource: Ds::new(var),
+                editor_mode: "code",
+                expr: &q.expr,
+                format: match q.format {
+                    QueryFormat::TimeSeries => "time_series",
+                    QueryFormat::Table => "table",
+                    QueryFormat::Heatmap => "heatmap",
+                },
+                instant: q.instant,
+                legend_format: q.legend.as_deref().unwrap_or("__auto"),
+                range: !q.instant,
+                ref_id: &q.ref_id,
+            })
+            .collect()
+    });
+    VizJson {
+        datasource: (!is_text).then(|| Ds::new(var)),
+        description: v.description.as_deref(),
+        field_config: FieldConfig {
+            defaults: Defaults {
+                color,
+                custom,
+                decimals: v.decimals,
+                mappings: (!is_text).then_some([]),
+                max: v.max,
+                min: v.min,
+                thresholds,
+                unit: v.unit.as_deref(),
+            },
+            overrides: v.overrides.iter().map(override_).collect(),
+        },
+        grid_pos: grid(p),
+        id: p.id,
+        options,
+        targets,
+        title: &p.title,
+        kind: v.kind.id(),
+    }
+}

@@ -86,8 +86,23 @@ fn sync_filesystem(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether [`apply_with`] flushes staged files to disk before renaming them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// One `syncfs(2)` before the renames: the outputs survive a power loss.
+    Flush,
+    /// No flush: still atomic against an interrupted or failed run, faster
+    /// (scratch directories, CI checkouts).
+    NoFlush,
+}
+
 /// Write `artifacts` under `root` atomically and remove stale generated files.
 pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
+    apply_with(root, artifacts, Durability::Flush)
+}
+
+/// [`apply`] with a choice of [`Durability`].
+pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability) -> Result<Summary, String> {
     remove_leftovers(root, artifacts);
     let old = read_manifest(root);
     let mut summary = Summary::default();
@@ -122,6 +137,7 @@ pub fn apply(root: &Path, artifacts: &[Artifact]) -> Result<Summary, String> {
         }
     }
     if !staged.is_empty()
+        && durability == Durability::Flush
         && let Err(e) = sync_filesystem(root)
     {
         for (tmp, _) in &staged {

@@ -95,6 +95,10 @@ pub enum Command {
         /// Which stack the configs address.
         #[arg(long, value_enum, default_value_t = ProfileArg::Compose)]
         profile: ProfileArg,
+        /// Do not flush the outputs to disk before swapping them in (still atomic
+        /// against a failed or interrupted run, not against a power loss; faster).
+        #[arg(long)]
+        no_sync: bool,
     },
     /// Validate the spec only (same checks as render, nothing written).
     Check {
@@ -144,7 +148,13 @@ pub fn main() -> ExitCode {
         Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none(),
     };
     let code = match cli.command {
-        Command::Render { spec, out, check, profile } => render::render(&spec, &out, check, profile, color),
+        Command::Render {
+            spec,
+            out,
+            check,
+            profile,
+            no_sync,
+        } => render::render(&spec, &out, check, profile, no_sync, color),
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),

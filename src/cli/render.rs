@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
 use crate::pipeline::{Compiled, compile};
 use crate::spec::Source;
-use crate::write::{Drift, apply, drift};
+use crate::write::{Drift, Durability, apply_with, drift};
 
 fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
     if diags.is_empty() {
@@ -66,7 +66,7 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 }
 
 /// `genmon render`.
-pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, color: bool) -> u8 {
+pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, no_sync: bool, color: bool) -> u8 {
     let profile = match profile {
         ProfileArg::Compose => Profile::Compose,
         ProfileArg::Local => Profile::Local,
@@ -94,7 +94,8 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg
         );
         return exit::INVALID;
     }
-    match apply(out, &compiled.artifacts) {
+    let durability = if no_sync { Durability::NoFlush } else { Durability::Flush };
+    match apply_with(out, &compiled.artifacts, durability) {
         Ok(s) => {
             for p in &s.kept_edited {
                 eprintln!(

@@ -29,7 +29,7 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
     // once, before the checks, and both checks and renderers use its result.
     let model = lower(&loaded.spec, profile);
     t.lap("lower");
-    let diags = crate::check::run_with_model(&loaded.spec, &loaded.positions, strict, &elsewhere, Some(&model));
+    let diags = crate::check::run(&loaded.spec, &loaded.positions, strict, &elsewhere, Some(&model));
     t.lap("check");
     if has_errors(&diags) {
         return Err(diags);

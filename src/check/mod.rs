@@ -177,18 +177,10 @@ pub fn all_codes() -> Vec<(&'static str, &'static str)> {
 }
 
 /// Run every check; `strict` turns warnings into errors. Diagnostics get
-/// their file positions from `positions`.
-pub fn run(spec: &Spec, positions: &Positions, strict: bool) -> Vec<Diagnostic> {
-    run_with(spec, positions, strict, &[])
-}
-
-/// [`run`], knowing which alerts the user's test files beside the spec cover.
-pub fn run_with(spec: &Spec, positions: &Positions, strict: bool, tested_elsewhere: &[String]) -> Vec<Diagnostic> {
-    run_with_model(spec, positions, strict, tested_elsewhere, None)
-}
-
-/// [`run_with`], reusing a model the caller lowered from the same spec.
-pub fn run_with_model(
+/// their file positions from `positions`. `tested_elsewhere` names the alerts
+/// the user's test files beside the spec cover; `model` is the spec already
+/// lowered, when the caller has it (else the checks that need it lower it).
+pub fn run(
     spec: &Spec,
     positions: &Positions,
     strict: bool,

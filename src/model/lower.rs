@@ -359,6 +359,15 @@ pub fn ref_id(i: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
+/// A recording rule of the model.
+fn recording(record: &str, expr: &str, labels: &BTreeMap<String, String>) -> Rule {
+    Rule::Recording {
+        record: record.to_string(),
+        expr: expr.to_string(),
+        labels: labels.clone(),
+    }
+}
+
 /// Rule groups and their tests. Each signal's `signal:<name>:value` and each
 /// derived recording is emitted once, in the first group that needs it;
 /// SLOs get a group of their own.
@@ -367,15 +376,7 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut out: Vec<GroupOut> = Vec::new();
     for (g, xs) in spec.rules.iter().zip(expansions) {
-        let mut recs: Vec<Rule> = g
-            .recording
-            .iter()
-            .map(|r| Rule::Recording {
-                record: r.record.clone(),
-                expr: r.expr.clone(),
-                labels: r.labels.clone(),
-            })
-            .collect();
+        let mut recs: Vec<Rule> = g.recording.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
         let mut derived = Vec::new();
         let mut alerts = Vec::new();
         let mut uses = Vec::new();
@@ -384,15 +385,7 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
         for (ai, x) in xs {
             let a = &g.alerts[*ai];
             if let Some(og) = &x.own_group {
-                let mut rules: Vec<Rule> = x
-                    .recs
-                    .iter()
-                    .map(|r| Rule::Recording {
-                        record: r.record.clone(),
-                        expr: r.expr.clone(),
-                        labels: r.labels.clone(),
-                    })
-                    .collect();
+                let mut rules: Vec<Rule> = x.recs.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
                 let mut t = Vec::new();
                 let mut all = true;
                 for d in &x.drafts {
@@ -440,11 +433,7 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                     continue;
                 }
                 owner.insert(r.record.clone(), g.name.clone());
-                derived.push(Rule::Recording {
-                    record: r.record.clone(),
-                    expr: r.expr.clone(),
-                    labels: r.labels.clone(),
-                });
+                derived.push(recording(&r.record, &r.expr, &r.labels));
             }
             let mut all = true;
             for d in &x.drafts {

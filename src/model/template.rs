@@ -97,19 +97,23 @@ fn apply(func: &str, arg: &str) -> Result<String, String> {
     }
 }
 
+/// How Go prints zero, NaN and the infinities in every float format.
+fn go_special(v: f64) -> Option<String> {
+    if v == 0.0 {
+        Some("0".into())
+    } else if v.is_nan() {
+        Some("NaN".into())
+    } else if v.is_infinite() {
+        Some(if v > 0.0 { "+Inf" } else { "-Inf" }.into())
+    } else {
+        None
+    }
+}
+
 /// Go's `%v` of a float64 (shortest representation, exponent outside 1e-4..1e21).
 pub fn go_float(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    if !v.is_finite() {
-        return if v.is_nan() {
-            "NaN".into()
-        } else if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+    if let Some(s) = go_special(v) {
+        return s;
     }
     let exp = v.abs().log10().floor() as i32;
     if !(-4..21).contains(&exp) {
@@ -123,17 +127,8 @@ pub fn go_float(v: f64) -> String {
 
 /// Go's `%.4g`.
 pub fn g4(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    if !v.is_finite() {
-        return if v.is_nan() {
-            "NaN".into()
-        } else if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+    if let Some(s) = go_special(v) {
+        return s;
     }
     let s = format!("{v:.3e}");
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));

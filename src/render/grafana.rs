@@ -87,7 +87,7 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
 
 /// The Prometheus datasource, through the dashboard's datasource variable.
 fn ds(var: &str) -> Value {
-    json!({"type": "prometheus", "uid": format!("${{{var}}}")})
+    json!(panel_json::Ds::new(var))
 }
 
 fn annotations(d: &Dashboard, var: &str) -> Vec<Value> {

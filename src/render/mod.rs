@@ -28,8 +28,7 @@ pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Vec<u8> {
 }
 
 /// Directory (relative to `dashboards/`) of a dashboard's folder.
-pub fn folder_dir(m: &Model, folder: &str, title: &str) -> Option<String> {
-    let _ = m;
+pub fn folder_dir(folder: &str, title: &str) -> Option<String> {
     (folder != c::DEFAULT_FOLDER).then(|| title.to_string())
 }
 
@@ -57,7 +56,7 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 pub fn render_all(m: &Model) -> Vec<Artifact> {
     let mut out = par_map(&m.dashboards, |d| {
         let mut path = PathBuf::from(c::DIR_DASHBOARDS);
-        if let Some(dir) = folder_dir(m, &d.folder, &d.folder_title) {
+        if let Some(dir) = folder_dir(&d.folder, &d.folder_title) {
             path.push(dir);
         }
         path.push(format!("{}.json", d.uid));

@@ -94,9 +94,9 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
             "kinds.rules.yml",
             "regressions.rules.yml",
             "slo-availability.rules.yml",
-            "slo-probe-latency.rules.yml",
-            "slos.rules.yml"
-        ]
+            "slo-probe-latency.rules.yml"
+        ],
+        "a group whose alerts are all SLOs has no rule file of its own"
     );
     let out = Command::new(pt)
         .arg("check")
@@ -152,9 +152,14 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         slo_rules.contains("slo:sli_error:ratio_rate1h{slo=\"availability\"} > 0.0144"),
         "{slo_rules}"
     );
-    // 28d period: the 14.4 factor scales to 13.44 for the same budget fraction.
+    // 28d period: the factor stays 14.4, the windows scale (1h → 56m, 5m → 5m).
     let lat = std::fs::read_to_string(alerts.join("slo-probe-latency.rules.yml")).unwrap();
-    assert!(lat.contains("> 0.1344"), "{lat}");
+    assert!(
+        lat.contains(
+            r#"slo:sli_error:ratio_rate56m{slo="probe-latency"} > 0.144 and slo:sli_error:ratio_rate5m{slo="probe-latency"} > 0.144"#
+        ),
+        "{lat}"
+    );
     assert!(lat.contains(r#"le=~"0\\.5(\\.0)?""#), "{lat}");
 }
 
@@ -243,4 +248,193 @@ fn genmon_test_without_promtool_exits_2_and_says_how_to_install_it() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("install it: apt-get install prometheus"));
+}
+
+/// SLOs of every supported period on the same raw counters, to drive the
+/// complete generated rule chain from raw series.
+const SLOS: &str = r#"
+version: 1
+alerting: {runbook_base_url: "https://runbooks.example/#"}
+metrics: {external: [http_requests_total, 'request_duration_seconds_*']}
+rules:
+  - name: slos
+    alerts:
+      - name: Day
+        slo: {objective: 99.5, period: 1d, bad: 'http_requests_total{code="5xx"}', total: http_requests_total}
+      - name: Week
+        slo: {objective: 99.5, period: 7d, bad: 'http_requests_total{code="5xx"}', total: http_requests_total}
+      - name: Four
+        slo: {objective: 99.5, period: 28d, bad: 'http_requests_total{code="5xx"}', total: http_requests_total}
+      - name: Month
+        slo: {objective: 99.5, period: 30d, bad: 'http_requests_total{code="5xx"}', total: http_requests_total}
+      - name: ByRoute
+        slo: {objective: 99.5, bad: 'http_requests_total{code="5xx"}', total: http_requests_total, by: [route]}
+      - name: Fast
+        slo: {objective: 99, latency: {histogram: 'request_duration_seconds', le: 0.25}}
+"#;
+
+const PERIODS: [&str; 4] = ["Day", "Week", "Four", "Month"];
+
+/// Render `spec` into a temporary directory; returns it and its `alerts/` rule file names.
+fn render(spec: &str) -> (tempfile::TempDir, Vec<String>) {
+    let src = Source {
+        name: "slos.yaml".into(),
+        text: spec.into(),
+    };
+    let compiled = compile(&src, Profile::Compose, true).unwrap_or_else(|d| panic!("spec does not compile: {d:#?}"));
+    let dir = tempfile::tempdir().unwrap();
+    genmon::write::apply(dir.path(), &compiled.artifacts).unwrap();
+    let rules = files(&dir.path().join("alerts"), ".rules.yml");
+    (dir, rules)
+}
+
+fn run_promtool(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(promtool()).args(args).current_dir(dir).output().unwrap();
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+/// A promtool test file over every generated rule file, from raw input series.
+fn raw_test(dir: &Path, rules: &[String], name: &str, body: &str) {
+    let tests = dir.join("alerts/tests");
+    std::fs::create_dir_all(&tests).unwrap();
+    let files: Vec<String> = rules.iter().map(|r| format!("../{r}")).collect();
+    let text = format!("rule_files: [{}]\nevaluation_interval: 1m\ntests:\n{body}", files.join(", "));
+    std::fs::write(tests.join(format!("{name}.test.yml")), &text).unwrap();
+    let (ok, out) = run_promtool(&tests, &["test", "rules", &format!("{name}.test.yml")]);
+    assert!(ok, "promtool test rules {name}:\n{out}\n--- test file:\n{text}");
+}
+
+#[test]
+fn every_generated_rule_file_passes_promtool_lint_fatal() {
+    for spec in [SPEC, SLOS] {
+        let (dir, rules) = render(spec);
+        let alerts = dir.path().join("alerts");
+        let mut args = vec!["check", "rules", "--lint=all", "--lint-fatal"];
+        args.extend(rules.iter().map(String::as_str));
+        let (ok, out) = run_promtool(&alerts, &args);
+        assert!(ok, "promtool check rules --lint-fatal:\n{out}");
+        for r in &rules {
+            let text = std::fs::read_to_string(alerts.join(r)).unwrap();
+            assert!(
+                text.contains("- alert: ") || text.contains("- record: "),
+                "{r} is an empty rule file:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn slo_period_ratio_is_a_ratio_of_sums() {
+    let (dir, rules) = render(SLOS);
+    // 23 h at 1000 rps with 0.1 % errors, then 1 h at 1 rps with 50 % errors:
+    // 84,600 bad of 82,803,600 = 0.102 % over the day, 80 % of a 0.5 % budget left.
+    raw_test(
+        dir.path(),
+        &rules,
+        "ratio-of-sums",
+        r#"  - interval: 1m
+    input_series:
+      - {series: 'http_requests_total{code="2xx"}', values: '0+59940x1380 82717230+30x59'}
+      - {series: 'http_requests_total{code="5xx"}', values: '0+60x1380 82830+30x59'}
+    promql_expr_test:
+      - {expr: 'round(slo:sli_error:ratio_rate1d{slo="day"} * 1e5)', eval_time: 1d, exp_samples: [{labels: '{slo="day"}', value: 102}]}
+      - {expr: 'round(slo:error_budget_remaining:ratio{slo="day"} * 100)', eval_time: 1d, exp_samples: [{labels: '{slo="day"}', value: 80}]}
+"#,
+    );
+}
+
+#[test]
+fn slo_idle_minutes_contribute_nothing() {
+    let (dir, rules) = render(SLOS);
+    // 1 % errors, with 10 minutes without any request in the middle.
+    raw_test(
+        dir.path(),
+        &rules,
+        "idle",
+        r#"  - interval: 1m
+    input_series:
+      - {series: 'http_requests_total{code="2xx"}', values: '0+99x60 5940x9 5940+99x60'}
+      - {series: 'http_requests_total{code="5xx"}', values: '0+1x60 60x9 60+1x60'}
+    promql_expr_test:
+      - {expr: 'round(slo:sli_error:ratio_rate30d{slo="month"} * 1e4)', eval_time: 70m, exp_samples: [{labels: '{slo="month"}', value: 100}]}
+      - {expr: 'round(slo:sli_error:ratio_rate30d{slo="month"} * 1e4)', eval_time: 2h, exp_samples: [{labels: '{slo="month"}', value: 100}]}
+      - {expr: 'round(slo:error_budget_remaining:ratio{slo="month"} * 100)', eval_time: 2h, exp_samples: [{labels: '{slo="month"}', value: -100}]}
+"#,
+    );
+}
+
+#[test]
+fn slo_missing_error_series_means_zero_errors() {
+    let (dir, rules) = render(SLOS);
+    // The client never created its code="5xx" series.
+    raw_test(
+        dir.path(),
+        &rules,
+        "no-errors",
+        r#"  - interval: 1m
+    input_series:
+      - {series: 'http_requests_total{code="2xx", route="/a"}', values: '0+60x120'}
+      - {series: 'request_duration_seconds_bucket{le="0.25"}', values: '0+60x120'}
+      - {series: 'request_duration_seconds_count', values: '0+60x120'}
+    promql_expr_test:
+      - {expr: 'slo:sli_error:ratio_rate30d{slo="month"}', eval_time: 2h, exp_samples: [{labels: 'slo:sli_error:ratio_rate30d{slo="month"}', value: 0}]}
+      - {expr: 'slo:error_budget_remaining:ratio{slo="month"}', eval_time: 2h, exp_samples: [{labels: 'slo:error_budget_remaining:ratio{slo="month"}', value: 1}]}
+      - {expr: 'slo:sli_error:ratio_rate5m{slo="month"}', eval_time: 2h, exp_samples: [{labels: 'slo:sli_error:ratio_rate5m{slo="month"}', value: 0}]}
+      - {expr: 'slo:sli_error:ratio_rate5m{slo="by-route"}', eval_time: 2h, exp_samples: [{labels: 'slo:sli_error:ratio_rate5m{route="/a", slo="by-route"}', value: 0}]}
+      - {expr: 'slo:error_budget_remaining:ratio{slo="fast"}', eval_time: 2h, exp_samples: [{labels: 'slo:error_budget_remaining:ratio{slo="fast"}', value: 1}]}
+      - {expr: 'count(ALERTS{alertname=~".*(Burn|InputAbsent)"}) or vector(0)', eval_time: 2h, exp_samples: [{labels: '{}', value: 0}]}
+"#,
+    );
+}
+
+#[test]
+fn slo_without_input_alerts() {
+    let (dir, rules) = render(SLOS);
+    raw_test(
+        dir.path(),
+        &rules,
+        "no-input",
+        r#"  - interval: 1m
+    input_series:
+      - {series: 'some_other_metric', values: '1x60'}
+    promql_expr_test:
+      - {expr: 'count(ALERTS{alertname=~".*InputAbsent", alertstate="firing"})', eval_time: 30m, exp_samples: [{labels: '{}', value: 6}]}
+"#,
+    );
+}
+
+/// Constant error ratio `ratio` at 1000 requests a minute for 3 hours.
+fn constant(ratio: f64) -> String {
+    format!(
+        "      - {{series: 'http_requests_total{{code=\"2xx\"}}', values: '0+{}x180'}}\n      - {{series: 'http_requests_total{{code=\"5xx\"}}', values: '0+{}x180'}}\n",
+        1000.0 * (1.0 - ratio),
+        1000.0 * ratio
+    )
+}
+
+#[test]
+fn slo_burn_factors_stay_meaningful_for_1d_7d_28d_30d() {
+    let (dir, rules) = render(SLOS);
+    // Meeting the objective (90 % of the budget): no SLO alert, whatever the period.
+    let mut quiet = format!("  - interval: 1m\n    input_series:\n{}    alert_rule_test:\n", constant(0.0045));
+    for p in PERIODS {
+        for kind in ["FastBurn", "SlowBurn"] {
+            quiet.push_str(&format!("      - {{eval_time: 3h, alertname: {p}{kind}, exp_alerts: []}}\n"));
+        }
+    }
+    raw_test(dir.path(), &rules, "meeting", &quiet);
+    // 20× the budget: every period pages.
+    let mut fast = format!("  - interval: 1m\n    input_series:\n{}    promql_expr_test:\n", constant(0.1));
+    fast.push_str("      - {expr: 'count(ALERTS{alertname=~\"(Day|Week|Four|Month)FastBurn\", alertstate=\"firing\"})', eval_time: 3h, exp_samples: [{labels: '{}', value: 4}]}\n");
+    raw_test(dir.path(), &rules, "burning", &fast);
+    // 4.5× the budget: tickets, does not page.
+    let mut slow = format!("  - interval: 1m\n    input_series:\n{}    promql_expr_test:\n", constant(0.0225));
+    slow.push_str("      - {expr: 'count(ALERTS{alertname=~\"(Day|Week|Four|Month)SlowBurn\", alertstate=\"firing\"})', eval_time: 3h, exp_samples: [{labels: '{}', value: 4}]}\n");
+    slow.push_str(
+        "      - {expr: 'count(ALERTS{alertname=~\".*FastBurn\"}) or vector(0)', eval_time: 3h, exp_samples: [{labels: '{}', value: 0}]}\n",
+    );
+    raw_test(dir.path(), &rules, "slow", &slow);
 }

@@ -51,17 +51,25 @@ impl Check for RuleGroups {
                     ),
                 );
             }
-            let in_spec = cx.spec.rules.iter().filter(|r| r.name == g.name).count();
-            let in_model = model.groups.iter().filter(|x| x.name == g.name).count();
-            if in_model > in_spec && in_spec > 0 && std::ptr::eq(g, model.groups.iter().rfind(|x| x.name == g.name).unwrap_or(g)) {
-                out.push(
-                    Diagnostic::error(
-                        DUP,
-                        "rules",
-                        format!("generated group `{}` clashes with a group of the spec", g.name),
-                    )
-                    .help("rename the group or the SLO"),
-                );
+        }
+        // SLO groups are generated: a spec group of the same name clashes.
+        for (gi, g) in cx.spec.rules.iter().enumerate() {
+            for a in &g.alerts {
+                let Some(s) = &a.slo else { continue };
+                let generated = crate::model::kinds::slo_group(&crate::model::kinds::slo_name(a, s));
+                if let Some(hi) = cx.spec.rules.iter().position(|r| r.name == generated) {
+                    out.push(
+                        Diagnostic::error(
+                            DUP,
+                            format!("rules[{hi}].name"),
+                            format!(
+                                "group `{generated}` clashes with the group genmon generates for the SLO of alert `{}` (rules[{gi}])",
+                                a.name
+                            ),
+                        )
+                        .help("rename the group or the SLO (`slo.name`)"),
+                    );
+                }
             }
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -141,7 +149,7 @@ mod tests {
         );
         assert_eq!(
             problems(&RuleGroups, &bad),
-            vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules"]
+            vec!["rules/group-size@rules[0].name", "rules/duplicate-group@rules[1].name"]
         );
         let good = "version: 1\nsignals: {s: {expr: up}}\nrules:\n- name: g\n  alerts: [{name: A, anomaly: {signal: s}}, {name: X, slo: {objective: 99, bad: up, total: up}}]\n";
         assert!(problems(&RuleGroups, good).is_empty());

@@ -142,17 +142,51 @@ pub fn slos(spec: &Spec) -> Option<Dashboard> {
         for p in &mut panels {
             p.width = Some(8);
         }
+        let plan = kinds::slo::plan_of(spec, s);
+        // Each window's series per `by` combination: the legend names both.
+        let legend = |w: &str| {
+            let mut parts: Vec<String> = s.by.iter().map(|l| format!("{{{{{l}}}}}")).collect();
+            parts.push(w.to_string());
+            parts.join(" ")
+        };
+        let conditions = |page: bool| {
+            plan.burns
+                .iter()
+                .filter(|b| b.page == page)
+                .map(|b| {
+                    format!(
+                        "above {} over {} and {}",
+                        kinds::fmt_num(b.factor),
+                        kinds::slo::window_text(b.long),
+                        kinds::slo::window_text(b.short)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", or ")
+        };
+        let page = plan.burns.iter().find(|b| b.page).map(|b| b.factor).unwrap_or(1.0);
         panels.push(Panel {
             title: Some(slo_burn_panel(&title)),
             kind: PanelType::Timeseries,
-            description: Some("Error ratio per window divided by the error budget (1 = the budget lasts exactly the period). For a 30d period the page alerts fire above 14.4 (1h and 5m) or 6 (6h and 30m), the tickets above 3 (1d and 2h) or 1 (3d and 6h); other periods scale these factors.".into()),
-            queries: kinds::SLO_WINDOWS.iter().map(|w| q(format!("{} / {budget}", sel(&kinds::slo_ratio_record(w))), Some(w), false)).collect(),
+            description: Some(format!(
+                "Error ratio per window divided by the error budget (1 = the budget lasts exactly the {period} period). Pages: {}. Tickets: {}. The windows scale with the period; the factors do not.",
+                conditions(true),
+                conditions(false)
+            )),
+            queries: plan
+                .windows
+                .iter()
+                .map(|w| {
+                    let w = kinds::slo::window_text(*w);
+                    q(format!("{} / {budget}", sel(&kinds::slo_ratio_record(&w))), Some(&legend(&w)), false)
+                })
+                .collect(),
             unit: Some("none".into()),
             width: Some(24),
-            // Ticket and page burn factors, scaled to the period like the alerts.
+            // Ticket and page burn factors, as the alerts use them.
             thresholds: vec![
                 Threshold { value: 1.0, color: "orange".into() },
-                Threshold { value: kinds::fmt_num(14.4 * s.period.secs() as f64 / (30.0 * 86_400.0)).parse().unwrap_or(14.4), color: "red".into() },
+                Threshold { value: page, color: "red".into() },
             ],
             ..Panel::default()
         });

@@ -469,6 +469,8 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
             covers,
         ));
     }
+    // A group whose alerts all went to groups of their own (SLOs) has nothing left to write.
+    out.retain(|o| !o.0.rules.is_empty() || !o.2.is_empty());
     let groups: Vec<RuleGroup> = out.iter().map(|o| o.0.clone()).collect();
     let tests = out
         .into_iter()

@@ -4,42 +4,22 @@
 //! alerts and derived recordings read that series. Generated promtool tests
 //! drive that recorded series (or the SLO's recorded error ratios) directly:
 //! they test the alert's logic (thresholds, windows, `for`, labels and
-//! annotations), not the signal's own PromQL.
+//! annotations), not the signal's own PromQL. SLO tests feed raw counters.
+
+pub mod slo;
+
+pub use slo::{LABEL_SLO, SLO_BUDGET_REMAINING, SLO_OBJECTIVE, slo_burn_panel, slo_group, slo_name, slo_ratio_record};
 
 use std::collections::BTreeMap;
 
 use crate::spec::{self, Baseline, Direction, Duration, Op, Severity, Spec, ThresholdValue, Worse};
 
-/// Label of every SLO series.
-pub const LABEL_SLO: &str = "slo";
-/// Windows of the SLO error-ratio recordings.
-pub const SLO_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
-/// Multi-window multi-burn-rate alerts (SRE workbook, for a 30d period):
-/// (long window, short window, burn factor at 30d, page?).
-pub const BURN_RATES: [(&str, &str, f64, bool); 4] = [
-    ("1h", "5m", 14.4, true),
-    ("6h", "30m", 6.0, true),
-    ("1d", "2h", 3.0, false),
-    ("3d", "6h", 1.0, false),
-];
 /// Test series values are one sample per minute.
-const STEP: u64 = 60;
+pub(crate) const STEP: u64 = 60;
 
 /// `signal:<name>:value`: the rule form of a signal.
 pub fn signal_record(name: &str) -> String {
     format!("signal:{}:value", snake(name))
-}
-
-/// `slo:sli_error:ratio_rate<window>`.
-pub fn slo_ratio_record(window: &str) -> String {
-    format!("slo:sli_error:ratio_rate{window}")
-}
-pub const SLO_OBJECTIVE: &str = "slo:objective:ratio";
-pub const SLO_BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
-
-/// Rule group of an SLO.
-pub fn slo_group(slo_name: &str) -> String {
-    format!("slo-{slo_name}")
 }
 
 /// A generated recording rule.
@@ -125,11 +105,6 @@ pub fn fmt_num(v: f64) -> String {
     format!("{r}")
 }
 
-/// The SLO's name (its `slo` label).
-pub fn slo_name(alert: &spec::Alert, s: &spec::SloAlert) -> String {
-    s.name.clone().unwrap_or_else(|| kebab(&alert.name))
-}
-
 /// Labels a signal's result keeps, when its outermost aggregation says so.
 pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
     let s = spec.signals.get(signal)?;
@@ -174,7 +149,7 @@ fn where_tpl(spec: &Spec, signal: &str) -> String {
     }
 }
 
-fn selector(name: &str, labels: &BTreeMap<String, String>) -> String {
+pub(crate) fn selector(name: &str, labels: &BTreeMap<String, String>) -> String {
     let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
     format!("{name}{{{}}}", inner.join(", "))
 }
@@ -199,21 +174,20 @@ fn shown(spec: &Spec, signal: &str) -> &'static str {
 }
 
 /// Round to 6 significant digits (test inputs stay short and exact in text).
-fn r6(v: f64) -> f64 {
+pub(crate) fn r6(v: f64) -> f64 {
     format!("{v:.5e}").parse().unwrap_or(v)
 }
 
-fn repeat(v: f64, n: u64) -> String {
+pub(crate) fn repeat(v: f64, n: u64) -> String {
     format!("{}x{}", fmt_num(v), n.saturating_sub(1))
 }
 
-fn dur(secs: u64) -> Duration {
+pub(crate) fn dur(secs: u64) -> Duration {
     Duration::from_secs(secs)
 }
 
 /// Expand one spec alert.
 pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
-    let window = spec.prometheus.rule_rate_window.as_str();
     let for_secs = |default: u64| a.for_.as_ref().map(|d| d.secs()).unwrap_or(default);
     let mut x = Expansion::default();
     let draft = |expr: String, default_for: u64, summary: String, description: String, link: LinkKey, cases: Vec<Case>| Draft {
@@ -670,7 +644,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             cases,
         ));
     } else if let Some(s) = &a.slo {
-        slo(spec, a, s, window, &mut x);
+        slo::expand(spec, a, s, &mut x);
     } else {
         x.drafts.push(Draft {
             name: a.name.clone(),
@@ -687,7 +661,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
 }
 
 /// Split `metric{matchers}` into the metric and the matchers inside the braces.
-fn split_selector(sel: &str) -> (String, String) {
+pub(crate) fn split_selector(sel: &str) -> (String, String) {
     match sel.split_once('{') {
         Some((n, rest)) => (n.trim().to_string(), rest.trim_end().trim_end_matches('}').trim().to_string()),
         None => (sel.trim().to_string(), String::new()),
@@ -695,173 +669,9 @@ fn split_selector(sel: &str) -> (String, String) {
 }
 
 /// `le` matcher that works on Prometheus 2.x (`0.5`, `1`) and 3.x (`1.0`).
-fn le_matcher(le: f64) -> String {
+pub(crate) fn le_matcher(le: f64) -> String {
     let s = fmt_num(le).replace('.', "\\\\.");
     format!("le=~\"{s}(\\\\.0)?\"")
-}
-
-/// The SLI error ratio over `w`.
-pub fn slo_error_ratio(s: &spec::SloAlert, w: &str) -> String {
-    let sum = if s.by.is_empty() {
-        "sum".to_string()
-    } else {
-        format!("sum by ({})", s.by.join(", "))
-    };
-    let rate = |sel: &str| format!("{sum} (rate({sel}[{w}]))");
-    if let Some(l) = &s.latency {
-        let (name, m) = split_selector(&l.histogram);
-        let sep = if m.is_empty() { "" } else { ", " };
-        let good = rate(&format!("{name}_bucket{{{m}{sep}{}}}", le_matcher(l.le)));
-        let total = rate(&format!("{name}_count{{{m}}}"));
-        return format!("1 - ({good} / {total})");
-    }
-    let total = rate(s.total.as_deref().unwrap_or("up"));
-    match (&s.bad, &s.good) {
-        (Some(b), _) => format!("{} / {total}", rate(b)),
-        (None, Some(g)) => format!("1 - ({} / {total})", rate(g)),
-        _ => String::new(),
-    }
-}
-
-fn slo(spec: &Spec, a: &spec::Alert, s: &spec::SloAlert, _window: &str, x: &mut Expansion) {
-    let name = slo_name(a, s);
-    let title = s.title.clone().unwrap_or_else(|| name.clone());
-    let budget = 1.0 - s.objective / 100.0;
-    let period = s.period.as_str();
-    let scale = s.period.secs() as f64 / (30.0 * 86_400.0);
-    let lbl = BTreeMap::from([(LABEL_SLO.to_string(), name.clone())]);
-    x.own_group = Some(slo_group(&name));
-    for w in SLO_WINDOWS {
-        x.recs.push(Rec {
-            record: slo_ratio_record(w),
-            expr: slo_error_ratio(s, w),
-            labels: lbl.clone(),
-        });
-    }
-    let r5 = format!("{}{{{LABEL_SLO}=\"{name}\"}}", slo_ratio_record("5m"));
-    x.recs.push(Rec {
-        record: slo_ratio_record(period),
-        expr: format!("sum_over_time({r5}[{period}]) / count_over_time({r5}[{period}])"),
-        labels: lbl.clone(),
-    });
-    x.recs.push(Rec {
-        record: SLO_OBJECTIVE.into(),
-        expr: format!("vector({})", fmt_num(s.objective / 100.0)),
-        labels: lbl.clone(),
-    });
-    x.recs.push(Rec {
-        record: SLO_BUDGET_REMAINING.into(),
-        expr: format!("1 - {}{{{LABEL_SLO}=\"{name}\"}} / {}", slo_ratio_record(period), fmt_num(budget)),
-        labels: lbl.clone(),
-    });
-    let sel = |w: &str| format!("{}{{{LABEL_SLO}=\"{name}\"}}", slo_ratio_record(w));
-    // Factor at this period consumes the same budget fraction as the 30d factor at 30d.
-    let factor = |f30: f64| f30 * scale;
-    let mut series_labels = lbl.clone();
-    for b in &s.by {
-        series_labels.insert(b.clone(), format!("test-{b}"));
-    }
-    let wh = if s.by.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " ({})",
-            s.by.iter().map(|l| format!("{{{{ $labels.{l} }}}}")).collect::<Vec<_>>().join(" ")
-        )
-    };
-    let inputs = |fast: f64, slow: f64| -> Vec<(String, String)> {
-        SLO_WINDOWS
-            .iter()
-            .map(|w| {
-                let v = if ["5m", "1h", "30m", "6h"].contains(w) { fast } else { slow };
-                (selector(&slo_ratio_record(w), &series_labels), repeat(v, 41))
-            })
-            .collect()
-    };
-    for page in [true, false] {
-        let parts: Vec<String> = BURN_RATES
-            .iter()
-            .filter(|b| b.3 == page)
-            .map(|(long, short, f30, _)| {
-                let thr = fmt_num(r6(factor(*f30) * budget));
-                format!("({} > {thr} and {} > {thr})", sel(long), sel(short))
-            })
-            .collect();
-        let (long, _, f30, _) = BURN_RATES.iter().find(|b| b.3 == page).copied().unwrap_or(BURN_RATES[0]);
-        let first_thr = factor(f30) * budget;
-        let second = BURN_RATES.iter().filter(|b| b.3 == page).nth(1).copied().unwrap_or(BURN_RATES[1]);
-        let second_thr = factor(second.2) * budget;
-        let (suffix, sev, speed, for_s) = if page {
-            ("FastBurn", a.severity.or(Some(Severity::Critical)), "fast", 120)
-        } else {
-            ("SlowBurn", Some(Severity::Warning), "slowly", 900)
-        };
-        let eval = for_s + 3 * STEP;
-        // Fires: ratios at 1.5× the long-window threshold everywhere; quiet: no errors.
-        let fire_v = r6((first_thr * 1.5).min(1.0));
-        let cases = if page {
-            vec![
-                Case {
-                    name: format!("{}{suffix} pages on a fast burn", a.name),
-                    inputs: inputs(fire_v, fire_v),
-                    eval,
-                    fires: vec![(series_labels.clone(), fire_v)],
-                },
-                Case {
-                    name: format!("{}{suffix} stays quiet on a slow burn", a.name),
-                    inputs: inputs(r6(second_thr * 0.5), r6(second_thr * 0.5)),
-                    eval,
-                    fires: vec![],
-                },
-                Case {
-                    name: format!("{}{suffix} stays quiet without errors", a.name),
-                    inputs: inputs(0.0, 0.0),
-                    eval,
-                    fires: vec![],
-                },
-            ]
-        } else {
-            let slow_v = r6((first_thr * 1.5).min(1.0));
-            vec![
-                Case {
-                    name: format!("{}{suffix} tickets on a slow burn", a.name),
-                    inputs: inputs(0.0, slow_v),
-                    eval,
-                    fires: vec![(series_labels.clone(), slow_v)],
-                },
-                Case {
-                    name: format!("{}{suffix} stays quiet without errors", a.name),
-                    inputs: inputs(0.0, 0.0),
-                    eval,
-                    fires: vec![],
-                },
-            ]
-        };
-        let pct = |v: f64| format!("{}%", crate::model::template::g4(v * 100.0));
-        x.drafts.push(Draft {
-            name: format!("{}{suffix}", a.name),
-            expr: parts.join(" or "),
-            for_: Some(dur(for_s)),
-            severity: sev,
-            summary: format!("SLO {title}{wh} is burning its error budget {speed}: {{{{ $value | humanizePercentage }}}} errors over {long} (or {})", second.0),
-            description: format!(
-                "{title} aims at {}% good events over {period} (error budget {}). Over the last {long} (or {}) {{{{ $value | humanizePercentage }}}} of events failed; at {}× the sustainable rate the whole {period} budget {}. Open the SLO dashboard for the remaining budget and burn rates, then the service's own dashboards for what fails.",
-                fmt_num(s.objective),
-                pct(budget),
-                second.0,
-                fmt_num(r6(factor(f30))),
-                if page { "is gone within days: act now" } else { "runs out before the period ends: plan a fix this week" }
-            ),
-            link: LinkKey::Panel(crate::conventions::DASHBOARD_SLOS.into(), slo_burn_panel(&title)),
-            cases,
-        });
-    }
-    let _ = spec;
-}
-
-/// Title of the burn-rate panel of an SLO on the `slos` dashboard.
-pub fn slo_burn_panel(title: &str) -> String {
-    format!("{title}: burn rate")
 }
 
 static VAR_MATCHER: std::sync::LazyLock<regex::Regex> =

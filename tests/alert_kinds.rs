@@ -438,3 +438,71 @@ fn slo_burn_factors_stay_meaningful_for_1d_7d_28d_30d() {
     );
     raw_test(dir.path(), &rules, "slow", &slow);
 }
+
+/// Queries (expr, legend) of the panel titled `title` in a rendered dashboard.
+fn panel_queries(dir: &Path, dashboard: &str, title: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join(dashboard)).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let p = d["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == title)
+        .unwrap_or_else(|| panic!("no panel {title} in {dashboard}"));
+    p["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["expr"].as_str().unwrap_or_default().to_string(),
+                t["legendFormat"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn burn_rate_legends_name_the_slo_labels() {
+    let (dir, _) = render(SLOS);
+    let q = panel_queries(dir.path(), "dashboards/Alerts/slos.json", "by-route: burn rate");
+    let legends: Vec<&str> = q.iter().map(|(_, l)| l.as_str()).collect();
+    assert!(
+        legends.contains(&"{{route}} 5m") && legends.contains(&"{{route}} 3d"),
+        "{legends:?}"
+    );
+    let mut unique = legends.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), legends.len(), "one legend per window: {legends:?}");
+}
+
+#[test]
+fn regression_limit_line_filters_only_on_labels_the_signal_keeps() {
+    let spec = r#"
+version: 1
+alerting: {runbook_base_url: "https://runbooks.example/#"}
+signals:
+  per_job: {expr: 'sum by (job) (rate(genmon_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
+  per_host: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
+dashboards:
+  - uid: d
+    title: D
+    variables: [{type: query, name: instance, query: 'label_values(up, instance)'}]
+    panels: [{signal: per_job}, {signal: per_host}]
+rules:
+  - name: r
+    alerts:
+      - {name: JobTrafficDrop, regression: {signal: per_job, percent: 50, worse: lower}, severity: info}
+      - {name: HostTrafficDrop, regression: {signal: per_host, percent: 50, worse: lower}, severity: info}
+"#;
+    let (dir, _) = render(spec);
+    let job = panel_queries(dir.path(), "dashboards/d.json", "per_job");
+    assert_eq!(job.len(), 2, "{job:?}");
+    assert_eq!(
+        job[1].0, "0.5 * (signal:per_job:value offset 1d)",
+        "the recorded series has no instance label"
+    );
+    let host = panel_queries(dir.path(), "dashboards/d.json", "per_host");
+    assert_eq!(host[1].0, "0.5 * (signal:per_host:value{instance=~\"$instance\"} offset 1d)");
+}

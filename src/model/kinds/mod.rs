@@ -698,15 +698,20 @@ pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
 
 /// Extra panel series showing the dynamic limits of the alerts watching
 /// `signal`: `(legend, expr)`. They keep the signal's dashboard-variable
-/// matchers (`instance=~"$instance"`) so they follow the panel's selection.
+/// matchers (`instance=~"$instance"`) on the labels its result keeps, so they
+/// follow the panel's selection.
 pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
     let vars: Vec<String> = spec
         .signals
         .get(signal)
         .and_then(|s| crate::promql::parse(&s.expr).ok().map(|_| s.expr.clone()))
         .map(|e| {
+            // Only labels the recorded series still has: filtering on a label the
+            // signal aggregates away would hide the line whenever a variable is set.
+            let kept = signal_labels(spec, signal);
             let mut v: Vec<String> = VAR_MATCHER
                 .captures_iter(&e)
+                .filter(|c| kept.as_ref().is_none_or(|k| k.iter().any(|l| *l == c[1])))
                 .map(|c| format!("{}=~\"${}\"", &c[1], &c[2]))
                 .collect();
             v.dedup();

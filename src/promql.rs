@@ -27,6 +27,19 @@ pub fn variables(text: &str) -> Vec<String> {
 /// Replace variables outside string literals with something PromQL parses:
 /// a duration in range/offset position, `1` elsewhere. Inside strings they stay.
 pub fn substitute_vars(expr: &str) -> String {
+    substitute(expr, &mut |_| {})
+}
+
+/// Variables used as values (outside strings, ranges and offsets): a rule
+/// cannot drop them, and `1` in their place would be silently wrong.
+pub fn value_variables(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    substitute(expr, &mut |v| out.push(v.to_string()));
+    out
+}
+
+/// [`substitute_vars`], calling `on_value` with each variable used as a value.
+fn substitute(expr: &str, on_value: &mut dyn FnMut(&str)) -> String {
     let mut out = String::with_capacity(expr.len());
     let mut in_str: Option<char> = None;
     let mut i = 0;
@@ -57,6 +70,9 @@ pub fn substitute_vars(expr: &str) -> String {
         {
             let before = out.trim_end();
             let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
+            if !duration_ctx {
+                on_value(m.as_str());
+            }
             out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
             i = m.end();
             continue;
@@ -168,6 +184,11 @@ pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
 fn for_rule_uncached(expr: &str, window: &str) -> Result<String, String> {
     if variables(expr).is_empty() {
         return Ok(expr.to_string());
+    }
+    if let Some(v) = value_variables(expr).first() {
+        return Err(format!(
+            "`{expr}` uses the dashboard variable `{v}` as a value, which a rule cannot have"
+        ));
     }
     let mut ast = parse(expr)?;
     struct V;

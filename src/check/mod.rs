@@ -8,6 +8,7 @@ mod alert_kind;
 mod alert_name;
 mod alert_panel;
 mod alert_untested;
+mod alert_values;
 mod alertmanager_routes;
 mod dashboard_ids;
 mod panel_content;
@@ -48,6 +49,7 @@ pub static ALL: &[&dyn Check] = &[
     &alert_name::AlertName,
     &alert_panel::AlertPanel,
     &alert_untested::AlertUntested,
+    &alert_values::AlertValues,
     &rule_record_name::RecordName,
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,

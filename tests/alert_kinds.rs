@@ -45,6 +45,8 @@ rules:
       - {name: SlowerThanYesterday, regression: {signal: latency, percent: 50}, severity: warning}
       - {name: SlowerThanAverage, regression: {signal: latency, percent: 20, baseline: average, window: 1d}, severity: info}
       - {name: LessTraffic, regression: {signal: throughput, percent: 30, worse: lower}, severity: info}
+      - {name: ProbeSlow, threshold: {signal: latency, op: '>', value: 0.55}, for: 10m, severity: warning}
+      - {name: DiskLow, threshold: {signal: avail, op: '<', value: 1073741824}, severity: warning}
   - name: slos
     alerts:
       - name: Availability
@@ -161,6 +163,15 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         "{lat}"
     );
     assert!(lat.contains(r#"le=~"0\\.5(\\.0)?""#), "{lat}");
+    // Alert text by unit, naming the real `for` (promtool checked the expansion above).
+    let reg = std::fs::read_to_string(alerts.join("regressions.rules.yml")).unwrap();
+    for want in [
+        "summary: latency is above 550ms on {{ $labels.probe }}",
+        "{{ $value | humanizeDuration }}, above the threshold of 550ms (> 0.55), for 10m.",
+        "{{ $value | humanize1024 }}B, below the threshold of 1GiB (< 1073741824), for 5m.",
+    ] {
+        assert!(reg.contains(want), "want `{want}` in:\n{reg}");
+    }
 }
 
 fn genmon_test(dir: &Path) -> std::process::Output {

@@ -4,7 +4,7 @@
 //! gets no generated test (and `alerts/untested` asks for one).
 //!
 //! Supported: `{{ $value }}`, `{{ $value | humanize }}` (also
-//! `humanizePercentage`, `humanizeDuration`, and the `humanize $value` call
+//! `humanizePercentage`, `humanizeDuration`, `humanize1024`, and the `humanize $value` call
 //! form), `{{ $labels.name }}`, `{{ with $labels.name }}…{{ . }}…{{ end }}`,
 //! `{{ printf "%.Nf" $value }}`.
 
@@ -64,7 +64,7 @@ fn pipeline(action: &str, labels: &BTreeMap<String, String>, value: f64, dot: Op
     let mut words = head.split_whitespace();
     let first = words.next().ok_or("empty action")?;
     let mut cur = match first {
-        "humanize" | "humanizePercentage" | "humanizeDuration" => {
+        "humanize" | "humanizePercentage" | "humanizeDuration" | "humanize1024" => {
             let arg = words.next().ok_or("function without argument")?;
             apply(first, &term(arg, labels, value, dot)?)?
         }
@@ -93,6 +93,7 @@ fn apply(func: &str, arg: &str) -> Result<String, String> {
         "humanize" => Ok(humanize(v)),
         "humanizePercentage" => Ok(format!("{}%", g4(v * 100.0))),
         "humanizeDuration" => Ok(humanize_duration(v)),
+        "humanize1024" => Ok(humanize1024(v)),
         _ => Err(format!("unsupported template function `{func}`")),
     }
 }
@@ -173,6 +174,22 @@ pub fn humanize(mut v: f64) -> String {
     format!("{}{prefix}", g4(v))
 }
 
+/// Prometheus' `humanize1024` (IEC prefixes, `%.4g`).
+pub fn humanize1024(mut v: f64) -> String {
+    if v.abs() <= 1.0 || !v.is_finite() {
+        return g4(v);
+    }
+    let mut prefix = "";
+    for p in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] {
+        if v.abs() < 1024.0 {
+            break;
+        }
+        prefix = p;
+        v /= 1024.0;
+    }
+    format!("{}{prefix}", g4(v))
+}
+
 /// Prometheus' `humanizeDuration`.
 pub fn humanize_duration(v: f64) -> String {
     if !v.is_finite() {
@@ -223,6 +240,14 @@ mod tests {
             ["2", "1.045", "0.0144", "1.234e+04", "1e-05"]
         );
         assert_eq!([humanize(0.5), humanize(1500.0), humanize(2.0)], ["500m", "1.5k", "2"]);
+        assert_eq!(
+            [
+                humanize1024(0.5),
+                humanize1024(1536.0),
+                humanize1024(10.0 * 1024.0 * 1024.0 * 1024.0)
+            ],
+            ["0.5", "1.5ki", "10Gi"]
+        );
         assert_eq!(
             [humanize_duration(43200.5), humanize_duration(90061.0), humanize_duration(30.0)],
             ["12h 0m 0s", "1d 1h 1m 1s", "30s"]

@@ -161,16 +161,41 @@ fn title(spec: &Spec, signal: &str) -> String {
         .unwrap_or_else(|| signal.to_string())
 }
 
-fn pct_unit(spec: &Spec, signal: &str) -> bool {
-    spec.signals.get(signal).and_then(|s| s.unit.as_deref()) == Some("percentunit")
+fn unit<'a>(spec: &'a Spec, signal: &str) -> Option<&'a str> {
+    spec.signals.get(signal).and_then(|s| s.unit.as_deref())
 }
 
-fn shown(spec: &Spec, signal: &str) -> &'static str {
-    if pct_unit(spec, signal) {
-        "{{ $value | humanizePercentage }}"
-    } else {
-        "{{ $value | humanize }}"
+/// How a value of `unit` reads, as a Prometheus template of `$value`
+/// (format, suffix) and as text now: seconds as a duration, bytes in IEC
+/// units, ratios as a percentage.
+fn unit_format(unit: Option<&str>) -> (&'static str, &'static str) {
+    match unit {
+        Some("percentunit") => ("humanizePercentage", ""),
+        Some("s") => ("humanizeDuration", ""),
+        Some("bytes") => ("humanize1024", "B"),
+        Some("Bps") => ("humanize1024", "B/s"),
+        Some("percent") => ("humanize", "%"),
+        Some("ms") => ("humanize", "ms"),
+        _ => ("humanize", ""),
     }
+}
+
+/// `{{ $value | <format> }}<suffix>` for a signal's unit.
+fn shown(spec: &Spec, signal: &str) -> String {
+    let (f, suffix) = unit_format(unit(spec, signal));
+    format!("{{{{ $value | {f} }}}}{suffix}")
+}
+
+/// A number of the signal's unit, written as [`shown`] would write it.
+fn shown_number(spec: &Spec, signal: &str, v: f64) -> String {
+    let (f, suffix) = unit_format(unit(spec, signal));
+    let text = match f {
+        "humanizePercentage" => format!("{}%", crate::model::template::g4(v * 100.0)),
+        "humanizeDuration" => crate::model::template::humanize_duration(v),
+        "humanize1024" => crate::model::template::humanize1024(v),
+        _ => fmt_num(v),
+    };
+    format!("{text}{suffix}")
 }
 
 /// Round to 6 significant digits (test inputs stay short and exact in text).
@@ -244,11 +269,13 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         x.drafts.push(draft(
             format!("{rec} {op} {}", fmt_num(v)),
             300,
-            format!("{what} is {verb} {}{}", fmt_num(v), where_tpl(spec, &t.signal)),
+            format!("{what} is {verb} {}{}", shown_number(spec, &t.signal, v), where_tpl(spec, &t.signal)),
             format!(
-                "{what} has been {}, {verb} the threshold of {} ({op}), for longer than the alert's `for` window. Check the linked panel for the trend and the runbook for what to do.",
+                "{what} has been {}, {verb} the threshold of {} ({op} {}), for {}. Check the linked panel for the trend and the runbook for what to do.",
                 shown(spec, &t.signal),
-                fmt_num(v)
+                shown_number(spec, &t.signal, v),
+                fmt_num(v),
+                dur(f)
             ),
             LinkKey::Signal(t.signal.clone()),
             cases,

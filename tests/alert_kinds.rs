@@ -517,3 +517,42 @@ rules:
     let host = panel_queries(dir.path(), "dashboards/d.json", "per_host");
     assert_eq!(host[1].0, "0.5 * (signal:per_host:value{instance=~\"$instance\"} offset 1d)");
 }
+
+#[test]
+fn panel_links_carry_the_alert_labels_and_target_down_links_the_targets_panel() {
+    promtool();
+    let spec = r#"
+version: 1
+alerting: {runbook_base_url: "https://runbooks.example/#"}
+signals:
+  per_host: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total{instance=~"$instance", job=~"$job"}[$__rate_interval]))', unit: Bps}
+dashboards:
+  - uid: d
+    title: D
+    variables: [{type: query, name: instance, query: 'label_values(up, instance)'}, {type: query, name: job, query: 'label_values(up, job)'}]
+    panels: [{signal: per_host}]
+  - uid: stack
+    title: Stack
+    panels: [{title: Targets down, type: stat, queries: [{expr: 'count(up == 0) or vector(0)', instant: true}]}]
+rules:
+  - name: r
+    alerts:
+      - {name: HostBusy, threshold: {signal: per_host, op: '>', value: 1000}, severity: warning}
+      - {name: NodeDown, absent: {job: node}, severity: critical}
+"#;
+    let (dir, rules) = render(spec);
+    let text = std::fs::read_to_string(dir.path().join("alerts/r.rules.yml")).unwrap();
+    // `instance` survives the signal's aggregation, `job` does not: only the first is set.
+    assert!(
+        text.contains("panel_url: http://127.0.0.1:3000/d/d?viewPanel=1&var-instance={{ $labels.instance }}\n"),
+        "{text}"
+    );
+    assert!(text.contains("panel_url: http://127.0.0.1:3000/d/stack?viewPanel=1\n"), "{text}");
+    // The generated test expands the link as Prometheus does.
+    let tests = dir.path().join("alerts/tests");
+    let t = std::fs::read_to_string(tests.join("r.test.yml")).unwrap();
+    assert!(t.contains("viewPanel=1&var-instance=test-instance"), "{t}");
+    let (ok, out) = run_promtool(&tests, &["test", "rules", "r.test.yml"]);
+    assert!(ok, "{out}");
+    assert_eq!(rules, ["r.rules.yml"]);
+}

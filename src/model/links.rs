@@ -92,6 +92,11 @@ impl PanelIndex {
         self.by_ref.get(&(uid.to_string(), title.to_string())).map(|&i| &self.panels[i])
     }
 
+    /// The first panel whose queries use `metric`.
+    pub fn by_metric(&self, metric: &str) -> Option<&Shown> {
+        self.by_metric.get(metric).and_then(|v| v.first()).map(|&i| &self.panels[i])
+    }
+
     /// The panel showing `signal` (a timeseries one when there is one).
     pub fn by_signal(&self, signal: &str) -> Option<&Shown> {
         self.by_signal.get(signal).map(|&i| &self.panels[i])

@@ -111,6 +111,7 @@ fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
                         kinds::LinkKey::Signal(sig) => ix.by_signal(sig),
                         kinds::LinkKey::Expr(expr) => ix.by_expr(expr),
                         kinds::LinkKey::Panel(uid, title) => ix.by_ref(&format!("{uid}/{title}")),
+                        kinds::LinkKey::Metric(m) => ix.by_metric(m),
                         kinds::LinkKey::None => None,
                     }
                 };
@@ -566,7 +567,23 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
         ann.insert(c::ANNOTATION_DASHBOARD.to_string(), format!("{base}/d/{uid}"));
-        ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}"));
+        // The panel opens on the alert's own series: each dashboard variable the
+        // signal filters on is set to the alert's value of that label.
+        let mut vars = String::new();
+        if let kinds::LinkKey::Signal(sig) = &d.link {
+            let defined = |var: &str| {
+                spec.dashboards
+                    .iter()
+                    .find(|x| &x.uid == uid)
+                    .is_some_and(|x| x.variables.iter().any(|v| v.name() == var))
+            };
+            for (label, var) in kinds::link_vars(spec, sig) {
+                if defined(&var) {
+                    vars.push_str(&format!("&var-{var}={{{{ $labels.{label} }}}}"));
+                }
+            }
+        }
+        ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}{vars}"));
     }
     for (k, v) in &a.annotations {
         ann.insert(k.clone(), v.clone());

@@ -37,6 +37,8 @@ pub enum LinkKey {
     Expr(String),
     /// `(dashboard uid, panel title)` of a generated dashboard.
     Panel(String, String),
+    /// The first panel that queries this metric (`up` for target-down alerts).
+    Metric(String),
     None,
 }
 
@@ -318,7 +320,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                 300,
                 format!("Scrape target of job {job} is down{{{{ with $labels.instance }}}} ({{{{ . }}}}){{{{ end }}}}"),
                 format!("Prometheus has not been able to scrape job `{job}` for {} (or the job has no targets at all). Its metrics, dashboards and alerts are blind until it is back: check that the process runs and that its port answers.", dur(f)),
-                LinkKey::None,
+                LinkKey::Metric("up".into()),
                 cases,
             ));
         } else if let Some(sel) = &ab.selector {
@@ -361,7 +363,10 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
                     "No series have matched `{sel}` for {}. The exporter may be down, renamed the metric, or the label values changed.",
                     dur(f)
                 ),
-                LinkKey::None,
+                match crate::promql::parse(sel) {
+                    Ok(promql_parser::parser::Expr::VectorSelector(vs)) => vs.name.map_or(LinkKey::None, LinkKey::Metric),
+                    _ => LinkKey::None,
+                },
                 cases,
             ));
         }
@@ -703,6 +708,22 @@ pub(crate) fn le_matcher(le: f64) -> String {
 
 static VAR_MATCHER: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex"));
+
+/// `(label, variable)` of the signal's dashboard-variable matchers
+/// (`instance=~"$instance"`) on labels its recorded series keeps: an alert's
+/// `panel_url` sets each variable to the alert's label value.
+pub fn link_vars(spec: &Spec, signal: &str) -> Vec<(String, String)> {
+    let Some(s) = spec.signals.get(signal) else { return Vec::new() };
+    let kept = signal_labels(spec, signal);
+    let mut out: Vec<(String, String)> = VAR_MATCHER
+        .captures_iter(&s.expr)
+        .filter(|c| kept.as_ref().is_none_or(|k| k.iter().any(|l| *l == c[1])))
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// [`alert_bands`] of every signal an anomaly, regression or exhaustion alert watches.
 pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {

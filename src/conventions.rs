@@ -19,6 +19,8 @@ pub const SERVICE_PROMETHEUS: &str = "prometheus";
 pub const SERVICE_ALERTMANAGER: &str = "alertmanager";
 pub const SERVICE_GRAFANA: &str = "grafana";
 
+/// Label telling the components of a health score apart inside its recording rule.
+pub const LABEL_HEALTH_COMPONENT: &str = "genmon_component";
 /// Alert label carrying the severity.
 pub const LABEL_SEVERITY: &str = "severity";
 /// Annotations every alert carries.

@@ -556,3 +556,64 @@ rules:
     assert!(ok, "{out}");
     assert_eq!(rules, ["r.rules.yml"]);
 }
+
+#[test]
+fn health_score_renormalises_over_present_components() {
+    let spec = r#"
+version: 1
+alerting: {runbook_base_url: "https://runbooks.example/#"}
+metrics: {external: [db_cpu_busy_ratio, db_replication_lag_seconds]}
+signals:
+  cpu: {expr: 'max by (instance) (db_cpu_busy_ratio)', unit: percentunit}
+  lag: {expr: 'max by (instance) (db_replication_lag_seconds)', unit: s}
+dashboards:
+  - uid: d
+    title: D
+    panels: [{title: DB health, type: stat, queries: [{expr: 'instance:db:score'}]}, {signal: cpu}, {signal: lag}]
+rules:
+  - name: db
+    alerts:
+      - name: DbUnhealthy
+        health: {name: db, components: [{signal: cpu, bad: 1}, {signal: lag, bad: 10, weight: 3}]}
+        severity: warning
+"#;
+    let (dir, rules) = render(spec);
+    // A primary has no replication lag series: its score comes from CPU alone.
+    raw_test(
+        dir.path(),
+        &rules,
+        "health",
+        r#"  - interval: 1m
+    input_series:
+      - {series: 'db_cpu_busy_ratio{instance="primary"}', values: '0.5x30'}
+      - {series: 'db_cpu_busy_ratio{instance="replica"}', values: '0x30'}
+      - {series: 'db_replication_lag_seconds{instance="replica"}', values: '10x30'}
+      - {series: 'db_cpu_busy_ratio{instance="busy"}', values: '1x30'}
+    promql_expr_test:
+      - expr: instance:db:score
+        eval_time: 20m
+        exp_samples:
+          - {labels: 'instance:db:score{instance="busy"}', value: 0}
+          - {labels: 'instance:db:score{instance="primary"}', value: 50}
+          - {labels: 'instance:db:score{instance="replica"}', value: 25}
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: DbUnhealthy
+        exp_alerts:
+          - exp_labels: {severity: warning, instance: busy}
+            exp_annotations:
+              summary: Health score on busy is 0/100
+              description: 'The db health score (100 = all good, 0 = all bad) has been below 50 for 15m. It combines: cpu, lag. Open the linked dashboard and look for the component at or past its bad level.'
+              runbook_url: 'https://runbooks.example/#DbUnhealthy'
+              dashboard_url: http://127.0.0.1:3000/d/d
+              panel_url: http://127.0.0.1:3000/d/d?viewPanel=1
+          - exp_labels: {severity: warning, instance: replica}
+            exp_annotations:
+              summary: Health score on replica is 25/100
+              description: 'The db health score (100 = all good, 0 = all bad) has been below 50 for 15m. It combines: cpu, lag. Open the linked dashboard and look for the component at or past its bad level.'
+              runbook_url: 'https://runbooks.example/#DbUnhealthy'
+              dashboard_url: http://127.0.0.1:3000/d/d
+              panel_url: http://127.0.0.1:3000/d/d?viewPanel=1
+"#,
+    );
+}

@@ -588,22 +588,28 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         let by = h.by.join(", ");
         let level = if h.by.is_empty() { "global".to_string() } else { h.by.join("_") };
         let record = format!("{level}:{}:score", snake(&h.name));
-        let wsum: f64 = h.components.iter().map(|c| c.weight).sum::<f64>();
-        let wsum_text = fmt_num(if wsum > 0.0 { wsum } else { 1.0 });
-        let terms: Vec<String> = h
-            .components
-            .iter()
-            .map(|c| {
-                let span = c.bad - c.good;
-                let norm = format!(
-                    "clamp(({} - {}) / {}, 0, 1)",
-                    signal_record(&c.signal),
-                    fmt_num(c.good),
-                    fmt_num(if span == 0.0 { 1.0 } else { span })
-                );
-                format!("{} * max by ({by}) ({norm})", fmt_num(c.weight))
-            })
-            .collect();
+        // Each component tagged with its index, so `or` keeps them all; a component
+        // without data drops out of both sums: the weights renormalise over the rest.
+        let tag = |i: usize, e: String| {
+            format!(
+                "label_replace({e}, \"{}\", \"{i}\", \"\", \"\")",
+                crate::conventions::LABEL_HEALTH_COMPONENT
+            )
+        };
+        let mut terms = Vec::new();
+        let mut weights = Vec::new();
+        for (i, c) in h.components.iter().enumerate() {
+            let rec = signal_record(&c.signal);
+            let span = c.bad - c.good;
+            let norm = format!(
+                "clamp(({rec} - {}) / {}, 0, 1)",
+                fmt_num(c.good),
+                fmt_num(if span == 0.0 { 1.0 } else { span })
+            );
+            let w = fmt_num(c.weight);
+            terms.push(tag(i, format!("{w} * max by ({by}) ({norm})")));
+            weights.push(tag(i, format!("0 * max by ({by}) ({rec}) + {w}")));
+        }
         for c in &h.components {
             if !x.signals.contains(&c.signal) {
                 x.signals.push(c.signal.clone());
@@ -611,7 +617,11 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         }
         x.recs.push(Rec {
             record: record.clone(),
-            expr: format!("clamp(100 * (1 - ({}) / {wsum_text}), 0, 100)", terms.join(" + ")),
+            expr: format!(
+                "clamp(100 * (1 - sum by ({by}) ({}) / sum by ({by}) ({})), 0, 100)",
+                terms.join(" or "),
+                weights.join(" or ")
+            ),
             labels: BTreeMap::new(),
         });
         let f = for_secs(900);
@@ -631,20 +641,24 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
             bad_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.bad + span), n)));
             good_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.good - span), n)));
         }
-        // Same float operations as PromQL: all components at 1.
-        let s_bad = h
-            .components
-            .iter()
-            .fold(0.0, |acc, c| acc + c.weight.to_string().parse::<f64>().unwrap_or(c.weight) * 1.0);
-        let all_bad = (100.0 * (1.0 - s_bad / wsum_text.parse::<f64>().unwrap_or(1.0))).clamp(0.0, 100.0);
+        // All components at 1: both sums add the same weights, the score is 0.
         let mut cases = Vec::new();
-        if all_bad < h.below {
+        if 0.0 < h.below {
+            let distinct = bad_inputs.len();
             cases.push(Case {
                 name: format!("{} fires when every component is bad", a.name),
-                inputs: bad_inputs,
+                inputs: bad_inputs.clone(),
                 eval,
-                fires: vec![(labels.clone(), all_bad)],
+                fires: vec![(labels.clone(), 0.0)],
             });
+            if distinct > 1 {
+                cases.push(Case {
+                    name: format!("{} fires when only its first signal has data, and it is bad", a.name),
+                    inputs: bad_inputs[..1].to_vec(),
+                    eval,
+                    fires: vec![(labels.clone(), 0.0)],
+                });
+            }
         }
         cases.push(Case {
             name: format!("{} stays quiet when every component is good", a.name),

@@ -51,3 +51,66 @@ pub const DASHBOARD_ALERTS: &str = "alerts-overview";
 pub const DASHBOARD_SLOS: &str = "slos";
 /// Folder of the generated dashboards.
 pub const FOLDER_ALERTS: &str = "alerts";
+
+/// Generated recording rules and labels of the alert kinds.
+///
+/// `signal:<name>:value`: the rule form of a signal.
+pub fn signal_record(signal: &str) -> String {
+    format!("signal:{}:value", snake(signal))
+}
+
+/// `signal:<name>:avg_over_time_<window>` (anomaly, regression against the average).
+pub fn signal_avg_record(signal: &str, window: &str) -> String {
+    format!("signal:{}:avg_over_time_{window}", snake(signal))
+}
+
+/// `signal:<name>:stddev_over_time_<window>` (anomaly).
+pub fn signal_stddev_record(signal: &str, window: &str) -> String {
+    format!("signal:{}:stddev_over_time_{window}", snake(signal))
+}
+
+/// `<by>:<name>:score` of a health score (`global` without `by`).
+pub fn health_record(by: &[String], name: &str) -> String {
+    let level = if by.is_empty() { "global".to_string() } else { by.join("_") };
+    format!("{level}:{}:score", snake(name))
+}
+
+/// Label of every SLO series.
+pub const LABEL_SLO: &str = "slo";
+/// The SLO's objective as a ratio.
+pub const SLO_OBJECTIVE: &str = "slo:objective:ratio";
+/// The share of the period's error budget left.
+pub const SLO_BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
+
+/// `slo:sli_error:ratio_rate<window>`: the SLI's error ratio over a window or the period.
+pub fn slo_ratio_record(window: &str) -> String {
+    format!("slo:sli_error:ratio_rate{window}")
+}
+
+/// Rule group of an SLO.
+pub fn slo_group(slo_name: &str) -> String {
+    format!("slo-{slo_name}")
+}
+
+/// `snake_case` of a name (`HostCpu` → `host_cpu`, `a-b` → `a_b`).
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out
+}
+
+/// `kebab-case` of a name.
+pub fn kebab(s: &str) -> String {
+    snake(s).replace('_', "-")
+}

@@ -39,19 +39,7 @@ impl Check for AlertKind {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                let n = [
-                    a.expr.is_some(),
-                    a.threshold.is_some(),
-                    a.absent.is_some(),
-                    a.anomaly.is_some(),
-                    a.regression.is_some(),
-                    a.exhaustion.is_some(),
-                    a.slo.is_some(),
-                    a.health.is_some(),
-                ]
-                .iter()
-                .filter(|x| **x)
-                .count();
+                let n = crate::model::kinds::Kind::all_of(a).len();
                 if n != 1 {
                     out.push(
                         Diagnostic::error(

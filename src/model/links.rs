@@ -125,13 +125,7 @@ impl PanelIndex {
         if let Some(r) = &a.panel {
             return self.by_ref(r);
         }
-        let signal = a
-            .threshold
-            .as_ref()
-            .map(|x| &x.signal)
-            .or(a.anomaly.as_ref().map(|x| &x.signal))
-            .or(a.regression.as_ref().map(|x| &x.signal))
-            .or(a.exhaustion.as_ref().map(|x| &x.signal));
+        let signal = super::kinds::Kind::of(a).and_then(|k| k.signal());
         if let Some(sig) = signal {
             return self.by_signal(sig);
         }

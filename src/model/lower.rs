@@ -22,27 +22,27 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .rules
         .iter()
         .flat_map(|g| &g.alerts)
-        .filter_map(|a| a.threshold.as_ref().map(|t| t.signal.as_str()))
+        .filter_map(|a| match kinds::Kind::of(a) {
+            Some(k @ kinds::Kind::Threshold(_)) => k.signal(),
+            _ => None,
+        })
         .collect();
     watched.sort();
-    // Panels whose low values are bad: base step red, the alert's level green.
-    let mut low_bad: Vec<(String, Option<f64>)> = vec![(kinds::SLO_BUDGET_REMAINING.to_string(), None)];
-    for x in expansions.iter().flatten() {
-        if let Some(kinds::LinkKey::Expr(e)) = x.1.drafts.first().map(|d| &d.link)
-            && e.ends_with(":score")
-        {
-            let below = spec
-                .rules
-                .iter()
-                .flat_map(|g| &g.alerts)
-                .filter_map(|a| a.health.as_ref())
-                .find(|h| e.contains(&format!(":{}:", kinds::snake(&h.name))))
-                .map(|h| h.below);
-            low_bad.push((e.clone(), below));
+    // Panels whose low values are bad (base step red, the alert's level green),
+    // and generated panels drawing their thresholds: as the kinds declare them.
+    let mut low_bad: Vec<(String, Option<f64>)> = Vec::new();
+    let mut line_panels: Vec<String> = Vec::new();
+    for (_, x) in expansions.iter().flatten() {
+        for l in &x.low_is_bad {
+            if !low_bad.contains(l) {
+                low_bad.push(l.clone());
+            }
         }
+        line_panels.extend(x.threshold_line_panels.iter().cloned());
     }
     let extras = Extras {
         low_bad,
+        line_panels,
         bands: kinds::all_alert_bands(spec),
     };
     let dashboards = spec
@@ -88,6 +88,8 @@ type GroupOut = (RuleGroup, Vec<String>, Vec<crate::spec::RuleTest>, Vec<String>
 /// (with the alert's level), and dynamic alert limits per signal.
 struct Extras {
     low_bad: Vec<(String, Option<f64>)>,
+    /// Titles of generated panels that draw their thresholds as lines (SLO burn rates).
+    line_panels: Vec<String>,
     bands: BTreeMap<String, Vec<(String, String)>>,
 }
 
@@ -319,7 +321,7 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], e
         }
     }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let burn_rate = panel_queries(spec, p).iter().any(|q| q.expr.contains("slo:sli_error:ratio_rate"));
+    let burn_rate = p.title.as_ref().is_some_and(|t| extras.line_panels.contains(t));
     let threshold_lines =
         (p.signal.as_deref().is_some_and(|s| watched.contains(&s)) || base_color.is_some() || burn_rate) && !thresholds.is_empty();
     Panel {

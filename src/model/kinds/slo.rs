@@ -18,12 +18,9 @@ use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::Expr;
 
 use super::{Case, Draft, Expansion, LinkKey, Rec, STEP, dur, fmt_num, r6, repeat, selector};
+pub use crate::conventions::{LABEL_SLO, SLO_BUDGET_REMAINING, SLO_OBJECTIVE, slo_group, slo_ratio_record};
 use crate::spec::{self, Severity, SloAlert, Spec};
 
-/// Label of every SLO series.
-pub const LABEL_SLO: &str = "slo";
-pub const SLO_OBJECTIVE: &str = "slo:objective:ratio";
-pub const SLO_BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
 /// The period the workbook's windows are written for.
 const BASE_PERIOD: u64 = 30 * 86_400;
 /// Multi-window multi-burn-rate alerts of the SRE workbook at 30 days:
@@ -40,16 +37,6 @@ const TEST_RATE: f64 = 1000.0;
 const FOR_PAGE: u64 = 120;
 const FOR_TICKET: u64 = 900;
 const FOR_ABSENT: u64 = 600;
-
-/// `slo:sli_error:ratio_rate<window>`.
-pub fn slo_ratio_record(window: &str) -> String {
-    format!("slo:sli_error:ratio_rate{window}")
-}
-
-/// Rule group of an SLO.
-pub fn slo_group(slo_name: &str) -> String {
-    format!("slo-{slo_name}")
-}
 
 /// The SLO's name (its `slo` label).
 pub fn slo_name(alert: &spec::Alert, s: &SloAlert) -> String {
@@ -159,8 +146,14 @@ pub fn error_ratio(s: &SloAlert, fun: &str, w: &str) -> Option<String> {
     })
 }
 
+impl super::AlertKind for SloAlert {
+    fn expand(&self, cx: &super::Cx, x: &mut Expansion) {
+        expand(cx.spec, cx.a, self, x);
+    }
+}
+
 /// Expand an `slo` alert into its own rule group.
-pub fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
+fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
     let name = slo_name(a, s);
     let title = s.title.clone().unwrap_or_else(|| name.clone());
     let budget = 1.0 - s.objective / 100.0;
@@ -168,6 +161,8 @@ pub fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
     let plan = plan_of(spec, s);
     let lbl = BTreeMap::from([(LABEL_SLO.to_string(), name.clone())]);
     x.own_group = Some(slo_group(&name));
+    x.low_is_bad.push((SLO_BUDGET_REMAINING.to_string(), None));
+    x.threshold_line_panels.push(slo_burn_panel(&title));
     let Some((_, total, _)) = sli(s) else { return };
     for w in &plan.windows {
         let w = window_text(*w);

@@ -1,0 +1,80 @@
+//! The `exhaustion` kind: a linear forecast reaching a limit within a horizon.
+
+use super::*;
+use crate::spec::ExhaustionAlert;
+
+impl AlertKind for ExhaustionAlert {
+    fn expand(&self, cx: &Cx, x: &mut Expansion) {
+        let (ex, spec, a) = (self, cx.spec, cx.a);
+        let rec = signal_record(&ex.signal);
+        x.signals.push(ex.signal.clone());
+        let w = ex.window.as_str();
+        let l = fmt_num(ex.limit);
+        let within = ex.within.secs();
+        let deriv = format!("deriv({rec}[{w}])");
+        let expr = if ex.direction == Direction::Up {
+            format!("({l} - {rec}) / {deriv} < {within} and {deriv} > 0 and {rec} < {l}")
+        } else {
+            format!("({rec} - {l}) / -{deriv} < {within} and {deriv} < 0 and {rec} > {l}")
+        };
+        let what = title(spec, &ex.signal);
+        let f = cx.for_secs(1800);
+        let eval = f + 3 * STEP;
+        let left = (within / 2) as f64 + 0.5;
+        let labels = test_labels(spec, &ex.signal);
+        let series = selector(&rec, &labels);
+        // Falls (rises) 60 per minute, i.e. 1 per second: `left` seconds remain at `eval`.
+        let (start, slope): (f64, f64) = if ex.direction == Direction::Up {
+            (ex.limit - left - eval as f64, 60.0)
+        } else {
+            (ex.limit + left + eval as f64, -60.0)
+        };
+        let n = eval / STEP + 1;
+        let cases = vec![
+            Case {
+                name: format!(
+                    "{} fires when {what} runs out in {}",
+                    a.name,
+                    crate::model::template::humanize_duration(left)
+                ),
+                inputs: vec![(
+                    series.clone(),
+                    format!(
+                        "{}{}{}x{}",
+                        fmt_num(start),
+                        if slope < 0.0 { "-" } else { "+" },
+                        fmt_num(slope.abs()),
+                        n - 1
+                    ),
+                )],
+                eval,
+                fires: vec![(labels.clone(), left)],
+            },
+            Case {
+                name: format!("{} stays quiet while {what} is flat", a.name),
+                inputs: vec![(series, repeat(start, n))],
+                eval,
+                fires: vec![],
+            },
+        ];
+        x.drafts.push(cx.draft(
+        expr,
+        1800,
+        format!("{what}{} will reach {l} in {{{{ $value | humanizeDuration }}}}", where_tpl(spec, &ex.signal)),
+        format!(
+            "At the trend of the last {w}, {what} reaches its limit ({l}) in {{{{ $value | humanizeDuration }}}} (alerting horizon: {}). Find what is consuming it (largest or fastest-growing users on the linked panel), then free or add capacity before it runs out.",
+            ex.within
+        ),
+        LinkKey::Signal(ex.signal.clone()),
+        cases,
+    ));
+    }
+
+    fn bands(&self, cx: &Cx, m: &str) -> Vec<(String, String)> {
+        let value = format!("{}{m}", signal_record(&self.signal));
+        vec![(
+            format!("{}: forecast in {}", cx.a.name, self.within),
+            format!("predict_linear({value}[{}], {})", self.window, self.within.secs()),
+        )]
+    }
+}

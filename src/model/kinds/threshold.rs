@@ -1,0 +1,64 @@
+//! The `threshold` kind: the signal against a number or one of its named levels.
+
+use super::*;
+use crate::spec::ThresholdAlert;
+
+impl AlertKind for ThresholdAlert {
+    fn expand(&self, cx: &Cx, x: &mut Expansion) {
+        let (t, spec, a) = (self, cx.spec, cx.a);
+        let sig = spec.signals.get(&t.signal);
+        let v = match &t.value {
+            ThresholdValue::Number(v) => *v,
+            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
+        };
+        let rec = signal_record(&t.signal);
+        let what = title(spec, &t.signal);
+        let (verb, op) = match t.op {
+            Op::Gt | Op::Ge => ("above", t.op.as_str()),
+            Op::Lt | Op::Le => ("below", t.op.as_str()),
+            Op::Eq => ("equal to", "=="),
+            Op::Ne => ("not equal to", "!="),
+        };
+        let step = if v == 0.0 { 1.0 } else { v.abs() * 0.1 };
+        let (fire, quiet) = match t.op {
+            Op::Gt | Op::Ge => (r6(v + step), r6(v - step)),
+            Op::Lt | Op::Le => (r6(v - step), r6(v + step)),
+            Op::Eq => (v, r6(v + step)),
+            Op::Ne => (r6(v + step), v),
+        };
+        let f = cx.for_secs(300);
+        let eval = f + 2 * STEP;
+        let labels = test_labels(spec, &t.signal);
+        let series = selector(&rec, &labels);
+        let n = eval / STEP + 1;
+        let cases = vec![
+            Case {
+                name: format!("{} fires when {what} is {}", a.name, fmt_num(fire)),
+                inputs: vec![(series.clone(), repeat(fire, n))],
+                eval,
+                fires: vec![(labels.clone(), fire)],
+            },
+            Case {
+                name: format!("{} stays quiet when {what} is {}", a.name, fmt_num(quiet)),
+                inputs: vec![(series, repeat(quiet, n))],
+                eval,
+                fires: vec![],
+            },
+        ];
+        x.signals.push(t.signal.clone());
+        x.drafts.push(cx.draft(
+        format!("{rec} {op} {}", fmt_num(v)),
+        300,
+        format!("{what} is {verb} {}{}", shown_number(spec, &t.signal, v), where_tpl(spec, &t.signal)),
+        format!(
+            "{what} has been {}, {verb} the threshold of {} ({op} {}), for {}. Check the linked panel for the trend and the runbook for what to do.",
+            shown(spec, &t.signal),
+            shown_number(spec, &t.signal, v),
+            fmt_num(v),
+            dur(f)
+        ),
+        LinkKey::Signal(t.signal.clone()),
+        cases,
+    ));
+    }
+}

@@ -97,3 +97,28 @@ impl AlertKind for AbsentAlert {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::LinkKey;
+    use super::super::testing::*;
+
+    #[test]
+    fn a_job_is_down_or_has_no_targets() {
+        let x = expand_yaml("{name: NodeDown, absent: {job: node}}");
+        let d = &x.drafts[0];
+        assert_eq!(d.expr, "up{job=\"node\"} == 0 or absent(up{job=\"node\"})");
+        assert!(matches!(&d.link, LinkKey::Metric(m) if m == "up"));
+        assert_eq!(d.cases.len(), 3);
+        cases_agree_with_names(&x);
+    }
+
+    #[test]
+    fn a_selector_matches_nothing() {
+        let x = expand_yaml("{name: NoProbe, absent: {selector: 'probe_success{probe=\"api\"}'}}");
+        assert_eq!(x.drafts[0].expr, "absent(probe_success{probe=\"api\"})");
+        assert_eq!(x.drafts[0].for_.as_ref().map(|f| f.secs()), Some(600));
+        assert_eq!(x.drafts[0].cases[0].fires[0].0.get("probe").map(String::as_str), Some("api"));
+        cases_agree_with_names(&x);
+    }
+}

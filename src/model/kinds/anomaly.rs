@@ -96,3 +96,22 @@ impl AlertKind for AnomalyAlert {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn z_score_against_the_rolling_mean() {
+        let x = expand_yaml("{name: CpuOdd, anomaly: {signal: cpu, sigma: 3, window: 1d, direction: up}}");
+        assert_eq!(
+            x.recs.iter().map(|r| r.record.as_str()).collect::<Vec<_>>(),
+            ["signal:cpu:avg_over_time_1d", "signal:cpu:stddev_over_time_1d"]
+        );
+        assert_eq!(
+            x.drafts[0].expr,
+            "(signal:cpu:value - signal:cpu:avg_over_time_1d) / signal:cpu:stddev_over_time_1d > 3 and signal:cpu:stddev_over_time_1d > 0"
+        );
+        cases_agree_with_names(&x);
+    }
+}

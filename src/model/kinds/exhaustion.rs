@@ -78,3 +78,18 @@ impl AlertKind for ExhaustionAlert {
         )]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn forecast_reaches_the_limit_within_the_horizon() {
+        let x = expand_yaml("{name: DiskFull, exhaustion: {signal: free, within: 24h, window: 6h}}");
+        assert_eq!(
+            x.drafts[0].expr,
+            "(signal:free:value - 0) / -deriv(signal:free:value[6h]) < 86400 and deriv(signal:free:value[6h]) < 0 and signal:free:value > 0"
+        );
+        cases_agree_with_names(&x);
+    }
+}

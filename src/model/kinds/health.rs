@@ -114,3 +114,31 @@ impl AlertKind for HealthAlert {
     ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn weights_renormalise_over_present_components() {
+        let x =
+            expand_yaml("{name: Db, health: {name: db, components: [{signal: cpu, bad: 1}, {signal: lat, good: 0.1, bad: 1, weight: 3}]}}");
+        assert_eq!(x.recs[0].record, "instance:db:score");
+        let e = &x.recs[0].expr;
+        assert!(
+            e.contains(
+                r#"label_replace(3 * max by (instance) (clamp((signal:lat:value - 0.1) / 0.9, 0, 1)), "genmon_component", "1", "", "")"#
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                r#"/ sum by (instance) (label_replace(0 * max by (instance) (signal:cpu:value) + 1, "genmon_component", "0", "", "") or "#
+            ),
+            "{e}"
+        );
+        assert_eq!(x.low_is_bad, [("instance:db:score".to_string(), Some(50.0))]);
+        assert_eq!(x.drafts[0].cases.len(), 3, "all bad, only the first present, all good");
+        cases_agree_with_names(&x);
+    }
+}

@@ -423,3 +423,29 @@ pub fn recorded_names(spec: &Spec) -> Vec<String> {
     out.dedup();
     out
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Expand one alert of a small spec, for the per-kind unit tests.
+    use super::*;
+
+    /// Signals the kind tests use: `cpu` (a ratio by instance), `lat` (seconds), `free` (bytes).
+    const SIGNALS: &str = "signals:\n  cpu: {expr: 'avg by (instance) (rate(cpu_seconds_total{mode!=\"idle\", instance=~\"$instance\"}[$__rate_interval]))', unit: percentunit, thresholds: {critical: 0.9}}\n  lat: {expr: 'max by (job) (probe_duration_seconds)', unit: s}\n  free: {expr: node_filesystem_avail_bytes, unit: bytes}\n";
+
+    /// The expansion of `alert` (a YAML flow mapping) in a spec with [`SIGNALS`].
+    pub fn expand_yaml(alert: &str) -> Expansion {
+        let yaml = format!("version: 1\n{SIGNALS}rules:\n- name: g\n  alerts:\n  - {alert}\n");
+        let spec: Spec = serde_yaml_ng::from_str(&yaml).unwrap_or_else(|e| panic!("test spec does not load: {e}"));
+        expand(&spec, &spec.rules[0].alerts[0])
+    }
+
+    /// Every generated case fires or stays quiet as its name says.
+    pub fn cases_agree_with_names(x: &Expansion) {
+        for d in &x.drafts {
+            assert!(!d.cases.is_empty(), "{} has no generated cases", d.name);
+            for c in &d.cases {
+                assert_eq!(c.name.contains("quiet"), c.fires.is_empty(), "{}", c.name);
+            }
+        }
+    }
+}

@@ -108,3 +108,25 @@ impl AlertKind for RegressionAlert {
         )]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn ratio_to_yesterday_or_the_average() {
+        let x = expand_yaml("{name: Slower, regression: {signal: lat, percent: 50}}");
+        assert_eq!(
+            x.drafts[0].expr,
+            "signal:lat:value / signal:lat:value offset 1d > 1.5 and signal:lat:value offset 1d > 0"
+        );
+        cases_agree_with_names(&x);
+        let avg = expand_yaml("{name: Less, regression: {signal: lat, percent: 20, baseline: average, window: 1d, worse: lower}}");
+        assert_eq!(avg.recs[0].record, "signal:lat:avg_over_time_1d");
+        assert!(
+            avg.drafts[0]
+                .expr
+                .starts_with("signal:lat:value / signal:lat:avg_over_time_1d < 0.8")
+        );
+    }
+}

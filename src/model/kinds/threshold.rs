@@ -62,3 +62,37 @@ impl AlertKind for ThresholdAlert {
     ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn compares_the_recorded_signal_with_the_named_level() {
+        let x = expand_yaml("{name: CpuHigh, threshold: {signal: cpu, op: '>', value: critical}, for: 10m}");
+        let d = &x.drafts[0];
+        assert_eq!(d.expr, "signal:cpu:value > 0.9");
+        assert_eq!(x.signals, ["cpu"]);
+        assert_eq!(d.summary, "cpu is above 90% on {{ $labels.instance }}");
+        assert!(
+            d.description.contains("{{ $value | humanizePercentage }}")
+                && d.description
+                    .ends_with("for 10m. Check the linked panel for the trend and the runbook for what to do.")
+        );
+        // Fires just above after `for` (10m + 2m), quiet just below.
+        assert_eq!((d.cases[0].eval, d.cases[0].fires[0].1), (720, 0.99));
+        cases_agree_with_names(&x);
+    }
+
+    #[test]
+    fn writes_seconds_and_bytes_for_humans() {
+        let lat = expand_yaml("{name: Slow, threshold: {signal: lat, op: '>', value: 0.55}}");
+        assert_eq!(lat.drafts[0].summary, "lat is above 550ms on {{ $labels.job }}");
+        let free = expand_yaml("{name: Low, threshold: {signal: free, op: '<', value: 1073741824}}");
+        assert!(
+            free.drafts[0]
+                .description
+                .contains("{{ $value | humanize1024 }}B, below the threshold of 1GiB")
+        );
+    }
+}

@@ -163,6 +163,13 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         "{lat}"
     );
     assert!(lat.contains(r#"le=~"0\\.5(\\.0)?""#), "{lat}");
+    // Threshold and health tests feed the signal's raw metrics when its PromQL can be inverted.
+    let kt = std::fs::read_to_string(tests_dir.join("kinds.test.yml")).unwrap();
+    assert!(
+        kt.contains("series: genmon_cpu_seconds_total{instance=\"test-instance\", mode=\"idle\"}"),
+        "{kt}"
+    );
+    assert!(kt.contains("series: genmon_filesystem_size_bytes{"), "{kt}");
     // Alert text by unit, naming the real `for` (promtool checked the expansion above).
     let reg = std::fs::read_to_string(alerts.join("regressions.rules.yml")).unwrap();
     for want in [

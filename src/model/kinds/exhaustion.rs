@@ -49,12 +49,14 @@ impl AlertKind for ExhaustionAlert {
                 )],
                 eval,
                 fires: vec![(labels.clone(), left)],
+                raw: None,
             },
             Case {
                 name: format!("{} stays quiet while {what} is flat", a.name),
                 inputs: vec![(series, repeat(start, n))],
                 eval,
                 fires: vec![],
+                raw: None,
             },
         ];
         x.drafts.push(cx.draft(

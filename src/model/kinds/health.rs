@@ -48,11 +48,12 @@ impl AlertKind for HealthAlert {
             labels: BTreeMap::new(),
         });
         let f = cx.for_secs(900);
-        let eval = f + 2 * STEP;
+        let eval = f + spec.prometheus.rule_rate_window.secs() + 2 * STEP;
         let n = eval / STEP + 1;
         let labels: BTreeMap<String, String> = h.by.iter().map(|l| (l.clone(), format!("test-{l}"))).collect();
         let mut bad_inputs = Vec::new();
         let mut good_inputs = Vec::new();
+        let (mut bad_values, mut good_values) = (Vec::new(), Vec::new());
         let mut seen = Vec::new();
         for c in &h.components {
             if seen.contains(&&c.signal) {
@@ -61,9 +62,26 @@ impl AlertKind for HealthAlert {
             seen.push(&c.signal);
             // Past the ends, so each component clamps to exactly 1 (0).
             let span = c.bad - c.good;
-            bad_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.bad + span), n)));
-            good_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(r6(c.good - span), n)));
+            let (bad, good) = (r6(c.bad + span), r6(c.good - span));
+            bad_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(bad, n)));
+            good_inputs.push((selector(&signal_record(&c.signal), &labels), repeat(good, n)));
+            bad_values.push((c.signal.as_str(), bad));
+            good_values.push((c.signal.as_str(), good));
         }
+        // The same from raw series, when every component's signal can be inverted
+        // and no two components read the same series.
+        let raw_of = |values: &[(&str, f64)]| -> Option<Vec<(String, String)>> {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for (sig, v) in values {
+                for s in raw::constant_inputs(spec, sig, &labels, *v, n)? {
+                    if out.iter().any(|o| o.0 == s.0) {
+                        return None;
+                    }
+                    out.push(s);
+                }
+            }
+            Some(out)
+        };
         // All components at 1: both sums add the same weights, the score is 0.
         let mut cases = Vec::new();
         if 0.0 < h.below {
@@ -73,6 +91,7 @@ impl AlertKind for HealthAlert {
                 inputs: bad_inputs.clone(),
                 eval,
                 fires: vec![(labels.clone(), 0.0)],
+                raw: raw_of(&bad_values),
             });
             if distinct > 1 {
                 cases.push(Case {
@@ -80,6 +99,7 @@ impl AlertKind for HealthAlert {
                     inputs: bad_inputs[..1].to_vec(),
                     eval,
                     fires: vec![(labels.clone(), 0.0)],
+                    raw: raw_of(&bad_values[..1]),
                 });
             }
         }
@@ -88,6 +108,7 @@ impl AlertKind for HealthAlert {
             inputs: good_inputs,
             eval,
             fires: vec![],
+            raw: raw_of(&good_values),
         });
         let parts: Vec<String> = h.components.iter().map(|c| title(spec, &c.signal)).collect();
         let wh = if h.by.is_empty() {

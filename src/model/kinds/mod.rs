@@ -10,6 +10,7 @@ mod absent;
 mod anomaly;
 mod exhaustion;
 mod health;
+pub mod raw;
 mod regression;
 pub mod slo;
 
@@ -53,6 +54,10 @@ pub struct Case {
     pub inputs: Vec<(String, String)>,
     pub eval: u64,
     pub fires: Vec<(BTreeMap<String, String>, f64)>,
+    /// The same case as raw input series of the signal's own PromQL, when
+    /// genmon can build them ([`raw::constant_inputs`]); `inputs` drive the
+    /// recorded series instead.
+    pub raw: Option<Vec<(String, String)>>,
 }
 
 /// An alert before annotations and links are resolved.

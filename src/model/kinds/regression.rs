@@ -48,12 +48,14 @@ impl AlertKind for RegressionAlert {
                 inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                 eval,
                 fires: vec![(labels.clone(), bad / base)],
+                raw: None,
             });
             cases.push(Case {
                 name: format!("{} stays quiet when {what} is as usual", a.name),
                 inputs: vec![(series, repeat(base, n_base + n_bad))],
                 eval,
                 fires: vec![],
+                raw: None,
             });
         } else {
             let n_base = 600u64;
@@ -67,6 +69,7 @@ impl AlertKind for RegressionAlert {
                     inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                     eval,
                     fires: vec![(labels.clone(), ratio)],
+                    raw: None,
                 });
             }
             cases.push(Case {
@@ -74,6 +77,7 @@ impl AlertKind for RegressionAlert {
                 inputs: vec![(series, repeat(base, n_base + n_bad))],
                 eval,
                 fires: vec![],
+                raw: None,
             });
         }
         x.drafts.push(cx.draft(

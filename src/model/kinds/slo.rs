@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::Expr;
 
+use super::raw::value_for;
 use super::{Case, Draft, Expansion, LinkKey, Rec, STEP, dur, fmt_num, r6, repeat, selector};
 pub use crate::conventions::{LABEL_SLO, SLO_BUDGET_REMAINING, SLO_OBJECTIVE, slo_group, slo_ratio_record};
 use crate::spec::{self, Severity, SloAlert, Spec};
@@ -230,6 +231,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(fast, n),
                     eval,
                     fires: vec![(raw.alert_labels(&name), fast)],
+                    raw: None,
                 });
             }
             if page && slow <= 1.0 && slow < thr(burns[1]) {
@@ -238,6 +240,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(slow, n),
                     eval,
                     fires: vec![],
+                    raw: None,
                 });
             }
             if !page && fires(slow) {
@@ -246,6 +249,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(slow, n),
                     eval,
                     fires: vec![(raw.alert_labels(&name), slow)],
+                    raw: None,
                 });
             }
             cases.push(Case {
@@ -253,6 +257,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                 inputs: raw.inputs(0.0, n),
                 eval,
                 fires: vec![],
+                raw: None,
             });
         }
         let (b0, b1) = (burns[0], burns[1]);
@@ -291,12 +296,14 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
             inputs: vec![(selector("genmon_test_unrelated", &BTreeMap::new()), repeat(1.0, n))],
             eval,
             fires: vec![(raw.absent_labels.clone(), 1.0)],
+            raw: None,
         });
         cases.push(Case {
             name: format!("{alert} stays quiet while {total} has series"),
             inputs: raw.inputs(0.0, n),
             eval,
             fires: vec![],
+            raw: None,
         });
     }
     x.drafts.push(Draft {
@@ -347,30 +354,6 @@ fn parse_selector(sel: &str) -> Option<(String, Vec<Matcher>)> {
         }
         _ => None,
     }
-}
-
-/// A label value `m` accepts (`want`) or rejects (`!want`), if an obvious one does.
-fn value_for(m: &Matcher, want: bool, hint: Option<&str>) -> Option<String> {
-    let literal = |re: &str| {
-        re.trim_start_matches('^')
-            .trim_end_matches('$')
-            .split('|')
-            .next()
-            .unwrap_or("")
-            .replace(['(', ')'], "")
-            .replace(".*", "")
-            .replace(".+", "0")
-            .replace('.', "0")
-            .replace("\\", "")
-    };
-    let candidates = [
-        hint.unwrap_or_default().to_string(),
-        literal(&m.value),
-        m.value.clone(),
-        "genmon-test".to_string(),
-        "genmon-test-other".to_string(),
-    ];
-    candidates.into_iter().find(|c| !c.is_empty() && m.is_match(c) == want)
 }
 
 impl RawSli {

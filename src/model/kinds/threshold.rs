@@ -19,7 +19,11 @@ impl AlertKind for ThresholdAlert {
             Op::Eq => ("equal to", "=="),
             Op::Ne => ("not equal to", "!="),
         };
-        let step = if v == 0.0 { 1.0 } else { v.abs() * 0.1 };
+        let mut step = if v == 0.0 { 1.0 } else { v.abs() * 0.1 };
+        // Ratios stay within 0..1, so raw series can produce the test values.
+        if unit(spec, &t.signal) == Some("percentunit") && (0.0..1.0).contains(&v) {
+            step = step.min(v / 2.0).min((1.0 - v) / 2.0).max(f64::EPSILON);
+        }
         let (fire, quiet) = match t.op {
             Op::Gt | Op::Ge => (r6(v + step), r6(v - step)),
             Op::Lt | Op::Le => (r6(v - step), r6(v + step)),
@@ -27,7 +31,8 @@ impl AlertKind for ThresholdAlert {
             Op::Ne => (r6(v + step), v),
         };
         let f = cx.for_secs(300);
-        let eval = f + 2 * STEP;
+        // After `for` and a full rate window, so raw counters give their whole rate.
+        let eval = f + spec.prometheus.rule_rate_window.secs() + 2 * STEP;
         let labels = test_labels(spec, &t.signal);
         let series = selector(&rec, &labels);
         let n = eval / STEP + 1;
@@ -37,12 +42,14 @@ impl AlertKind for ThresholdAlert {
                 inputs: vec![(series.clone(), repeat(fire, n))],
                 eval,
                 fires: vec![(labels.clone(), fire)],
+                raw: raw::constant_inputs(spec, &t.signal, &labels, fire, n),
             },
             Case {
                 name: format!("{} stays quiet when {what} is {}", a.name, fmt_num(quiet)),
                 inputs: vec![(series, repeat(quiet, n))],
                 eval,
                 fires: vec![],
+                raw: raw::constant_inputs(spec, &t.signal, &labels, quiet, n),
             },
         ];
         x.signals.push(t.signal.clone());
@@ -79,8 +86,8 @@ mod tests {
                 && d.description
                     .ends_with("for 10m. Check the linked panel for the trend and the runbook for what to do.")
         );
-        // Fires just above after `for` (10m + 2m), quiet just below.
-        assert_eq!((d.cases[0].eval, d.cases[0].fires[0].1), (720, 0.99));
+        // Fires just above, quiet just below.
+        assert_eq!(d.cases[0].eval, 600 + 300 + 120, "after `for` and a full rate window");
         cases_agree_with_names(&x);
     }
 

@@ -113,7 +113,8 @@ fn invert(e: &Expr, v: f64) -> Option<Vec<(Selector, f64, bool)>> {
     }
 }
 
-fn name_and_matchers(vs: &promql_parser::parser::VectorSelector) -> Option<Selector> {
+/// A selector's metric name and its other matchers (`None` with `or` matchers or no name).
+pub fn name_and_matchers(vs: &promql_parser::parser::VectorSelector) -> Option<Selector> {
     if !vs.matchers.or_matchers.is_empty() {
         return None;
     }

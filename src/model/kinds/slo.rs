@@ -342,16 +342,7 @@ struct RawSli {
 /// A selector's metric name and matchers.
 fn parse_selector(sel: &str) -> Option<(String, Vec<Matcher>)> {
     match crate::promql::parse(sel).ok()? {
-        Expr::VectorSelector(vs) if vs.matchers.or_matchers.is_empty() => {
-            let name = vs.name.clone().or_else(|| {
-                vs.matchers
-                    .matchers
-                    .iter()
-                    .find(|m| m.name == "__name__" && matches!(m.op, MatchOp::Equal))
-                    .map(|m| m.value.clone())
-            })?;
-            Some((name, vs.matchers.matchers.into_iter().filter(|m| m.name != "__name__").collect()))
-        }
+        Expr::VectorSelector(vs) => super::raw::name_and_matchers(&vs),
         _ => None,
     }
 }

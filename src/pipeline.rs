@@ -25,15 +25,7 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    // Lowering never fails (it falls back on inconsistent input), so it runs
-    // once, before the checks, and both checks and renderers use its result.
-    let model = lower(&loaded.spec, profile);
-    t.lap("lower");
-    let diags = crate::check::run(&loaded.spec, &loaded.positions, strict, &elsewhere, Some(&model));
-    t.lap("check");
-    if has_errors(&diags) {
-        return Err(diags);
-    }
+    let (model, diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
     let artifacts = render_all(&model);
     t.lap("render");
     Ok(Compiled {
@@ -43,11 +35,34 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
     })
 }
 
+/// The fallible resolve phase: spec → model, then every check on that model.
+/// Returns the model and its warnings, or every diagnostic when any is an
+/// error; renderers only ever see a model that passed. Lowering leaves out
+/// what a check reports (a missing level, a signal without a rule form)
+/// instead of inventing a default, so nothing half-made reaches a file.
+pub fn resolve(
+    loaded: &crate::spec::Loaded,
+    profile: Profile,
+    strict: bool,
+    tested_elsewhere: &[String],
+    t: &Timer,
+) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let model = lower(&loaded.spec, profile);
+    t.lap("lower");
+    let diags = crate::check::run(&loaded.spec, &loaded.positions, strict, tested_elsewhere, Some(&model));
+    t.lap("check");
+    if has_errors(&diags) {
+        return Err(diags);
+    }
+    Ok((model, diags))
+}
+
 /// Phase timings on stderr when `GENMON_TIMINGS` is set (for profiling).
-struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+pub struct Timer(Option<std::cell::Cell<std::time::Instant>>);
 
 impl Timer {
-    fn start() -> Timer {
+    /// Timings on when `GENMON_TIMINGS` is set.
+    pub fn start() -> Timer {
         Timer(std::env::var_os("GENMON_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
     }
 

@@ -1,5 +1,6 @@
-//! Spec → Model. Runs after the checks passed; where the spec is still
-//! inconsistent it falls back quietly rather than panicking.
+//! Spec → Model. The pipeline runs the checks on this model and renders it
+//! only when they pass; where the spec is inconsistent (which a check
+//! reports) lowering leaves the piece out rather than inventing a value.
 
 use std::collections::BTreeMap;
 
@@ -419,11 +420,10 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                     continue;
                 }
                 owner.insert(rec.clone(), g.name.clone());
-                let expr = spec
-                    .signals
-                    .get(sig)
-                    .and_then(|s| crate::promql::for_rule(&s.expr, window).ok())
-                    .unwrap_or_default();
+                // A signal without a rule form is `alerts/signal-rule`: no empty rule.
+                let Some(expr) = spec.signals.get(sig).and_then(|s| crate::promql::for_rule(&s.expr, window).ok()) else {
+                    continue;
+                };
                 recs.push(Rule::Recording {
                     record: rec,
                     expr,

@@ -7,9 +7,12 @@ impl AlertKind for ThresholdAlert {
     fn expand(&self, cx: &Cx, x: &mut Expansion) {
         let (t, spec, a) = (self, cx.spec, cx.a);
         let sig = spec.signals.get(&t.signal);
-        let v = match &t.value {
-            ThresholdValue::Number(v) => *v,
-            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()).unwrap_or(0.0),
+        // A missing level is `alerts/threshold-level`: no alert rather than a made-up 0.
+        let Some(v) = (match &t.value {
+            ThresholdValue::Number(v) => Some(*v),
+            ThresholdValue::Level(l) => sig.and_then(|s| s.thresholds.get(l).copied()),
+        }) else {
+            return;
         };
         let rec = signal_record(&t.signal);
         let what = title(spec, &t.signal);

@@ -18,6 +18,7 @@ signals:
   used: {expr: '1 - genmon_filesystem_avail_bytes / genmon_filesystem_size_bytes', unit: percentunit}
   latency: {expr: 'histogram_quantile(0.95, sum by (le, probe) (rate(genmon_probe_duration_seconds_bucket{phase="total"}[$__rate_interval])))', unit: s}
   throughput: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total[$__rate_interval]))', unit: Bps}
+  load: {expr: 'max by (instance) (genmon_load1)'}
 dashboards:
   - uid: d
     title: D
@@ -28,6 +29,7 @@ dashboards:
       - {signal: latency}
       - {signal: throughput}
       - {title: Health, type: stat, queries: [{expr: 'instance:node:score'}]}
+      - {signal: load}
 rules:
   - name: kinds
     alerts:
@@ -47,6 +49,9 @@ rules:
       - {name: LessTraffic, regression: {signal: throughput, percent: 30, worse: lower}, severity: info}
       - {name: ProbeSlow, threshold: {signal: latency, op: '>', value: 0.55}, for: 10m, severity: warning}
       - {name: DiskLow, threshold: {signal: avail, op: '<', value: 1073741824}, severity: warning}
+      - {name: LoadOdd, anomaly: {signal: load, window: 12h}, severity: info}
+      - {name: UsedWorse, regression: {signal: used, percent: 50}, severity: info}
+      - {name: LoadWorse, regression: {signal: load, percent: 50, worse: lower}, severity: info}
   - name: slos
     alerts:
       - name: Availability
@@ -170,6 +175,14 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
         "{kt}"
     );
     assert!(kt.contains("series: genmon_filesystem_size_bytes{"), "{kt}");
+    let rt = std::fs::read_to_string(tests_dir.join("regressions.test.yml")).unwrap();
+    // (Their signals are recorded in this group: a recording in another group lags
+    // by an evaluation, so alerts reading one are tested on the recorded series.)
+    for case in ["LoadOdd fires", "LoadOdd stays quiet", "LoadWorse fires", "LoadWorse stays quiet"] {
+        let at = rt.find(case).unwrap_or_else(|| panic!("no case `{case}`:\n{rt}"));
+        let series = &rt[at..][..rt[at..].find("alert_rule_test").unwrap()];
+        assert!(!series.contains("signal:"), "{case} runs from raw series:\n{series}");
+    }
     // Alert text by unit, naming the real `for` (promtool checked the expansion above).
     let reg = std::fs::read_to_string(alerts.join("regressions.rules.yml")).unwrap();
     for want in [

@@ -394,7 +394,7 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                 let mut all = true;
                 for d in &x.drafts {
                     let al = alert(spec, a, d, links);
-                    match draft_tests(d, &al) {
+                    match draft_tests(d, &al, true) {
                         Some(mut ts) => t.append(&mut ts),
                         None => all = false,
                     }
@@ -438,10 +438,15 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                 owner.insert(r.record.clone(), g.name.clone());
                 derived.push(recording(&r.record, &r.expr, &r.labels));
             }
+            // Raw inputs only when this group records everything the alert reads:
+            // a recording in another group lags by up to one evaluation.
+            let same_group = |rec: &String| owner.get(rec) == Some(&g.name);
+            let raw_ok =
+                x.signals.iter().map(|s| kinds::signal_record(s)).all(|r| same_group(&r)) && x.recs.iter().all(|r| same_group(&r.record));
             let mut all = true;
             for d in &x.drafts {
                 let al = alert(spec, a, d, links);
-                match draft_tests(d, &al) {
+                match draft_tests(d, &al, raw_ok) {
                     Some(mut ts) => tests.append(&mut ts),
                     None => all = false,
                 }
@@ -499,9 +504,9 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
 }
 
 /// promtool tests of a generated alert, with every annotation expanded as
-/// Prometheus would; `None` when it has no cases or a template is beyond
+/// Prometheus would, from raw series when `raw_ok` and the case has them; `None` when it has no cases or a template is beyond
 /// what genmon can expand.
-fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<crate::spec::RuleTest>> {
+fn draft_tests(d: &Draft, a: &Alert, raw_ok: bool) -> Option<Vec<crate::spec::RuleTest>> {
     if d.cases.is_empty() {
         return None;
     }
@@ -537,7 +542,7 @@ fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<crate::spec::RuleTest>> {
                 .all(|v| text(*v) == text(*value))
         });
         let inputs = match &case.raw {
-            Some(raw) if robust => raw,
+            Some(raw) if raw_ok && robust => raw,
             _ => &case.inputs,
         };
         out.push(crate::spec::RuleTest {

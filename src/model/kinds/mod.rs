@@ -326,7 +326,33 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
         return x;
     };
     imp.expand(&cx, &mut x);
+    if let Some(sig) = kind.signal() {
+        for case in x.drafts.iter_mut().flat_map(|d| &mut d.cases) {
+            if case.raw.is_none() {
+                case.raw = raw_of_recorded(spec, sig, &case.inputs);
+            }
+        }
+    }
     x
+}
+
+/// Raw series for a case that drives only `signal:<sig>:value` (gauge signals).
+fn raw_of_recorded(spec: &Spec, signal: &str, inputs: &[(String, String)]) -> Option<Vec<(String, String)>> {
+    let [(series, values)] = inputs else { return None };
+    let promql_parser::parser::Expr::VectorSelector(vs) = crate::promql::parse(series).ok()? else {
+        return None;
+    };
+    if vs.name.as_deref() != Some(signal_record(signal).as_str()) {
+        return None;
+    }
+    let labels: BTreeMap<String, String> = vs
+        .matchers
+        .matchers
+        .iter()
+        .filter(|m| m.name != "__name__")
+        .map(|m| (m.name.clone(), m.value.clone()))
+        .collect();
+    raw::series_inputs(spec, signal, &labels, &raw::expand_values(values)?)
 }
 
 /// Split `metric{matchers}` into the metric and the matchers inside the braces.

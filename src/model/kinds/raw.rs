@@ -54,6 +54,91 @@ pub fn constant_inputs(
     Some(out)
 }
 
+/// Series making the rule form of `signal` take `values`, one a minute, with
+/// `labels` on every series. Gauges only: a counter's `rate()` averages over
+/// its window, so a varying rate cannot be matched sample by sample.
+pub fn series_inputs(
+    spec: &crate::spec::Spec,
+    signal: &str,
+    labels: &BTreeMap<String, String>,
+    values: &[f64],
+) -> Option<Vec<(String, String)>> {
+    let s = spec.signals.get(signal)?;
+    let rule = crate::promql::for_rule(&s.expr, spec.prometheus.rule_rate_window.as_str()).ok()?;
+    let e = crate::promql::parse(&rule).ok()?;
+    let mut series: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for v in values {
+        let inv = invert(&e, *v)?;
+        if series.is_empty() {
+            for ((name, matchers), _, _) in &inv {
+                series.push((name.clone(), series_labels(matchers, labels)?));
+            }
+            columns = vec![Vec::with_capacity(values.len()); inv.len()];
+        }
+        for (i, (_, value, counter)) in inv.into_iter().enumerate() {
+            if counter || !value.is_finite() {
+                return None;
+            }
+            columns.get_mut(i)?.push(value);
+        }
+    }
+    if series.windows(2).any(|w| w[0].1 != w[1].1) || series.iter().enumerate().any(|(i, a)| series[..i].contains(a)) {
+        return None;
+    }
+    Some(
+        series
+            .iter()
+            .zip(&columns)
+            .map(|((name, l), col)| (selector(name, l), runs(col)))
+            .collect(),
+    )
+}
+
+/// promtool's notation for a sequence: runs of one value as `vxN`.
+fn runs(values: &[f64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let mut j = i + 1;
+        while j < values.len() && values[j] == values[i] {
+            j += 1;
+        }
+        out.push(if j - i == 1 {
+            fmt_num(values[i])
+        } else {
+            format!("{}x{}", fmt_num(values[i]), j - i - 1)
+        });
+        i = j;
+    }
+    out.join(" ")
+}
+
+/// Expand promtool's values notation (`1 2x3 0+5x2 9-1x1`); `None` for `_`, `stale` or anything else.
+pub fn expand_values(text: &str) -> Option<Vec<f64>> {
+    let mut out = Vec::new();
+    for tok in text.split_whitespace() {
+        let (head, count) = match tok.rsplit_once('x') {
+            Some((h, n)) => (h, Some(n.parse::<usize>().ok()?)),
+            None => (tok, None),
+        };
+        let split = head[1..].find(['+', '-']).map(|i| i + 1);
+        let (start, step) = match split {
+            Some(i) => {
+                let step: f64 = head[i + 1..].parse().ok()?;
+                (head[..i].parse::<f64>().ok()?, if &head[i..=i] == "-" { -step } else { step })
+            }
+            None => (head.parse::<f64>().ok()?, 0.0),
+        };
+        match count {
+            Some(n) if out.len() + n < 1_000_000 => out.extend((0..=n).map(|k| start + step * k as f64)),
+            Some(_) => return None,
+            None => out.push(start),
+        }
+    }
+    Some(out)
+}
+
 type Selector = (String, Vec<Matcher>);
 
 /// The selectors under `e`, the value each must have, and whether it is a counter.
@@ -202,6 +287,26 @@ mod tests {
             inputs("100 * max(x{code=~\"5..\"})", 50.0).unwrap()[0].0,
             "x{code=\"500\", instance=\"test-instance\"}"
         );
+    }
+
+    #[test]
+    fn varying_gauges_and_the_values_notation() {
+        assert_eq!(
+            expand_values("1 2x2 0+5x2 9-1.5x1"),
+            Some(vec![1.0, 2.0, 2.0, 2.0, 0.0, 5.0, 10.0, 9.0, 7.5])
+        );
+        assert_eq!(expand_values("_x3"), None);
+        let yaml = "version: 1\nsignals: {s: {expr: '1 - a / b'}, r: {expr: 'rate(c[5m])'}}\n";
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str(yaml).unwrap();
+        let l = BTreeMap::new();
+        assert_eq!(
+            series_inputs(&spec, "s", &l, &[0.5, 0.5, 0.75]).unwrap(),
+            [
+                ("a{}".to_string(), "0.5x1 0.25".to_string()),
+                ("b{}".to_string(), "1x2".to_string())
+            ]
+        );
+        assert_eq!(series_inputs(&spec, "r", &l, &[1.0, 2.0]), None, "a varying rate is not exact");
     }
 
     #[test]

@@ -260,24 +260,29 @@ pub enum Kind<'a> {
 impl<'a> Kind<'a> {
     /// Every kind the alert gives (exactly one in a valid spec: `alerts/kind`).
     pub fn all_of(a: &'a spec::Alert) -> Vec<Kind<'a>> {
-        let mut v = Vec::new();
-        v.extend(a.expr.as_deref().map(Kind::Expr));
-        v.extend(a.threshold.as_ref().map(Kind::Threshold));
-        v.extend(a.absent.as_ref().map(Kind::Absent));
-        v.extend(a.anomaly.as_ref().map(Kind::Anomaly));
-        v.extend(a.regression.as_ref().map(Kind::Regression));
-        v.extend(a.exhaustion.as_ref().map(Kind::Exhaustion));
-        v.extend(a.slo.as_ref().map(Kind::Slo));
-        v.extend(a.health.as_ref().map(Kind::Health));
-        v
+        Kind::iter(a).collect()
+    }
+
+    fn iter(a: &'a spec::Alert) -> impl Iterator<Item = Kind<'a>> {
+        [
+            a.expr.as_deref().map(Kind::Expr),
+            a.threshold.as_ref().map(Kind::Threshold),
+            a.absent.as_ref().map(Kind::Absent),
+            a.anomaly.as_ref().map(Kind::Anomaly),
+            a.regression.as_ref().map(Kind::Regression),
+            a.exhaustion.as_ref().map(Kind::Exhaustion),
+            a.slo.as_ref().map(Kind::Slo),
+            a.health.as_ref().map(Kind::Health),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// The alert's kind, when it gives exactly one.
     pub fn of(a: &'a spec::Alert) -> Option<Kind<'a>> {
-        match Kind::all_of(a).as_slice() {
-            [k] => Some(*k),
-            _ => None,
-        }
+        let mut it = Kind::iter(a);
+        let k = it.next()?;
+        it.next().is_none().then_some(k)
     }
 
     /// The kind's implementation; `None` for raw `expr` alerts.
@@ -388,58 +393,37 @@ pub fn link_vars(spec: &Spec, signal: &str) -> Vec<(String, String)> {
     out
 }
 
-/// [`alert_bands`] of every signal an alert watches, when any of them draws one.
+/// [`alert_bands`] of every signal an alert watches, when any of them draws one
+/// (one pass over the alerts).
 pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut matchers: BTreeMap<&str, String> = BTreeMap::new();
     for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        if let Some(sig) = Kind::of(a).and_then(|k| k.signal())
-            && !out.contains_key(sig)
-        {
-            let bands = alert_bands(spec, sig);
-            if !bands.is_empty() {
-                out.insert(sig.to_string(), bands);
-            }
+        let Some(k) = Kind::of(a) else { continue };
+        let (Some(sig), Some(imp)) = (k.signal(), k.imp()) else { continue };
+        let m = matchers.entry(sig).or_insert_with(|| band_matchers(spec, sig));
+        let bands = imp.bands(&Cx { spec, a }, m);
+        if !bands.is_empty() {
+            out.entry(sig.to_string()).or_default().extend(bands);
         }
     }
     out
 }
 
-/// Extra panel series showing the dynamic limits of the alerts watching
-/// `signal`: `(legend, expr)`. They keep the signal's dashboard-variable
-/// matchers (`instance=~"$instance"`) on the labels its result keeps, so they
-/// follow the panel's selection.
-pub fn alert_bands(spec: &Spec, signal: &str) -> Vec<(String, String)> {
-    let vars: Vec<String> = spec
-        .signals
-        .get(signal)
-        .and_then(|s| crate::promql::parse(&s.expr).ok().map(|_| s.expr.clone()))
-        .map(|e| {
-            // Only labels the recorded series still has: filtering on a label the
-            // signal aggregates away would hide the line whenever a variable is set.
-            let kept = signal_labels(spec, signal);
-            let mut v: Vec<String> = VAR_MATCHER
-                .captures_iter(&e)
-                .filter(|c| kept.as_ref().is_none_or(|k| k.iter().any(|l| *l == c[1])))
-                .map(|c| format!("{}=~\"${}\"", &c[1], &c[2]))
-                .collect();
-            v.dedup();
-            v
-        })
-        .unwrap_or_default();
-    let m = if vars.is_empty() {
+/// The matcher block (`{instance=~"$instance"}`) that makes a limit line on a
+/// signal's panel follow the panel's selection: the signal's dashboard-variable
+/// matchers on labels its recorded series keeps ([`link_vars`]). Filtering on a
+/// label the signal aggregates away would hide the line whenever a variable is set.
+fn band_matchers(spec: &Spec, signal: &str) -> String {
+    let vars: Vec<String> = link_vars(spec, signal)
+        .into_iter()
+        .map(|(label, var)| format!("{label}=~\"${var}\""))
+        .collect();
+    if vars.is_empty() {
         String::new()
     } else {
         format!("{{{}}}", vars.join(", "))
-    };
-    let mut out = Vec::new();
-    for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        if let Some(k) = Kind::of(a).filter(|k| k.signal() == Some(signal))
-            && let Some(imp) = k.imp()
-        {
-            out.extend(imp.bands(&Cx { spec, a }, &m));
-        }
     }
-    out
 }
 
 /// Recording rule names genmon generates for `spec` (for `promql/unknown-metric`).

@@ -62,10 +62,16 @@ impl AlertKind for ExhaustionAlert {
         x.drafts.push(cx.draft(
         expr,
         1800,
-        format!("{what}{} will reach {l} in {{{{ $value | humanizeDuration }}}}", where_tpl(spec, &ex.signal)),
         format!(
-            "At the trend of the last {w}, {what} reaches its limit ({l}) in {{{{ $value | humanizeDuration }}}} (alerting horizon: {}). Find what is consuming it (largest or fastest-growing users on the linked panel), then free or add capacity before it runs out.",
-            ex.within
+            "{what}{} will reach {} in {{{{ $value | humanizeDuration }}}}",
+            where_tpl(spec, &ex.signal),
+            shown_number(spec, &ex.signal, ex.limit)
+        ),
+        format!(
+            "At the trend of the last {w}, {what} reaches its limit ({}) in {{{{ $value | humanizeDuration }}}} (alerting horizon: {}), for {}. Find what is consuming it (largest or fastest-growing users on the linked panel), then free or add capacity before it runs out.",
+            shown_number(spec, &ex.signal, ex.limit),
+            ex.within,
+            dur(f)
         ),
         LinkKey::Signal(ex.signal.clone()),
         cases,

@@ -9,10 +9,10 @@ use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser};
 use genmon::exporter::collectors::ALL;
 use genmon::exporter::config::{self, ExporterConfig, parse_duration};
 use genmon::exporter::framework::default_enabled;
-use genmon::exporter::{healthcheck, webconfig};
 use genmon::exporter::logging::{self, LogFormat};
 use genmon::exporter::server::{self, ServeOptions};
 use genmon::exporter::{Exporter, Paths};
+use genmon::exporter::{healthcheck, webconfig};
 
 /// Host, process and HTTP probe metrics exporter for Prometheus.
 ///

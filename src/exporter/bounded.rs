@@ -4,7 +4,6 @@
 //! regular files (no `/dev/zero`, FIFOs, sockets or directories, also
 //! through symlinks), and read at most a fixed number of bytes.
 
-use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
@@ -87,7 +86,8 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<(String, std::fs::Metadat
     // The file may grow between fstat and read: read one byte past the limit
     // to notice, never more.
     let mut buf = Vec::with_capacity(meta.len() as usize);
-    Read::by_ref(&mut File::from(f)).take(limit + 1).read_to_end(&mut buf).map_err(io)?;
+    let mut f = f;
+    Read::by_ref(&mut f).take(limit + 1).read_to_end(&mut buf).map_err(io)?;
     if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge { path: p(), limit });
     }

@@ -137,10 +137,7 @@ pub fn router(exporter: Arc<Exporter>, opts: ServeOptions) -> Router {
 
 /// Connections below the open-file limit: `max` or less.
 pub fn connection_cap(max: usize) -> usize {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes into the struct we pass.
     let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
         lim.rlim_cur

@@ -223,7 +223,10 @@ pub fn parse(text: &str, base: &Path) -> anyhow::Result<WebConfig> {
         }
         for (k, v) in h.headers.unwrap_or_default() {
             let Some(name) = ALLOWED_HEADERS.iter().find(|a| a.eq_ignore_ascii_case(&k)) else {
-                bail!("http_server_config.headers: {k:?} cannot be set; allowed: {}", ALLOWED_HEADERS.join(", "));
+                bail!(
+                    "http_server_config.headers: {k:?} cannot be set; allowed: {}",
+                    ALLOWED_HEADERS.join(", ")
+                );
             };
             let value = axum::http::HeaderValue::from_str(&v)
                 .map_err(|_| anyhow::anyhow!("http_server_config.headers.{k}: invalid header value"))?;
@@ -309,7 +312,9 @@ fn tls_acceptor(t: TlsShape, base: &Path) -> anyhow::Result<tokio_rustls::TlsAcc
             let mut roots = rustls::RootCertStore::empty();
             for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
                 let c = c.map_err(|e| anyhow::anyhow!("tls_server_config.client_ca_file {}: {e}", ca_path.display()))?;
-                roots.add(c).with_context(|| format!("tls_server_config.client_ca_file {}", ca_path.display()))?;
+                roots
+                    .add(c)
+                    .with_context(|| format!("tls_server_config.client_ca_file {}", ca_path.display()))?;
             }
             if roots.is_empty() {
                 bail!("tls_server_config.client_ca_file {}: no PEM certificate in it", ca_path.display());
@@ -321,15 +326,21 @@ fn tls_acceptor(t: TlsShape, base: &Path) -> anyhow::Result<tokio_rustls::TlsAcc
             builder.with_client_cert_verifier(v.build()?)
         }
         "RequestClientCert" | "RequireAnyClientCert" => {
-            bail!("tls_server_config.client_auth_type {auth_type} (unverified client certificates) is not supported; use RequireAndVerifyClientCert")
+            bail!(
+                "tls_server_config.client_auth_type {auth_type} (unverified client certificates) is not supported; use RequireAndVerifyClientCert"
+            )
         }
         other => bail!(
             "tls_server_config.client_auth_type {other:?} is unknown; use NoClientCert, VerifyClientCertIfGiven or RequireAndVerifyClientCert"
         ),
     };
-    let mut cfg = builder
-        .with_single_cert(certs, key)
-        .with_context(|| format!("tls_server_config: {} and {} do not form a key pair", cert_path.display(), key_path.display()))?;
+    let mut cfg = builder.with_single_cert(certs, key).with_context(|| {
+        format!(
+            "tls_server_config: {} and {} do not form a key pair",
+            cert_path.display(),
+            key_path.display()
+        )
+    })?;
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))
 }

@@ -6,7 +6,8 @@
 //! TLS handshake for https), `processing` (request sent to response headers),
 //! `transfer` (body), `total`. Each probe has its own client with connection
 //! pooling disabled, so every probe opens a fresh connection like a real
-//! client would, and runs of one probe never overlap.
+//! client would, and runs of one probe never overlap: a scrape that finds a
+//! run in flight shares its result.
 //!
 //! Bounded whatever the target does: the body is streamed and discarded, and
 //! a body longer than `body_size_limit` (default [`DEFAULT_BODY_SIZE_LIMIT`])
@@ -290,15 +291,23 @@ impl Probe {
         Ok(())
     }
 
-    /// Run once, finishing by `deadline` whatever the target does.
+    /// Run once, finishing by `deadline` whatever the target does. When a
+    /// run is already in flight (a concurrent scrape started it), its result
+    /// serves this scrape too: concurrent scrapes never queue up runs of one
+    /// probe against a slow target.
     async fn run(&self, deadline: Instant) {
         let deadline = deadline.min(Instant::now() + self.timeout);
         let tdl = tokio::time::Instant::from_std(deadline);
         let mut out = Outcome::default();
-        let Ok(_guard) = tokio::time::timeout_at(tdl, self.running.lock()).await else {
-            tracing::warn!(probe = %self.name, "previous run of the probe still busy");
-            self.record(out);
-            return;
+        let _guard = match self.running.try_lock() {
+            Ok(g) => g,
+            Err(_) => {
+                if tokio::time::timeout_at(tdl, self.running.lock()).await.is_err() {
+                    tracing::warn!(probe = %self.name, "the probe's run in flight did not finish before this scrape's deadline");
+                    self.record(out);
+                }
+                return;
+            }
         };
         take(&self.resolve);
         take(&self.connect);
@@ -469,7 +478,10 @@ mod tests {
     #[test]
     fn target_labels_hide_credentials() {
         let cases = [
-            ("https://user:hunter2@example.com/x?token=abc&v=1#frag", "https://xxxxx:xxxxx@example.com/x?token=xxxxx&v=xxxxx"),
+            (
+                "https://user:hunter2@example.com/x?token=abc&v=1#frag",
+                "https://xxxxx:xxxxx@example.com/x?token=xxxxx&v=xxxxx",
+            ),
             ("https://ghp_secret@example.com/", "https://xxxxx@example.com/"),
             ("http://127.0.0.1:8080/health", "http://127.0.0.1:8080/health"),
             ("http://h/?flag&&k=", "http://h/?flag&&k=xxxxx"),

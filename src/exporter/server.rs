@@ -402,9 +402,14 @@ pub async fn serve(
                 continue;
             }
         };
-        if conns.len() >= cap && !conns.evict_oldest_idle() {
-            tracing::warn!(max_connections = cap, "every connection is busy; refusing a new one");
-            continue;
+        if conns.len() >= cap {
+            if !conns.evict_oldest_idle() {
+                tracing::warn!(max_connections = cap, "every connection is busy; refusing a new one");
+                continue;
+            }
+            // Let the evicted connection's task close its socket before the
+            // next accept, so descriptors stay under the cap.
+            tokio::task::yield_now().await;
         }
         let _ = tcp.set_nodelay(true);
         let (id, conn) = conns.add();
@@ -440,6 +445,29 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eviction_takes_the_oldest_connection_without_a_request() {
+        let conns = Conns {
+            epoch: Instant::now(),
+            next: AtomicU64::new(0),
+            map: Mutex::new(HashMap::new()),
+        };
+        let (_, oldest) = conns.add();
+        let (_, second) = conns.add();
+        let (_, third) = conns.add();
+        oldest.busy.store(true, Ordering::Release);
+        assert!(conns.evict_oldest_idle());
+        assert_eq!(conns.len(), 2);
+        assert!(
+            !conns.map.lock().unwrap().values().any(|c| Arc::ptr_eq(c, &second)),
+            "second evicted"
+        );
+        third.busy.store(true, Ordering::Release);
+        assert!(!conns.evict_oldest_idle(), "all busy: nothing to evict");
+        assert_eq!(conns.len(), 2);
+        assert!(connection_cap(usize::MAX) < usize::MAX && connection_cap(3) == 3 && connection_cap(0) == 1);
+    }
 
     #[test]
     fn timeout_from_header() {

@@ -70,7 +70,7 @@ struct Cli {
     /// Log format.
     #[arg(long = "log.format", value_enum, default_value = "logfmt")]
     log_format: LogFormat,
-    /// Log level or tracing filter (error, warn, info, debug, trace).
+    /// Log level: error, warn, info, debug or trace.
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
     /// Print the metric catalog (every metric this exporter can export) as JSON and exit.

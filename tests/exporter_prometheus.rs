@@ -6,7 +6,7 @@ mod util;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use util::{ExporterProc, get};
+use util::{ExporterProc, Pki, get};
 
 struct Guard(Child);
 
@@ -39,48 +39,88 @@ fn query(addr: &str, q: &str) -> Vec<serde_json::Value> {
     v["data"]["result"].as_array().cloned().unwrap_or_default()
 }
 
-#[test]
-fn prometheus_scrapes_the_exporter() {
-    let exp = ExporterProc::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("prometheus.yml");
+/// Start Prometheus scraping with `job` (one `scrape_configs` entry, YAML
+/// flow or block indented by 4) and return it with its address.
+fn start_prometheus(dir: &std::path::Path, job: &str) -> (Guard, String) {
+    let cfg = dir.join("prometheus.yml");
     std::fs::write(
         &cfg,
-        format!(
-            "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\nscrape_configs:\n  - job_name: genmon\n    static_configs: [{{targets: ['{}']}}]\n",
-            exp.addr
-        ),
+        format!("global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\nscrape_configs:\n  - {job}\n"),
     )
     .unwrap();
     let port = free_port();
     let paddr = format!("127.0.0.1:{port}");
     let child = Command::new("/usr/bin/prometheus")
         .arg(format!("--config.file={}", cfg.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
         .arg(format!("--web.listen-address={paddr}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start /usr/bin/prometheus ({e}): apt-get install prometheus"));
-    let _guard = Guard(child);
+    (Guard(child), paddr)
+}
 
+/// Whether `up{job}` becomes `want` within 60 s.
+fn wait_up(paddr: &str, job: &str, want: &str) -> bool {
     let start = Instant::now();
-    let (mut up, mut rate) = (false, false);
-    while start.elapsed() < Duration::from_secs(60) && !(up && rate) {
+    while start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(500));
-        if std::net::TcpStream::connect(&paddr).is_err() {
-            continue;
-        }
-        if !up {
-            up = query(&paddr, "up{job=\"genmon\"}").first().is_some_and(|s| s["value"][1] == "1");
-        }
-        if up {
-            rate = !query(&paddr, "rate(genmon_cpu_seconds_total[5s])").is_empty();
+        if std::net::TcpStream::connect(paddr).is_ok()
+            && query(paddr, &format!("up{{job=\"{job}\"}}"))
+                .first()
+                .is_some_and(|s| s["value"][1] == want)
+        {
+            return true;
         }
     }
-    assert!(up, "Prometheus never saw up == 1 for the exporter within 60s");
-    assert!(rate, "rate(genmon_cpu_seconds_total[5s]) returned no series within 60s");
+    false
+}
+
+#[test]
+fn prometheus_scrapes_the_exporter() {
+    let exp = ExporterProc::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (_guard, paddr) = start_prometheus(
+        dir.path(),
+        &format!("{{job_name: genmon, static_configs: [{{targets: ['{}']}}]}}", exp.addr),
+    );
+    assert!(
+        wait_up(&paddr, "genmon", "1"),
+        "Prometheus never saw up == 1 for the exporter within 60s"
+    );
+    let start = Instant::now();
+    let mut rate = false;
+    while start.elapsed() < Duration::from_secs(30) && !rate {
+        rate = !query(&paddr, "rate(genmon_cpu_seconds_total[5s])").is_empty();
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(rate, "rate(genmon_cpu_seconds_total[5s]) returned no series within 30s");
     // The exporter's own health as Prometheus sees it.
     let failed = query(&paddr, "genmon_exporter_collector_success == 0");
     assert!(failed.is_empty(), "failing collectors: {failed:?}");
+}
+
+#[test]
+fn prometheus_scrapes_over_tls_with_a_client_certificate_and_basic_auth() {
+    let pki = Pki::generate();
+    std::fs::write(pki.dir.path().join("password"), "s3cret").unwrap();
+    let exp = pki.start_exporter("");
+    let dir = tempfile::tempdir().unwrap();
+    let tls = format!(
+        "tls_config: {{ca_file: '{}', cert_file: '{}', key_file: '{}'}}",
+        pki.path("ca.pem"),
+        pki.path("client.pem"),
+        pki.path("client.key")
+    );
+    let good = format!(
+        "{{job_name: good, scheme: https, {tls}, basic_auth: {{username: prometheus, password_file: '{}'}}, static_configs: [{{targets: ['{}']}}]}}\n  - {{job_name: nopass, scheme: https, {tls}, static_configs: [{{targets: ['{}']}}]}}",
+        pki.path("password"),
+        exp.addr,
+        exp.addr
+    );
+    let (_guard, paddr) = start_prometheus(dir.path(), &good);
+    assert!(wait_up(&paddr, "good", "1"), "Prometheus could not scrape over TLS with basic auth");
+    assert!(wait_up(&paddr, "nopass", "0"), "a scrape without the password must fail");
+    assert!(!query(&paddr, "genmon_load1{job=\"good\"}").is_empty());
 }

@@ -17,7 +17,14 @@ pub struct ExporterProc {
 impl ExporterProc {
     /// Start the built binary on an ephemeral port and wait for its address.
     pub fn start(args: &[&str]) -> ExporterProc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"))
+        Self::start_with(args, |_| {})
+    }
+
+    /// [`ExporterProc::start`], letting `configure` adjust the command first.
+    pub fn start_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> ExporterProc {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"));
+        configure(&mut cmd);
+        let mut child = cmd
             .args(["--web.listen-address", "127.0.0.1:0", "--log.format", "json"])
             .args(args)
             .stdout(Stdio::null())
@@ -177,4 +184,54 @@ pub fn value(s: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) 
             prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
             _ => f64::NAN,
         })
+}
+
+/// Test certificates.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+}
+
+impl Pki {
+    /// A CA, a server certificate for 127.0.0.1 and a client certificate,
+    /// written as PEM files into a temporary directory.
+    pub fn generate() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "genmon web test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        for (name, sans, usage) in [
+            ("server", vec!["127.0.0.1".to_string()], rcgen::ExtendedKeyUsagePurpose::ServerAuth),
+            ("client", vec!["prometheus".to_string()], rcgen::ExtendedKeyUsagePurpose::ClientAuth),
+        ] {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let mut p = rcgen::CertificateParams::new(sans).unwrap();
+            p.extended_key_usages = vec![usage];
+            let cert = p.signed_by(&key, &ca).unwrap();
+            std::fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
+            std::fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        }
+        Pki { dir }
+    }
+    /// Start the exporter (load collector) with a web config requiring a
+    /// client certificate from this CA and basic auth `prometheus:s3cret`,
+    /// plus `extra` YAML.
+    pub fn start_exporter(&self, extra: &str) -> ExporterProc {
+        let hash = bcrypt::hash("s3cret", 4).unwrap();
+        let web = self.dir.path().join("web.yml");
+        std::fs::write(
+            &web,
+            format!(
+                "tls_server_config: {{cert_file: server.pem, key_file: server.key, client_auth_type: RequireAndVerifyClientCert, client_ca_file: ca.pem}}\nbasic_auth_users: {{prometheus: '{hash}'}}\n{extra}"
+            ),
+        )
+        .unwrap();
+        ExporterProc::start(&["--collectors", "load", "--web.config.file", web.to_str().unwrap()])
+    }
+
+    pub fn path(&self, f: &str) -> String {
+        self.dir.path().join(f).display().to_string()
+    }
 }

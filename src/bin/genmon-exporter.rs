@@ -12,6 +12,7 @@ use genmon::exporter::framework::default_enabled;
 use genmon::exporter::logging::{self, LogFormat};
 use genmon::exporter::server::{self, ServeOptions};
 use genmon::exporter::{Exporter, Paths};
+use genmon::exporter::{healthcheck, webconfig};
 
 /// Host, process and HTTP probe metrics exporter for Prometheus.
 ///
@@ -33,6 +34,20 @@ struct Cli {
     /// Subtracted from Prometheus' scrape timeout so the answer arrives in time.
     #[arg(long = "web.scrape-timeout-margin", default_value = "500ms", value_name = "DURATION")]
     timeout_margin: String,
+    /// Open connections at most (also kept below the open-file limit). When
+    /// full, a new connection closes the oldest one with no request in progress.
+    #[arg(long = "web.max-connections", default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Time a client has to send a whole request head (slow clients are cut off).
+    #[arg(long = "web.header-timeout", default_value = "10s", value_name = "DURATION")]
+    header_timeout: String,
+    /// Time a connection may stay open without traffic between requests.
+    #[arg(long = "web.idle-timeout", default_value = "60s", value_name = "DURATION")]
+    idle_timeout: String,
+    /// TLS and basic auth: a Prometheus exporter-toolkit web config file
+    /// (`tls_server_config`, `basic_auth_users` with bcrypt hashes).
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    web_config: Option<PathBuf>,
     /// YAML config file with a top-level `exporter:` section (other top-level keys are ignored).
     #[arg(long = "config.file", value_name = "FILE")]
     config_file: Option<PathBuf>,
@@ -55,7 +70,7 @@ struct Cli {
     /// Log format.
     #[arg(long = "log.format", value_enum, default_value = "logfmt")]
     log_format: LogFormat,
-    /// Log level or tracing filter (error, warn, info, debug, trace).
+    /// Log level: error, warn, info, debug or trace.
     #[arg(long = "log.level", default_value = "info", value_name = "LEVEL")]
     log_level: String,
     /// Print the metric catalog (every metric this exporter can export) as JSON and exit.
@@ -69,6 +84,7 @@ struct Cli {
     config_check: bool,
     /// Health probe for container HEALTHCHECKs (no curl needed): GET URL
     /// (e.g. http://127.0.0.1:9184/health), exit 0 on 200 within 5s, else 1.
+    /// The body is not read; `http://user:pass@host/` sends basic auth.
     #[arg(long = "health-check", value_name = "URL")]
     health_check: Option<String>,
 }
@@ -136,12 +152,7 @@ fn run() -> anyhow::Result<()> {
     let m = command().get_matches();
     let cli = Cli::from_arg_matches(&m)?;
     if let Some(url) = &cli.health_check {
-        let r = genmon::stack::http::get(url, std::time::Duration::from_secs(5)).map_err(|e| anyhow::anyhow!("health check: {e}"))?;
-        if r.status != 200 {
-            anyhow::bail!("health check: {url} answered {}", r.status);
-        }
-        println!("ok: {url} answered 200");
-        return Ok(());
+        return healthcheck::check(url, healthcheck::TIMEOUT);
     }
     if cli.catalog {
         println!("{}", serde_json::to_string_pretty(genmon::catalog::CATALOG)?);
@@ -166,6 +177,7 @@ fn run() -> anyhow::Result<()> {
         rootfs: cli.rootfs.clone(),
     };
     let exporter = Exporter::from_config(&paths, &cfg, &on, PathBuf::from("/proc/self"))?;
+    let web = cli.web_config.as_deref().map(webconfig::load).transpose()?.map(Arc::new);
     if cli.config_check {
         println!("config OK; collectors: {}", exporter.collector_names().join(", "));
         return Ok(());
@@ -174,17 +186,30 @@ fn run() -> anyhow::Result<()> {
         max_requests: cli.max_requests,
         default_timeout: parse_duration(&cli.scrape_timeout).context("--web.scrape-timeout")?,
         timeout_margin: parse_duration(&cli.timeout_margin).context("--web.scrape-timeout-margin")?,
+        max_connections: cli.max_connections,
+        header_timeout: parse_duration(&cli.header_timeout).context("--web.header-timeout")?,
+        idle_timeout: parse_duration(&cli.idle_timeout).context("--web.idle-timeout")?,
+        web,
     };
+    if opts.max_connections == 0 {
+        anyhow::bail!("--web.max-connections must be at least 1");
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(32)
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let tls = opts.web.as_ref().is_some_and(|w| w.tls.is_some());
+    let auth = opts.web.as_ref().is_some_and(|w| w.auth.is_some());
+    let r = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&cli.listen)
             .await
             .with_context(|| format!("listening on {} (--web.listen-address)", cli.listen))?;
         let addr = listener.local_addr()?;
-        tracing::info!(address = %addr, collectors = exporter.collector_names().join(","), version = genmon::exporter::framework::VERSION, "listening");
+        tracing::info!(address = %addr, tls, basic_auth = auth, collectors = exporter.collector_names().join(","), version = genmon::exporter::framework::VERSION, "listening");
         server::serve(listener, Arc::new(exporter), opts, server::shutdown_signal()).await
-    })
+    });
+    // A collector thread stuck in the kernel (a hung mount) must not keep
+    // the process from exiting.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    r
 }

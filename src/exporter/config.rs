@@ -143,6 +143,11 @@ pub struct ProbeConfig {
     /// PEM file with CA certificates to trust in addition to the built-in roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// Bytes of response body read at most (default 10 MiB); a longer body
+    /// fails the probe. The body is streamed and discarded, never kept.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub body_size_limit: Option<u64>,
 }
 
 /// One status code or a list of them.
@@ -171,6 +176,10 @@ impl StatusList {
 pub struct TextfileConfig {
     /// Directory whose `*.prom` files are exported.
     pub directory: Option<PathBuf>,
+    /// Bytes read from all textfiles in one scrape (default 32 MiB); a file
+    /// that would pass the limit is skipped and sets `genmon_textfile_scrape_error`.
+    #[schemars(range(min = 1))]
+    pub max_bytes: Option<u64>,
 }
 
 /// The file layout: the exporter section lives under a top-level `exporter:`
@@ -181,9 +190,13 @@ struct FileShape {
     exporter: Option<ExporterConfig>,
 }
 
-/// Load and validate a config file.
+/// Largest config file read (it may be a whole genmon spec).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// Load and validate a config file (a regular file of at most
+/// [`MAX_CONFIG_BYTES`]; a FIFO or device is refused rather than waited on).
 pub fn load(path: &Path) -> anyhow::Result<ExporterConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    let (text, _) = super::bounded::read_regular(path, MAX_CONFIG_BYTES).context("config file (--config.file)")?;
     parse(&text).with_context(|| format!("config file {}", path.display()))
 }
 
@@ -255,6 +268,9 @@ impl ExporterConfig {
         if let Some(t) = &self.filesystem.mount_timeout {
             parse_duration(t).context("exporter.filesystem.mount_timeout")?;
         }
+        if self.textfile.max_bytes == Some(0) {
+            bail!("exporter.textfile.max_bytes must be at least 1");
+        }
         exclusion("exporter.disk.exclude_devices", &self.disk.exclude_devices, DEFAULT_EXCLUDE_DISKS)?;
         exclusion(
             "exporter.network.exclude_devices",
@@ -294,6 +310,9 @@ impl ExporterConfig {
             }
             if let Some(t) = &p.timeout {
                 parse_duration(t).with_context(|| format!("{at}: timeout"))?;
+            }
+            if p.body_size_limit == Some(0) {
+                bail!("{at}: body_size_limit must be at least 1 byte");
             }
             if let Some(m) = &p.method {
                 reqwest::Method::from_bytes(m.as_bytes()).map_err(|_| anyhow::anyhow!("{at}: invalid HTTP method {m:?}"))?;

@@ -62,7 +62,7 @@ impl Exporter {
                 "network" => Arc::new(network::Network::new(p, &cfg.network)?),
                 "process" => Arc::new(process::Process::new(p, self_dir.clone(), &cfg.process_groups)?),
                 "probe" => Arc::new(probe::ProbeCollector::new(&cfg.probes)?),
-                "textfile" => Arc::new(textfile::Textfile::new(cfg.textfile.directory.clone())),
+                "textfile" => Arc::new(textfile::Textfile::from_config(&cfg.textfile)),
                 _ => continue,
             });
         }

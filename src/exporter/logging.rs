@@ -90,10 +90,28 @@ where
     }
 }
 
+/// The levels `--log.level` accepts.
+pub const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+/// Check a `--log.level` value. Only the level names are accepted: a tracing
+/// filter string would take a typo (`debgu`) as a target name and silently
+/// log nothing.
+pub fn parse_level(level: &str) -> anyhow::Result<&'static str> {
+    LEVELS.iter().copied().find(|l| *l == level).ok_or_else(|| {
+        let hint = LEVELS
+            .iter()
+            .map(|l| (strsim::levenshtein(l, level), *l))
+            .min()
+            .filter(|(d, _)| *d <= 2)
+            .map(|(_, l)| format!(" (did you mean {l:?}?)"))
+            .unwrap_or_default();
+        anyhow::anyhow!("invalid --log.level {level:?}{hint}; use one of {}", LEVELS.join(", "))
+    })
+}
+
 /// Install the global subscriber writing to stderr.
 pub fn init(format: LogFormat, level: &str) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .map_err(|e| anyhow::anyhow!("invalid --log.level {level:?}: {e}; use error, warn, info, debug or trace"))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(parse_level(level)?)?;
     let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let r = match format {
         LogFormat::Json => b.json().try_init(),
@@ -115,5 +133,13 @@ mod tests {
         s.push(' ');
         logfmt_value(&mut s, "");
         assert_eq!(s, "plain \"two words \\\"q\\\"\" \"\"");
+    }
+
+    #[test]
+    fn levels() {
+        assert_eq!(parse_level("debug").unwrap(), "debug");
+        let e = parse_level("debgu").unwrap_err().to_string();
+        assert!(e.contains("did you mean \"debug\"") && e.contains("error, warn"), "{e}");
+        assert!(parse_level("genmon=debug").is_err() && parse_level("").is_err() && parse_level("INFO").is_err());
     }
 }

@@ -8,13 +8,16 @@
 //! No global registry is kept: a metric that disappears (an unmounted
 //! filesystem, a removed interface) simply stops being exported.
 
+pub mod bounded;
 pub mod collectors;
 pub mod config;
 pub mod framework;
+pub mod healthcheck;
 pub mod logging;
 pub mod metric;
 pub mod server;
 pub mod textformat;
+pub mod webconfig;
 
 pub use collectors::Collector;
 pub use framework::Exporter;

@@ -6,7 +6,14 @@
 //! TLS handshake for https), `processing` (request sent to response headers),
 //! `transfer` (body), `total`. Each probe has its own client with connection
 //! pooling disabled, so every probe opens a fresh connection like a real
-//! client would, and runs of one probe never overlap.
+//! client would, and runs of one probe never overlap: a scrape that finds a
+//! run in flight shares its result.
+//!
+//! Bounded whatever the target does: the body is streamed and discarded, and
+//! a body longer than `body_size_limit` (default [`DEFAULT_BODY_SIZE_LIMIT`])
+//! fails the probe, as blackbox_exporter's `body_size_limit` does; the probe
+//! timeout bounds the time. The `target` label never carries credentials:
+//! userinfo and query values are replaced by `xxxxx` ([`redact_url`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,6 +34,34 @@ pub const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 pub const PHASES: [&str; 5] = ["resolve", "connect", "processing", "transfer", "total"];
 /// Default probe timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default `body_size_limit`: bytes of response body read per probe.
+/// (blackbox_exporter reads without limit by default; an exporter must not.)
+pub const DEFAULT_BODY_SIZE_LIMIT: u64 = 10 << 20;
+
+/// The URL as it may be shown in labels and logs: userinfo and every query
+/// value replaced by `xxxxx` (query keys kept), fragment dropped.
+pub fn redact_url(url: &reqwest::Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if !u.username().is_empty() {
+        let _ = u.set_username("xxxxx");
+    }
+    if u.password().is_some() {
+        let _ = u.set_password(Some("xxxxx"));
+    }
+    if let Some(q) = u.query() {
+        let redacted: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) => format!("{k}=xxxxx"),
+                None if kv.is_empty() => String::new(),
+                None => kv.to_string(),
+            })
+            .collect();
+        u.set_query(Some(&redacted.join("&")));
+    }
+    u.to_string()
+}
 
 type Slot = Arc<Mutex<Option<Duration>>>;
 
@@ -130,6 +165,9 @@ struct State {
 struct Probe {
     name: String,
     url: reqwest::Url,
+    /// [`redact_url`] of `url`: the `target` label.
+    target: String,
+    body_size_limit: u64,
     method: reqwest::Method,
     timeout: Duration,
     expect: Vec<u16>,
@@ -179,8 +217,8 @@ impl Probe {
             .dns_resolver(Arc::new(TimedResolver(resolve.clone())))
             .connector_layer(TimingLayer(connect.clone()));
         if let Some(ca) = &cfg.ca_file {
-            let pem = std::fs::read(ca).with_context(|| format!("{at}: reading ca_file {}", ca.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            let (pem, _) = crate::exporter::bounded::read_regular(ca, 1 << 20).with_context(|| format!("{at}: ca_file"))?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .with_context(|| format!("{at}: ca_file {} is not a PEM certificate bundle", ca.display()))?;
             if certs.is_empty() {
                 anyhow::bail!("{at}: ca_file {} holds no certificate", ca.display());
@@ -192,7 +230,9 @@ impl Probe {
         let client = b.build().with_context(|| format!("{at}: building the HTTP client"))?;
         Ok(Probe {
             name: cfg.name.clone(),
+            target: redact_url(&url),
             url,
+            body_size_limit: cfg.body_size_limit.unwrap_or(DEFAULT_BODY_SIZE_LIMIT),
             method,
             timeout,
             expect: cfg.expect_status.as_ref().map(|s| s.codes()).unwrap_or_default(),
@@ -206,7 +246,13 @@ impl Probe {
 
     async fn request(&self, out: &mut Outcome) -> anyhow::Result<()> {
         let start = Instant::now();
-        let resp = self.client.request(self.method.clone(), self.url.clone()).send().await?;
+        // reqwest errors name the URL; ours may hold credentials.
+        let mut resp = self
+            .client
+            .request(self.method.clone(), self.url.clone())
+            .send()
+            .await
+            .map_err(|e| e.without_url())?;
         let headers_at = start.elapsed();
         out.status = resp.status().as_u16();
         if let Some(info) = resp.extensions().get::<reqwest::tls::TlsInfo>()
@@ -222,7 +268,14 @@ impl Probe {
         let resolve = take(&self.resolve);
         let connect = take(&self.connect);
         let body_start = Instant::now();
-        resp.bytes().await?;
+        // Stream and discard: only the byte count is kept.
+        let mut read: u64 = 0;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| e.without_url())? {
+            read += chunk.len() as u64;
+            if read > self.body_size_limit {
+                anyhow::bail!("response body longer than body_size_limit ({} bytes)", self.body_size_limit);
+            }
+        }
         let transfer = body_start.elapsed();
         let r = resolve.unwrap_or_default();
         out.phases[0] = resolve.map(|d| d.as_secs_f64());
@@ -238,15 +291,23 @@ impl Probe {
         Ok(())
     }
 
-    /// Run once, finishing by `deadline` whatever the target does.
+    /// Run once, finishing by `deadline` whatever the target does. When a
+    /// run is already in flight (a concurrent scrape started it), its result
+    /// serves this scrape too: concurrent scrapes never queue up runs of one
+    /// probe against a slow target.
     async fn run(&self, deadline: Instant) {
         let deadline = deadline.min(Instant::now() + self.timeout);
         let tdl = tokio::time::Instant::from_std(deadline);
         let mut out = Outcome::default();
-        let Ok(_guard) = tokio::time::timeout_at(tdl, self.running.lock()).await else {
-            tracing::warn!(probe = %self.name, "previous run of the probe still busy");
-            self.record(out);
-            return;
+        let _guard = match self.running.try_lock() {
+            Ok(g) => g,
+            Err(_) => {
+                if tokio::time::timeout_at(tdl, self.running.lock()).await.is_err() {
+                    tracing::warn!(probe = %self.name, "the probe's run in flight did not finish before this scrape's deadline");
+                    self.record(out);
+                }
+                return;
+            }
         };
         take(&self.resolve);
         take(&self.connect);
@@ -330,7 +391,7 @@ impl Collector for ProbeCollector {
         let mut dur = Family::with_capacity("genmon_probe_duration_seconds", n * PHASES.len() * (BUCKETS.len() + 3));
         for p in &self.probes {
             let s = p.state.lock().unwrap_or_else(|e| e.into_inner());
-            let l = || vec![label("probe", p.name.clone()), label("target", p.url.to_string())];
+            let l = || vec![label("probe", p.name.clone()), label("target", p.target.clone())];
             success.push(l(), if s.success { 1.0 } else { 0.0 });
             status.push(l(), s.status as f64);
             if let Some(t) = s.cert_expiry {
@@ -408,8 +469,25 @@ mod tests {
             expect_status: None,
             tls_insecure: false,
             ca_file: Some("/nonexistent/ca.pem".into()),
+            body_size_limit: None,
         };
         let e = ProbeCollector::new(&[cfg]).err().unwrap();
         assert!(format!("{e:#}").contains("ca_file"), "{e:#}");
+    }
+
+    #[test]
+    fn target_labels_hide_credentials() {
+        let cases = [
+            (
+                "https://user:hunter2@example.com/x?token=abc&v=1#frag",
+                "https://xxxxx:xxxxx@example.com/x?token=xxxxx&v=xxxxx",
+            ),
+            ("https://ghp_secret@example.com/", "https://xxxxx@example.com/"),
+            ("http://127.0.0.1:8080/health", "http://127.0.0.1:8080/health"),
+            ("http://h/?flag&&k=", "http://h/?flag&&k=xxxxx"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_url(&reqwest::Url::parse(url).unwrap()), want, "{url}");
+        }
     }
 }

@@ -2,6 +2,11 @@
 //! contract). A bad file sets `genmon_textfile_scrape_error 1` and its metrics
 //! are skipped; the other files are still merged. Families may span files,
 //! but a conflicting HELP or TYPE is an error for the later file.
+//!
+//! The directory is writable by other programs, so reading is bounded: only
+//! regular files (symlinks to them are followed) are opened, without blocking
+//! (a FIFO never wedges a thread), at most [`MAX_FILES`] files per scrape,
+//! and at most `max_bytes` bytes in all (default [`DEFAULT_MAX_BYTES`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -10,18 +15,40 @@ use anyhow::{Context, bail};
 
 use super::{Collector, ScrapeContext};
 use crate::catalog;
+use crate::exporter::bounded;
+use crate::exporter::config::TextfileConfig;
 use crate::exporter::metric::{Family, label};
 use crate::exporter::textformat;
+
+/// Default for `exporter.textfile.max_bytes`: bytes read from all textfiles
+/// in one scrape (parsed, that is roughly five times as much memory).
+pub const DEFAULT_MAX_BYTES: u64 = 32 << 20;
+/// `*.prom` files read per scrape; more are an error (the first ones in name
+/// order are still read).
+pub const MAX_FILES: usize = 10_000;
 
 /// The textfile collector.
 pub struct Textfile {
     dir: Option<PathBuf>,
+    max_bytes: u64,
 }
 
 impl Textfile {
-    /// A collector for `*.prom` files in `dir` (none: exports nothing).
+    /// A collector for `*.prom` files in `dir` (none: exports nothing), with
+    /// the default byte limit.
     pub fn new(dir: Option<PathBuf>) -> Self {
-        Textfile { dir }
+        Textfile {
+            dir,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+
+    /// A collector configured by the `exporter.textfile` section.
+    pub fn from_config(cfg: &TextfileConfig) -> Self {
+        Textfile {
+            dir: cfg.directory.clone(),
+            max_bytes: cfg.max_bytes.unwrap_or(DEFAULT_MAX_BYTES),
+        }
     }
 }
 
@@ -66,18 +93,25 @@ pub fn merge(merged: &mut Vec<Family>, new: Vec<Family>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_one(path: &Path) -> anyhow::Result<(Vec<Family>, f64)> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+/// Read and parse one file of at most `limit` bytes; returns its families,
+/// mtime and size.
+fn read_one(path: &Path, limit: u64) -> anyhow::Result<(Vec<Family>, f64, u64)> {
+    let (text, meta) = bounded::read_regular(path, limit).map_err(|e| match e {
+        bounded::ReadError::TooLarge { path, .. } => anyhow::anyhow!(
+            "{path}: the textfiles read in this scrape would exceed exporter.textfile.max_bytes; \
+             shrink the files or raise the limit"
+        ),
+        e => e.into(),
+    })?;
     let mtime = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let fams =
         textformat::parse(&text, &format!("Metric read from {}", path.display())).with_context(|| format!("parsing {}", path.display()))?;
-    Ok((fams, mtime))
+    Ok((fams, mtime, text.len() as u64))
 }
 
 impl Collector for Textfile {
@@ -102,10 +136,17 @@ impl Collector for Textfile {
             }
         };
         files.sort();
+        if files.len() > MAX_FILES {
+            tracing::warn!(directory = %dir.display(), files = files.len(), max = MAX_FILES, "too many textfiles; reading the first ones only");
+            files.truncate(MAX_FILES);
+            error = true;
+        }
         let mut merged = Vec::new();
         let mut mtimes = Family::with_capacity("genmon_textfile_mtime_seconds", files.len());
+        let mut budget = self.max_bytes;
         for f in &files {
-            match read_one(f).and_then(|(fams, mtime)| {
+            match read_one(f, budget).and_then(|(fams, mtime, size)| {
+                budget -= size;
                 merge(&mut merged, fams).with_context(|| format!("merging {}", f.display()))?;
                 Ok(mtime)
             }) {

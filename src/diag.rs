@@ -140,12 +140,16 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
     out
 }
 
-/// One line per diagnostic: `file:line:col: level[code]: message`, for editors and grep.
+/// One line per diagnostic: `file:line:col: level[code]: message (help: hint)`, for editors and grep.
 pub fn report_short(src: &Source, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let (line, col) = d.pos.map(|p| (p.line, p.col)).unwrap_or((1, 1));
-        out.push_str(&format!("{}:{line}:{col}: {d}\n", src.name));
+        out.push_str(&format!("{}:{line}:{col}: {d}", src.name));
+        if let Some(h) = &d.help {
+            out.push_str(&format!(" (help: {h})"));
+        }
+        out.push('\n');
     }
     out
 }

@@ -80,6 +80,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The candidate nearest to `got` when it is close enough to be a typo
+/// (Damerau-Levenshtein distance at most 2, or a third of its length).
+pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(got, c), c))
+        .filter(|(dist, c)| *dist > 0 && *dist <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
 /// True when any diagnostic is an error.
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.level == Level::Error)

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Positions, Source, Spec};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Pos, did_you_mean};
 
 /// Codes of the problems found while loading.
 pub mod codes {
@@ -37,7 +37,11 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let positions = Positions::index(&src.text);
     let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
         Ok(s) => s,
-        Err(e) => return Err(vec![from_yaml_error(src, &e)]),
+        Err(e) => {
+            // serde stops at the first error: report every structural one.
+            let all = super::structure::validate(codes::TYPE, &src.text, &positions);
+            return Err(if all.is_empty() { vec![from_yaml_error(src, &e)] } else { all });
+        }
     };
     if spec.version != 1 {
         let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
@@ -93,13 +97,8 @@ fn hint(msg: &str) -> Option<String> {
             .map(|s| s.trim_matches(['`', ' '].as_ref()))
             .filter(|s| !s.is_empty())
             .collect();
-        let best = expected
-            .iter()
-            .map(|e| (strsim::damerau_levenshtein(got, e), *e))
-            .filter(|(dist, e)| *dist <= 2.max(e.len() / 3))
-            .min();
-        return Some(match best {
-            Some((_, e)) => format!("did you mean `{e}`?"),
+        return Some(match did_you_mean(got, expected.iter().copied()) {
+            Some(e) => format!("did you mean `{e}`?"),
             None => format!("valid {what}s here: {}", expected.join(", ")),
         });
     }

@@ -58,6 +58,19 @@ impl Positions {
         }
     }
 
+    /// Where the mapping at `path` starts: its first key (falls back to [`Positions::value`]).
+    pub fn mapping(&self, path: &str) -> Option<Pos> {
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
+        let first = self
+            .maps()
+            .keys
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains(['.', '[']))
+            .map(|(_, p)| *p)
+            .min_by_key(|p| p.offset);
+        first.or_else(|| self.value(path))
+    }
+
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
         self.maps().keys.get(path).copied().or_else(|| self.value(path))

@@ -35,6 +35,10 @@ static UNKNOWN: LazyLock<Regex> =
 /// serde stop at the first type error; the semantic checks then report all).
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let positions = Positions::index(&src.text);
+    let duplicates = duplicate_keys(&src.text, &positions);
+    if !duplicates.is_empty() {
+        return Err(duplicates);
+    }
     let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
         Ok(s) => s,
         Err(e) => {
@@ -50,6 +54,24 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     Ok(Loaded { spec, positions })
+}
+
+/// Every key given twice in one mapping (anywhere: `signals`, a dashboard, ...).
+fn duplicate_keys(text: &str, positions: &Positions) -> Vec<Diagnostic> {
+    super::positions::duplicate_keys(text)
+        .into_iter()
+        .map(|(key, first, second)| {
+            let path = positions.key_path_at(second.offset).unwrap_or_default();
+            let mut d = Diagnostic::error(
+                codes::SYNTAX,
+                path,
+                format!("duplicate key `{key}` (first at line {}, column {})", first.line, first.col),
+            )
+            .help("a key appears once per mapping; the later one would silently replace the first: remove or rename one");
+            d.pos = Some(second);
+            d
+        })
+        .collect()
 }
 
 fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
@@ -86,6 +108,16 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
         });
     }
     d.help = hint(&msg);
+    if syntax && let Some(pos) = d.pos {
+        // yaml's "found character that cannot start any token" at a tab.
+        let line_start = src.text[..pos.offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = src.text[line_start..].lines().next().unwrap_or("");
+        let indent = &line[..line.len() - line.trim_start().len()];
+        if indent.contains('\t') || src.text[pos.offset..].starts_with('\t') {
+            d.message = "a tab character: YAML indents with spaces only".into();
+            d.help = Some("replace the tab with spaces (and set your editor to insert spaces in .yaml files)".into());
+        }
+    }
     d
 }
 

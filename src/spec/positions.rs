@@ -71,6 +71,11 @@ impl Positions {
         first.or_else(|| self.value(path))
     }
 
+    /// The path of the mapping key that starts at byte `offset`.
+    pub fn key_path_at(&self, offset: usize) -> Option<String> {
+        self.maps().keys.iter().find(|(_, p)| p.offset == offset).map(|(k, _)| k.clone())
+    }
+
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
         self.maps().keys.get(path).copied().or_else(|| self.value(path))
@@ -89,6 +94,100 @@ fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
+fn pos_of(text: &str, line_starts: &[usize], m: Marker, len: usize) -> Pos {
+    // yaml-rust2 lines are 1-based, columns 0-based and counted in chars.
+    let line = m.line().max(1);
+    let start = line_starts.get(line - 1).copied().unwrap_or(0);
+    let rest = &text[start.min(text.len())..];
+    let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
+    Pos {
+        line,
+        col: m.col() + 1,
+        offset,
+        len,
+    }
+}
+
+/// Keys given twice in one mapping, anywhere in `text`: (key, first, second), in
+/// file order. YAML requires unique keys; serde would keep the last one
+/// silently. One cheap pass over the parser's events: no paths are built
+/// (see [`Positions::key_path_at`] for the path of a reported key).
+pub fn duplicate_keys(text: &str) -> Vec<(String, Pos, Pos)> {
+    struct Finder {
+        /// Per open mapping: its keys so far and whether a key comes next.
+        stack: Vec<Option<(HashMap<String, Marker>, bool)>>,
+        found: Vec<(String, Marker, Marker)>,
+    }
+    impl Finder {
+        fn value_done(&mut self) {
+            if let Some(Some((_, expect_key))) = self.stack.last_mut() {
+                *expect_key = true;
+            }
+        }
+    }
+    impl MarkedEventReceiver for Finder {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            match ev {
+                Event::Scalar(value, ..) => {
+                    if let Some(Some((keys, expect_key))) = self.stack.last_mut()
+                        && *expect_key
+                    {
+                        *expect_key = false;
+                        if let Some(first) = keys.insert(value.clone(), mark) {
+                            self.found.push((value, first, mark));
+                        }
+                        return;
+                    }
+                    self.value_done();
+                }
+                Event::Alias(_) => self.value_done(),
+                Event::MappingStart(..) => {
+                    self.value_done();
+                    self.stack.push(Some((HashMap::new(), true)));
+                }
+                Event::SequenceStart(..) => {
+                    self.value_done();
+                    self.stack.push(None);
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut f = Finder {
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    let _ = Parser::new_from_str(text).load(&mut f, false);
+    if f.found.is_empty() {
+        return Vec::new();
+    }
+    let starts = line_starts(text);
+    f.found
+        .into_iter()
+        .map(|(key, a, b)| {
+            let (mut first, mut second) = (pos_of(text, &starts, a, 0), pos_of(text, &starts, b, 0));
+            first.len = token_len(text, first.offset, &key);
+            second.len = token_len(text, second.offset, &key);
+            (key, first, second)
+        })
+        .collect()
+}
+
+/// Bytes the key `key` takes at `offset` as written (quotes included), on a
+/// char boundary.
+fn token_len(text: &str, offset: usize, key: &str) -> usize {
+    let rest = &text[offset.min(text.len())..];
+    let line = rest.lines().next().unwrap_or("");
+    let len = match line.chars().next() {
+        Some(q @ ('"' | '\'')) => line[1..].find(q).map_or(line.len(), |i| i + 2),
+        _ => key.len().min(line.len()),
+    };
+    (1..=len.max(1)).rev().find(|&l| rest.is_char_boundary(l)).unwrap_or(0)
+}
+
 enum Frame {
     Map { path: String, key: Option<String> },
     Seq { path: String, idx: usize },
@@ -103,17 +202,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn pos(&self, m: Marker, len: usize) -> Pos {
-        // yaml-rust2 lines are 1-based, columns 0-based and counted in chars.
-        let line = m.line().max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let rest = &self.text[start.min(self.text.len())..];
-        let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
-        Pos {
-            line,
-            col: m.col() + 1,
-            offset,
-            len,
-        }
+        pos_of(self.text, &self.line_starts, m, len)
     }
 
     /// Path of the next value under the top frame.

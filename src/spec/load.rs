@@ -160,7 +160,8 @@ mod tests {
         assert_eq!(e[0].code, codes::TYPE);
         assert_eq!(e[0].pos.map(|p| (p.line, p.col)), Some((4, 5)));
         assert_eq!(e[0].help.as_deref(), Some("did you mean `title`?"));
-        assert_eq!(e[0].path, "dashboards[0]");
+        assert_eq!(e[0].path, "dashboards[0].titel");
+        assert_eq!(e.len(), 1, "the misspelt key is not also reported missing: {e:?}");
     }
 
     #[test]

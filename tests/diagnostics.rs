@@ -60,3 +60,23 @@ fn test_command_honours_json_format() {
     assert_eq!(v[0]["code"], "spec/type", "{v}");
     assert!(v[0]["pos"]["line"].as_u64().is_some(), "{v}");
 }
+
+#[test]
+fn a_promql_error_on_a_long_line_points_at_its_token_and_keeps_the_key() {
+    let expr = format!(
+        "sum by (instance) (rate(genmon_cpu_seconds_total{{mode!=\"idle\", job=~\"node|genmon\"}}[5m])){} / sum by (instance) (ratez(genmon_cpu_seconds_total[5m]))",
+        " + 0".repeat(40)
+    );
+    let text = format!("version: 1\nrules:\n  - name: g\n    recording:\n      - record: a:b:c\n        expr: '{expr}'\n");
+    let col = text.lines().nth(5).unwrap().find("ratez").unwrap() + 1;
+    let (code, lines) = check_short(&text);
+    assert_eq!(code, Some(1));
+    assert_line(&lines, &format!("genmon.yaml:6:{col}: error[promql/parse]"));
+    assert_line(&lines, "did you mean `rate`?");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("genmon.yaml"), &text).unwrap();
+    let human = genmon(dir.path(), &["--color", "never", "check"]);
+    let human = String::from_utf8_lossy(&human.stderr);
+    let line = human.lines().find(|l| l.contains("(ratez(")).expect("the source line");
+    assert!(line.contains("expr:"), "the key was cut off:\n{human}");
+}

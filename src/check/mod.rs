@@ -193,7 +193,11 @@ pub fn run(
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
     for d in &mut out {
         if d.pos.is_none() {
-            d.pos = positions.value(&d.path);
+            d.pos = match &d.within {
+                Some((r, text)) => positions.within(&d.path, r.clone(), text).or_else(|| positions.value(&d.path)),
+                None => positions.value(&d.path),
+            };
+            d.key = positions.key_of(&d.path);
         }
         if strict {
             d.level = crate::diag::Level::Error;

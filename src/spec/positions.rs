@@ -71,9 +71,45 @@ impl Positions {
         first.or_else(|| self.value(path))
     }
 
+    /// Where bytes `range` of the scalar `value` at `path` are in the file,
+    /// when the scalar is written so that they can be found: on its line
+    /// (plain, or quoted without escapes before the range) or in a literal
+    /// block (`|`). `None` otherwise (the caller points at the whole value).
+    pub fn within(&self, path: &str, range: std::ops::Range<usize>, value: &str) -> Option<Pos> {
+        let at = *self.maps().values.get(path)?;
+        let text = &*self.text;
+        let token = value.get(range.clone())?;
+        let rest = text.get(at.offset..)?;
+        let start = if rest.starts_with('|') {
+            // Literal block: line i of the value is file line at.line + 1 + i, indented.
+            let before = value.get(..range.start)?;
+            let (i, col) = (before.matches('\n').count(), before.rsplit('\n').next().unwrap_or("").len());
+            let first = rest.lines().skip(1).find(|l| !l.trim().is_empty())?;
+            let indent = first.len() - first.trim_start().len();
+            line_starts(text).get(at.line + i)? + indent + col
+        } else {
+            at.offset + usize::from(rest.starts_with(['"', '\''])) + range.start
+        };
+        if text.get(start..start + token.len()) != Some(token) || token.contains('\n') {
+            return None;
+        }
+        let line_begin = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        Some(Pos {
+            line: text[..start].matches('\n').count() + 1,
+            col: text[line_begin..start].chars().count() + 1,
+            offset: start,
+            len: token.len().max(1),
+        })
+    }
+
     /// The path of the mapping key that starts at byte `offset`.
     pub fn key_path_at(&self, offset: usize) -> Option<String> {
         self.maps().keys.iter().find(|(_, p)| p.offset == offset).map(|(k, _)| k.clone())
+    }
+
+    /// Where the key of the mapping entry at `path` is, if `path` is one.
+    pub fn key_of(&self, path: &str) -> Option<Pos> {
+        self.maps().keys.get(path).copied()
     }
 
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).

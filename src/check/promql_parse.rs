@@ -178,15 +178,12 @@ fn unbalanced(expr: &str, (open, close): (char, char)) -> Option<std::ops::Range
             }
             continue;
         }
-        match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            c if c == open => stack.push(i),
-            c if c == close => {
-                if stack.pop().is_none() {
-                    return Some(i..i + 1);
-                }
-            }
-            _ => {}
+        if matches!(c, '"' | '\'' | '`') {
+            quote = Some(c);
+        } else if c == open {
+            stack.push(i);
+        } else if c == close && stack.pop().is_none() {
+            return Some(i..i + 1);
         }
     }
     stack.pop().map(|i| i..i + 1)

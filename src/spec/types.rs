@@ -189,7 +189,9 @@ pub struct Alerting {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Metrics {
-    /// Metric names, or patterns ending in `*` (`prometheus_*`).
+    /// Metric names, or patterns ending in `*` (`prometheus_*`). A histogram's
+    /// or summary's base name (`http_request_duration_seconds`) covers its
+    /// `_bucket`, `_sum` and `_count` series.
     pub external: Vec<String>,
 }
 

@@ -80,3 +80,29 @@ fn a_promql_error_on_a_long_line_points_at_its_token_and_keeps_the_key() {
     let line = human.lines().find(|l| l.contains("(ratez(")).expect("the source line");
     assert!(line.contains("expr:"), "the key was cut off:\n{human}");
 }
+
+/// `genmon-exporter --config.file SPEC --config.check`.
+fn exporter_accepts(spec: &std::path::Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"))
+        .arg("--config.file")
+        .arg(spec)
+        .arg("--config.check")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn check_and_the_exporter_agree_on_the_exporter_section() {
+    // A spec without `exporter:` (tests/specs/full.yaml) means defaults: both accept it.
+    for spec in specs() {
+        let (ok, err) = exporter_accepts(&spec);
+        assert!(ok, "{}: genmon-exporter refuses what check accepts: {err}", spec.display());
+    }
+    // What the exporter refuses, check reports, located.
+    let bad = root().join("tests/bad_specs/exporter-all-at-once.yaml");
+    let (ok, err) = exporter_accepts(&bad);
+    assert!(!ok && err.contains("exporter.probes[0].url"), "{err}");
+    let out = genmon(&root(), &["check", "-f", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -10,6 +10,7 @@ mod alert_panel;
 mod alert_untested;
 mod alertmanager_routes;
 mod dashboard_ids;
+mod exporter_config;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
@@ -52,6 +53,7 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &exporter_config::ExporterConfig,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.

@@ -63,7 +63,9 @@ pub struct Stack {
     pub prometheus_port: u16,
     pub alertmanager_port: u16,
     pub grafana_port: u16,
-    /// Scrape genmon-exporter, Prometheus and Alertmanager themselves.
+    /// Scrape genmon-exporter, Prometheus and Alertmanager themselves, and
+    /// probe the stack's health endpoints (Prometheus, Alertmanager; Grafana
+    /// under compose) so that the probe panels and SLO have data from the start.
     pub self_monitoring: bool,
 }
 

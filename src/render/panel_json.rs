@@ -565,14 +565,10 @@ fn options(v: &Viz) -> (Options<'_>, Option<Custom>) {
 }
 
 /// The unit of a bucket heatmap's `le` axis when the panel names none: the
-/// base unit its histogram's name ends in (Prometheus naming: `_seconds`,
-/// `_bytes`).
+/// base unit its histogram's name ends in (`check` warns when there is none).
 fn bucket_unit(v: &Viz) -> Option<&'static str> {
     let q = v.queries.iter().find(|q| q.format == QueryFormat::Heatmap)?;
-    [("_seconds_bucket", "s"), ("_bytes_bucket", "bytes")]
-        .into_iter()
-        .find(|(suffix, _)| q.expr.contains(suffix))
-        .map(|(_, unit)| unit)
+    crate::check::units::bucket_unit(&q.expr)
 }
 
 /// A panel (or row, with its collapsed panels) as Grafana JSON.

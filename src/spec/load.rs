@@ -31,8 +31,10 @@ static PATH_PREFIX: LazyLock<Regex> =
 static UNKNOWN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("regex"));
 
-/// Parse and type-check the spec. Returns every diagnostic found (YAML and
-/// serde stop at the first type error; the semantic checks then report all).
+/// Parse and type-check the spec. Returns every diagnostic found: all
+/// duplicate keys; when serde (which stops at the first error) fails, every
+/// structural error from the spec's JSON Schema ([`super::structure`]); a
+/// clean spec takes serde's fast path alone.
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let positions = Positions::index(&src.text);
     let duplicates = duplicate_keys(&src.text, &positions);

@@ -2,6 +2,7 @@
 //! events (serde alone loses positions once a value is deserialized).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -169,8 +170,11 @@ pub fn duplicate_keys(text: &str) -> Vec<(String, Pos, Pos)> {
                         && *expect_key
                     {
                         *expect_key = false;
-                        if let Some(first) = keys.insert(value.clone(), mark) {
-                            self.found.push((value, first, mark));
+                        match keys.entry(value) {
+                            Entry::Occupied(first) => self.found.push((first.key().clone(), *first.get(), mark)),
+                            Entry::Vacant(slot) => {
+                                slot.insert(mark);
+                            }
                         }
                         return;
                     }

@@ -81,13 +81,18 @@ impl Positions {
         let text = &*self.text;
         let token = value.get(range.clone())?;
         let rest = text.get(at.offset..)?;
-        let start = if rest.starts_with('|') {
-            // Literal block: line i of the value is file line at.line + 1 + i, indented.
+        let start = if rest.starts_with('|') || value.contains('\n') {
+            // Literal block: line i of the value is file line `first + i`, indented
+            // (the parser marks either the `|` or the first content line).
             let before = value.get(..range.start)?;
             let (i, col) = (before.matches('\n').count(), before.rsplit('\n').next().unwrap_or("").len());
-            let first = rest.lines().skip(1).find(|l| !l.trim().is_empty())?;
-            let indent = first.len() - first.trim_start().len();
-            line_starts(text).get(at.line + i)? + indent + col
+            let (first, indent) = if rest.starts_with('|') {
+                let l = rest.lines().skip(1).find(|l| !l.trim().is_empty())?;
+                (at.line + 1, l.len() - l.trim_start().len())
+            } else {
+                (at.line, at.col - 1)
+            };
+            line_starts(text).get(first - 1 + i)? + indent + col
         } else {
             at.offset + usize::from(rest.starts_with(['"', '\''])) + range.start
         };
@@ -334,6 +339,17 @@ impl MarkedEventReceiver for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::Positions;
+
+    #[test]
+    fn finds_a_token_inside_a_value() {
+        let text = "a: 'x + ratez(y)'\nb: |\n  sum(\n    ratez(y))\n";
+        let p = Positions::index(text);
+        let one = p.within("a", 4..9, "x + ratez(y)").unwrap();
+        assert_eq!((one.line, one.col, one.len), (1, 9, 5));
+        let block = p.within("b", 9..14, "sum(\n  ratez(y))\n").unwrap();
+        assert_eq!((block.line, block.col), (4, 5));
+        assert!(p.within("a", 0..1, "not the value").is_none());
+    }
 
     #[test]
     fn maps_paths_to_lines_and_columns() {

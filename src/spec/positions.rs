@@ -346,7 +346,7 @@ mod tests {
         let p = Positions::index(text);
         let one = p.within("a", 4..9, "x + ratez(y)").unwrap();
         assert_eq!((one.line, one.col, one.len), (1, 9, 5));
-        let block = p.within("b", 9..14, "sum(\n  ratez(y))\n").unwrap();
+        let block = p.within("b", 7..12, "sum(\n  ratez(y))\n").unwrap();
         assert_eq!((block.line, block.col), (4, 5));
         assert!(p.within("a", 0..1, "not the value").is_none());
     }

@@ -40,6 +40,15 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Where in the file; filled from `path` by the loader's position map.
     pub pos: Option<Pos>,
+    /// The part of the value at `path` the problem is in: a byte range of
+    /// the value's text (a PromQL error's token), pointed at when the
+    /// value is written so that the range can be found in the file.
+    #[serde(skip)]
+    pub within: Option<(std::ops::Range<usize>, String)>,
+    /// The key of the value at `path`, shown beside a problem on its line
+    /// (so that a long line cut around the problem still names its key).
+    #[serde(skip)]
+    pub key: Option<Pos>,
 }
 
 impl Diagnostic {
@@ -52,6 +61,8 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             pos: None,
+            within: None,
+            key: None,
         }
     }
 
@@ -61,6 +72,12 @@ impl Diagnostic {
             level: Level::Warning,
             ..Diagnostic::error(code, path, message)
         }
+    }
+
+    /// Point at bytes `range` of the value `text` rather than the whole value.
+    pub fn within(mut self, range: std::ops::Range<usize>, text: &str) -> Self {
+        self.within = Some((range, text.to_string()));
+        self
     }
 
     /// Add a fix hint.
@@ -78,6 +95,17 @@ impl fmt::Display for Diagnostic {
         };
         write!(f, "{level}[{}]: {}", self.code, self.message)
     }
+}
+
+/// The candidate nearest to `got` when it is close enough to be a typo
+/// (Damerau-Levenshtein distance at most 2, or a third of its length).
+pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(got, c), c))
+        .filter(|(dist, c)| *dist > 0 && *dist <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// True when any diagnostic is an error.
@@ -111,13 +139,15 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
             let start = pos.offset.min(end);
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-            title.element(
-                Snippet::source(&text[line_start..line_end])
-                    .path(src.name.as_str())
-                    .line_start(pos.line)
-                    .fold(true)
-                    .annotation(AnnotationKind::Primary.span(start - line_start..end - line_start)),
-            )
+            let mut snippet = Snippet::source(&text[line_start..line_end])
+                .path(src.name.as_str())
+                .line_start(pos.line)
+                .fold(true)
+                .annotation(AnnotationKind::Primary.span(start - line_start..end - line_start));
+            if let Some(k) = d.key.filter(|k| k.line == pos.line && k.offset + k.len < start) {
+                snippet = snippet.annotation(AnnotationKind::Context.span(k.offset - line_start..k.offset + k.len - line_start));
+            }
+            title.element(snippet)
         } else {
             title.element(L::NOTE.message(note.as_str()))
         };
@@ -140,12 +170,16 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
     out
 }
 
-/// One line per diagnostic: `file:line:col: level[code]: message`, for editors and grep.
+/// One line per diagnostic: `file:line:col: level[code]: message (help: hint)`, for editors and grep.
 pub fn report_short(src: &Source, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let (line, col) = d.pos.map(|p| (p.line, p.col)).unwrap_or((1, 1));
-        out.push_str(&format!("{}:{line}:{col}: {d}\n", src.name));
+        out.push_str(&format!("{}:{line}:{col}: {d}", src.name));
+        if let Some(h) = &d.help {
+            out.push_str(&format!(" (help: {h})"));
+        }
+        out.push('\n');
     }
     out
 }

@@ -6,8 +6,9 @@
 //! # help: did you mean `percent`?
 //! ```
 //!
-//! Each case runs the real `genmon check` and asserts exit code 1, the code
-//! and the exact line:column, and the hint when one is given.
+//! Several `# expect:` (and `# help:`) lines mean several errors reported in
+//! one run. Each case runs the real `genmon check` and asserts exit code 1,
+//! every code at its exact line:column, no other error, and the hints.
 
 use std::path::Path;
 use std::process::Command;
@@ -34,12 +35,9 @@ fn every_bad_spec_reports_its_error_at_its_location() {
     let mut failures = Vec::new();
     for path in cases() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let expect = text
-            .lines()
-            .find_map(|l| l.strip_prefix("# expect: "))
-            .unwrap_or_else(|| panic!("{} has no `# expect:` header", path.display()));
-        let (code, at) = expect.split_once(" at ").expect("`# expect: CODE at LINE:COL`");
-        let help = text.lines().find_map(|l| l.strip_prefix("# help: "));
+        let expects: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        assert!(!expects.is_empty(), "{} has no `# expect:` header", path.display());
+        let helps: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# help: ")).collect();
         let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -48,13 +46,22 @@ fn every_bad_spec_reports_its_error_at_its_location() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let want = format!("{}:{at}: error[{code}]", rel.display());
         if out.status.code() != Some(1) {
             failures.push(format!("{}: exit {:?}, want 1\n{stderr}", rel.display(), out.status.code()));
-        } else if !stderr.contains(&want) {
-            failures.push(format!("{}: want `{want}`, got:\n{stderr}", rel.display()));
         }
-        if let Some(h) = help {
+        // Every expected error, in one run; nothing else.
+        for expect in &expects {
+            let (code, at) = expect.split_once(" at ").expect("`# expect: CODE at LINE:COL`");
+            let want = format!("{}:{at}: error[{code}]", rel.display());
+            if !stderr.contains(&want) {
+                failures.push(format!("{}: want `{want}`, got:\n{stderr}", rel.display()));
+            }
+        }
+        let errors = stderr.lines().filter(|l| l.contains(": error[")).count();
+        if errors != expects.len() {
+            failures.push(format!("{}: {errors} errors, want {}:\n{stderr}", rel.display(), expects.len()));
+        }
+        if !helps.is_empty() {
             let human = Command::new(env!("CARGO_BIN_EXE_genmon"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .args(["--color", "never", "check", "-f"])
@@ -62,8 +69,10 @@ fn every_bad_spec_reports_its_error_at_its_location() {
                 .output()
                 .unwrap();
             let human = String::from_utf8_lossy(&human.stderr);
-            if !human.contains(h) {
-                failures.push(format!("{}: want hint `{h}`, got:\n{human}", rel.display()));
+            for h in &helps {
+                if !human.contains(h) {
+                    failures.push(format!("{}: want hint `{h}`, got:\n{human}", rel.display()));
+                }
             }
         }
     }

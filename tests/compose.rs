@@ -352,7 +352,10 @@ fn the_exporter_sees_the_host_and_reads_the_spec() {
     let cmd = strings(&svc["command"]);
     assert!(cmd.iter().any(|a| a == "--path.rootfs=/host"));
     let config = cmd.iter().find_map(|a| a.strip_prefix("--config.file=")).expect("--config.file");
-    assert_eq!(host_path(svc, Path::new(config)), Some(root().join("genmon.yaml")));
+    assert_eq!(
+        host_path(svc, Path::new(config)),
+        Some(root().join("provisioning/exporter/exporter.yml"))
+    );
     assert!(svc["build"].as_str().is_some(), "built from the repository's Dockerfile");
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
     for needle in ["cargo build --release --locked", "USER ", "HEALTHCHECK", "--health-check"] {

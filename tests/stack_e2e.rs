@@ -335,21 +335,11 @@ fn delivered(hooks: &Arc<Mutex<Vec<Value>>>, status: &str) -> Option<Value> {
     })
 }
 
-#[test]
-fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
-    let started = Instant::now();
-    require(&["prometheus"]);
-    require(&["prometheus-alertmanager", "alertmanager"]);
-
-    let tmp = tempfile::tempdir().unwrap();
-    let hook_listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let hook_port = hook_listener.local_addr().unwrap().port();
-    let hooks = webhook(hook_listener);
-    let spec_file = tmp.path().join("genmon.yaml");
-    let state = tmp.path().join("state");
-    // Ephemeral ports can be taken by someone else between picking and
-    // binding: genmon up then refuses (exit 2, "already in use"); pick again.
-    let (mut up, ports) = (1..=3)
+/// `genmon up` on the spec `make_spec` writes for free ports, once it runs.
+/// Ephemeral ports can be taken by someone else between picking and
+/// binding: genmon up then refuses (exit 2, "already in use"); pick again.
+fn up_on_free_ports(spec_file: &Path, state: &Path, make_spec: impl Fn(&Ports) -> String) -> (Up, Ports) {
+    (1..=3)
         .find_map(|attempt| {
             let ports = Ports {
                 exporter: free_port(),
@@ -358,8 +348,8 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
                 grafana: free_port(),
                 probe: free_port(), // closed until step 3
             };
-            std::fs::write(&spec_file, spec(&ports, hook_port)).unwrap();
-            let mut up = Up::start(&spec_file, &state, &format!("1-{attempt}"));
+            std::fs::write(spec_file, make_spec(&ports)).unwrap();
+            let mut up = Up::start(spec_file, state, &format!("1-{attempt}"));
             let t = Instant::now();
             while t.elapsed() < Duration::from_secs(90) {
                 let out = std::fs::read_to_string(&up.out).unwrap_or_default();
@@ -378,7 +368,114 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
             }
             panic!("the stack did not come up within 90s\n{}", up.logs());
         })
-        .expect("three attempts");
+        .expect("three attempts")
+}
+
+/// The repository's genmon.yaml on the test's ports, scraping and evaluating every second.
+fn default_spec(p: &Ports) -> String {
+    let text = std::fs::read_to_string(common::root().join("genmon.yaml")).unwrap();
+    let mut v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let m = v.as_mapping_mut().unwrap();
+    let stack = format!(
+        "{{exporter_port: {}, prometheus_port: {}, alertmanager_port: {}, grafana_port: {}}}",
+        p.exporter, p.prometheus, p.alertmanager, p.grafana
+    );
+    m.insert("stack".into(), serde_yaml_ng::from_str(&stack).unwrap());
+    let prom = m
+        .entry("prometheus".into())
+        .or_insert(serde_yaml_ng::Value::Mapping(Default::default()));
+    for k in ["scrape_interval", "scrape_timeout", "evaluation_interval"] {
+        prom[k] = "1s".into();
+    }
+    serde_yaml_ng::to_string(&v).unwrap()
+}
+
+/// A panel query as Grafana sends it: its variables at "everything" and
+/// short windows for a stack that scrapes every second.
+fn as_grafana_sends(expr: &str) -> String {
+    let mut e = expr
+        .replace("$__rate_interval", "10s")
+        .replace("$__interval", "1s")
+        .replace("$__range", "1m");
+    for v in genmon::promql::variables(&e) {
+        e = e.replace(&format!("${{{v}}}"), ".*").replace(&format!("${v}"), ".*");
+    }
+    e
+}
+
+#[test]
+fn every_default_panel_has_data_on_a_live_stack() {
+    require(&["prometheus"]);
+    require(&["prometheus-alertmanager", "alertmanager"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_file = tmp.path().join("genmon.yaml");
+    let state = tmp.path().join("state");
+    let (mut up, ports) = up_on_free_ports(&spec_file, &state, default_spec);
+    let prom = format!("http://127.0.0.1:{}", ports.prometheus);
+    // Every panel query of every default dashboard, as rendered for this stack.
+    let mut queries = Vec::new();
+    let mut baselines = Vec::new();
+    for f in common::files(&state.join("config/dashboards"), ".json") {
+        let d: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let mut panels: Vec<Value> = d["panels"].as_array().cloned().unwrap_or_default();
+        while let Some(p) = panels.pop() {
+            panels.extend(p["panels"].as_array().cloned().unwrap_or_default());
+            for t in p["targets"].as_array().into_iter().flatten() {
+                let expr = t["expr"].as_str().unwrap_or("");
+                // The firing-alert panels are empty while nothing fires; a
+                // baseline `offset 1d` overlay is empty until the stack is a
+                // day old (its panel's own query must have data).
+                if !expr.contains("ALERTS") && !expr.contains(" offset ") {
+                    queries.push((format!("{} / {}", d["title"], p["title"]), as_grafana_sends(expr)));
+                } else if expr.contains(" offset ") {
+                    baselines.push(format!("{} / {}", d["title"], p["title"]));
+                }
+            }
+        }
+    }
+    assert!(queries.len() > 20, "only {} panel queries found", queries.len());
+    for b in &baselines {
+        assert!(queries.iter().any(|(panel, _)| panel == b), "{b}: only a baseline query");
+    }
+    let mut empty: Vec<&(String, String)> = Vec::new();
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        empty = queries.iter().filter(|(_, q)| query(&prom, q).is_empty()).collect();
+        if empty.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let list: Vec<String> = empty.iter().map(|(panel, q)| format!("  {panel}: {q}")).collect();
+    assert!(
+        empty.is_empty(),
+        "{} of {} panel queries return no data after 60s:\n{}\n{}",
+        empty.len(),
+        queries.len(),
+        list.join("\n"),
+        up.logs()
+    );
+    eprintln!(
+        "{} panel queries all return data after {:.1}s",
+        queries.len(),
+        t.elapsed().as_secs_f64()
+    );
+    up.stop();
+}
+
+#[test]
+fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
+    let started = Instant::now();
+    require(&["prometheus"]);
+    require(&["prometheus-alertmanager", "alertmanager"]);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let hook_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook_port = hook_listener.local_addr().unwrap().port();
+    let hooks = webhook(hook_listener);
+    let spec_file = tmp.path().join("genmon.yaml");
+    let state = tmp.path().join("state");
+    let (mut up, ports) = up_on_free_ports(&spec_file, &state, |p| spec(p, hook_port));
     let prom = format!("http://127.0.0.1:{}", ports.prometheus);
     let am = format!("http://127.0.0.1:{}", ports.alertmanager);
     let limit = Duration::from_secs(60);

@@ -11,6 +11,7 @@ mod alert_untested;
 mod alert_values;
 mod alertmanager_routes;
 mod dashboard_ids;
+mod exporter_config;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
@@ -54,6 +55,7 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &exporter_config::ExporterConfig,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.
@@ -195,7 +197,11 @@ pub fn run(
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
     for d in &mut out {
         if d.pos.is_none() {
-            d.pos = positions.value(&d.path);
+            d.pos = match &d.within {
+                Some((r, text)) => positions.within(&d.path, r.clone(), text).or_else(|| positions.value(&d.path)),
+                None => positions.value(&d.path),
+            };
+            d.key = positions.key_of(&d.path);
         }
         if strict {
             d.level = crate::diag::Level::Error;

@@ -1,12 +1,14 @@
 //! `panel/unit`: units are Grafana unit ids.
 
-use super::units::{UNITS, is_known};
+use super::units::{UNITS, bucket_unit, is_known};
 use super::{Check, Ctx, panels};
 use crate::diag::Diagnostic;
+use crate::spec::{PanelType, QueryFormat};
 
 pub struct PanelUnit;
 
 const CODE: &str = "panel/unit";
+const HEATMAP: &str = "panel/heatmap-unit";
 
 fn problem(path: String, unit: &str) -> Diagnostic {
     let best = UNITS
@@ -24,7 +26,10 @@ fn problem(path: String, unit: &str) -> Diagnostic {
 
 impl Check for PanelUnit {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
-        &[(CODE, "a unit is not one of Grafana's unit ids")]
+        &[
+            (CODE, "a unit is not one of Grafana's unit ids"),
+            (HEATMAP, "a bucket heatmap's y axis (`le`) has no unit"),
+        ]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
@@ -38,6 +43,21 @@ impl Check for PanelUnit {
             for (path, p) in panels(di, d) {
                 if let Some(u) = p.unit.as_deref().filter(|u| !is_known(u)) {
                     out.push(problem(format!("{path}.unit"), u));
+                }
+                let signal_unit = p
+                    .signal
+                    .as_ref()
+                    .and_then(|s| cx.spec.signals.get(s))
+                    .and_then(|s| s.unit.as_deref());
+                let unitless_buckets = p
+                    .queries
+                    .iter()
+                    .any(|q| q.format == QueryFormat::Heatmap && bucket_unit(&q.expr).is_none());
+                if p.kind == PanelType::Heatmap && p.unit.is_none() && signal_unit.is_none() && unitless_buckets {
+                    out.push(
+                        Diagnostic::warning(HEATMAP, format!("{path}.type"), "this bucket heatmap's y axis (`le`) has no unit")
+                            .help("set the panel's `unit:` to the histogram's unit (`s`, `bytes`, …)"),
+                    );
                 }
                 for (oi, o) in p.overrides.iter().enumerate() {
                     if let Some(u) = o.unit.as_deref().filter(|u| !is_known(u)) {
@@ -54,6 +74,20 @@ impl Check for PanelUnit {
 mod tests {
     use super::*;
     use crate::check::testing::problems;
+
+    #[test]
+    fn a_bucket_heatmap_without_a_unit_is_flagged_unless_its_name_says_it() {
+        let spec = |expr: &str| {
+            format!(
+                "version: 1\ndashboards:\n- uid: a\n  title: A\n  panels: [{{type: heatmap, queries: [{{expr: '{expr}', format: heatmap}}]}}]\n"
+            )
+        };
+        assert_eq!(
+            problems(&PanelUnit, &spec("sum by (le) (rate(queue_depth_bucket[5m]))")),
+            vec!["panel/heatmap-unit@dashboards[0].panels[0].type"]
+        );
+        assert!(problems(&PanelUnit, &spec("sum by (le) (rate(x_seconds_bucket[5m]))")).is_empty());
+    }
 
     #[test]
     fn flags_unknown_units() {

@@ -5,8 +5,12 @@ use super::{Check, Ctx, Origin, panels};
 use crate::conventions as c;
 use crate::diag::Diagnostic;
 use crate::promql::variables;
+use indexmap::IndexMap;
 
 pub struct PanelVariable;
+
+/// The dashboards showing a signal, and the variables they define.
+type Showing<'a> = (Vec<&'a str>, Vec<&'a str>);
 
 const UNDEFINED: &str = "panel/variable";
 const IN_RULE: &str = "rules/variable";
@@ -41,17 +45,21 @@ impl Check for PanelVariable {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        // A signal's undefined variable is one typo in the signal, however
+        // many panels show it: (signal, variable) → dashboards, their variables.
+        let mut in_signals: IndexMap<(&str, String), Showing> = IndexMap::new();
         for (di, d) in cx.spec.dashboards.iter().enumerate() {
             let mut defined: Vec<&str> = d.variables.iter().map(|v| v.name()).collect();
             defined.push(c::DATASOURCE_VAR);
+            let undefined = |text: &str| -> Vec<String> {
+                variables(text)
+                    .into_iter()
+                    .filter(|v| !defined.contains(&v.as_str()) && !BUILTIN.contains(&v.as_str()))
+                    .collect()
+            };
             let mut check = |path: String, text: &str| {
-                for v in variables(text) {
-                    if !defined.contains(&v.as_str()) && !BUILTIN.contains(&v.as_str()) {
-                        out.push(
-                            Diagnostic::error(UNDEFINED, path.clone(), format!("`${v}` is not defined on dashboard `{}`", d.uid))
-                                .help(format!("add a variable named `{v}` under `variables:` or remove `${v}`")),
-                        );
-                    }
+                for v in undefined(text) {
+                    out.push(problem(path.clone(), text, &v, &format!("dashboard `{}`", d.uid), &defined));
                 }
             };
             for (path, p) in panels(di, d) {
@@ -61,10 +69,30 @@ impl Check for PanelVariable {
                 for (qi, q) in p.queries.iter().enumerate() {
                     check(format!("{path}.queries[{qi}].expr"), &q.expr);
                 }
-                if let Some(s) = p.signal.as_ref().and_then(|s| cx.spec.signals.get(s)) {
-                    check(format!("{path}.signal"), &s.expr);
+                if let Some((name, s)) = p.signal.as_ref().and_then(|s| cx.spec.signals.get_key_value(s)) {
+                    for v in undefined(&s.expr) {
+                        let (uids, vars) = in_signals.entry((name.as_str(), v)).or_default();
+                        if !uids.contains(&d.uid.as_str()) {
+                            uids.push(&d.uid);
+                            for x in &defined {
+                                if !vars.contains(x) {
+                                    vars.push(x);
+                                }
+                            }
+                        }
+                    }
                 }
             }
+        }
+        for ((name, v), (uids, vars)) in in_signals {
+            let Some(s) = cx.spec.signals.get(name) else { continue };
+            let shown = uids.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ");
+            let on = format!(
+                "dashboard{} {shown}, which show{} signal `{name}`",
+                if uids.len() == 1 { "" } else { "s" },
+                if uids.len() == 1 { "s" } else { "" }
+            );
+            out.push(problem(format!("signals.{name}.expr"), &s.expr, &v, &on, &vars));
         }
         for e in cx.exprs.iter().filter(|e| e.origin == Origin::Rule) {
             if let Some(v) = variables(&e.text).first() {
@@ -80,6 +108,38 @@ impl Check for PanelVariable {
         }
         out
     }
+}
+
+/// `$v` is not defined `on`; pointed at in `text`, with the nearest defined name.
+fn problem(path: String, text: &str, v: &str, on: &str, defined: &[&str]) -> Diagnostic {
+    let help = match crate::diag::did_you_mean(v, defined.iter().copied()) {
+        Some(b) => format!("did you mean `${b}`?"),
+        None => format!("add a variable named `{v}` under `variables:` or remove `${v}`"),
+    };
+    let d = Diagnostic::error(UNDEFINED, path, format!("`${v}` is not defined on {on}")).help(help);
+    match var_span(text, v) {
+        Some(r) => d.within(r, text),
+        None => d,
+    }
+}
+
+/// Where `$v`, `${v}` or `${v:fmt}` first appears in `text`.
+fn var_span(text: &str, v: &str) -> Option<std::ops::Range<usize>> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let braced = format!("${{{v}");
+    if let Some(i) = text
+        .match_indices(&braced)
+        .map(|(i, _)| i)
+        .find(|i| text[i + braced.len()..].starts_with(['}', ':']))
+    {
+        let end = text[i..].find('}').map_or(text.len(), |j| i + j + 1);
+        return Some(i..end);
+    }
+    let plain = format!("${v}");
+    text.match_indices(&plain)
+        .map(|(i, _)| i)
+        .find(|i| !text[i + plain.len()..].starts_with(ident))
+        .map(|i| i..i + plain.len())
 }
 
 #[cfg(test)]
@@ -98,6 +158,23 @@ mod tests {
                 "rules/variable@rules[0].alerts[0].expr"
             ]
         );
+    }
+
+    #[test]
+    fn a_signal_typo_is_reported_once_at_the_signal() {
+        let bad = "version: 1\nsignals: {cpu: {expr: 'up{instance=~\"$instanse\"}'}}\ndashboards:\n- uid: a\n  title: A\n  variables: [{type: query, name: instance, query: 'label_values(up, instance)'}]\n  panels: [{signal: cpu}, {signal: cpu}]\n- uid: b\n  title: B\n  panels: [{signal: cpu}]\n";
+        assert_eq!(problems(&PanelVariable, bad), vec!["panel/variable@signals.cpu.expr"]);
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str(bad).unwrap();
+        let d = &PanelVariable.run(&Ctx::new(&spec))[0];
+        assert_eq!(d.help.as_deref(), Some("did you mean `$instance`?"));
+        assert!(d.message.contains("dashboards `a`, `b`"), "{}", d.message);
+        assert_eq!(d.within.as_ref().map(|w| w.0.clone()), Some(14..23));
+    }
+
+    #[test]
+    fn var_spans() {
+        assert_eq!(var_span("x{a=~\"$inst\"} $instance", "instance"), Some(14..23));
+        assert_eq!(var_span("x[${step:text}]", "step"), Some(2..14));
     }
 
     #[test]

@@ -20,10 +20,14 @@ const BUILTIN: &[&str] = &[
     "ALERTS_FOR_STATE",
 ];
 
+/// `name` matches an entry of `metrics.external`: the name itself, a
+/// `prefix*`, or a histogram's or summary's base name, which stands for its
+/// `_bucket`, `_sum` and `_count` series.
 fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let base = ["_bucket", "_sum", "_count"].iter().find_map(|s| name.strip_suffix(s));
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
-        None => pattern == name,
+        None => pattern == name || base == Some(pattern),
     }
 }
 
@@ -77,6 +81,12 @@ impl Check for PromqlMetric {
 mod tests {
     use super::*;
     use crate::check::testing::problems;
+
+    #[test]
+    fn a_histogram_base_name_covers_its_series() {
+        let spec = "version: 1\nmetrics: {external: [http_request_duration_seconds]}\nsignals:\n  p99: {expr: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'}\n  avg: {expr: 'rate(http_request_duration_seconds_sum[5m]) / rate(http_request_duration_seconds_count[5m])'}\n  other: {expr: 'http_request_duration_seconds_total'}\n";
+        assert_eq!(problems(&PromqlMetric, spec), vec!["promql/unknown-metric@signals.other.expr"]);
+    }
 
     #[test]
     fn flags_unknown_metrics() {

@@ -279,6 +279,15 @@ pub static UNITS: &[&str] = &[
 /// Prefixes of Grafana's custom units (`suffix: req`, `si:B`, `currency:EUR`).
 pub static CUSTOM_PREFIXES: &[&str] = &["prefix:", "suffix:", "si:", "count:", "currency:", "time:"];
 
+/// The base unit a histogram's bucket series names (Prometheus naming:
+/// `…_seconds_bucket`, `…_bytes_bucket`), the unit of a bucket heatmap's y axis.
+pub fn bucket_unit(expr: &str) -> Option<&'static str> {
+    [("_seconds_bucket", "s"), ("_bytes_bucket", "bytes")]
+        .into_iter()
+        .find(|(suffix, _)| expr.contains(suffix))
+        .map(|(_, unit)| unit)
+}
+
 /// True when Grafana knows `unit`.
 pub fn is_known(unit: &str) -> bool {
     UNITS.binary_search(&unit).is_ok() || CUSTOM_PREFIXES.iter().any(|p| unit.starts_with(p))

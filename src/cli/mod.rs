@@ -139,6 +139,20 @@ pub enum Command {
     },
 }
 
+/// Write `text` to stdout. A closed pipe (`genmon schema | head -c1`) ends
+/// the process quietly with exit 0, as ripgrep does; `print!` would panic.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(exit::OK));
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(i32::from(exit::USAGE));
+    }
+}
+
 /// Run the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -160,7 +174,7 @@ pub fn main() -> ExitCode {
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
-            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));
             exit::OK
         }
         Command::Codes => {
@@ -171,17 +185,17 @@ pub fn main() -> ExitCode {
                 (crate::spec::load_codes::VERSION, "unsupported spec version"),
             ]);
             codes.sort();
-            for (code, what) in codes {
-                println!("{code:28} {what}");
-            }
+            out(&codes.iter().map(|(code, what)| format!("{code:28} {what}\n")).collect::<String>());
             exit::OK
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "genmon", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "genmon", &mut buf);
+            out(&String::from_utf8_lossy(&buf));
             exit::OK
         }
         Command::BenchSpec { dashboards, panels, rules } => {
-            print!("{}", bench_spec::generate(dashboards, panels, rules));
+            out(&bench_spec::generate(dashboards, panels, rules));
             exit::OK
         }
     };

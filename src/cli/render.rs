@@ -9,14 +9,14 @@ use crate::pipeline::{Compiled, compile};
 use crate::spec::Source;
 use crate::write::{Drift, Durability, apply_with, drift};
 
-fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
+pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
     if diags.is_empty() {
         return;
     }
     match format {
         Format::Human => eprint!("{}", report(src, diags, color)),
         Format::Short => eprint!("{}", report_short(src, diags)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(diags).unwrap_or_default()),
+        Format::Json => super::out(&format!("{}\n", serde_json::to_string_pretty(diags).unwrap_or_default())),
     }
 }
 
@@ -57,7 +57,7 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
                     c.artifacts.len()
                 );
             } else if c.warnings.is_empty() {
-                println!("[]");
+                super::out("[]\n");
             }
             exit::OK
         }
@@ -85,7 +85,7 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg
             match item {
                 Drift::Missing(p) => eprintln!("missing: {}", p.display()),
                 Drift::Stale(p) => eprintln!("stale (no longer generated): {}", p.display()),
-                Drift::Changed { diff, .. } => print!("{diff}"),
+                Drift::Changed { diff, .. } => super::out(diff),
             }
         }
         eprintln!(

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{SpecArgs, exit};
+use super::{Format, SpecArgs, exit};
 use crate::conventions as c;
 use crate::model::Profile;
 use crate::pipeline::{compile, tested_alerts, user_test_files};
@@ -33,7 +33,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
     let compiled = match compile(&src, Profile::Compose, args.strict) {
         Ok(c) => c,
         Err(diags) => {
-            eprint!("{}", crate::diag::report(&src, &diags, color));
+            super::render::print_diags(&src, &diags, args.format, color);
             return exit::INVALID;
         }
     };
@@ -114,7 +114,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
     }
     let w_file = rows.iter().map(|r| r.file.len()).max().unwrap_or(4).max(4);
     let w_alert = rows.iter().map(|r| r.alert.len()).max().unwrap_or(5).max(5);
-    println!("{:w_file$}  {:w_alert$}  RESULT", "FILE", "ALERT");
+    let mut table = format!("{:w_file$}  {:w_alert$}  RESULT\n", "FILE", "ALERT");
     for r in &rows {
         let res = match (r.ok, color) {
             (true, true) => "\x1b[32mpass\x1b[0m",
@@ -122,7 +122,16 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
             (false, true) => "\x1b[31mFAIL\x1b[0m",
             (false, false) => "FAIL",
         };
-        println!("{:w_file$}  {:w_alert$}  {res}", r.file, r.alert);
+        table.push_str(&format!("{:w_file$}  {:w_alert$}  {res}\n", r.file, r.alert));
+    }
+    if args.format == Format::Json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|r| serde_json::json!({"file": r.file, "alert": r.alert, "result": if r.ok { "pass" } else { "fail" }}))
+            .collect();
+        super::out(&format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default()));
+    } else {
+        super::out(&table);
     }
     let n_fail = rows.iter().filter(|r| !r.ok).count();
     if !failed_output.is_empty() {

@@ -203,9 +203,8 @@ pub fn load(path: &Path) -> anyhow::Result<ExporterConfig> {
 /// Parse and validate config text (the whole file, with its `exporter:` key).
 pub fn parse(text: &str) -> anyhow::Result<ExporterConfig> {
     let shape: FileShape = serde_yaml_ng::from_str(text)?;
-    let Some(cfg) = shape.exporter else {
-        bail!("no top-level `exporter:` section; put the exporter settings under `exporter:`");
-    };
+    // No `exporter:` section means every default, as `genmon check` reads it.
+    let cfg = shape.exporter.unwrap_or_default();
     cfg.validate()?;
     Ok(cfg)
 }
@@ -252,81 +251,169 @@ pub fn exclusion(field: &str, list: &Option<Vec<String>>, default: &str) -> anyh
     }
 }
 
+/// One problem of the `exporter:` section that serde cannot see: the spec
+/// path of the value (`exporter.probes[0].url`), what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    pub help: String,
+}
+
 impl ExporterConfig {
-    /// Check everything serde cannot: regexes, durations, URLs, unique names.
+    /// Check everything serde cannot: regexes, durations, URLs, unique
+    /// names. Fails with every problem, one per line.
     pub fn validate(&self) -> anyhow::Result<()> {
-        exclusion(
-            "exporter.filesystem.exclude_fstypes",
-            &self.filesystem.exclude_fstypes,
-            DEFAULT_EXCLUDE_FSTYPES,
-        )?;
-        exclusion(
-            "exporter.filesystem.exclude_mountpoints",
-            &self.filesystem.exclude_mountpoints,
-            DEFAULT_EXCLUDE_MOUNTPOINTS,
-        )?;
-        if let Some(t) = &self.filesystem.mount_timeout {
-            parse_duration(t).context("exporter.filesystem.mount_timeout")?;
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = problems.iter().map(|p| format!("{}: {} ({})", p.path, p.message, p.help)).collect();
+        bail!("{}", lines.join("\n"))
+    }
+
+    /// Every problem serde cannot see, each at its value; `genmon check`
+    /// reports them located, genmon-exporter refuses to start on any.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut add = |path: String, message: String, help: &str| {
+            out.push(Problem {
+                path,
+                message,
+                help: help.to_string(),
+            })
+        };
+        let regex_help = "write a regular expression (Rust regex syntax, matched against the whole value)";
+        let lists = [
+            ("exporter.filesystem.exclude_fstypes", &self.filesystem.exclude_fstypes),
+            ("exporter.filesystem.exclude_mountpoints", &self.filesystem.exclude_mountpoints),
+            ("exporter.disk.exclude_devices", &self.disk.exclude_devices),
+            ("exporter.network.exclude_devices", &self.network.exclude_devices),
+        ];
+        for (field, list) in lists {
+            for (i, r) in list.iter().flatten().enumerate() {
+                if let Err(e) = Regex::new(r) {
+                    add(
+                        format!("{field}[{i}]"),
+                        format!("invalid regex {r:?}: {}", first_line(&e)),
+                        regex_help,
+                    );
+                }
+            }
+        }
+        let duration_help = "write a number with a unit: 5s, 500ms or 1m (at most 1h)";
+        if let Some(t) = &self.filesystem.mount_timeout
+            && let Err(e) = parse_duration(t)
+        {
+            add("exporter.filesystem.mount_timeout".into(), e.to_string(), duration_help);
         }
         if self.textfile.max_bytes == Some(0) {
-            bail!("exporter.textfile.max_bytes must be at least 1");
+            add(
+                "exporter.textfile.max_bytes".into(),
+                "max_bytes must be at least 1".into(),
+                "the bytes read from all textfiles per scrape; leave it out for 32 MiB",
+            );
         }
-        exclusion("exporter.disk.exclude_devices", &self.disk.exclude_devices, DEFAULT_EXCLUDE_DISKS)?;
-        exclusion(
-            "exporter.network.exclude_devices",
-            &self.network.exclude_devices,
-            DEFAULT_EXCLUDE_NETDEVS,
-        )?;
         let mut names = std::collections::HashSet::new();
         for (i, g) in self.process_groups.iter().enumerate() {
-            let at = format!("exporter.process_groups[{i}] ({:?})", g.name);
+            let at = format!("exporter.process_groups[{i}]");
             if g.name.is_empty() {
-                bail!("{at}: `name` must not be empty");
-            }
-            if !names.insert(&g.name) {
-                bail!("{at}: duplicate group name; names must be unique");
+                add(
+                    format!("{at}.name"),
+                    "`name` must not be empty".into(),
+                    "name the group (the `group` label)",
+                );
+            } else if !names.insert(&g.name) {
+                add(
+                    format!("{at}.name"),
+                    format!("duplicate group name {:?}", g.name),
+                    "names must be unique",
+                );
             }
             match (&g.match_name, &g.match_cmdline) {
-                (Some(_), Some(_)) | (None, None) => {
-                    bail!("{at}: set exactly one of `match_name` or `match_cmdline`")
-                }
+                (Some(_), Some(_)) | (None, None) => add(
+                    at,
+                    "set exactly one of `match_name` or `match_cmdline`".into(),
+                    "match_name searches the command name, match_cmdline the whole command line",
+                ),
                 (Some(r), None) | (None, Some(r)) => {
-                    Regex::new(r).with_context(|| format!("{at}: invalid regex {r:?}"))?;
+                    if let Err(e) = Regex::new(r) {
+                        let key = if g.match_name.is_some() { "match_name" } else { "match_cmdline" };
+                        add(
+                            format!("{at}.{key}"),
+                            format!("invalid regex {r:?}: {}", first_line(&e)),
+                            regex_help,
+                        );
+                    }
                 }
             }
         }
         let mut names = std::collections::HashSet::new();
         for (i, p) in self.probes.iter().enumerate() {
-            let at = format!("exporter.probes[{i}] ({:?})", p.name);
+            let at = format!("exporter.probes[{i}]");
             if p.name.is_empty() {
-                bail!("{at}: `name` must not be empty");
+                add(
+                    format!("{at}.name"),
+                    "`name` must not be empty".into(),
+                    "name the probe (the `probe` label)",
+                );
+            } else if !names.insert(&p.name) {
+                add(
+                    format!("{at}.name"),
+                    format!("duplicate probe name {:?}", p.name),
+                    "names must be unique",
+                );
             }
-            if !names.insert(&p.name) {
-                bail!("{at}: duplicate probe name; names must be unique");
+            match reqwest::Url::parse(&p.url) {
+                Err(e) => add(
+                    format!("{at}.url"),
+                    format!("invalid url {:?}: {e}", p.url),
+                    "write an http:// or https:// URL",
+                ),
+                Ok(url) if url.scheme() != "http" && url.scheme() != "https" => add(
+                    format!("{at}.url"),
+                    format!("url scheme `{}` is not probed", url.scheme()),
+                    "probes speak HTTP: the url must start with http:// or https://",
+                ),
+                Ok(_) => {}
             }
-            let url = reqwest::Url::parse(&p.url).with_context(|| format!("{at}: invalid url {:?}", p.url))?;
-            if url.scheme() != "http" && url.scheme() != "https" {
-                bail!("{at}: url must start with http:// or https://, got {:?}", p.url);
+            if let Some(t) = &p.timeout
+                && let Err(e) = parse_duration(t)
+            {
+                add(format!("{at}.timeout"), e.to_string(), duration_help);
             }
-            if let Some(t) = &p.timeout {
-                parse_duration(t).with_context(|| format!("{at}: timeout"))?;
+            if let Some(m) = &p.method
+                && reqwest::Method::from_bytes(m.as_bytes()).is_err()
+            {
+                add(
+                    format!("{at}.method"),
+                    format!("invalid HTTP method {m:?}"),
+                    "use GET, HEAD, POST, ...",
+                );
             }
             if p.body_size_limit == Some(0) {
-                bail!("{at}: body_size_limit must be at least 1 byte");
+                add(
+                    format!("{at}.body_size_limit"),
+                    "body_size_limit must be at least 1 byte".into(),
+                    "the bytes of a response body read at most; leave it out for 10 MiB",
+                );
             }
-            if let Some(m) = &p.method {
-                reqwest::Method::from_bytes(m.as_bytes()).map_err(|_| anyhow::anyhow!("{at}: invalid HTTP method {m:?}"))?;
-            }
-            if let Some(s) = &p.expect_status {
-                for c in s.codes() {
-                    if !(100..=599).contains(&c) {
-                        bail!("{at}: expect_status {c} is not an HTTP status code (100-599)");
-                    }
+            for c in p.expect_status.iter().flat_map(StatusList::codes) {
+                if !(100..=599).contains(&c) {
+                    add(
+                        format!("{at}.expect_status"),
+                        format!("{c} is not an HTTP status code"),
+                        "HTTP status codes are 100-599",
+                    );
                 }
             }
         }
-        Ok(())
+        out
     }
+}
+
+fn first_line(e: &regex::Error) -> String {
+    e.to_string().lines().last().unwrap_or("").trim().to_string()
 }
 
 #[cfg(test)]
@@ -375,12 +462,37 @@ other_genmon_section: {ignored: true}
                 "exporter: {network: {exclude_devices: ['[']}}",
                 "exporter.network.exclude_devices[0]",
             ),
-            ("foo: 1", "no top-level `exporter:`"),
         ];
         for (text, want) in cases {
             let err = format!("{:#}", parse(text).unwrap_err());
             assert!(err.contains(want), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn no_section_means_defaults() {
+        assert_eq!(parse("version: 1\n").unwrap(), ExporterConfig::default());
+    }
+
+    #[test]
+    fn every_problem_at_its_value() {
+        let cfg = parse_unchecked(
+            "exporter: {filesystem: {exclude_fstypes: [ok, '('], mount_timeout: 5 seconds}, probes: [{name: a, url: 'ftp://x'}]}",
+        );
+        let paths: Vec<String> = cfg.problems().into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "exporter.filesystem.exclude_fstypes[1]",
+                "exporter.filesystem.mount_timeout",
+                "exporter.probes[0].url"
+            ]
+        );
+    }
+
+    fn parse_unchecked(text: &str) -> ExporterConfig {
+        let shape: FileShape = serde_yaml_ng::from_str(text).unwrap();
+        shape.exporter.unwrap()
     }
 
     #[test]

@@ -102,21 +102,24 @@ fn annotations(d: &Dashboard, var: &str) -> Vec<Value> {
     })];
     if !d.alert_names.is_empty() {
         let names = d.alert_names.join("|");
+        // Grafana 10-11 run Prometheus annotations through the legacy runner,
+        // which reads `expr`, `step`, `titleFormat`, `tagKeys`, `textFormat`
+        // and `useValueForTime` from the annotation itself; Grafana 12+'s
+        // `prepareAnnotation` moves `expr`/`step` into `target` and still
+        // reads the rest from the annotation. So they all live at the top
+        // level, as Grafana 11 saves them (tests/grafana-types/reads.cjs).
         list.push(json!({
             "datasource": ds(var),
             "enable": true,
+            "expr": format!("ALERTS{{alertstate=\"firing\", alertname=~\"{names}\"}}"),
             "hide": false,
             "iconColor": "red",
             "name": "Firing alerts",
-            "target": {
-                "refId": "Anno",
-                "expr": format!("ALERTS{{alertstate=\"firing\", alertname=~\"{names}\"}}"),
-                "step": "60s",
-                "titleFormat": "{{alertname}}",
-                "textFormat": "{{severity}}",
-                "tagKeys": "severity",
-                "useValueForTime": false
-            }
+            "step": "60s",
+            "tagKeys": "severity",
+            "textFormat": "{{severity}}",
+            "titleFormat": "{{alertname}}",
+            "useValueForTime": false
         }));
     }
     list

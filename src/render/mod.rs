@@ -2,6 +2,7 @@
 //! [`crate::write`] touches the disk.
 
 pub mod alertmanager;
+pub mod exporter;
 pub mod grafana;
 mod panel_json;
 pub mod prometheus;
@@ -13,6 +14,9 @@ use std::path::PathBuf;
 
 use crate::conventions as c;
 use crate::model::Model;
+
+/// genmon-exporter's config file, under `provisioning/`.
+pub const EXPORTER_CONFIG: &str = "exporter/exporter.yml";
 
 /// One output file, path relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +85,10 @@ pub fn render_all(m: &Model) -> Vec<Artifact> {
     out.push(Artifact {
         path: prov.join("alertmanager/alertmanager.yml"),
         bytes: alertmanager::config(m),
+    });
+    out.push(Artifact {
+        path: prov.join(EXPORTER_CONFIG),
+        bytes: exporter::config(m),
     });
     out.push(Artifact {
         path: prov.join("grafana/datasources/genmon.yml"),

@@ -146,7 +146,7 @@ enum Options<'a> {
     Gauge(GaugeOptions),
     Bargauge(BargaugeOptions),
     Table(TableOptions),
-    Heatmap(HeatmapOptions),
+    Heatmap(HeatmapOptions<'a>),
     Text(TextOptions<'a>),
 }
 
@@ -265,9 +265,11 @@ struct HeatmapTooltip {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct YAxis {
+struct YAxis<'a> {
     axis_placement: &'static str,
     reverse: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -292,7 +294,7 @@ struct Layout {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct HeatmapOptions {
+struct HeatmapOptions<'a> {
     calculate: bool,
     cell_gap: u32,
     color: HeatmapColor,
@@ -302,7 +304,7 @@ struct HeatmapOptions {
     rows_frame: Layout,
     show_value: &'static str,
     tooltip: HeatmapTooltip,
-    y_axis: YAxis,
+    y_axis: YAxis<'a>,
 }
 
 #[derive(Serialize)]
@@ -437,14 +439,23 @@ fn options(v: &Viz) -> (Options<'_>, Option<Custom>) {
                     mode: if v.stack { "normal" } else { "none" },
                 },
                 thresholds_style: Mode {
-                    mode: if v.threshold_lines { "line+area" } else { "off" },
+                    // Thresholds a timeseries carries are drawn: shaded when an
+                    // alert watches them, as lines otherwise ("off" hides them).
+                    mode: if v.threshold_lines {
+                        "line+area"
+                    } else if v.thresholds.is_empty() {
+                        "off"
+                    } else {
+                        "line"
+                    },
                 },
             })),
         ),
         PanelType::Stat => (
             Options::Stat(StatOptions {
                 color_mode: "value",
-                graph_mode: "area",
+                // A sparkline needs a range query; on instant queries "area" draws nothing.
+                graph_mode: if v.queries.iter().all(|q| q.instant) { "none" } else { "area" },
                 justify_mode: "auto",
                 orientation: "auto",
                 percent_change_color_mode: "standard",
@@ -526,9 +537,11 @@ fn options(v: &Viz) -> (Options<'_>, Option<Custom>) {
                     show_color_scale: false,
                     y_histogram: false,
                 },
+                // The y axis of a bucket heatmap is `le`, in the panel's unit.
                 y_axis: YAxis {
                     axis_placement: "left",
                     reverse: false,
+                    unit: v.unit.as_deref().or_else(|| bucket_unit(v)),
                 },
             }),
             Some(Custom::Heatmap(HeatmapCustom {
@@ -551,6 +564,13 @@ fn options(v: &Viz) -> (Options<'_>, Option<Custom>) {
     }
 }
 
+/// The unit of a bucket heatmap's `le` axis when the panel names none: the
+/// base unit its histogram's name ends in (`check` warns when there is none).
+fn bucket_unit(v: &Viz) -> Option<&'static str> {
+    let q = v.queries.iter().find(|q| q.format == QueryFormat::Heatmap)?;
+    crate::check::units::bucket_unit(&q.expr)
+}
+
 /// A panel (or row, with its collapsed panels) as Grafana JSON.
 pub fn panel<'a>(p: &'a Panel, var: &str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
     match &p.body {
@@ -571,7 +591,8 @@ fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &str, override_: &dyn Fn(&crate::spec:
     let is_text = v.kind == PanelType::Text;
     let color = match v.kind {
         PanelType::Text | PanelType::Heatmap => None, // heatmaps take their colors from `options.color`
-        PanelType::Timeseries | PanelType::Bargauge => Some(Mode { mode: "palette-classic" }),
+        // Stat, gauge and bar gauge colour by threshold only in `thresholds` mode.
+        PanelType::Timeseries => Some(Mode { mode: "palette-classic" }),
         _ => Some(Mode { mode: "thresholds" }),
     };
     let thresholds = (!is_text).then(|| {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Positions, Source, Spec};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Pos, did_you_mean};
 
 /// Codes of the problems found while loading.
 pub mod codes {
@@ -31,13 +31,23 @@ static PATH_PREFIX: LazyLock<Regex> =
 static UNKNOWN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("regex"));
 
-/// Parse and type-check the spec. Returns every diagnostic found (YAML and
-/// serde stop at the first type error; the semantic checks then report all).
+/// Parse and type-check the spec. Returns every diagnostic found: all
+/// duplicate keys; when serde (which stops at the first error) fails, every
+/// structural error from the spec's JSON Schema ([`super::structure`]); a
+/// clean spec takes serde's fast path alone.
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let positions = Positions::index(&src.text);
+    let duplicates = duplicate_keys(&src.text, &positions);
+    if !duplicates.is_empty() {
+        return Err(duplicates);
+    }
     let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
         Ok(s) => s,
-        Err(e) => return Err(vec![from_yaml_error(src, &e)]),
+        Err(e) => {
+            // serde stops at the first error: report every structural one.
+            let all = super::structure::validate(codes::TYPE, &src.text, &positions);
+            return Err(if all.is_empty() { vec![from_yaml_error(src, &e)] } else { all });
+        }
     };
     if spec.version != 1 {
         let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
@@ -46,6 +56,24 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     Ok(Loaded { spec, positions })
+}
+
+/// Every key given twice in one mapping (anywhere: `signals`, a dashboard, ...).
+fn duplicate_keys(text: &str, positions: &Positions) -> Vec<Diagnostic> {
+    super::positions::duplicate_keys(text)
+        .into_iter()
+        .map(|(key, first, second)| {
+            let path = positions.key_path_at(second.offset).unwrap_or_default();
+            let mut d = Diagnostic::error(
+                codes::SYNTAX,
+                path,
+                format!("duplicate key `{key}` (first at line {}, column {})", first.line, first.col),
+            )
+            .help("a key appears once per mapping; the later one would silently replace the first: remove or rename one");
+            d.pos = Some(second);
+            d
+        })
+        .collect()
 }
 
 fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
@@ -82,6 +110,16 @@ fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {
         });
     }
     d.help = hint(&msg);
+    if syntax && let Some(pos) = d.pos {
+        // yaml's "found character that cannot start any token" at a tab.
+        let line_start = src.text[..pos.offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = src.text[line_start..].lines().next().unwrap_or("");
+        let indent = &line[..line.len() - line.trim_start().len()];
+        if indent.contains('\t') || src.text[pos.offset..].starts_with('\t') {
+            d.message = "a tab character: YAML indents with spaces only".into();
+            d.help = Some("replace the tab with spaces (and set your editor to insert spaces in .yaml files)".into());
+        }
+    }
     d
 }
 
@@ -93,13 +131,8 @@ fn hint(msg: &str) -> Option<String> {
             .map(|s| s.trim_matches(['`', ' '].as_ref()))
             .filter(|s| !s.is_empty())
             .collect();
-        let best = expected
-            .iter()
-            .map(|e| (strsim::damerau_levenshtein(got, e), *e))
-            .filter(|(dist, e)| *dist <= 2.max(e.len() / 3))
-            .min();
-        return Some(match best {
-            Some((_, e)) => format!("did you mean `{e}`?"),
+        return Some(match did_you_mean(got, expected.iter().copied()) {
+            Some(e) => format!("did you mean `{e}`?"),
             None => format!("valid {what}s here: {}", expected.join(", ")),
         });
     }
@@ -129,7 +162,8 @@ mod tests {
         assert_eq!(e[0].code, codes::TYPE);
         assert_eq!(e[0].pos.map(|p| (p.line, p.col)), Some((4, 5)));
         assert_eq!(e[0].help.as_deref(), Some("did you mean `title`?"));
-        assert_eq!(e[0].path, "dashboards[0]");
+        assert_eq!(e[0].path, "dashboards[0].titel");
+        assert_eq!(e.len(), 1, "the misspelt key is not also reported missing: {e:?}");
     }
 
     #[test]

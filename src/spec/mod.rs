@@ -4,6 +4,7 @@
 mod duration;
 mod load;
 mod positions;
+mod structure;
 mod types;
 
 pub use duration::Duration;

@@ -2,6 +2,7 @@
 //! events (serde alone loses positions once a value is deserialized).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -58,6 +59,65 @@ impl Positions {
         }
     }
 
+    /// Where the mapping at `path` starts: its first key (falls back to [`Positions::value`]).
+    pub fn mapping(&self, path: &str) -> Option<Pos> {
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
+        let first = self
+            .maps()
+            .keys
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains(['.', '[']))
+            .map(|(_, p)| *p)
+            .min_by_key(|p| p.offset);
+        first.or_else(|| self.value(path))
+    }
+
+    /// Where bytes `range` of the scalar `value` at `path` are in the file,
+    /// when the scalar is written so that they can be found: on its line
+    /// (plain, or quoted without escapes before the range) or in a literal
+    /// block (`|`). `None` otherwise (the caller points at the whole value).
+    pub fn within(&self, path: &str, range: std::ops::Range<usize>, value: &str) -> Option<Pos> {
+        let at = *self.maps().values.get(path)?;
+        let text = &*self.text;
+        let token = value.get(range.clone())?;
+        let rest = text.get(at.offset..)?;
+        let start = if rest.starts_with('|') || value.contains('\n') {
+            // Literal block: line i of the value is file line `first + i`, indented
+            // (the parser marks either the `|` or the first content line).
+            let before = value.get(..range.start)?;
+            let (i, col) = (before.matches('\n').count(), before.rsplit('\n').next().unwrap_or("").len());
+            let (first, indent) = if rest.starts_with('|') {
+                let l = rest.lines().skip(1).find(|l| !l.trim().is_empty())?;
+                (at.line + 1, l.len() - l.trim_start().len())
+            } else {
+                (at.line, at.col - 1)
+            };
+            line_starts(text).get(first - 1 + i)? + indent + col
+        } else {
+            at.offset + usize::from(rest.starts_with(['"', '\''])) + range.start
+        };
+        if text.get(start..start + token.len()) != Some(token) || token.contains('\n') {
+            return None;
+        }
+        let line_begin = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        Some(Pos {
+            line: text[..start].matches('\n').count() + 1,
+            col: text[line_begin..start].chars().count() + 1,
+            offset: start,
+            len: token.len().max(1),
+        })
+    }
+
+    /// The path of the mapping key that starts at byte `offset`.
+    pub fn key_path_at(&self, offset: usize) -> Option<String> {
+        self.maps().keys.iter().find(|(_, p)| p.offset == offset).map(|(k, _)| k.clone())
+    }
+
+    /// Where the key of the mapping entry at `path` is, if `path` is one.
+    pub fn key_of(&self, path: &str) -> Option<Pos> {
+        self.maps().keys.get(path).copied()
+    }
+
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
         self.maps().keys.get(path).copied().or_else(|| self.value(path))
@@ -76,6 +136,103 @@ fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
+fn pos_of(text: &str, line_starts: &[usize], m: Marker, len: usize) -> Pos {
+    // yaml-rust2 lines are 1-based, columns 0-based and counted in chars.
+    let line = m.line().max(1);
+    let start = line_starts.get(line - 1).copied().unwrap_or(0);
+    let rest = &text[start.min(text.len())..];
+    let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
+    Pos {
+        line,
+        col: m.col() + 1,
+        offset,
+        len,
+    }
+}
+
+/// Keys given twice in one mapping, anywhere in `text`: (key, first, second), in
+/// file order. YAML requires unique keys; serde would keep the last one
+/// silently. One cheap pass over the parser's events: no paths are built
+/// (see [`Positions::key_path_at`] for the path of a reported key).
+pub fn duplicate_keys(text: &str) -> Vec<(String, Pos, Pos)> {
+    struct Finder {
+        /// Per open mapping: its keys so far and whether a key comes next.
+        stack: Vec<Option<(HashMap<String, Marker>, bool)>>,
+        found: Vec<(String, Marker, Marker)>,
+    }
+    impl Finder {
+        fn value_done(&mut self) {
+            if let Some(Some((_, expect_key))) = self.stack.last_mut() {
+                *expect_key = true;
+            }
+        }
+    }
+    impl MarkedEventReceiver for Finder {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            match ev {
+                Event::Scalar(value, ..) => {
+                    if let Some(Some((keys, expect_key))) = self.stack.last_mut()
+                        && *expect_key
+                    {
+                        *expect_key = false;
+                        match keys.entry(value) {
+                            Entry::Occupied(first) => self.found.push((first.key().clone(), *first.get(), mark)),
+                            Entry::Vacant(slot) => {
+                                slot.insert(mark);
+                            }
+                        }
+                        return;
+                    }
+                    self.value_done();
+                }
+                Event::Alias(_) => self.value_done(),
+                Event::MappingStart(..) => {
+                    self.value_done();
+                    self.stack.push(Some((HashMap::new(), true)));
+                }
+                Event::SequenceStart(..) => {
+                    self.value_done();
+                    self.stack.push(None);
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut f = Finder {
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    let _ = Parser::new_from_str(text).load(&mut f, false);
+    if f.found.is_empty() {
+        return Vec::new();
+    }
+    let starts = line_starts(text);
+    f.found
+        .into_iter()
+        .map(|(key, a, b)| {
+            let (mut first, mut second) = (pos_of(text, &starts, a, 0), pos_of(text, &starts, b, 0));
+            first.len = token_len(text, first.offset, &key);
+            second.len = token_len(text, second.offset, &key);
+            (key, first, second)
+        })
+        .collect()
+}
+
+/// Bytes the key `key` takes at `offset` as written (quotes included), on a
+/// char boundary.
+fn token_len(text: &str, offset: usize, key: &str) -> usize {
+    let rest = &text[offset.min(text.len())..];
+    let line = rest.lines().next().unwrap_or("");
+    let len = match line.chars().next() {
+        Some(q @ ('"' | '\'')) => line[1..].find(q).map_or(line.len(), |i| i + 2),
+        _ => key.len().min(line.len()),
+    };
+    (1..=len.max(1)).rev().find(|&l| rest.is_char_boundary(l)).unwrap_or(0)
+}
+
 enum Frame {
     Map { path: String, key: Option<String> },
     Seq { path: String, idx: usize },
@@ -90,17 +247,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn pos(&self, m: Marker, len: usize) -> Pos {
-        // yaml-rust2 lines are 1-based, columns 0-based and counted in chars.
-        let line = m.line().max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let rest = &self.text[start.min(self.text.len())..];
-        let offset = start + rest.char_indices().nth(m.col()).map(|(i, _)| i).unwrap_or(rest.len());
-        Pos {
-            line,
-            col: m.col() + 1,
-            offset,
-            len,
-        }
+        pos_of(self.text, &self.line_starts, m, len)
     }
 
     /// Path of the next value under the top frame.
@@ -192,6 +339,17 @@ impl MarkedEventReceiver for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::Positions;
+
+    #[test]
+    fn finds_a_token_inside_a_value() {
+        let text = "a: 'x + ratez(y)'\nb: |\n  sum(\n    ratez(y))\n";
+        let p = Positions::index(text);
+        let one = p.within("a", 4..9, "x + ratez(y)").unwrap();
+        assert_eq!((one.line, one.col, one.len), (1, 9, 5));
+        let block = p.within("b", 7..12, "sum(\n  ratez(y))\n").unwrap();
+        assert_eq!((block.line, block.col), (4, 5));
+        assert!(p.within("a", 0..1, "not the value").is_none());
+    }
 
     #[test]
     fn maps_paths_to_lines_and_columns() {

@@ -63,7 +63,9 @@ pub struct Stack {
     pub prometheus_port: u16,
     pub alertmanager_port: u16,
     pub grafana_port: u16,
-    /// Scrape genmon-exporter, Prometheus and Alertmanager themselves.
+    /// Scrape genmon-exporter, Prometheus and Alertmanager themselves, and
+    /// probe the stack's health endpoints (Prometheus, Alertmanager; Grafana
+    /// under compose) so that the probe panels and SLO have data from the start.
     pub self_monitoring: bool,
 }
 
@@ -189,7 +191,9 @@ pub struct Alerting {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Metrics {
-    /// Metric names, or patterns ending in `*` (`prometheus_*`).
+    /// Metric names, or patterns ending in `*` (`prometheus_*`). A histogram's
+    /// or summary's base name (`http_request_duration_seconds`) covers its
+    /// `_bucket`, `_sum` and `_count` series.
     pub external: Vec<String>,
 }
 

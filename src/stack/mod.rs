@@ -110,7 +110,6 @@ pub fn up(o: &Options) -> u8 {
     };
 
     // Render the stack's configs for local processes.
-    let spec_file = absolute(&o.spec);
     let src = match Source::read(&o.spec) {
         Ok(s) => s,
         Err(e) => {
@@ -149,7 +148,7 @@ pub fn up(o: &Options) -> u8 {
         },
         None => String::new(),
     };
-    for mut svc in services::services(&compiled.model, &spec_file, &st, &grafana_password) {
+    for mut svc in services::services(&compiled.model, &st, &grafana_password) {
         match binaries::find(&svc.program) {
             Some(p) => {
                 // Grafana ≥ 10 ships one `grafana` binary: `grafana server …`.

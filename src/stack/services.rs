@@ -61,7 +61,7 @@ fn arg(flag: &str, v: impl AsRef<Path>) -> String {
 
 /// The stack's services, in start order (dependencies first). Grafana's admin
 /// password is `grafana_password` (never Grafana's admin/admin default).
-pub fn services(m: &Model, spec_file: &Path, st: &State, grafana_password: &str) -> Vec<Service> {
+pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
     let s = &m.spec.stack;
     let base = |port: u16| format!("http://127.0.0.1:{port}");
     let prov = st.config().join(c::DIR_PROVISIONING);
@@ -87,7 +87,7 @@ pub fn services(m: &Model, spec_file: &Path, st: &State, grafana_password: &str)
             program: binaries::EXPORTER,
             args: vec![
                 format!("--web.listen-address=127.0.0.1:{}", s.exporter_port),
-                arg("--config.file", spec_file),
+                arg("--config.file", prov.join(crate::render::EXPORTER_CONFIG)),
             ],
             env: vec![],
             health_url: format!("{}/health", base(s.exporter_port)),
@@ -155,7 +155,7 @@ mod tests {
         let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\n").unwrap();
         let m = crate::model::lower(&spec, crate::model::Profile::Local);
         let st = State { root: PathBuf::from("/s") };
-        let svc = services(&m, Path::new("/x/genmon.yaml"), &st, "pw");
+        let svc = services(&m, &st, "pw");
         let p = svc.iter().find(|s| s.name == "prometheus").unwrap();
         assert!(
             p.args
@@ -169,6 +169,11 @@ mod tests {
         let g = svc.iter().find(|s| s.name == "grafana").unwrap();
         assert!(g.env.contains(&("GF_SECURITY_ADMIN_PASSWORD".to_string(), "pw".to_string())));
         assert!(g.env.contains(&("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string())));
+        let x = svc.iter().find(|s| s.name == "genmon-exporter").unwrap();
+        assert!(
+            x.args
+                .contains(&"--config.file=/s/config/provisioning/exporter/exporter.yml".to_string())
+        );
         let am = svc.iter().find(|s| s.name == "alertmanager").unwrap();
         assert!(am.args.contains(&"--cluster.listen-address=".to_string()));
     }

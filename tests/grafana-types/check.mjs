@@ -241,7 +241,11 @@ dashboards.forEach((dash, di) => {
   // prometheus dataquery.gen.ts and its annotation editor) are spelled out here;
   // everything else stays Grafana's own type, excess properties included.
   em.startLine(`type PromAnnotationTarget = Loose<DataQuery> & { expr: string; step?: string; titleFormat?: string; textFormat?: string; tagKeys?: string; useValueForTime?: boolean; legendFormat?: string; interval?: string; range?: boolean; instant?: boolean; exemplar?: boolean; editorMode?: 'code' | 'builder'; format?: 'time_series' | 'table' | 'heatmap' };`, '');
-  em.startLine(`type Annotation = Omit<Loose<AnnotationQuery>, 'target'> & { target?: PromAnnotationTarget };`, '');
+  // The fields Grafana's Prometheus annotation runner reads from the annotation
+  // itself (legacy runner in 10-11; prepareAnnotation in 12+ moves expr/step
+  // into target and reads the rest here): not in @grafana/schema's type.
+  em.startLine(`type PromAnnotationFields = { expr?: string; step?: string; titleFormat?: string; textFormat?: string; tagKeys?: string; useValueForTime?: boolean };`, '');
+  em.startLine(`type Annotation = Omit<Loose<AnnotationQuery>, 'target'> & PromAnnotationFields & { target?: PromAnnotationTarget };`, '');
   em.startLine(`type CheckedDashboard = Omit<Loose<Dashboard>, 'annotations'> & { annotations: { list?: Annotation[] } };`, '');
   em.startLine(`export const dashboard: CheckedDashboard = `, '');
   em.value(dash.json, '', 0);

@@ -12,8 +12,10 @@ use common::*;
 use serde_json::Value;
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    // The lock file holds the PID of the last render; everything else is deterministic.
     files(dir, "")
         .into_iter()
+        .filter(|p| !p.ends_with(".genmon-lock"))
         .map(|p| (p.strip_prefix(dir).unwrap().display().to_string(), fs::read(&p).unwrap()))
         .collect()
 }

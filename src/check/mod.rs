@@ -10,6 +10,9 @@ mod alert_panel;
 mod alert_untested;
 mod alertmanager_routes;
 mod dashboard_ids;
+mod durations;
+mod label_names;
+mod output_paths;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
@@ -19,7 +22,10 @@ mod promql_rate;
 mod rule_groups;
 mod rule_record_name;
 mod scrape_jobs;
+mod stack_ports;
+mod template_syntax;
 pub mod units;
+mod url_safety;
 
 use promql_parser::parser::Expr;
 
@@ -52,6 +58,12 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &output_paths::OutputPaths,
+    &durations::Durations,
+    &label_names::LabelNames,
+    &template_syntax::TemplateSyntax,
+    &stack_ports::StackPorts,
+    &url_safety::UrlSafety,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.

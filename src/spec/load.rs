@@ -34,6 +34,9 @@ static UNKNOWN: LazyLock<Regex> =
 /// Parse and type-check the spec. Returns every diagnostic found (YAML and
 /// serde stop at the first type error; the semantic checks then report all).
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
+    if let Some(d) = super::limits::check(src) {
+        return Err(vec![d]);
+    }
     let positions = Positions::index(&src.text);
     let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
         Ok(s) => s,

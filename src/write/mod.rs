@@ -125,7 +125,12 @@ fn read_manifest(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<String>)
             ));
         }
     };
-    let text = String::from_utf8_lossy(&text);
+    Ok(parse_manifest(&String::from_utf8_lossy(&text)))
+}
+
+/// Parse a manifest: the entries genmon may act on, and the lines it refuses
+/// (a path out of the root, a bad hash, no separator).
+pub fn parse_manifest(text: &str) -> (BTreeMap<PathBuf, String>, Vec<String>) {
     let mut entries = BTreeMap::new();
     let mut refused = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -136,7 +141,7 @@ fn read_manifest(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<String>)
             format!(
                 "{MANIFEST}:{}: {}",
                 i + 1,
-                line.escape_debug().to_string().chars().take(200).collect::<String>()
+                line.chars().take(200).flat_map(char::escape_debug).collect::<String>()
             )
         };
         let Some((h, p)) = line.split_once("  ") else {
@@ -153,7 +158,7 @@ fn read_manifest(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<String>)
         }
         entries.insert(PathBuf::from(p), h.to_string());
     }
-    Ok((entries, refused))
+    (entries, refused)
 }
 
 fn manifest_bytes(artifacts: &[Artifact]) -> Vec<u8> {

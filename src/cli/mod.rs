@@ -173,6 +173,10 @@ pub fn main() -> ExitCode {
                 (crate::spec::load_codes::SYNTAX, "the YAML is not well-formed"),
                 (crate::spec::load_codes::TYPE, "unknown key, wrong type or missing key"),
                 (crate::spec::load_codes::VERSION, "unsupported spec version"),
+                (
+                    crate::spec::limits::LIMIT,
+                    "the spec is too large, too deep, or its aliases expand too far",
+                ),
             ]);
             codes.sort();
             for (code, what) in codes {

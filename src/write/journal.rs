@@ -97,58 +97,74 @@ pub fn decode(text: &str) -> Result<Vec<Op>, String> {
 
 /// Carry out `ops` under `root`. Idempotent: a step already done (its staged
 /// file gone, its stale file gone) is skipped, so a replay after a crash in
-/// the middle of a replay is safe. Returns the paths removed.
+/// the middle of a replay is safe. Every step runs on directories opened
+/// without following symlinks ([`paths::at`]), so nothing outside the root is
+/// reached even if the tree changes under us. Returns the paths removed.
 pub fn run(root: &Path, ops: &[Op]) -> Result<Vec<PathBuf>, String> {
-    let staging = root.join(STAGING);
+    let staging = paths::at::dir(root, Path::new(STAGING), false).ok();
+    let staged_exists = |name: &str| staging.is_some() && paths::kind(&root.join(STAGING).join(name)).is_ok_and(|k| k != Kind::Absent);
     let mut removed = Vec::new();
     for op in ops {
         match op {
             Op::Rename { staged, path } => {
-                let from = staging.join(staged);
-                if paths::kind(&from).map_err(|e| format!("cannot inspect {}: {e}", from.display()))? == Kind::Absent {
+                if !staged_exists(staged) {
                     continue;
                 }
-                let to = paths::guarded(root, path)?;
-                if let Some(dir) = to.parent() {
-                    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                }
-                // Re-check after creating: nothing on the way may be a symlink.
-                let to = paths::guarded(root, path)?;
-                if paths::kind(&to).map_err(|e| e.to_string())? == Kind::Dir {
-                    return Err(format!("{} is a directory where a file must go", to.display()));
-                }
-                fs::rename(&from, &to).map_err(|e| format!("cannot move {} into place: {e}", to.display()))?;
+                let (parent, name) = split(path)?;
+                let dir = paths::at::dir(root, parent, true)
+                    .map_err(|e| format!("cannot create {}: {e} (a symlink or file in the way?)", root.join(parent).display()))?;
+                let from = staging.as_ref().ok_or("the staging folder vanished")?;
+                paths::at::rename(from, staged, &dir, name)
+                    .map_err(|e| format!("cannot move {} into place: {e}", root.join(path).display()))?;
             }
             Op::Delete { sha, path } => {
-                let Ok(full) = paths::guarded(root, path) else {
+                let Ok((parent, name)) = split(path) else {
                     continue;
                 };
-                let Some(bytes) = paths::read_regular(&full, super::MAX_FILE) else {
+                let Ok(dir) = paths::at::dir(root, parent, false) else {
                     continue;
                 };
-                if super::sha(&bytes) == *sha && fs::remove_file(&full).is_ok() {
+                let Some(bytes) = paths::at::read(&dir, name, super::MAX_FILE) else {
+                    continue;
+                };
+                if super::sha(&bytes) == *sha && paths::at::remove(&dir, name, false).is_ok() {
                     removed.push(path.clone());
                     remove_empty_parents(root, path);
                 }
             }
             Op::Manifest { staged } => {
-                let from = staging.join(staged);
-                if paths::kind(&from).map_err(|e| e.to_string())? == Kind::Absent {
+                if !staged_exists(staged) {
                     continue;
                 }
-                let to = root.join(super::MANIFEST);
-                fs::rename(&from, &to).map_err(|e| format!("cannot move {} into place: {e}", to.display()))?;
+                let from = staging.as_ref().ok_or("the staging folder vanished")?;
+                let dir = paths::at::dir(root, Path::new(""), false).map_err(|e| format!("cannot open {}: {e}", root.display()))?;
+                paths::at::rename(from, staged, &dir, std::ffi::OsStr::new(super::MANIFEST))
+                    .map_err(|e| format!("cannot move {} into place: {e}", root.join(super::MANIFEST).display()))?;
             }
         }
     }
     Ok(removed)
 }
 
+/// A relative file path's folder and name.
+fn split(path: &Path) -> Result<(&Path, &std::ffi::OsStr), String> {
+    match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) => Ok((p, n)),
+        _ => Err(format!("`{}` is not a file path", path.display())),
+    }
+}
+
 /// Remove the folders of `rel` that the deletion emptied (never the root).
 fn remove_empty_parents(root: &Path, rel: &Path) {
     let mut dir = rel.parent();
     while let Some(d) = dir {
-        if d.as_os_str().is_empty() || fs::remove_dir(root.join(d)).is_err() {
+        let Ok((parent, name)) = split(d) else {
+            break;
+        };
+        let Ok(fd) = paths::at::dir(root, parent, false) else {
+            break;
+        };
+        if paths::at::remove(&fd, name, true).is_err() {
             break;
         }
         dir = d.parent();

@@ -129,6 +129,89 @@ pub fn read_regular(path: &Path, max: u64) -> Option<Vec<u8>> {
     (buf.len() as u64 <= max).then_some(buf)
 }
 
+/// File operations relative to directories opened one component at a time
+/// with `O_NOFOLLOW`: the kernel refuses a symlink anywhere on the way, so a
+/// directory swapped for a symlink between a check and a write cannot lead
+/// outside the root.
+pub mod at {
+    use std::ffi::CString;
+    use std::io::{Error, Read, Result};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Component, Path};
+
+    fn c(p: &std::ffi::OsStr) -> Result<CString> {
+        CString::new(p.as_bytes()).map_err(Error::other)
+    }
+
+    fn check(rc: i32) -> Result<i32> {
+        if rc < 0 { Err(Error::last_os_error()) } else { Ok(rc) }
+    }
+
+    const DIR_FLAGS: i32 = libc::O_DIRECTORY | libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+
+    /// Open `root/rel` as a directory, refusing symlinks and anything but
+    /// plain names in `rel`; with `create`, missing folders are made (0755).
+    pub fn dir(root: &Path, rel: &Path, create: bool) -> Result<OwnedFd> {
+        // SAFETY: a valid NUL-terminated path; the fd is owned below.
+        let fd = check(unsafe { libc::open(c(root.as_os_str())?.as_ptr(), libc::O_DIRECTORY | libc::O_PATH | libc::O_CLOEXEC) })?;
+        // SAFETY: `fd` is a fresh descriptor we own.
+        let mut cur = unsafe { OwnedFd::from_raw_fd(fd) };
+        for comp in rel.components() {
+            let Component::Normal(name) = comp else {
+                return Err(Error::other(format!("`{}` is not a plain relative path", rel.display())));
+            };
+            let name = c(name)?;
+            if create {
+                // SAFETY: valid dirfd and path; EEXIST is fine.
+                let rc = unsafe { libc::mkdirat(cur.as_raw_fd(), name.as_ptr(), 0o755) };
+                if rc < 0 && Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
+                    return Err(Error::last_os_error());
+                }
+            }
+            // SAFETY: valid dirfd and path; the fd is owned below.
+            let fd = check(unsafe { libc::openat(cur.as_raw_fd(), name.as_ptr(), DIR_FLAGS) })?;
+            // SAFETY: `fd` is a fresh descriptor we own.
+            cur = unsafe { OwnedFd::from_raw_fd(fd) };
+        }
+        Ok(cur)
+    }
+
+    /// Move `from` (in `from_dir`) to `to` (in `to_dir`), replacing a file
+    /// (or a symlink itself, never its target) that is there.
+    pub fn rename(from_dir: &OwnedFd, from: &str, to_dir: &OwnedFd, to: &std::ffi::OsStr) -> Result<()> {
+        let (f, t) = (c(std::ffi::OsStr::new(from))?, c(to)?);
+        // SAFETY: valid dirfds and NUL-terminated names.
+        check(unsafe { libc::renameat(from_dir.as_raw_fd(), f.as_ptr(), to_dir.as_raw_fd(), t.as_ptr()) }).map(drop)
+    }
+
+    /// Read `name` in `dir` if it is a regular file of at most `max` bytes
+    /// (never a symlink, FIFO or device; never blocks).
+    pub fn read(dir: &OwnedFd, name: &std::ffi::OsStr, max: u64) -> Option<Vec<u8>> {
+        let n = c(name).ok()?;
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        // SAFETY: valid dirfd and path; the fd is owned below.
+        let fd = check(unsafe { libc::openat(dir.as_raw_fd(), n.as_ptr(), flags) }).ok()?;
+        // SAFETY: `fd` is a fresh descriptor we own.
+        let f = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        let m = f.metadata().ok()?;
+        if !m.file_type().is_file() || m.len() > max {
+            return None;
+        }
+        let mut buf = Vec::new();
+        f.take(max + 1).read_to_end(&mut buf).ok()?;
+        (buf.len() as u64 <= max).then_some(buf)
+    }
+
+    /// Remove the file (or, with `dir`, the empty folder) `name` in `parent`.
+    pub fn remove(parent: &OwnedFd, name: &std::ffi::OsStr, is_dir: bool) -> Result<()> {
+        let n = c(name)?;
+        let flags = if is_dir { libc::AT_REMOVEDIR } else { 0 };
+        // SAFETY: valid dirfd and NUL-terminated name.
+        check(unsafe { libc::unlinkat(parent.as_raw_fd(), n.as_ptr(), flags) }).map(drop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +242,22 @@ mod tests {
         let e = guarded(dir.path(), Path::new("dashboards/x.json")).unwrap_err();
         assert!(e.contains("symlink"), "{e}");
         assert!(guarded(dir.path(), Path::new("alerts/x.yml")).is_ok());
+    }
+
+    #[test]
+    fn at_refuses_symlinks_on_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("l")).unwrap();
+        assert!(at::dir(dir.path(), Path::new("l"), false).is_err());
+        assert!(at::dir(dir.path(), Path::new("l/x"), true).is_err());
+        assert!(!outside.path().join("x").exists());
+        assert!(at::dir(dir.path(), Path::new("../x"), true).is_err());
+        let d = at::dir(dir.path(), Path::new("a/b"), true).unwrap();
+        std::fs::write(dir.path().join("a/b/f"), "f").unwrap();
+        assert_eq!(at::read(&d, "f".as_ref(), 10), Some(b"f".to_vec()));
+        at::remove(&d, "f".as_ref(), false).unwrap();
+        assert!(!dir.path().join("a/b/f").exists());
     }
 
     #[test]

@@ -140,17 +140,28 @@ fn kill_9_at_any_point_leaves_the_tree_entirely_old_or_entirely_new() {
         let mut child = spawn_b(&dir);
         // One kill in five anywhere in the run; the others at a random point
         // of the write phase, counted from the moment staging begins.
-        let us = if i % 5 == 0 {
-            rng.next() % (whole.as_micros() as u64 + 1)
-        } else {
+        // A kill in five anywhere in the run; two at a random point from the
+        // moment staging begins; two within 2 ms of the journal landing (the
+        // commit itself lasts only milliseconds).
+        let wait_for = |p: &Path, child: &mut std::process::Child| {
             let t0 = Instant::now();
-            while !staging(&dir).exists() && t0.elapsed() < Duration::from_secs(10) {
+            while !p.exists() && t0.elapsed() < Duration::from_secs(10) {
                 if child.try_wait().unwrap().is_some() {
                     break;
                 }
-                std::thread::sleep(Duration::from_micros(20));
+                std::thread::yield_now();
             }
-            rng.next() % window
+        };
+        let us = match i % 5 {
+            0 => rng.next() % (whole.as_micros() as u64 + 1),
+            1 | 2 => {
+                wait_for(&staging(&dir), &mut child);
+                rng.next() % window
+            }
+            _ => {
+                wait_for(&dir.join(genmon::write::journal::JOURNAL), &mut child);
+                rng.next() % 2_000
+            }
         };
         std::thread::sleep(Duration::from_micros(us));
         let finished = child.try_wait().unwrap().is_some();

@@ -113,13 +113,18 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.level == Level::Error)
 }
 
+/// Most diagnostics [`report`] draws in full; the rest are counted.
+pub const MAX_SHOWN: usize = 100;
+/// Longest source line drawn under a diagnostic (longer ones: position only).
+const MAX_SNIPPET_LINE: usize = 1000;
+
 /// Print diagnostics rustc-style, with the spec line and a caret under the
 /// problem, followed by a one-line summary.
 pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
     use annotate_snippets::{AnnotationKind, Level as L, Renderer, Snippet};
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().take(MAX_SHOWN) {
         let level = match d.level {
             Level::Error => L::ERROR,
             Level::Warning => L::WARNING,
@@ -131,7 +136,17 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
         };
         let title = level.primary_title(title).id(d.code);
         let note = format!("in {}", src.name);
-        let mut group = if let Some(pos) = d.pos {
+        let long_line = d.pos.is_some_and(|p| {
+            let line_start = src.text[..p.offset.min(src.text.len())].rfind('\n').map_or(0, |i| i + 1);
+            src.text[line_start..].find('\n').unwrap_or(src.text.len() - line_start) > MAX_SNIPPET_LINE
+        });
+        let at = d
+            .pos
+            .map(|p| format!("at {}:{}:{}", src.name, p.line, p.col))
+            .unwrap_or(note.clone());
+        let mut group = if long_line {
+            title.element(L::NOTE.message(at.as_str()))
+        } else if let Some(pos) = d.pos {
             // Hand the renderer only the lines around the problem: rendering
             // from the whole file costs O(file) per diagnostic.
             let text = src.text.as_str();
@@ -156,6 +171,12 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
         }
         out.push_str(&renderer.render(&[group]).to_string());
         out.push_str("\n\n");
+    }
+    if diags.len() > MAX_SHOWN {
+        out.push_str(&format!(
+            "… and {} more (`--format short` lists them all, one per line)\n",
+            diags.len() - MAX_SHOWN
+        ));
     }
     let errors = diags.iter().filter(|d| d.level == Level::Error).count();
     let warnings = diags.len() - errors;

@@ -14,8 +14,75 @@ use regex::Regex;
 pub const GRAFANA_RANGE_SENTINEL: &str = "11d11h11m11s";
 const SENTINEL_MS: u64 = ((11 * 24 + 11) * 3600 + 11 * 60 + 11) * 1000;
 
-static VAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]").expect("regex"));
+const VAR_RE: &str = r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]";
+static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(VAR_RE).expect("regex"));
+/// [`VAR`] anchored at the start: matching at one position costs what the
+/// variable's length does, not the rest of the text (no quadratic scans).
+static VAR_HERE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^(?:{VAR_RE})")).expect("regex"));
+
+/// Longest expression genmon parses, in bytes.
+pub const MAX_EXPR_BYTES: usize = 32 * 1024;
+/// Deepest bracket nesting plus binary operators genmon parses. The parsed
+/// tree is walked and printed recursively; real expressions stay far below
+/// this, hostile ones (`abs(abs(…` ×20 000, `up + up + …` ×20 000) would
+/// overflow the stack.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+/// Why `expr` is too big or too deep to parse safely, or `None`. One linear
+/// pass; brackets and binary operators outside strings and label matchers.
+pub fn shape_problem(expr: &str) -> Option<String> {
+    if expr.len() > MAX_EXPR_BYTES {
+        return Some(format!(
+            "the expression is {} bytes long; genmon parses at most {MAX_EXPR_BYTES}",
+            expr.len()
+        ));
+    }
+    let (mut depth, mut max_depth, mut ops, mut braces) = (0usize, 0usize, 0usize, 0usize);
+    let mut in_str: Option<u8> = None;
+    let b = expr.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == q {
+                in_str = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' | b'\'' | b'`' => in_str = Some(c),
+            b'(' | b'[' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'{' => braces += 1,
+            b'}' => braces = braces.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b'!' if braces == 0 => ops += 1,
+            c if c.is_ascii_alphabetic() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b':')) => {
+                let end = b[i..]
+                    .iter()
+                    .position(|x| !(x.is_ascii_alphanumeric() || *x == b'_' || *x == b':'))
+                    .map_or(b.len(), |n| i + n);
+                if braces == 0 && matches!(&expr[i..end], "and" | "or" | "unless" | "atan2") {
+                    ops += 1;
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (max_depth + ops > MAX_EXPR_DEPTH).then(|| {
+        format!(
+            "the expression nests {max_depth} brackets deep and has {ops} operators; genmon parses at most {MAX_EXPR_DEPTH} of both together"
+        )
+    })
+}
 
 /// Names of the variables (`$x`, `${x}`, `${x:fmt}`, `[[x]]`) used in `text`.
 pub fn variables(text: &str) -> Vec<String> {
@@ -66,7 +133,7 @@ fn substitute(expr: &str, on_value: &mut dyn FnMut(&str)) -> String {
             continue;
         }
         if (c == '$' || (c == '[' && bytes.get(i + 1) == Some(&b'[')))
-            && let Some(m) = VAR.find_at(expr, i).filter(|m| m.start() == i)
+            && let Some(m) = VAR_HERE.find(&expr[i..])
         {
             let before = out.trim_end();
             let duration_ctx = before.ends_with('[') || before.ends_with(':') || before.ends_with("offset");
@@ -74,7 +141,7 @@ fn substitute(expr: &str, on_value: &mut dyn FnMut(&str)) -> String {
                 on_value(m.as_str());
             }
             out.push_str(if duration_ctx { GRAFANA_RANGE_SENTINEL } else { "1" });
-            i = m.end();
+            i += m.end();
             continue;
         }
         out.push(c);
@@ -106,8 +173,12 @@ fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: 
     v
 }
 
-/// Parse an expression that may contain Grafana variables.
+/// Parse an expression that may contain Grafana variables. Expressions
+/// longer or deeper than [`shape_problem`] allows are refused unparsed.
 pub fn parse(expr: &str) -> Result<Expr, String> {
+    if let Some(p) = shape_problem(expr) {
+        return Err(p);
+    }
     memo(&PARSED, expr.to_string(), || {
         parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
     })
@@ -250,6 +321,25 @@ mod tests {
         .unwrap();
         assert_eq!(r, r#"1 - avg by (instance) (rate(cpu_total{mode="idle"}[5m]))"#);
         assert_eq!(for_rule("up == 0", "5m").unwrap(), "up == 0");
+    }
+
+    #[test]
+    fn hostile_shapes_are_refused_in_linear_time() {
+        let t = std::time::Instant::now();
+        for e in [
+            format!("{}up{}", "abs(".repeat(20_000), ")".repeat(20_000)),
+            vec!["up"; 20_000].join(" + "),
+            vec!["up"; 2_000].join(" or "),
+            "x".repeat(MAX_EXPR_BYTES + 1),
+        ] {
+            assert!(parse(&e).is_err(), "{}", &e[..40]);
+        }
+        let dollars = format!("up{}", "$".repeat(30_000));
+        assert_eq!(substitute_vars(&dollars), dollars);
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+        // Long but ordinary expressions still parse.
+        let ok = vec![r#"rate(http_requests_total{job="api",code=~"5..",path!="/x-y"}[5m])"#; 100].join(" + ");
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

@@ -191,6 +191,18 @@ fn images_are_pinned() {
 }
 
 #[test]
+fn no_unauthenticated_admin_endpoints() {
+    for (name, svc) in services() {
+        for a in strings(&svc["command"]) {
+            assert!(
+                !a.starts_with("--web.enable-lifecycle") && !a.starts_with("--web.enable-admin-api"),
+                "{name}: `{a}` opens unauthenticated admin endpoints"
+            );
+        }
+    }
+}
+
+#[test]
 fn ports_are_published_on_localhost_and_match_the_spec() {
     let s = stack();
     let want = BTreeMap::from([

@@ -12,8 +12,10 @@ use common::*;
 use serde_json::Value;
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    // The lock file holds the PID of the last render; everything else is deterministic.
     files(dir, "")
         .into_iter()
+        .filter(|p| !p.ends_with(".genmon-lock"))
         .map(|p| (p.strip_prefix(dir).unwrap().display().to_string(), fs::read(&p).unwrap()))
         .collect()
 }
@@ -109,6 +111,23 @@ fn removed_dashboards_and_groups_disappear_but_user_files_stay() {
 }
 
 #[test]
+fn hand_written_test_files_are_never_overwritten() {
+    // The README tells users to keep their own tests in alerts/tests/.
+    let dir = tempfile::tempdir().unwrap();
+    let generated = files(&root().join("alerts/tests"), ".test.yml");
+    let name = generated[0].file_name().unwrap();
+    let mine = dir.path().join("alerts/tests").join(name);
+    fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    fs::write(&mine, "# my own tests\ntests: []\n").unwrap();
+    let out = genmon(&root(), &["render", "-f", "genmon.yaml", "-o", dir.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("genmon did not write it"), "{err}");
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "# my own tests\ntests: []\n");
+    assert!(!dir.path().join("dashboards").exists(), "a clash must stop the whole render");
+}
+
+#[test]
 fn exit_codes() {
     let missing = genmon(&root(), &["check", "-f", "no/such/spec.yaml"]);
     assert_eq!(missing.status.code(), Some(2));
@@ -123,7 +142,7 @@ fn exit_codes() {
     assert_eq!(genmon(&root(), &["check"]).status.code(), Some(0));
     let help = genmon(&root(), &["render", "--help"]);
     let help = String::from_utf8_lossy(&help.stdout);
-    for flag in ["--file", "--out", "--check", "--profile", "--strict", "--format"] {
+    for flag in ["--file", "--out", "--check", "--profile", "--strict", "--format", "--force"] {
         assert!(help.contains(flag), "render --help does not explain {flag}");
     }
 }

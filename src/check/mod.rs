@@ -12,6 +12,9 @@ mod alert_values;
 mod alertmanager_routes;
 mod dashboard_ids;
 mod exporter_config;
+mod durations;
+mod label_names;
+mod output_paths;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
@@ -21,7 +24,10 @@ mod promql_rate;
 mod rule_groups;
 mod rule_record_name;
 mod scrape_jobs;
+mod stack_ports;
+mod template_syntax;
 pub mod units;
+mod url_safety;
 
 use promql_parser::parser::Expr;
 
@@ -56,6 +62,12 @@ pub static ALL: &[&dyn Check] = &[
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
     &exporter_config::ExporterConfig,
+    &output_paths::OutputPaths,
+    &durations::Durations,
+    &label_names::LabelNames,
+    &template_syntax::TemplateSyntax,
+    &stack_ports::StackPorts,
+    &url_safety::UrlSafety,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.

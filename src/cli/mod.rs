@@ -99,6 +99,9 @@ pub enum Command {
         /// against a failed or interrupted run, not against a power loss; faster).
         #[arg(long)]
         no_sync: bool,
+        /// Overwrite generated files that were edited by hand (files genmon did not write are never overwritten).
+        #[arg(long)]
+        force: bool,
     },
     /// Validate the spec only (same checks as render, nothing written).
     Check {
@@ -168,7 +171,8 @@ pub fn main() -> ExitCode {
             check,
             profile,
             no_sync,
-        } => render::render(&spec, &out, check, profile, no_sync, color),
+            force,
+        } => render::render(&spec, &out, check, profile, no_sync, force, color),
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
@@ -183,6 +187,10 @@ pub fn main() -> ExitCode {
                 (crate::spec::load_codes::SYNTAX, "the YAML is not well-formed"),
                 (crate::spec::load_codes::TYPE, "unknown key, wrong type or missing key"),
                 (crate::spec::load_codes::VERSION, "unsupported spec version"),
+                (
+                    crate::spec::limits::LIMIT,
+                    "the spec is too large, too deep, or its aliases expand too far",
+                ),
             ]);
             codes.sort();
             out(&codes.iter().map(|(code, what)| format!("{code:28} {what}\n")).collect::<String>());

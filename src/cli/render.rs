@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
 use crate::pipeline::{Compiled, compile};
 use crate::spec::Source;
-use crate::write::{Drift, Durability, apply_with, drift};
+use crate::write::{Drift, Durability, WriteError, apply_with, drift};
 
 pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
     if diags.is_empty() {
@@ -66,7 +66,8 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 }
 
 /// `genmon render`.
-pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, no_sync: bool, color: bool) -> u8 {
+#[allow(clippy::too_many_arguments)]
+pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, no_sync: bool, force: bool, color: bool) -> u8 {
     let profile = match profile {
         ProfileArg::Compose => Profile::Compose,
         ProfileArg::Local => Profile::Local,
@@ -95,8 +96,14 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg
         return exit::INVALID;
     }
     let durability = if no_sync { Durability::NoFlush } else { Durability::Flush };
-    match apply_with(out, &compiled.artifacts, durability) {
+    match apply_with(out, &compiled.artifacts, durability, force) {
         Ok(s) => {
+            if s.recovered {
+                eprintln!("note: finished an interrupted earlier render of {} first", out.display());
+            }
+            for line in &s.refused_manifest {
+                eprintln!("warning: ignored manifest line {line}");
+            }
             for p in &s.kept_edited {
                 eprintln!(
                     "warning: {} is no longer generated but was edited by hand; left in place",
@@ -112,6 +119,10 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg
                 out.display()
             );
             exit::OK
+        }
+        Err(e @ WriteError::Clash(_)) => {
+            eprintln!("error: {e}");
+            exit::INVALID
         }
         Err(e) => {
             eprintln!("error: {e}");

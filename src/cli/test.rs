@@ -48,7 +48,7 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    if let Err(e) = crate::write::apply_with(tmp.path(), &compiled.artifacts, crate::write::Durability::NoFlush) {
+    if let Err(e) = crate::write::apply_with(tmp.path(), &compiled.artifacts, crate::write::Durability::NoFlush, false) {
         eprintln!("error: {e}");
         return exit::USAGE;
     }

@@ -36,6 +36,9 @@ static UNKNOWN: LazyLock<Regex> =
 /// structural error from the spec's JSON Schema ([`super::structure`]); a
 /// clean spec takes serde's fast path alone.
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
+    if let Some(d) = super::limits::check(src) {
+        return Err(vec![d]);
+    }
     let positions = Positions::index(&src.text);
     let duplicates = duplicate_keys(&src.text, &positions);
     if !duplicates.is_empty() {

@@ -2,6 +2,7 @@
 //! file positions, so later checks can point at the exact line and column.
 
 mod duration;
+pub mod limits;
 mod load;
 mod positions;
 mod structure;
@@ -20,11 +21,22 @@ pub struct Source {
 }
 
 impl Source {
-    /// Read a spec file.
+    /// Read a spec file of at most [`limits::MAX_SPEC_BYTES`] bytes.
     pub fn read(path: &std::path::Path) -> std::io::Result<Source> {
+        use std::io::Read;
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(limits::MAX_SPEC_BYTES + 1)
+            .read_to_string(&mut text)?;
+        if text.len() as u64 > limits::MAX_SPEC_BYTES {
+            return Err(std::io::Error::other(format!(
+                "it is larger than {} MiB, the most genmon reads",
+                limits::MAX_SPEC_BYTES >> 20
+            )));
+        }
         Ok(Source {
             name: path.display().to_string(),
-            text: std::fs::read_to_string(path)?,
+            text,
         })
     }
 }

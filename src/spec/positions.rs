@@ -37,7 +37,7 @@ impl Positions {
             let text = &*self.text;
             let mut b = Builder {
                 text,
-                line_starts: line_starts(text),
+                cursor: std::cell::Cell::new((0, 0)),
                 stack: Vec::new(),
                 out: Maps::default(),
             };
@@ -240,14 +240,31 @@ enum Frame {
 
 struct Builder<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Last (char index, byte offset) converted: events come in text order,
+    /// so each conversion walks on from the last one (linear in the text,
+    /// not quadratic in a long line's length).
+    cursor: std::cell::Cell<(usize, usize)>,
     stack: Vec<Frame>,
     out: Maps,
 }
 
 impl Builder<'_> {
     fn pos(&self, m: Marker, len: usize) -> Pos {
-        pos_of(self.text, &self.line_starts, m, len)
+        // yaml-rust2 lines are 1-based, columns 0-based and counted in chars.
+        let line = m.line().max(1);
+        let (mut ci, mut bi) = self.cursor.get();
+        if m.index() < ci {
+            (ci, bi) = (0, 0);
+        }
+        let rest = &self.text[bi.min(self.text.len())..];
+        let offset = bi + rest.char_indices().nth(m.index() - ci).map_or(rest.len(), |(i, _)| i);
+        self.cursor.set((m.index(), offset));
+        Pos {
+            line,
+            col: m.col() + 1,
+            offset,
+            len,
+        }
     }
 
     /// Path of the next value under the top frame.
@@ -273,7 +290,13 @@ impl Builder<'_> {
     fn scalar_len(&self, m: Marker, value: &str) -> usize {
         // Length of the scalar as written on its first line (quotes included when present).
         let p = self.pos(m, 0);
-        let line_end = self.text[p.offset..].find('\n').map(|i| p.offset + i).unwrap_or(self.text.len());
+        // Look no further than the scalar can reach (a 300 KB line of short
+        // scalars must not be rescanned for each of them).
+        let mut window = (p.offset + 2 * value.len() + 64).min(self.text.len());
+        while !self.text.is_char_boundary(window) {
+            window -= 1;
+        }
+        let line_end = self.text[p.offset..window].find('\n').map_or(window, |i| p.offset + i);
         let on_line = &self.text[p.offset..line_end];
         let first = on_line.chars().next();
         if matches!(first, Some('"') | Some('\'')) {

@@ -24,13 +24,21 @@ pub enum LockError {
 
 /// Take the lock on `<state>/lock` and write our PID into it.
 pub fn acquire(state: &Path) -> Result<Lock, LockError> {
-    let path = state.join("lock");
+    acquire_file(&state.join("lock"))
+}
+
+/// Take an exclusive lock on the file `path` (created 0600 when missing) and
+/// write our PID into it.
+pub fn acquire_file(path: &Path) -> Result<Lock, LockError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
         .map_err(LockError::Io)?;
     // SAFETY: flock on a file descriptor we own; no memory is shared.
     let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };

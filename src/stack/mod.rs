@@ -77,6 +77,21 @@ pub struct Options {
     pub color: bool,
 }
 
+/// Create the state directory and its folders owner-only (0700), tightening
+/// them when they exist: logs, data and the Grafana password live there.
+fn private_dirs(st: &State) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    for d in [st.root.clone(), st.config(), st.root.join("logs"), st.root.join("data")] {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&d)
+            .and_then(|()| std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|e| format!("cannot create {} (mode 0700): {e}", d.display()))?;
+    }
+    Ok(())
+}
+
 fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -86,11 +101,9 @@ pub fn up(o: &Options) -> u8 {
     let st = State {
         root: absolute(&o.state_dir),
     };
-    for d in [st.root.clone(), st.config(), st.root.join("logs"), st.root.join("data")] {
-        if let Err(e) = std::fs::create_dir_all(&d) {
-            eprintln!("error: cannot create {}: {e} (choose another --state-dir)", d.display());
-            return exit::USAGE;
-        }
+    if let Err(e) = private_dirs(&st) {
+        eprintln!("error: {e} (choose another --state-dir)");
+        return exit::USAGE;
     }
     let _lock = match lock::acquire(&st.root) {
         Ok(l) => l,
@@ -325,4 +338,25 @@ fn busy_port<'a>(s: &crate::spec::Stack, names: impl Iterator<Item = &'a str>) -
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn state_folders_are_owner_only_even_when_they_existed() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = State {
+            root: dir.path().join("state"),
+        };
+        std::fs::create_dir_all(st.root.join("logs")).unwrap();
+        std::fs::set_permissions(st.root.join("logs"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_dirs(&st).unwrap();
+        for d in [st.root.clone(), st.config(), st.root.join("logs"), st.root.join("data")] {
+            let mode = std::fs::metadata(&d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
+    }
 }

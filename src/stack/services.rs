@@ -118,7 +118,8 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
                 format!("--storage.tsdb.retention.time={}", m.spec.prometheus.retention.as_str()),
                 format!("--web.listen-address=127.0.0.1:{}", s.prometheus_port),
                 format!("--web.external-url={}/", base(s.prometheus_port)),
-                "--web.enable-lifecycle".to_string(),
+                // No --web.enable-lifecycle: /-/quit and /-/reload would be open
+                // to every local user. genmon up restarts to reload.
             ],
             env: vec![],
             health_url: format!("{}/-/ready", base(s.prometheus_port)),

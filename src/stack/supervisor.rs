@@ -33,14 +33,24 @@ impl Running {
     }
 }
 
+/// Open a log for appending, owner-only (0600, tightened when it existed;
+/// logs can hold URLs and tokens), never through a symlink.
+pub fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
+}
+
 /// Start `svc` (program at `exe`), its output appended to its log.
 pub fn start(svc: &Service, exe: &Path, st: &State) -> Result<Running, String> {
     let log = st.log(svc.name);
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let mut f = open_log(&log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
     let _ = writeln!(f, "--- genmon up: {} {}", exe.display(), svc.args.join(" "));
     let err = f.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
@@ -151,4 +161,27 @@ pub fn tail(log: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn logs_are_owner_only_and_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("x.log");
+        std::fs::write(&log, "old\n").unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(open_log(&log).unwrap());
+        assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+        drop(open_log(&dir.path().join("new.log")).unwrap());
+        assert_eq!(
+            std::fs::metadata(dir.path().join("new.log")).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        std::os::unix::fs::symlink(&log, dir.path().join("link.log")).unwrap();
+        assert!(open_log(&dir.path().join("link.log")).is_err());
+    }
 }

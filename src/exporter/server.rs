@@ -25,6 +25,8 @@ pub struct ServeOptions {
     pub default_timeout: Duration,
     /// Subtracted from Prometheus' scrape timeout so the answer arrives in time.
     pub timeout_margin: Duration,
+    /// Path of the metrics endpoint (`--web.telemetry-path`).
+    pub telemetry_path: String,
 }
 
 impl Default for ServeOptions {
@@ -33,6 +35,7 @@ impl Default for ServeOptions {
             max_requests: 4,
             default_timeout: Duration::from_secs(10),
             timeout_margin: Duration::from_millis(500),
+            telemetry_path: "/metrics".to_string(),
         }
     }
 }
@@ -84,13 +87,14 @@ async fn index() -> Html<&'static str> {
 
 /// The HTTP application.
 pub fn router(exporter: Arc<Exporter>, opts: ServeOptions) -> Router {
+    let path = opts.telemetry_path.clone();
     let st = Arc::new(AppState {
         exporter,
         sem: Semaphore::new(opts.max_requests.max(1)),
         opts,
     });
     Router::new()
-        .route("/metrics", get(metrics))
+        .route(&path, get(metrics))
         .route("/health", get(ok))
         .route("/ready", get(ok))
         .route("/", get(index))

@@ -1,6 +1,15 @@
-//! The metric catalog: every metric `genmon-exporter` can export, declared
-//! once. `genmon check` uses it to reject panels and alerts on metrics that
-//! nobody exports; `genmon-exporter --catalog` prints it as JSON.
+//! Metric catalogs: what each exporter of the stack exports, with types,
+//! label names and help. `genmon check` uses them to reject panels and alerts
+//! on metrics (or labels) that nobody exports, offline.
+//!
+//! - [`CATALOG`]: genmon-exporter's families outside the node_exporter-named
+//!   host collectors (its own process, process groups, probes, framework).
+//! - [`BUNDLED`]: the catalogs of node_exporter 1.5, blackbox_exporter 0.23,
+//!   process-exporter 0.7, Prometheus 2.42 and Alertmanager 0.25, imported
+//!   from the real Debian binaries' `/metrics` with `scripts/catalog-import`
+//!   (`src/catalogs/*.tsv`). genmon-exporter's host collectors export
+//!   node_exporter's families, so [`exporter_families`] is [`CATALOG`] plus
+//!   the node_exporter catalog.
 
 use serde::Serialize;
 
@@ -73,17 +82,137 @@ pub static CATALOG: &[MetricInfo] = &[
     m!("textfile", "node_textfile_mtime_seconds", Gauge, "seconds", ["file"], "Unixtime mtime of textfiles successfully read."),
 ];
 
-/// Look a metric family up by name (histogram series `_bucket`/`_sum`/`_count` resolve to their family).
+/// One bundled catalog: exporter name and its TSV (`name<TAB>type<TAB>labels<TAB>help`).
+const BUNDLED_SOURCES: &[(&str, &str)] = &[
+    ("node_exporter", include_str!("catalogs/node_exporter.tsv")),
+    ("blackbox_exporter", include_str!("catalogs/blackbox_exporter.tsv")),
+    ("process_exporter", include_str!("catalogs/process_exporter.tsv")),
+    ("prometheus", include_str!("catalogs/prometheus.tsv")),
+    ("alertmanager", include_str!("catalogs/alertmanager.tsv")),
+];
+
+fn parse_bundled(exporter: &'static str, text: &'static str) -> Vec<MetricInfo> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut f = l.splitn(4, '\t');
+            let (name, kind, labels, help) = (
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+            );
+            let kind = match kind {
+                "counter" => Counter,
+                "histogram" | "summary" => Histogram,
+                _ => Gauge,
+            };
+            let labels: Vec<&'static str> = labels.split(',').filter(|l| !l.is_empty()).collect();
+            let unit = ["seconds", "bytes", "ratio"]
+                .into_iter()
+                .find(|u| name.trim_end_matches("_total").ends_with(&format!("_{u}")))
+                .unwrap_or("");
+            MetricInfo {
+                name,
+                kind,
+                unit,
+                help,
+                labels: Box::leak(labels.into_boxed_slice()),
+                collector: exporter,
+            }
+        })
+        .collect()
+}
+
+/// The bundled catalogs, parsed once.
+pub static BUNDLED: std::sync::LazyLock<Vec<MetricInfo>> =
+    std::sync::LazyLock::new(|| BUNDLED_SOURCES.iter().flat_map(|(e, t)| parse_bundled(e, t)).collect());
+
+/// Every family genmon-exporter can export: [`CATALOG`] plus node_exporter's.
+pub fn exporter_families() -> Vec<&'static MetricInfo> {
+    CATALOG
+        .iter()
+        .chain(BUNDLED.iter().filter(|m| m.collector == "node_exporter" && !CATALOG.iter().any(|c| c.name == m.name)))
+        .collect()
+}
+
+/// Every known family: genmon-exporter's and the bundled catalogs'.
+pub fn all() -> impl Iterator<Item = &'static MetricInfo> {
+    CATALOG.iter().chain(BUNDLED.iter())
+}
+
+/// Look a metric family up by name in every catalog (histogram series
+/// `_bucket`/`_sum`/`_count` resolve to their family).
 pub fn lookup(series: &str) -> Option<&'static MetricInfo> {
-    if let Some(m) = CATALOG.iter().find(|m| m.name == series) {
+    if let Some(m) = all().find(|m| m.name == series) {
         return Some(m);
     }
     for suffix in ["_bucket", "_sum", "_count"] {
         if let Some(base) = series.strip_suffix(suffix)
-            && let Some(m) = CATALOG.iter().find(|m| m.name == base && m.kind == Histogram)
+            && let Some(m) = all().find(|m| m.name == base && m.kind == Histogram)
         {
             return Some(m);
         }
     }
     None
+}
+
+/// Look a family up in genmon-exporter's own [`CATALOG`] only.
+pub fn lookup_own(name: &str) -> Option<&'static MetricInfo> {
+    CATALOG.iter().find(|m| m.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled(exporter: &str, name: &str) -> &'static MetricInfo {
+        BUNDLED
+            .iter()
+            .find(|m| m.collector == exporter && m.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in the {exporter} catalog"))
+    }
+
+    /// genmon-exporter's families named after other exporters' are those
+    /// exporters' families: same type and help; labels too, plus `probe` and
+    /// `target` on blackbox's (one exporter runs many probes).
+    #[test]
+    fn ecosystem_names_match_the_real_exporters() {
+        for m in CATALOG {
+            let (exporter, extra): (&str, &[&str]) = if m.name.starts_with("probe_") {
+                ("blackbox_exporter", &["probe", "target"])
+            } else if m.name.starts_with("namedprocess_") {
+                ("process_exporter", &[])
+            } else if m.name.starts_with("node_") {
+                ("node_exporter", &[])
+            } else {
+                continue;
+            };
+            let b = bundled(exporter, m.name);
+            assert_eq!((m.kind, m.help), (b.kind, b.help), "{}", m.name);
+            let mut want: Vec<&str> = b.labels.iter().chain(extra).copied().collect();
+            let mut got = m.labels.to_vec();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{} labels", m.name);
+        }
+    }
+
+    #[test]
+    fn bundled_catalogs_parse() {
+        for (e, n) in [
+            ("node_exporter", 200),
+            ("prometheus", 100),
+            ("alertmanager", 30),
+            ("blackbox_exporter", 10),
+            ("process_exporter", 10),
+        ] {
+            let c = BUNDLED.iter().filter(|m| m.collector == e).count();
+            assert!(c >= n, "{e}: {c} families");
+        }
+        assert_eq!(bundled("node_exporter", "node_cpu_seconds_total").labels, ["cpu", "mode"]);
+        assert_eq!(lookup("prometheus_http_request_duration_seconds_bucket").unwrap().kind, Histogram);
+        assert_eq!(lookup("node_filesystem_avail_bytes").unwrap().unit, "bytes");
+        assert!(lookup("genmon_cpu_seconds_total").is_none());
+    }
 }

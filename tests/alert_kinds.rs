@@ -13,11 +13,11 @@ const SPEC: &str = r#"
 version: 1
 alerting: {runbook_base_url: "https://runbooks.example/#"}
 signals:
-  cpu: {expr: '1 - avg by (instance) (rate(genmon_cpu_seconds_total{mode="idle"}[$__rate_interval]))', unit: percentunit, thresholds: {critical: 0.9}}
-  avail: {expr: 'genmon_filesystem_avail_bytes', unit: bytes}
-  used: {expr: '1 - genmon_filesystem_avail_bytes / genmon_filesystem_size_bytes', unit: percentunit}
-  latency: {expr: 'histogram_quantile(0.95, sum by (le, probe) (rate(genmon_probe_duration_seconds_bucket{phase="total"}[$__rate_interval])))', unit: s}
-  throughput: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total[$__rate_interval]))', unit: Bps}
+  cpu: {expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))', unit: percentunit, thresholds: {critical: 0.9}}
+  avail: {expr: 'node_filesystem_avail_bytes', unit: bytes}
+  used: {expr: '1 - node_filesystem_avail_bytes / node_filesystem_size_bytes', unit: percentunit}
+  latency: {expr: 'histogram_quantile(0.95, sum by (le, probe) (rate(genmon_probe_phase_duration_seconds_bucket{phase="total"}[$__rate_interval])))', unit: s}
+  throughput: {expr: 'sum by (instance) (rate(node_network_receive_bytes_total[$__rate_interval]))', unit: Bps}
 dashboards:
   - uid: d
     title: D
@@ -34,7 +34,7 @@ rules:
       - {name: CpuHigh, threshold: {signal: cpu, op: '>', value: critical}, severity: warning}
       - {name: CpuLow, threshold: {signal: cpu, op: '<=', value: 0.1}, severity: info}
       - {name: TargetDown, absent: {job: node}, severity: critical}
-      - {name: NoProbes, absent: {selector: 'genmon_probe_success{probe="api"}'}, severity: warning}
+      - {name: NoProbes, absent: {selector: 'probe_success{probe="api"}'}, severity: warning}
       - {name: CpuOdd, anomaly: {signal: cpu}, severity: info}
       - {name: CpuDrop, anomaly: {signal: cpu, direction: down, sigma: 4, window: 12h}, severity: info}
       - {name: DiskFull, exhaustion: {signal: avail, within: 24h}, severity: warning}
@@ -50,7 +50,7 @@ rules:
       - name: Availability
         slo: {objective: 99.9, bad: 'genmon_probe_requests_total{result="failure"}', total: genmon_probe_requests_total}
       - name: Latency
-        slo: {name: probe-latency, objective: 99, period: 28d, latency: {histogram: 'genmon_probe_duration_seconds{phase="total"}', le: 0.5}, by: [probe]}
+        slo: {name: probe-latency, objective: 99, period: 28d, latency: {histogram: 'genmon_probe_phase_duration_seconds{phase="total"}', le: 0.5}, by: [probe]}
 "#;
 
 fn promtool() -> &'static str {

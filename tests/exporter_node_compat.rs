@@ -339,6 +339,8 @@ fn same_output_as_node_exporter_on_fixture_trees() {
         format!("--path.procfs={}", procfs.display()),
         format!("--path.sysfs={}", sysfs.display()),
         "--collector.disable-defaults".into(),
+        "--collector.textfile".into(),
+        format!("--collector.textfile.directory={}", dir.path().join("textfile").display()),
     ];
     args.extend(collectors.iter().map(|c| format!("--collector.{c}")));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

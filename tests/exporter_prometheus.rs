@@ -75,12 +75,12 @@ fn prometheus_scrapes_the_exporter() {
             up = query(&paddr, "up{job=\"genmon\"}").first().is_some_and(|s| s["value"][1] == "1");
         }
         if up {
-            rate = !query(&paddr, "rate(genmon_cpu_seconds_total[5s])").is_empty();
+            rate = !query(&paddr, "rate(node_cpu_seconds_total[5s])").is_empty();
         }
     }
     assert!(up, "Prometheus never saw up == 1 for the exporter within 60s");
-    assert!(rate, "rate(genmon_cpu_seconds_total[5s]) returned no series within 60s");
+    assert!(rate, "rate(node_cpu_seconds_total[5s]) returned no series within 60s");
     // The exporter's own health as Prometheus sees it.
-    let failed = query(&paddr, "genmon_exporter_collector_success == 0");
+    let failed = query(&paddr, "node_scrape_collector_success == 0");
     assert!(failed.is_empty(), "failing collectors: {failed:?}");
 }

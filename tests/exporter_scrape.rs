@@ -73,7 +73,7 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     // The TLS expiry needs an https target: covered by exporter_probe.rs.
     let missing: Vec<_> = catalog
         .difference(&scraped)
-        .filter(|n| **n != "genmon_probe_tls_cert_expiry_timestamp_seconds")
+        .filter(|n| **n != "probe_ssl_earliest_cert_expiry")
         .collect();
     assert!(missing.is_empty(), "in the catalog but not exported: {missing:?}\n{body}");
     for t in textfile {
@@ -106,10 +106,10 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     // Spot-check values.
     let ncpu = value(&scrape, "genmon_cpus", &[]).unwrap();
     assert!(ncpu >= 1.0);
-    let cpu_series = scrape.samples.iter().filter(|s| s.metric == "genmon_cpu_seconds_total").count();
+    let cpu_series = scrape.samples.iter().filter(|s| s.metric == "node_cpu_seconds_total").count();
     assert_eq!(cpu_series as f64, ncpu * 8.0);
     assert_eq!(
-        value(&scrape, "genmon_exporter_collector_success", &[("collector", "cpu")]),
+        value(&scrape, "node_scrape_collector_success", &[("collector", "cpu")]),
         Some(1.0)
     );
     for c in [
@@ -125,15 +125,15 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
         "textfile",
     ] {
         assert_eq!(
-            value(&scrape, "genmon_exporter_collector_success", &[("collector", c)]),
+            value(&scrape, "node_scrape_collector_success", &[("collector", c)]),
             Some(1.0),
             "{c}"
         );
     }
-    assert_eq!(value(&scrape, "genmon_probe_success", &[("probe", "local")]), Some(1.0));
-    assert!(value(&scrape, "genmon_process_group_processes", &[("group", "self")]).unwrap() >= 1.0);
-    assert_eq!(value(&scrape, "genmon_textfile_scrape_error", &[]), Some(0.0));
-    assert!(value(&scrape, "genmon_memory_total_bytes", &[]).unwrap() > 1e6);
+    assert_eq!(value(&scrape, "probe_success", &[("probe", "local")]), Some(1.0));
+    assert!(value(&scrape, "namedprocess_namegroup_num_procs", &[("group", "self")]).unwrap() >= 1.0);
+    assert_eq!(value(&scrape, "node_textfile_scrape_error", &[]), Some(0.0));
+    assert!(value(&scrape, "node_memory_MemTotal_bytes", &[]).unwrap() > 1e6);
     assert!(value(&scrape, "process_resident_memory_bytes", &[]).unwrap() > 1e5);
     assert_eq!(
         value(&scrape, "genmon_exporter_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
@@ -146,7 +146,7 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     assert_eq!(z.header("content-encoding"), Some("gzip"));
     let mut plain = String::new();
     flate2::read::GzDecoder::new(&z.body[..]).read_to_string(&mut plain).unwrap();
-    assert!(plain.contains("# TYPE genmon_cpu_seconds_total counter"));
+    assert!(plain.contains("# TYPE node_cpu_seconds_total counter"));
     assert!(z.body.len() < plain.len() / 3, "gzip body {} vs {}", z.body.len(), plain.len());
 
     // Other endpoints.
@@ -174,11 +174,11 @@ fn collectors_can_be_switched_off_by_flag() {
     let body = get(&exp.addr, "/metrics", &[]).text();
     let on: BTreeSet<String> = body
         .lines()
-        .filter_map(|l| l.strip_prefix("genmon_exporter_collector_success{collector=\""))
+        .filter_map(|l| l.strip_prefix("node_scrape_collector_success{collector=\""))
         .map(|l| l[..l.find('"').unwrap()].to_string())
         .collect();
     assert_eq!(on.into_iter().collect::<Vec<_>>(), ["cpu", "filesystem", "load"]);
-    assert!(!body.contains("genmon_memory_total_bytes"));
+    assert!(!body.contains("node_memory_MemTotal_bytes"));
     let lint = promtool_check(&body);
     assert!(lint.trim().is_empty(), "promtool check metrics complained:\n{lint}");
 }

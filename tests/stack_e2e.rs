@@ -83,7 +83,7 @@ exporter:
 signals:
   probe_up:
     title: Probe up
-    expr: genmon_probe_success
+    expr: probe_success
     legend: "{{{{probe}}}}"
 dashboards:
   - uid: probes
@@ -94,7 +94,7 @@ rules:
   - name: e2e
     alerts:
       - name: {ALERT}
-        expr: genmon_probe_success{{probe="closed"}} == 0
+        expr: probe_success{{probe="closed"}} == 0
         for: 2s
         severity: critical
         summary: "Probe {{{{ $labels.probe }}}} fails"

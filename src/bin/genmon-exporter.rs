@@ -168,7 +168,7 @@ fn run() -> anyhow::Result<()> {
         return Ok(());
     }
     if cli.catalog {
-        println!("{}", serde_json::to_string_pretty(genmon::catalog::CATALOG)?);
+        println!("{}", serde_json::to_string_pretty(&genmon::catalog::exporter_families())?);
         return Ok(());
     }
     if cli.config_schema {

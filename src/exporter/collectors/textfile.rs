@@ -30,7 +30,7 @@ pub fn merge(merged: &mut Vec<Family>, new: Vec<Family>) -> anyhow::Result<()> {
     let index: HashMap<String, usize> = merged.iter().enumerate().map(|(i, f)| (f.name.to_string(), i)).collect();
     // Validate everything first so a rejected file adds nothing.
     for f in &new {
-        if catalog::lookup(&f.name).is_some() || f.name.starts_with("node_textfile_") {
+        if catalog::lookup_own(&f.name).is_some() || catalog::exporter_families().iter().any(|m| m.name == f.name) {
             bail!("metric {} is exported by genmon-exporter itself; rename it", f.name);
         }
         if let Some(&i) = index.get(f.name.as_ref()) {

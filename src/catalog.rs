@@ -21,6 +21,10 @@ pub enum MetricType {
     Gauge,
     Histogram,
     Info,
+    /// Summary (quantiles, `_sum`, `_count`).
+    Summary,
+    /// Untyped (node_exporter's netstat and vmstat fields).
+    Untyped,
 }
 
 /// One metric family.
@@ -104,7 +108,9 @@ fn parse_bundled(exporter: &'static str, text: &'static str) -> Vec<MetricInfo> 
             );
             let kind = match kind {
                 "counter" => Counter,
-                "histogram" | "summary" => Histogram,
+                "histogram" => Histogram,
+                "summary" => MetricType::Summary,
+                "untyped" => MetricType::Untyped,
                 _ => Gauge,
             };
             let labels: Vec<&'static str> = labels.split(',').filter(|l| !l.is_empty()).collect();
@@ -132,7 +138,11 @@ pub static BUNDLED: std::sync::LazyLock<Vec<MetricInfo>> =
 pub fn exporter_families() -> Vec<&'static MetricInfo> {
     CATALOG
         .iter()
-        .chain(BUNDLED.iter().filter(|m| m.collector == "node_exporter" && !CATALOG.iter().any(|c| c.name == m.name)))
+        .chain(
+            BUNDLED
+                .iter()
+                .filter(|m| m.collector == "node_exporter" && !CATALOG.iter().any(|c| c.name == m.name)),
+        )
         .collect()
 }
 
@@ -149,7 +159,7 @@ pub fn lookup(series: &str) -> Option<&'static MetricInfo> {
     }
     for suffix in ["_bucket", "_sum", "_count"] {
         if let Some(base) = series.strip_suffix(suffix)
-            && let Some(m) = all().find(|m| m.name == base && m.kind == Histogram)
+            && let Some(m) = all().find(|m| m.name == base && matches!(m.kind, Histogram | MetricType::Summary))
         {
             return Some(m);
         }

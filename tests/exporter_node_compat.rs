@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use genmon::exporter::metric::{Family, Kind};
 use genmon::exporter::textformat;
-use util::{ExporterProc, get, promtool_check};
+use util::{ExporterProc, get, promtool_check_raw as promtool_check};
 
 /// A running node_exporter on an ephemeral 127.0.0.1 port, killed by PID on drop.
 struct NodeExporter {

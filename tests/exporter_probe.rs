@@ -171,11 +171,7 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     assert_eq!(p("probe_success", "tls_ca"), Some(1.0), "{body2}");
     assert_eq!(p("probe_success", "tls_untrusted"), Some(0.0));
     for probe in ["tls_insecure", "tls_ca"] {
-        assert_eq!(
-            p("probe_ssl_earliest_cert_expiry", probe),
-            Some(tls.not_after as f64),
-            "{probe}"
-        );
+        assert_eq!(p("probe_ssl_earliest_cert_expiry", probe), Some(tls.not_after as f64), "{probe}");
     }
 
     // Histogram by phase: total always; resolve only for a host name.
@@ -199,7 +195,9 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     assert_eq!(count("tls_ca", "resolve"), Some(2.0));
     assert_eq!(count("slow", "total"), Some(2.0));
     let slow_sum = s.samples.iter().find(|x| {
-        x.metric == "genmon_probe_phase_duration_seconds_sum" && x.labels.get("probe") == Some("slow") && x.labels.get("phase") == Some("total")
+        x.metric == "genmon_probe_phase_duration_seconds_sum"
+            && x.labels.get("probe") == Some("slow")
+            && x.labels.get("phase") == Some("total")
     });
     assert!(slow_sum.is_some());
     drop(exp);

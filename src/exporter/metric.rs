@@ -84,6 +84,8 @@ impl Family {
                     MetricType::Counter => Kind::Counter,
                     MetricType::Gauge | MetricType::Info => Kind::Gauge,
                     MetricType::Histogram => Kind::Histogram,
+                    MetricType::Summary => Kind::Summary,
+                    MetricType::Untyped => Kind::Untyped,
                 },
             ),
             None => {

@@ -149,8 +149,9 @@ impl Process {
         }
         out.push(Family::single("process_virtual_memory_bytes", st.vsize as f64));
         // Unlimited is RLIM_INFINITY, as the Go client reports it.
-        let vmax = parse_limit(&limits_text, "Max address space").with_context(|| format!("parsing {}", limits.display()))?;
-        out.push(Family::single("process_virtual_memory_max_bytes", vmax.unwrap_or(u64::MAX) as f64));
+        if let Ok(vmax) = parse_limit(&limits_text, "Max address space") {
+            out.push(Family::single("process_virtual_memory_max_bytes", vmax.unwrap_or(u64::MAX) as f64));
+        }
         out.push(Family::single("process_threads", st.threads as f64));
         if let Some(bt) = btime {
             out.push(Family::single(

@@ -13,6 +13,7 @@ mod dashboard_ids;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
+mod promql_label;
 mod promql_metric;
 mod promql_parse;
 mod promql_rate;
@@ -43,6 +44,7 @@ pub static ALL: &[&dyn Check] = &[
     &promql_parse::PromqlParse,
     &promql_rate::PromqlRate,
     &promql_metric::PromqlMetric,
+    &promql_label::PromqlLabel,
     &alert_kind::AlertKind,
     &alert_fields::AlertFields,
     &alert_name::AlertName,

@@ -5,7 +5,6 @@
 //! label sets of its series, and values of stable gauges.
 
 #[path = "common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "exporter_util.rs"]
 mod util;

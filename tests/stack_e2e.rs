@@ -75,7 +75,7 @@ alertmanager:
       webhook:
         - url: http://127.0.0.1:{webhook}/hook
 exporter:
-  collectors: {{disk: false, process: false, filesystem: false}}
+  collectors: {{diskstats: false, process: false, filesystem: false}}
   probes:
     - name: closed
       url: http://127.0.0.1:{probe}/

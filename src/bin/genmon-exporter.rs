@@ -122,19 +122,18 @@ fn enabled(m: &ArgMatches, cli: &Cli, cfg: &ExporterConfig) -> anyhow::Result<Ve
         Some(list) => {
             for c in list {
                 if collectors::registration(c).is_none() {
-                    let known: Vec<&str> = collectors::names().collect();
-                    anyhow::bail!("--collectors: unknown collector {c:?}; known: {}", known.join(", "));
+                    anyhow::bail!("--collectors: {}", config::unknown_collector(c));
                 }
             }
             list.clone()
         }
         // node_exporter's --collector.disable-defaults: only what is enabled explicitly.
         None if cli.disable_defaults => collectors::names()
-            .filter(|n| cfg.collectors.get(*n) == Some(&true))
+            .filter(|n| cfg.collectors.get(n) == Some(true))
             .map(String::from)
             .collect(),
         None => collectors::names()
-            .filter(|n| cfg.collectors.get(*n).copied().unwrap_or_else(|| default_enabled(n)))
+            .filter(|n| cfg.collectors.get(n).unwrap_or_else(|| default_enabled(n)))
             .map(String::from)
             .collect(),
     };

@@ -42,8 +42,66 @@ pub struct ExporterConfig {
 }
 
 /// Per-collector switches: collector name (node_exporter's, e.g. `cpu`,
-/// `meminfo`, `netdev`; or `process`, `probe`) to on/off.
-pub type CollectorsConfig = std::collections::BTreeMap<String, bool>;
+/// `meminfo`, `netdev`; or `process`, `probe`) to on/off. Its JSON schema
+/// lists the registered collectors, so `genmon check` locates a misspelled
+/// name in the spec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CollectorsConfig(pub std::collections::BTreeMap<String, bool>);
+
+/// An unknown collector name, with a "did you mean" when one is close.
+pub fn unknown_collector(name: &str) -> String {
+    let known: Vec<&str> = crate::exporter::collectors::names().collect();
+    let hint = known
+        .iter()
+        .max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)))
+        .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
+        .map(|k| format!("did you mean `{k}`? "))
+        .unwrap_or_default();
+    format!("unknown collector `{name}`; {hint}known collectors: {}", known.join(", "))
+}
+
+impl<'de> Deserialize<'de> for CollectorsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = std::collections::BTreeMap::<String, bool>::deserialize(d)?;
+        if let Some(bad) = m.keys().find(|k| crate::exporter::collectors::registration(k).is_none()) {
+            return Err(serde::de::Error::custom(unknown_collector(bad)));
+        }
+        Ok(CollectorsConfig(m))
+    }
+}
+
+impl CollectorsConfig {
+    /// The switch for collector `name`, if set.
+    pub fn get(&self, name: &str) -> Option<bool> {
+        self.0.get(name).copied()
+    }
+}
+
+impl JsonSchema for CollectorsConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CollectorsConfig".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let props: serde_json::Map<String, serde_json::Value> = crate::exporter::collectors::REGISTRY
+            .iter()
+            .map(|r| {
+                let state = if r.default { "on" } else { "off" };
+                let desc = format!("{} (default: {state}).", r.help);
+                (r.name.to_string(), serde_json::json!({"type": "boolean", "description": desc}))
+            })
+            .collect();
+        let mut m = serde_json::Map::new();
+        m.insert("type".into(), "object".into());
+        m.insert(
+            "description".into(),
+            "Turn collectors on (`true`) or off (`false`); absent ones keep their default.".into(),
+        );
+        m.insert("properties".into(), props.into());
+        m.insert("additionalProperties".into(), false.into());
+        m.into()
+    }
+}
 
 /// Filesystem collector options. Each list entry is a regular expression that
 /// must match the whole value; a list, when given, replaces the default.
@@ -211,19 +269,9 @@ pub fn exclusion(field: &str, list: &Option<Vec<String>>, default: &str) -> anyh
 impl ExporterConfig {
     /// Check everything serde cannot: regexes, durations, URLs, unique names.
     pub fn validate(&self) -> anyhow::Result<()> {
-        for name in self.collectors.keys() {
+        for name in self.collectors.0.keys() {
             if crate::exporter::collectors::registration(name).is_none() {
-                let known: Vec<&str> = crate::exporter::collectors::names().collect();
-                let hint = known
-                    .iter()
-                    .max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)))
-                    .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
-                    .map(|k| format!("did you mean `{k}`? "))
-                    .unwrap_or_default();
-                bail!(
-                    "exporter.collectors.{name}: unknown collector; {hint}known collectors: {}",
-                    known.join(", ")
-                );
+                bail!("exporter.collectors: {}", unknown_collector(name));
             }
         }
         exclusion(
@@ -317,8 +365,8 @@ other_genmon_section: {ignored: true}
 "#,
         )
         .unwrap();
-        assert_eq!(cfg.collectors.get("cpu"), Some(&true));
-        assert_eq!(cfg.collectors.get("diskstats"), Some(&false));
+        assert_eq!(cfg.collectors.get("cpu"), Some(true));
+        assert_eq!(cfg.collectors.get("diskstats"), Some(false));
         assert_eq!(cfg.probes[1].expect_status.as_ref().unwrap().codes(), vec![204]);
         let re = compile_list("x", cfg.network.exclude_devices.as_ref().unwrap()).unwrap().unwrap();
         assert!(re.is_match("veth123") && re.is_match("lo") && !re.is_match("eth0") && !re.is_match("lo0"));
@@ -361,5 +409,6 @@ other_genmon_section: {ignored: true}
         let schema = schemars::schema_for!(ExporterConfig);
         let json = serde_json::to_string(&schema).unwrap();
         assert!(json.contains("process_groups") && json.contains("tls_insecure"));
+        assert!(json.contains("\"meminfo\"") && json.contains("\"additionalProperties\":false"));
     }
 }

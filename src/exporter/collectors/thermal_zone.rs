@@ -44,11 +44,11 @@ impl Collector for ThermalZone {
                 if let Some(t) = num(path.join("temp")) {
                     temp.push(vec![label("zone", zone), label("type", ty)], t as f64 / 1000.0);
                 }
-            } else if let Some(dev) = name.strip_prefix("cooling_device") {
-                if let (Some(c), Some(m)) = (num(path.join("cur_state")), num(path.join("max_state"))) {
-                    cur.push(vec![label("name", dev), label("type", ty.clone())], c as f64);
-                    max.push(vec![label("name", dev), label("type", ty)], m as f64);
-                }
+            } else if let Some(dev) = name.strip_prefix("cooling_device")
+                && let (Some(c), Some(m)) = (num(path.join("cur_state")), num(path.join("max_state")))
+            {
+                cur.push(vec![label("name", dev), label("type", ty.clone())], c as f64);
+                max.push(vec![label("name", dev), label("type", ty)], m as f64);
             }
         }
         Ok(vec![temp, cur, max])

@@ -79,7 +79,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "node_exporter's own build (Go version, revision); genmon-exporter reports genmon_exporter_build_info{version} rather than impersonate node_exporter's build",
     ),
     ("node_hwmon_", "hwmon collector not implemented yet"),
-    ("node_md_", "mdadm collector not implemented yet"),
     ("node_nfs_", "nfs collector not implemented yet"),
     ("node_nfsd_", "nfsd collector not implemented yet"),
     (
@@ -333,6 +332,7 @@ fn same_output_as_node_exporter_on_fixture_trees() {
         "vmstat",
         "arp",
         "conntrack",
+        "mdadm",
     ];
     let mut args: Vec<String> = vec![
         format!("--path.procfs={}", procfs.display()),

@@ -25,6 +25,7 @@ pub mod entropy;
 pub mod filefd;
 pub mod filesystem;
 pub mod loadavg;
+pub mod mdadm;
 pub mod meminfo;
 pub mod netclass;
 pub mod netdev;
@@ -121,6 +122,9 @@ pub static REGISTRY: &[Registration] = &[
     }),
     reg!("loadavg", true, "Load averages (/proc/loadavg)", |b| Ok::<_, anyhow::Error>(
         loadavg::Loadavg::new(b.paths)
+    )),
+    reg!("mdadm", true, "Software RAID (/proc/mdstat)", |b| Ok::<_, anyhow::Error>(
+        mdadm::Mdadm::new(b.paths)
     )),
     reg!("meminfo", true, "Memory statistics (/proc/meminfo)", |b| Ok::<_, anyhow::Error>(
         meminfo::Meminfo::new(b.paths)

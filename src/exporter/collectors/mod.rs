@@ -24,6 +24,7 @@ pub mod edac;
 pub mod entropy;
 pub mod filefd;
 pub mod filesystem;
+pub mod hwmon;
 pub mod loadavg;
 pub mod mdadm;
 pub mod meminfo;
@@ -119,6 +120,9 @@ pub static REGISTRY: &[Registration] = &[
     )),
     reg!("filesystem", true, "Filesystem space and inodes (statvfs)", |b| {
         filesystem::Filesystem::new(b.paths.clone(), &b.cfg.filesystem)
+    }),
+    reg!("hwmon", true, "Hardware monitoring sensors (/sys/class/hwmon)", |b| {
+        hwmon::Hwmon::new(b.paths)
     }),
     reg!("loadavg", true, "Load averages (/proc/loadavg)", |b| Ok::<_, anyhow::Error>(
         loadavg::Loadavg::new(b.paths)

@@ -78,7 +78,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "node_exporter_build_info",
         "node_exporter's own build (Go version, revision); genmon-exporter reports genmon_exporter_build_info{version} rather than impersonate node_exporter's build",
     ),
-    ("node_nfs_", "nfs collector not implemented yet"),
     ("node_nfsd_", "nfsd collector not implemented yet"),
     (
         "node_power_supply_",
@@ -333,6 +332,7 @@ fn same_output_as_node_exporter_on_fixture_trees() {
         "conntrack",
         "mdadm",
         "hwmon",
+        "nfs",
     ];
     let mut args: Vec<String> = vec![
         format!("--path.procfs={}", procfs.display()),

@@ -31,6 +31,7 @@ pub mod meminfo;
 pub mod netclass;
 pub mod netdev;
 pub mod netstat;
+pub mod nfs;
 pub mod os;
 pub mod pressure;
 pub mod probe;
@@ -148,6 +149,12 @@ pub static REGISTRY: &[Registration] = &[
     reg!("netstat", true, "Network statistics (/proc/net/netstat, snmp, snmp6)", |b| {
         netstat::Netstat::new(b.paths, None)
     }),
+    reg!(
+        "nfs",
+        true,
+        "NFS client statistics (/proc/net/rpc/nfs)",
+        |b| Ok::<_, anyhow::Error>(nfs::Nfs::new(b.paths))
+    ),
     reg!("os", true, "OS release information (/etc/os-release)", |b| Ok::<_, anyhow::Error>(
         os::Os::new(b.paths)
     )),

@@ -268,3 +268,46 @@ async fn framework_times_collectors_and_separates_failure_from_no_data() {
         .unwrap();
     assert!(err.to_string().contains("unknown collector"));
 }
+
+/// A group member that exits keeps its CPU seconds in the group's counter
+/// (process-exporter's semantics): a counter must not go down.
+#[test]
+fn process_group_cpu_is_a_counter_across_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    for pid in ["100", "101", "102"] {
+        let d = dir.path().join(pid);
+        std::fs::create_dir_all(&d).unwrap();
+        for f in ["stat", "cmdline"] {
+            let src = fixtures().join("proc").join(pid).join(f);
+            if src.exists() {
+                std::fs::copy(src, d.join(f)).unwrap();
+            }
+        }
+    }
+    std::fs::copy(fixtures().join("proc/stat"), dir.path().join("stat")).unwrap();
+    let p = Paths {
+        rootfs: fixtures().join("rootfs"),
+        procfs: dir.path().into(),
+        sysfs: fixtures().join("sys"),
+    };
+    let groups = config::parse("exporter:\n  process_groups:\n    - {name: nginx, match_name: '^nginx$'}\n")
+        .unwrap()
+        .process_groups;
+    let c = collectors::process::Process::new(p, fixtures().join("proc/self"), &groups).unwrap();
+    let cpu = |f: &[Family], m: &str| {
+        get(
+            f,
+            &format!("namedprocess_namegroup_cpu_seconds_total{{groupname=\"nginx\",mode=\"{m}\"}}"),
+        )
+    };
+    let before = run(&c).unwrap();
+    assert_eq!((cpu(&before, "user"), cpu(&before, "system")), (1.5, 1.5));
+    std::fs::remove_dir_all(dir.path().join("101")).unwrap();
+    let after = run(&c).unwrap();
+    assert_eq!(get(&after, "namedprocess_namegroup_num_procs{groupname=\"nginx\"}"), 1.0);
+    assert_eq!(
+        (cpu(&after, "user"), cpu(&after, "system")),
+        (1.5, 1.5),
+        "the exited member's CPU stays counted"
+    );
+}

@@ -104,6 +104,18 @@ pub struct Process {
     self_dir: PathBuf,
     groups: Vec<Group>,
     page_size: f64,
+    cpu: std::sync::Mutex<CpuHistory>,
+}
+
+/// Keeps `namedprocess_namegroup_cpu_seconds_total` monotonic: CPU ticks of
+/// processes that exited stay counted (as process-exporter does), so a
+/// restart of a group member is not a counter reset.
+#[derive(Default)]
+struct CpuHistory {
+    /// Per group: user and system ticks of members gone since the exporter started.
+    gone: Vec<[u64; 2]>,
+    /// Members seen by the last scrape: (pid, start ticks) -> (user, system ticks, groups).
+    live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>,
 }
 
 impl Process {
@@ -129,6 +141,7 @@ impl Process {
             self_dir,
             groups,
             page_size: page_size(),
+            cpu: Default::default(),
         })
     }
 
@@ -162,12 +175,33 @@ impl Process {
         Ok(out)
     }
 
+    /// Per group, user and system ticks of its members now plus those gone.
+    fn account_cpu(&self, live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>) -> Vec<[u64; 2]> {
+        let mut h = self.cpu.lock().unwrap_or_else(|e| e.into_inner());
+        h.gone.resize(self.groups.len(), [0, 0]);
+        let old = std::mem::replace(&mut h.live, live);
+        for (key, (ticks, groups)) in old {
+            if !h.live.contains_key(&key) {
+                for g in groups {
+                    h.gone[g][0] += ticks[0];
+                    h.gone[g][1] += ticks[1];
+                }
+            }
+        }
+        let mut out = h.gone.clone();
+        for (ticks, groups) in h.live.values() {
+            for &g in groups {
+                out[g][0] += ticks[0];
+                out[g][1] += ticks[1];
+            }
+        }
+        out
+    }
+
     fn groups(&self, btime: Option<u64>) -> anyhow::Result<Vec<Family>> {
         #[derive(Default, Clone)]
         struct Acc {
             procs: u64,
-            utime: u64,
-            stime: u64,
             rss: u64,
             vsize: u64,
             fds: u64,
@@ -176,6 +210,7 @@ impl Process {
         }
         let n = self.groups.len();
         let mut acc = vec![Acc::default(); n];
+        let mut live = std::collections::HashMap::new();
         let need_cmdline = self.groups.iter().any(|g| matches!(g.matcher, Matcher::Cmdline(_)));
         let dir = self.paths.procfs.as_path();
         let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
@@ -204,6 +239,7 @@ impl Process {
                 String::new()
             };
             let mut fd_count = None;
+            let mut member_of = Vec::new();
             for (i, g) in self.groups.iter().enumerate() {
                 let hit = match &g.matcher {
                     Matcher::Name(r) => r.is_match(&st.comm),
@@ -212,8 +248,7 @@ impl Process {
                 if hit {
                     let a = &mut acc[i];
                     a.procs += 1;
-                    a.utime += st.utime;
-                    a.stime += st.stime;
+                    member_of.push(i);
                     a.rss += st.rss_pages;
                     a.vsize += st.vsize;
                     a.threads += st.threads;
@@ -222,7 +257,13 @@ impl Process {
                     a.fds += *fd_count.get_or_insert_with(|| count_fds(&pdir).unwrap_or(0));
                 }
             }
+            if !member_of.is_empty()
+                && let Ok(pid) = name.parse::<u32>()
+            {
+                live.insert((pid, st.start_ticks), ([st.utime, st.stime], member_of));
+            }
         }
+        let cpu_ticks = self.account_cpu(live);
         // process-exporter's families and labels.
         let mut procs = Family::with_capacity("namedprocess_namegroup_num_procs", n);
         let mut cpu = Family::with_capacity("namedprocess_namegroup_cpu_seconds_total", 2 * n);
@@ -230,12 +271,12 @@ impl Process {
         let mut fds = Family::with_capacity("namedprocess_namegroup_open_filedesc", n);
         let mut threads = Family::with_capacity("namedprocess_namegroup_num_threads", n);
         let mut oldest = Family::with_capacity("namedprocess_namegroup_oldest_start_time_seconds", n);
-        for (g, a) in self.groups.iter().zip(&acc) {
+        for (gi, (g, a)) in self.groups.iter().zip(&acc).enumerate() {
             let l = || vec![label("groupname", g.name.clone())];
             let l2 = |k: &'static str, v: &'static str| vec![label("groupname", g.name.clone()), label(k, v)];
             procs.push(l(), a.procs as f64);
-            cpu.push(l2("mode", "user"), a.utime as f64 / USER_HZ);
-            cpu.push(l2("mode", "system"), a.stime as f64 / USER_HZ);
+            cpu.push(l2("mode", "user"), cpu_ticks[gi][0] as f64 / USER_HZ);
+            cpu.push(l2("mode", "system"), cpu_ticks[gi][1] as f64 / USER_HZ);
             mem.push(l2("memtype", "resident"), a.rss as f64 * self.page_size);
             mem.push(l2("memtype", "virtual"), a.vsize as f64);
             fds.push(l(), a.fds as f64);

@@ -32,6 +32,7 @@ pub mod netclass;
 pub mod netdev;
 pub mod netstat;
 pub mod nfs;
+pub mod nfsd;
 pub mod os;
 pub mod pressure;
 pub mod probe;
@@ -154,6 +155,12 @@ pub static REGISTRY: &[Registration] = &[
         true,
         "NFS client statistics (/proc/net/rpc/nfs)",
         |b| Ok::<_, anyhow::Error>(nfs::Nfs::new(b.paths))
+    ),
+    reg!(
+        "nfsd",
+        true,
+        "NFS server statistics (/proc/net/rpc/nfsd)",
+        |b| Ok::<_, anyhow::Error>(nfsd::Nfsd::new(b.paths))
     ),
     reg!("os", true, "OS release information (/etc/os-release)", |b| Ok::<_, anyhow::Error>(
         os::Os::new(b.paths)

@@ -7,11 +7,13 @@ use super::{Collector, ScrapeContext, read_opt};
 use crate::exporter::Paths;
 use crate::exporter::metric::{Family, Kind, label};
 
-const V2: &[&str] = &[
+/// NFSv2 procedures, in `proc2` order.
+pub const V2: &[&str] = &[
     "Null", "GetAttr", "SetAttr", "Root", "Lookup", "ReadLink", "Read", "WrCache", "Write", "Create", "Remove", "Rename", "Link",
     "SymLink", "MkDir", "RmDir", "ReadDir", "FsStat",
 ];
-const V3: &[&str] = &[
+/// NFSv3 procedures, in `proc3` order.
+pub const V3: &[&str] = &[
     "Null",
     "GetAttr",
     "SetAttr",

@@ -99,7 +99,7 @@ const DIFFERENCES: &[(&str, &str)] = &[
     ("node_tape_", "tapestats collector not implemented (not in the issue's list)"),
     (
         "node_systemd_",
-        "systemd collector is off by default in node_exporter 1.5's Debian build only where D-Bus is present; not implemented",
+        "systemd collector (on by default in Debian's build, off upstream; it talks to systemd over D-Bus): not implemented",
     ),
     ("node_cpu_core_throttles_total", "cpu thermal throttle counters not implemented yet"),
     (

@@ -101,11 +101,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "node_systemd_",
         "systemd collector (on by default in Debian's build, off upstream; it talks to systemd over D-Bus): not implemented",
     ),
-    ("node_cpu_core_throttles_total", "cpu thermal throttle counters not implemented yet"),
-    (
-        "node_cpu_package_throttles_total",
-        "cpu thermal throttle counters not implemented yet",
-    ),
     ("node_disk_ata_", "udev ATA properties of node_disk_* not implemented yet"),
     ("node_disk_device_mapper_info", "udev device-mapper properties not implemented yet"),
     ("node_disk_filesystem_info", "udev filesystem properties not implemented yet"),

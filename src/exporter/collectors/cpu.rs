@@ -82,6 +82,46 @@ pub fn families(cpus: &[CpuTimes]) -> Vec<Family> {
     vec![secs, guest]
 }
 
+/// Thermal throttle counters from `<sysfs>/devices/system/cpu/cpuN/thermal_throttle`,
+/// one per core and one per package (node_exporter reads each once, keyed by
+/// `topology/physical_package_id` and `core_id`). Empty when the kernel has none.
+pub fn throttles(paths: &Paths) -> anyhow::Result<Vec<Family>> {
+    let mut core = Family::new(
+        "node_cpu_core_throttles_total",
+        Kind::Counter,
+        "Number of times this CPU core has been throttled.",
+    );
+    let mut package = Family::new(
+        "node_cpu_package_throttles_total",
+        Kind::Counter,
+        "Number of times this CPU package has been throttled.",
+    );
+    let (mut seen_pkg, mut seen_core) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    let attr = |p: std::path::PathBuf| super::sys_attr(&p).and_then(|v| v.parse::<u64>().ok());
+    for (name, dir) in super::dir_entries(&paths.sys("devices/system/cpu"), "cpu")?.unwrap_or_default() {
+        if !name[3..].bytes().all(|b| b.is_ascii_digit()) || !dir.join("thermal_throttle").is_dir() {
+            continue;
+        }
+        let (Some(pkg), Some(core_id)) = (attr(dir.join("topology/physical_package_id")), attr(dir.join("topology/core_id"))) else {
+            continue;
+        };
+        if seen_pkg.insert(pkg)
+            && let Some(v) = attr(dir.join("thermal_throttle/package_throttle_count"))
+        {
+            package.push(vec![label("package", pkg.to_string())], v as f64);
+        }
+        if seen_core.insert((pkg, core_id))
+            && let Some(v) = attr(dir.join("thermal_throttle/core_throttle_count"))
+        {
+            core.push(
+                vec![label("core", core_id.to_string()), label("package", pkg.to_string())],
+                v as f64,
+            );
+        }
+    }
+    Ok(vec![core, package])
+}
+
 /// The cpu collector.
 pub struct Cpu {
     paths: Paths,
@@ -102,7 +142,9 @@ impl Collector for Cpu {
         let path = self.paths.proc("stat");
         let text = read_file(&path)?;
         let cpus = parse_stat(&text).with_context(|| format!("parsing {}", path.display()))?;
-        Ok(families(&cpus))
+        let mut out = families(&cpus);
+        out.extend(throttles(&self.paths)?);
+        Ok(out)
     }
 }
 

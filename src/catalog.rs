@@ -1,6 +1,15 @@
-//! The metric catalog: every metric `genmon-exporter` can export, declared
-//! once. `genmon check` uses it to reject panels and alerts on metrics that
-//! nobody exports; `genmon-exporter --catalog` prints it as JSON.
+//! Metric catalogs: what each exporter of the stack exports, with types,
+//! label names and help. `genmon check` uses them to reject panels and alerts
+//! on metrics (or labels) that nobody exports, offline.
+//!
+//! - [`CATALOG`]: genmon-exporter's families outside the node_exporter-named
+//!   host collectors (its own process, process groups, probes, framework).
+//! - [`BUNDLED`]: the catalogs of node_exporter 1.5, blackbox_exporter 0.23,
+//!   process-exporter 0.7, Prometheus 2.42 and Alertmanager 0.25, imported
+//!   from the real Debian binaries' `/metrics` with `scripts/catalog-import`
+//!   (`src/catalogs/*.tsv`). genmon-exporter's host collectors export
+//!   node_exporter's families, so [`exporter_families`] is [`CATALOG`] plus
+//!   the node_exporter catalog.
 
 use serde::Serialize;
 
@@ -12,6 +21,10 @@ pub enum MetricType {
     Gauge,
     Histogram,
     Info,
+    /// Summary (quantiles, `_sum`, `_count`).
+    Summary,
+    /// Untyped (node_exporter's netstat and vmstat fields).
+    Untyped,
 }
 
 /// One metric family.
@@ -36,88 +49,182 @@ macro_rules! m {
     };
 }
 
-/// Every metric family genmon-exporter can export.
+/// genmon-exporter's families with fixed names outside the host collectors
+/// (those carry node_exporter's names and help in their code).
 #[rustfmt::skip]
 pub static CATALOG: &[MetricInfo] = &[
-    // framework
-    m!("exporter", "genmon_exporter_collector_duration_seconds", Gauge, "seconds", ["collector"], "Time a collector took during the last scrape."),
-    m!("exporter", "genmon_exporter_collector_success", Gauge, "", ["collector"], "1 if the collector's last run succeeded, 0 if it failed."),
+    // framework (node_exporter's names)
+    m!("exporter", "node_scrape_collector_duration_seconds", Gauge, "seconds", ["collector"], "node_exporter: Duration of a collector scrape."),
+    m!("exporter", "node_scrape_collector_success", Gauge, "", ["collector"], "node_exporter: Whether a collector succeeded."),
     m!("exporter", "genmon_exporter_build_info", Gauge, "", ["version"], "A metric with a constant 1 value labelled by the exporter's version."),
-    // cpu
-    m!("cpu", "genmon_cpu_seconds_total", Counter, "seconds", ["cpu", "mode"], "Seconds the CPUs spent in each mode."),
-    m!("cpu", "genmon_cpus", Gauge, "", [], "Number of logical CPUs."),
-    // memory
-    m!("memory", "genmon_memory_total_bytes", Gauge, "bytes", [], "Total usable memory."),
-    m!("memory", "genmon_memory_available_bytes", Gauge, "bytes", [], "Memory available for new work without swapping (MemAvailable)."),
-    m!("memory", "genmon_memory_free_bytes", Gauge, "bytes", [], "Unused memory (MemFree)."),
-    m!("memory", "genmon_memory_cached_bytes", Gauge, "bytes", [], "Page cache memory (Cached)."),
-    m!("memory", "genmon_memory_buffers_bytes", Gauge, "bytes", [], "Block device buffer memory (Buffers)."),
-    m!("memory", "genmon_swap_total_bytes", Gauge, "bytes", [], "Total swap space."),
-    m!("memory", "genmon_swap_free_bytes", Gauge, "bytes", [], "Unused swap space."),
-    // load
-    m!("load", "genmon_load1", Gauge, "", [], "1-minute load average."),
-    m!("load", "genmon_load5", Gauge, "", [], "5-minute load average."),
-    m!("load", "genmon_load15", Gauge, "", [], "15-minute load average."),
-    // uptime
-    m!("uptime", "genmon_boot_time_seconds", Gauge, "seconds", [], "Unix time the host booted."),
-    // filesystem
-    m!("filesystem", "genmon_filesystem_size_bytes", Gauge, "bytes", ["device", "mountpoint", "fstype"], "Filesystem size."),
-    m!("filesystem", "genmon_filesystem_free_bytes", Gauge, "bytes", ["device", "mountpoint", "fstype"], "Free space, including blocks reserved for root."),
-    m!("filesystem", "genmon_filesystem_avail_bytes", Gauge, "bytes", ["device", "mountpoint", "fstype"], "Space available to unprivileged users."),
-    m!("filesystem", "genmon_filesystem_files", Gauge, "", ["device", "mountpoint", "fstype"], "Total inodes."),
-    m!("filesystem", "genmon_filesystem_files_free", Gauge, "", ["device", "mountpoint", "fstype"], "Free inodes."),
-    m!("filesystem", "genmon_filesystem_readonly", Gauge, "", ["device", "mountpoint", "fstype"], "1 if the filesystem is mounted read-only."),
-    m!("filesystem", "genmon_filesystem_device_error", Gauge, "", ["device", "mountpoint", "fstype"], "1 if statvfs on the mount failed or timed out during the last scrape."),
-    // disk
-    m!("disk", "genmon_disk_read_bytes_total", Counter, "bytes", ["device"], "Bytes read from the block device."),
-    m!("disk", "genmon_disk_written_bytes_total", Counter, "bytes", ["device"], "Bytes written to the block device."),
-    m!("disk", "genmon_disk_reads_completed_total", Counter, "", ["device"], "Reads completed."),
-    m!("disk", "genmon_disk_writes_completed_total", Counter, "", ["device"], "Writes completed."),
-    m!("disk", "genmon_disk_io_time_seconds_total", Counter, "seconds", ["device"], "Seconds the device spent doing I/O."),
-    // network
-    m!("network", "genmon_network_receive_bytes_total", Counter, "bytes", ["device"], "Bytes received."),
-    m!("network", "genmon_network_transmit_bytes_total", Counter, "bytes", ["device"], "Bytes transmitted."),
-    m!("network", "genmon_network_receive_packets_total", Counter, "", ["device"], "Packets received."),
-    m!("network", "genmon_network_transmit_packets_total", Counter, "", ["device"], "Packets transmitted."),
-    m!("network", "genmon_network_receive_errors_total", Counter, "", ["device"], "Receive errors."),
-    m!("network", "genmon_network_transmit_errors_total", Counter, "", ["device"], "Transmit errors."),
-    m!("network", "genmon_network_receive_drop_total", Counter, "", ["device"], "Received packets dropped."),
-    m!("network", "genmon_network_transmit_drop_total", Counter, "", ["device"], "Transmitted packets dropped."),
-    m!("network", "genmon_network_up", Gauge, "", ["device"], "1 if the interface is operationally up."),
-    // process (own) — standard Prometheus client names
-    m!("process", "process_cpu_seconds_total", Counter, "seconds", [], "CPU seconds used by the exporter."),
-    m!("process", "process_resident_memory_bytes", Gauge, "bytes", [], "Resident memory of the exporter."),
-    m!("process", "process_open_fds", Gauge, "", [], "Open file descriptors of the exporter."),
-    m!("process", "process_max_fds", Gauge, "", [], "Maximum open file descriptors of the exporter."),
-    m!("process", "process_threads", Gauge, "", [], "Threads of the exporter."),
-    m!("process", "process_start_time_seconds", Gauge, "seconds", [], "Unix time the exporter started."),
-    // process groups
-    m!("process", "genmon_process_group_processes", Gauge, "", ["group"], "Processes matching the group."),
-    m!("process", "genmon_process_group_cpu_seconds_total", Counter, "seconds", ["group"], "CPU seconds used by the group's processes."),
-    m!("process", "genmon_process_group_resident_memory_bytes", Gauge, "bytes", ["group"], "Resident memory of the group's processes."),
-    m!("process", "genmon_process_group_open_fds", Gauge, "", ["group"], "Open file descriptors of the group's processes."),
-    // probe
-    m!("probe", "genmon_probe_success", Gauge, "", ["probe", "target"], "1 if the last probe succeeded."),
-    m!("probe", "genmon_probe_duration_seconds", Histogram, "seconds", ["probe", "target", "phase"], "Probe duration by phase (resolve, connect, tls, processing, transfer, total)."),
-    m!("probe", "genmon_probe_http_status_code", Gauge, "", ["probe", "target"], "HTTP status code of the last probe, 0 when no response."),
-    m!("probe", "genmon_probe_tls_cert_expiry_timestamp_seconds", Gauge, "seconds", ["probe", "target"], "Unix time the leaf TLS certificate expires."),
+    // process (own): the Prometheus client libraries' names
+    m!("process", "process_cpu_seconds_total", Counter, "seconds", [], "Total user and system CPU time spent in seconds."),
+    m!("process", "process_resident_memory_bytes", Gauge, "bytes", [], "Resident memory size in bytes."),
+    m!("process", "process_virtual_memory_bytes", Gauge, "bytes", [], "Virtual memory size in bytes."),
+    m!("process", "process_virtual_memory_max_bytes", Gauge, "bytes", [], "Maximum amount of virtual memory available in bytes."),
+    m!("process", "process_open_fds", Gauge, "", [], "Number of open file descriptors."),
+    m!("process", "process_max_fds", Gauge, "", [], "Maximum number of open file descriptors."),
+    m!("process", "process_threads", Gauge, "", [], "Number of OS threads in the process."),
+    m!("process", "process_start_time_seconds", Gauge, "seconds", [], "Start time of the process since unix epoch in seconds."),
+    // process groups: process-exporter's names
+    m!("process", "namedprocess_namegroup_num_procs", Gauge, "", ["groupname"], "number of processes in this group"),
+    m!("process", "namedprocess_namegroup_cpu_seconds_total", Counter, "seconds", ["groupname", "mode"], "Cpu user usage in seconds"),
+    m!("process", "namedprocess_namegroup_memory_bytes", Gauge, "bytes", ["groupname", "memtype"], "number of bytes of memory in use"),
+    m!("process", "namedprocess_namegroup_open_filedesc", Gauge, "", ["groupname"], "number of open file descriptors for this group"),
+    m!("process", "namedprocess_namegroup_num_threads", Gauge, "", ["groupname"], "Number of threads"),
+    m!("process", "namedprocess_namegroup_oldest_start_time_seconds", Gauge, "seconds", ["groupname"], "start time in seconds since 1970/01/01 of oldest process in group"),
+    // probe: blackbox_exporter's names, plus `probe` (the probe's name) and `target`
+    m!("probe", "probe_success", Gauge, "", ["probe", "target"], "Displays whether or not the probe was a success"),
+    m!("probe", "probe_duration_seconds", Gauge, "seconds", ["probe", "target"], "Returns how long the probe took to complete in seconds"),
+    m!("probe", "probe_http_duration_seconds", Gauge, "seconds", ["probe", "target", "phase"], "Duration of http request by phase, summed over all redirects"),
+    m!("probe", "probe_http_status_code", Gauge, "", ["probe", "target"], "Response HTTP status code"),
+    m!("probe", "probe_ssl_earliest_cert_expiry", Gauge, "seconds", ["probe", "target"], "Returns last SSL chain expiry in unixtime"),
     m!("probe", "genmon_probe_requests_total", Counter, "", ["probe", "target", "result"], "Probes run, by result (success, failure)."),
-    // textfile
-    m!("textfile", "genmon_textfile_scrape_error", Gauge, "", [], "1 if reading any textfile failed."),
-    m!("textfile", "genmon_textfile_mtime_seconds", Gauge, "seconds", ["file"], "Modification time of each textfile read."),
+    m!("probe", "genmon_probe_phase_duration_seconds", Histogram, "seconds", ["probe", "target", "phase"], "Probe duration by phase (resolve, connect, processing, transfer, total)."),
+    // textfile: node_exporter's names
+    m!("textfile", "node_textfile_scrape_error", Gauge, "", [], "1 if there was an error opening or reading a file, 0 otherwise"),
+    m!("textfile", "node_textfile_mtime_seconds", Gauge, "seconds", ["file"], "Unixtime mtime of textfiles successfully read."),
 ];
 
-/// Look a metric family up by name (histogram series `_bucket`/`_sum`/`_count` resolve to their family).
+/// One bundled catalog: exporter name and its TSV (`name<TAB>type<TAB>labels<TAB>help`).
+const BUNDLED_SOURCES: &[(&str, &str)] = &[
+    ("node_exporter", include_str!("catalogs/node_exporter.tsv")),
+    ("blackbox_exporter", include_str!("catalogs/blackbox_exporter.tsv")),
+    ("process_exporter", include_str!("catalogs/process_exporter.tsv")),
+    ("prometheus", include_str!("catalogs/prometheus.tsv")),
+    ("alertmanager", include_str!("catalogs/alertmanager.tsv")),
+];
+
+fn parse_bundled(exporter: &'static str, text: &'static str) -> Vec<MetricInfo> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut f = l.splitn(4, '\t');
+            let (name, kind, labels, help) = (
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+            );
+            let kind = match kind {
+                "counter" => Counter,
+                "histogram" => Histogram,
+                "summary" => MetricType::Summary,
+                "untyped" => MetricType::Untyped,
+                _ => Gauge,
+            };
+            let labels: Vec<&'static str> = labels.split(',').filter(|l| !l.is_empty()).collect();
+            let unit = ["seconds", "bytes", "ratio"]
+                .into_iter()
+                .find(|u| name.trim_end_matches("_total").ends_with(&format!("_{u}")))
+                .unwrap_or("");
+            MetricInfo {
+                name,
+                kind,
+                unit,
+                help,
+                labels: Box::leak(labels.into_boxed_slice()),
+                collector: exporter,
+            }
+        })
+        .collect()
+}
+
+/// The bundled catalogs, parsed once.
+pub static BUNDLED: std::sync::LazyLock<Vec<MetricInfo>> =
+    std::sync::LazyLock::new(|| BUNDLED_SOURCES.iter().flat_map(|(e, t)| parse_bundled(e, t)).collect());
+
+/// node_exporter families genmon-exporter does not export (see the
+/// compatibility test's list of differences for why).
+const NOT_EXPORTED: &[&str] = &["node_exporter_build_info"];
+
+/// Every family genmon-exporter can export: [`CATALOG`] plus node_exporter's.
+pub fn exporter_families() -> Vec<&'static MetricInfo> {
+    let node =
+        |m: &&MetricInfo| m.collector == "node_exporter" && !NOT_EXPORTED.contains(&m.name) && !CATALOG.iter().any(|c| c.name == m.name);
+    CATALOG.iter().chain(BUNDLED.iter().filter(node)).collect()
+}
+
+/// Every known family: genmon-exporter's and the bundled catalogs'.
+pub fn all() -> impl Iterator<Item = &'static MetricInfo> {
+    CATALOG.iter().chain(BUNDLED.iter())
+}
+
+/// Look a metric family up by name in every catalog (histogram series
+/// `_bucket`/`_sum`/`_count` resolve to their family).
 pub fn lookup(series: &str) -> Option<&'static MetricInfo> {
-    if let Some(m) = CATALOG.iter().find(|m| m.name == series) {
+    if let Some(m) = all().find(|m| m.name == series) {
         return Some(m);
     }
     for suffix in ["_bucket", "_sum", "_count"] {
         if let Some(base) = series.strip_suffix(suffix)
-            && let Some(m) = CATALOG.iter().find(|m| m.name == base && m.kind == Histogram)
+            && let Some(m) = all().find(|m| m.name == base && matches!(m.kind, Histogram | MetricType::Summary))
         {
             return Some(m);
         }
     }
     None
+}
+
+/// Look a family up in genmon-exporter's own [`CATALOG`] only.
+pub fn lookup_own(name: &str) -> Option<&'static MetricInfo> {
+    CATALOG.iter().find(|m| m.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled(exporter: &str, name: &str) -> &'static MetricInfo {
+        BUNDLED
+            .iter()
+            .find(|m| m.collector == exporter && m.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in the {exporter} catalog"))
+    }
+
+    /// genmon-exporter's families named after other exporters' are those
+    /// exporters' families: same type and help; labels too, plus `probe` and
+    /// `target` on blackbox's (one exporter runs many probes).
+    #[test]
+    fn ecosystem_names_match_the_real_exporters() {
+        for m in CATALOG {
+            let (exporter, extra): (&str, &[&str]) = if m.name.starts_with("probe_") {
+                ("blackbox_exporter", &["probe", "target"])
+            } else if m.name.starts_with("namedprocess_") {
+                ("process_exporter", &[])
+            } else if m.name.starts_with("node_") {
+                ("node_exporter", &[])
+            } else {
+                continue;
+            };
+            let b = bundled(exporter, m.name);
+            assert_eq!((m.kind, m.help), (b.kind, b.help), "{}", m.name);
+            let mut want: Vec<&str> = b.labels.iter().chain(extra).copied().collect();
+            let mut got = m.labels.to_vec();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{} labels", m.name);
+        }
+    }
+
+    #[test]
+    fn bundled_catalogs_parse() {
+        for (e, n) in [
+            ("node_exporter", 200),
+            ("prometheus", 100),
+            ("alertmanager", 30),
+            ("blackbox_exporter", 10),
+            ("process_exporter", 10),
+        ] {
+            let c = BUNDLED.iter().filter(|m| m.collector == e).count();
+            assert!(c >= n, "{e}: {c} families");
+        }
+        assert_eq!(bundled("node_exporter", "node_cpu_seconds_total").labels, ["cpu", "mode"]);
+        assert_eq!(lookup("prometheus_http_request_duration_seconds_bucket").unwrap().kind, Histogram);
+        assert_eq!(lookup("node_filesystem_avail_bytes").unwrap().unit, "bytes");
+        assert!(lookup("genmon_cpu_seconds_total").is_none());
+        // node_exporter's build info is known to `check` but not claimed by genmon-exporter.
+        assert!(lookup("node_exporter_build_info").is_some());
+        assert!(!exporter_families().iter().any(|m| m.name == "node_exporter_build_info"));
+    }
 }

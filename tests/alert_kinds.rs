@@ -13,12 +13,12 @@ const SPEC: &str = r#"
 version: 1
 alerting: {runbook_base_url: "https://runbooks.example/#"}
 signals:
-  cpu: {expr: '1 - avg by (instance) (rate(genmon_cpu_seconds_total{mode="idle"}[$__rate_interval]))', unit: percentunit, thresholds: {critical: 0.9}}
-  avail: {expr: 'genmon_filesystem_avail_bytes', unit: bytes}
-  used: {expr: '1 - genmon_filesystem_avail_bytes / genmon_filesystem_size_bytes', unit: percentunit}
-  latency: {expr: 'histogram_quantile(0.95, sum by (le, probe) (rate(genmon_probe_duration_seconds_bucket{phase="total"}[$__rate_interval])))', unit: s}
-  throughput: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total[$__rate_interval]))', unit: Bps}
-  load: {expr: 'max by (instance) (genmon_load1)'}
+  cpu: {expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))', unit: percentunit, thresholds: {critical: 0.9}}
+  avail: {expr: 'node_filesystem_avail_bytes', unit: bytes}
+  used: {expr: '1 - node_filesystem_avail_bytes / node_filesystem_size_bytes', unit: percentunit}
+  latency: {expr: 'histogram_quantile(0.95, sum by (le, probe) (rate(genmon_probe_phase_duration_seconds_bucket{phase="total"}[$__rate_interval])))', unit: s}
+  throughput: {expr: 'sum by (instance) (rate(node_network_receive_bytes_total[$__rate_interval]))', unit: Bps}
+  load: {expr: 'max by (instance) (node_load1)'}
 dashboards:
   - uid: d
     title: D
@@ -36,7 +36,7 @@ rules:
       - {name: CpuHigh, threshold: {signal: cpu, op: '>', value: critical}, severity: warning}
       - {name: CpuLow, threshold: {signal: cpu, op: '<=', value: 0.1}, severity: info}
       - {name: TargetDown, absent: {job: node}, severity: critical}
-      - {name: NoProbes, absent: {selector: 'genmon_probe_success{probe="api"}'}, severity: warning}
+      - {name: NoProbes, absent: {selector: 'probe_success{probe="api"}'}, severity: warning}
       - {name: CpuOdd, anomaly: {signal: cpu}, severity: info}
       - {name: CpuDrop, anomaly: {signal: cpu, direction: down, sigma: 4, window: 12h}, severity: info}
       - {name: DiskFull, exhaustion: {signal: avail, within: 24h}, severity: warning}
@@ -56,7 +56,7 @@ rules:
       - name: Availability
         slo: {objective: 99.9, bad: 'genmon_probe_requests_total{result="failure"}', total: genmon_probe_requests_total}
       - name: Latency
-        slo: {name: probe-latency, objective: 99, period: 28d, latency: {histogram: 'genmon_probe_duration_seconds{phase="total"}', le: 0.5}, by: [probe]}
+        slo: {name: probe-latency, objective: 99, period: 28d, latency: {histogram: 'genmon_probe_phase_duration_seconds{phase="total"}', le: 0.5}, by: [probe]}
 "#;
 
 fn promtool() -> &'static str {
@@ -170,10 +170,10 @@ fn every_kind_passes_promtool_check_and_its_generated_tests() {
     // Threshold and health tests feed the signal's raw metrics when its PromQL can be inverted.
     let kt = std::fs::read_to_string(tests_dir.join("kinds.test.yml")).unwrap();
     assert!(
-        kt.contains("series: genmon_cpu_seconds_total{instance=\"test-instance\", mode=\"idle\"}"),
+        kt.contains("series: node_cpu_seconds_total{instance=\"test-instance\", mode=\"idle\"}"),
         "{kt}"
     );
-    assert!(kt.contains("series: genmon_filesystem_size_bytes{"), "{kt}");
+    assert!(kt.contains("series: node_filesystem_size_bytes{"), "{kt}");
     let rt = std::fs::read_to_string(tests_dir.join("regressions.test.yml")).unwrap();
     // (Their signals are recorded in this group: a recording in another group lags
     // by an evaluation, so alerts reading one are tested on the recorded series.)
@@ -522,8 +522,8 @@ fn regression_limit_line_filters_only_on_labels_the_signal_keeps() {
 version: 1
 alerting: {runbook_base_url: "https://runbooks.example/#"}
 signals:
-  per_job: {expr: 'sum by (job) (rate(genmon_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
-  per_host: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
+  per_job: {expr: 'sum by (job) (rate(node_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
+  per_host: {expr: 'sum by (instance) (rate(node_network_receive_bytes_total{instance=~"$instance"}[$__rate_interval]))', unit: Bps}
 dashboards:
   - uid: d
     title: D
@@ -553,7 +553,7 @@ fn panel_links_carry_the_alert_labels_and_target_down_links_the_targets_panel() 
 version: 1
 alerting: {runbook_base_url: "https://runbooks.example/#"}
 signals:
-  per_host: {expr: 'sum by (instance) (rate(genmon_network_receive_bytes_total{instance=~"$instance", job=~"$job"}[$__rate_interval]))', unit: Bps}
+  per_host: {expr: 'sum by (instance) (rate(node_network_receive_bytes_total{instance=~"$instance", job=~"$job"}[$__rate_interval]))', unit: Bps}
 dashboards:
   - uid: d
     title: D

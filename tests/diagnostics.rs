@@ -64,7 +64,7 @@ fn test_command_honours_json_format() {
 #[test]
 fn a_promql_error_on_a_long_line_points_at_its_token_and_keeps_the_key() {
     let expr = format!(
-        "sum by (instance) (rate(genmon_cpu_seconds_total{{mode!=\"idle\", job=~\"node|genmon\"}}[5m])){} / sum by (instance) (ratez(genmon_cpu_seconds_total[5m]))",
+        "sum by (instance) (rate(node_cpu_seconds_total{{mode!=\"idle\", job=~\"node|genmon\"}}[5m])){} / sum by (instance) (ratez(node_cpu_seconds_total[5m]))",
         " + 0".repeat(40)
     );
     let text = format!("version: 1\nrules:\n  - name: g\n    recording:\n      - record: a:b:c\n        expr: '{expr}'\n");

@@ -59,55 +59,56 @@ fn absent(fams: &[Family], series_prefix: &str) -> bool {
 
 #[test]
 fn cpu() {
-    let f = run(&collectors::cpu::Cpu::new(paths())).unwrap();
-    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 10.0);
-    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"steal\"}"), 0.02);
-    assert_eq!(get(&f, "genmon_cpu_seconds_total{cpu=\"1\",mode=\"idle\"}"), 250.0);
-    assert_eq!(get(&f, "genmon_cpus"), 2.0);
-    assert_eq!(flat(&f).len(), 17);
+    let f = run(&collectors::cpu::Cpu::new(&paths())).unwrap();
+    assert_eq!(get(&f, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}"), 10.0);
+    assert_eq!(get(&f, "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"}"), 0.02);
+    assert_eq!(get(&f, "node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"}"), 250.0);
+    assert_eq!(get(&f, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"user\"}"), 0.0);
+    assert_eq!(flat(&f).len(), 20);
 }
 
 #[test]
 fn memory_load_uptime() {
-    let f = run(&collectors::memory::Memory::new(paths())).unwrap();
-    assert_eq!(get(&f, "genmon_memory_total_bytes"), 8000000.0 * 1024.0);
-    assert_eq!(get(&f, "genmon_memory_available_bytes"), 5000000.0 * 1024.0);
-    assert_eq!(get(&f, "genmon_swap_free_bytes"), 1500000.0 * 1024.0);
-    assert_eq!(get(&f, "genmon_memory_cached_bytes"), 3000000.0 * 1024.0);
-    let f = run(&collectors::load::Load::new(paths())).unwrap();
-    assert_eq!(get(&f, "genmon_load15"), 1.75);
-    let f = run(&collectors::uptime::Uptime::new(paths())).unwrap();
-    assert_eq!(get(&f, "genmon_boot_time_seconds"), 1700000000.0);
+    let f = run(&collectors::meminfo::Meminfo::new(&paths())).unwrap();
+    assert_eq!(get(&f, "node_memory_MemTotal_bytes"), 8000000.0 * 1024.0);
+    assert_eq!(get(&f, "node_memory_MemAvailable_bytes"), 5000000.0 * 1024.0);
+    assert_eq!(get(&f, "node_memory_SwapFree_bytes"), 1500000.0 * 1024.0);
+    assert_eq!(get(&f, "node_memory_Cached_bytes"), 3000000.0 * 1024.0);
+    let f = run(&collectors::loadavg::Loadavg::new(&paths())).unwrap();
+    assert_eq!(get(&f, "node_load15"), 1.75);
+    let f = run(&collectors::stat::Stat::new(&paths())).unwrap();
+    assert_eq!(get(&f, "node_boot_time_seconds"), 1700000000.0);
 }
 
 #[test]
 fn disk_excludes_partitions_and_loop() {
-    let c = collectors::disk::Disk::new(paths(), &Default::default()).unwrap();
+    let c = collectors::diskstats::Diskstats::new(&paths(), &Default::default()).unwrap();
     let f = run(&c).unwrap();
-    assert_eq!(get(&f, "genmon_disk_read_bytes_total{device=\"sda\"}"), 20000.0 * 512.0);
-    assert_eq!(get(&f, "genmon_disk_written_bytes_total{device=\"nvme0n1\"}"), 200000.0 * 512.0);
-    assert_eq!(get(&f, "genmon_disk_io_time_seconds_total{device=\"sda\"}"), 1.5);
-    assert_eq!(get(&f, "genmon_disk_reads_completed_total{device=\"dm-0\"}"), 100.0);
+    assert_eq!(get(&f, "node_disk_read_bytes_total{device=\"sda\"}"), 20000.0 * 512.0);
+    assert_eq!(get(&f, "node_disk_written_bytes_total{device=\"nvme0n1\"}"), 200000.0 * 512.0);
+    assert_eq!(get(&f, "node_disk_io_time_seconds_total{device=\"sda\"}"), 1.5);
+    assert_eq!(get(&f, "node_disk_reads_completed_total{device=\"dm-0\"}"), 100.0);
     for dev in ["sda1", "nvme0n1p1", "loop0"] {
-        assert!(absent(&f, &format!("genmon_disk_read_bytes_total{{device=\"{dev}\"")), "{dev}");
+        assert!(absent(&f, &format!("node_disk_read_bytes_total{{device=\"{dev}\"")), "{dev}");
     }
 }
 
 #[test]
 fn network_excludes_lo_and_reads_operstate() {
-    let c = collectors::network::Network::new(paths(), &Default::default()).unwrap();
+    let c = collectors::netdev::Netdev::new(&paths(), &Default::default()).unwrap();
     let f = run(&c).unwrap();
-    assert_eq!(get(&f, "genmon_network_receive_bytes_total{device=\"eth0\"}"), 1000000.0);
-    assert_eq!(get(&f, "genmon_network_transmit_drop_total{device=\"eth0\"}"), 4.0);
-    assert_eq!(get(&f, "genmon_network_up{device=\"eth0\"}"), 1.0);
-    assert_eq!(get(&f, "genmon_network_up{device=\"wlan0\"}"), 0.0);
-    assert!(absent(&f, "genmon_network_receive_bytes_total{device=\"lo\""));
+    assert_eq!(get(&f, "node_network_receive_bytes_total{device=\"eth0\"}"), 1000000.0);
+    assert_eq!(get(&f, "node_network_transmit_drop_total{device=\"eth0\"}"), 4.0);
+    assert!(absent(&f, "node_network_receive_bytes_total{device=\"lo\""));
+    let up = run(&collectors::netclass::Netclass::new(&paths())).unwrap();
+    assert_eq!(get(&up, "node_network_up{device=\"eth0\"}"), 1.0);
+    assert_eq!(get(&up, "node_network_up{device=\"wlan0\"}"), 0.0);
     let cfg = config::NetworkConfig {
         exclude_devices: Some(vec!["wlan.*".into()]),
     };
-    let f = run(&collectors::network::Network::new(paths(), &cfg).unwrap()).unwrap();
-    assert_eq!(get(&f, "genmon_network_receive_packets_total{device=\"lo\"}"), 29.0);
-    assert!(absent(&f, "genmon_network_up{device=\"wlan0\""));
+    let f = run(&collectors::netdev::Netdev::new(&paths(), &cfg).unwrap()).unwrap();
+    assert_eq!(get(&f, "node_network_receive_packets_total{device=\"lo\"}"), 29.0);
+    assert!(absent(&f, "node_network_receive_bytes_total{device=\"wlan0\""));
 }
 
 #[test]
@@ -116,21 +117,18 @@ fn filesystem_with_rootfs() {
     let f = run(&c).unwrap();
     let l = |mp: &str, dev: &str, fs: &str| format!("{{device=\"{dev}\",mountpoint=\"{mp}\",fstype=\"{fs}\"}}");
     // "/" is statvfs'ed at <rootfs>, "/data" at <rootfs>/data: both exist in the fixture tree.
-    assert!(get(&f, &format!("genmon_filesystem_size_bytes{}", l("/", "/dev/vda", "ext4"))) > 0.0);
-    assert_eq!(
-        get(&f, &format!("genmon_filesystem_readonly{}", l("/data", "/dev/vdb", "ext4"))),
-        1.0
-    );
-    assert_eq!(get(&f, &format!("genmon_filesystem_readonly{}", l("/", "/dev/vda", "ext4"))), 0.0);
+    assert!(get(&f, &format!("node_filesystem_size_bytes{}", l("/", "/dev/vda", "ext4"))) > 0.0);
+    assert_eq!(get(&f, &format!("node_filesystem_readonly{}", l("/data", "/dev/vdb", "ext4"))), 1.0);
+    assert_eq!(get(&f, &format!("node_filesystem_readonly{}", l("/", "/dev/vda", "ext4"))), 0.0);
     // A mount point that does not exist is a device error, not a collector failure.
     assert_eq!(
-        get(&f, &format!("genmon_filesystem_device_error{}", l("/missing", "/dev/vdc", "xfs"))),
+        get(&f, &format!("node_filesystem_device_error{}", l("/missing", "/dev/vdc", "xfs"))),
         1.0
     );
-    assert!(absent(&f, "genmon_filesystem_size_bytes{device=\"/dev/vdc\""));
+    assert!(absent(&f, "node_filesystem_size_bytes{device=\"/dev/vdc\""));
     for excluded in ["proc", "sysfs", "devtmpfs", "overlay"] {
         assert!(
-            absent(&f, &format!("genmon_filesystem_device_error{{device=\"{excluded}\"")),
+            absent(&f, &format!("node_filesystem_device_error{{device=\"{excluded}\"")),
             "{excluded}"
         );
     }
@@ -140,11 +138,8 @@ fn filesystem_with_rootfs() {
         mount_timeout: Some("1s".into()),
     };
     let f = run(&collectors::filesystem::Filesystem::new(paths(), &cfg).unwrap()).unwrap();
-    assert!(absent(&f, "genmon_filesystem_size_bytes{device=\"/dev/vda\""));
-    assert_eq!(
-        get(&f, &format!("genmon_filesystem_device_error{}", l("/proc", "proc", "proc"))),
-        1.0
-    );
+    assert!(absent(&f, "node_filesystem_size_bytes{device=\"/dev/vda\""));
+    assert_eq!(get(&f, &format!("node_filesystem_device_error{}", l("/proc", "proc", "proc"))), 1.0);
 }
 
 #[test]
@@ -163,16 +158,27 @@ fn process_own_and_groups() {
     assert_eq!(get(&f, "process_start_time_seconds"), 1700000010.0);
     let page = get(&f, "process_resident_memory_bytes") / 2500.0;
     assert!(page >= 4096.0, "page size {page}");
-    assert_eq!(get(&f, "genmon_process_group_processes{group=\"nginx\"}"), 2.0);
-    assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"nginx\"}"), 3.0);
+    assert_eq!(get(&f, "namedprocess_namegroup_num_procs{groupname=\"nginx\"}"), 2.0);
+    let cpu = |g: &str| {
+        ["user", "system"]
+            .map(|m| {
+                get(
+                    &f,
+                    &format!("namedprocess_namegroup_cpu_seconds_total{{groupname=\"{g}\",mode=\"{m}\"}}"),
+                )
+            })
+            .iter()
+            .sum::<f64>()
+    };
+    assert_eq!(cpu("nginx"), 3.0);
     assert_eq!(
-        get(&f, "genmon_process_group_resident_memory_bytes{group=\"nginx\"}"),
+        get(&f, "namedprocess_namegroup_memory_bytes{groupname=\"nginx\",memtype=\"resident\"}"),
         1500.0 * page
     );
-    assert_eq!(get(&f, "genmon_process_group_open_fds{group=\"nginx\"}"), 6.0);
-    assert_eq!(get(&f, "genmon_process_group_processes{group=\"java-app\"}"), 1.0);
-    assert_eq!(get(&f, "genmon_process_group_cpu_seconds_total{group=\"java-app\"}"), 12.0);
-    assert_eq!(get(&f, "genmon_process_group_processes{group=\"none\"}"), 0.0);
+    assert_eq!(get(&f, "namedprocess_namegroup_open_filedesc{groupname=\"nginx\"}"), 6.0);
+    assert_eq!(get(&f, "namedprocess_namegroup_num_procs{groupname=\"java-app\"}"), 1.0);
+    assert_eq!(cpu("java-app"), 12.0);
+    assert_eq!(get(&f, "namedprocess_namegroup_num_procs{groupname=\"none\"}"), 0.0);
 }
 
 #[test]
@@ -185,11 +191,11 @@ fn bad_proc_content_is_an_error_naming_the_file() {
         procfs: dir.path().into(),
         sysfs: dir.path().into(),
     };
-    let e = format!("{:#}", run(&collectors::cpu::Cpu::new(p.clone())).unwrap_err());
+    let e = format!("{:#}", run(&collectors::cpu::Cpu::new(&p)).unwrap_err());
     assert!(e.contains("stat") && e.contains("system"), "{e}");
-    let e = format!("{:#}", run(&collectors::load::Load::new(p.clone())).unwrap_err());
+    let e = format!("{:#}", run(&collectors::loadavg::Loadavg::new(&p)).unwrap_err());
     assert!(e.contains("loadavg"), "{e}");
-    let e = format!("{:#}", run(&collectors::memory::Memory::new(p)).unwrap_err());
+    let e = format!("{:#}", run(&collectors::meminfo::Meminfo::new(&p)).unwrap_err());
     assert!(e.contains("meminfo"), "{e}");
 }
 
@@ -201,10 +207,10 @@ fn textfile_good_files_merge() {
     assert_eq!(get(&f, "app_jobs_total{queue=\"c\"}"), 1.0);
     assert_eq!(f.iter().filter(|f| f.name == "app_jobs_total").count(), 1, "merged into one family");
     assert_eq!(get(&f, "backup_last_success_timestamp_seconds"), 1.7e9);
-    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 0.0);
+    assert_eq!(get(&f, "node_textfile_scrape_error"), 0.0);
     let mtimes: Vec<_> = flat(&f)
         .into_iter()
-        .filter(|(k, _)| k.starts_with("genmon_textfile_mtime_seconds"))
+        .filter(|(k, _)| k.starts_with("node_textfile_mtime_seconds"))
         .collect();
     assert_eq!(mtimes.len(), 2);
     assert!(mtimes.iter().all(|(_, v)| *v > 1e9));
@@ -214,20 +220,23 @@ fn textfile_good_files_merge() {
 fn textfile_bad_file_sets_error_and_keeps_others() {
     let c = collectors::textfile::Textfile::new(Some(fixtures().join("textfile/mixed")));
     let f = run(&c).unwrap();
-    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 1.0);
+    assert_eq!(get(&f, "node_textfile_scrape_error"), 1.0);
     assert_eq!(get(&f, "app_jobs_total{queue=\"a\"}"), 10.0);
     assert!(absent(&f, "broken_metric"));
     assert!(absent(&f, "app_jobs_total{queue=\"z\"}"), "conflicting HELP rejects the whole file");
     let mtimes = flat(&f)
         .into_iter()
-        .filter(|(k, _)| k.starts_with("genmon_textfile_mtime_seconds"))
+        .filter(|(k, _)| k.starts_with("node_textfile_mtime_seconds"))
         .count();
     assert_eq!(mtimes, 1);
-    // No directory configured: no data, which is not a failure.
-    assert!(run(&collectors::textfile::Textfile::new(None)).unwrap().is_empty());
+    // No directory configured: no data, which is not a failure (node_exporter
+    // still exports its error gauge).
+    let f = run(&collectors::textfile::Textfile::new(None)).unwrap();
+    assert_eq!(get(&f, "node_textfile_scrape_error"), 0.0);
+    assert_eq!(flat(&f).len(), 1);
     // A missing directory is a scrape error.
     let f = run(&collectors::textfile::Textfile::new(Some("/nonexistent/genmon".into()))).unwrap();
-    assert_eq!(get(&f, "genmon_textfile_scrape_error"), 1.0);
+    assert_eq!(get(&f, "node_textfile_scrape_error"), 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,19 +255,59 @@ async fn framework_times_collectors_and_separates_failure_from_no_data() {
     )
     .unwrap();
     let text = e.scrape_within(Duration::from_secs(5)).await;
-    assert!(text.contains("genmon_exporter_collector_success{collector=\"cpu\"} 0\n"), "{text}");
+    assert!(text.contains("node_scrape_collector_success{collector=\"cpu\"} 0\n"), "{text}");
+    assert!(text.contains("node_scrape_collector_success{collector=\"textfile\"} 1\n"), "{text}");
     assert!(
-        text.contains("genmon_exporter_collector_success{collector=\"textfile\"} 1\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("genmon_exporter_collector_duration_seconds{collector=\"cpu\"} "),
+        text.contains("node_scrape_collector_duration_seconds{collector=\"cpu\"} "),
         "{text}"
     );
     assert!(text.contains("genmon_exporter_build_info{version=\""), "{text}");
-    assert!(!text.contains("genmon_cpu_seconds_total"), "{text}");
+    assert!(!text.contains("node_cpu_seconds_total"), "{text}");
     let err = Exporter::from_config(&p, &ExporterConfig::default(), &["gpu".into()], "/proc/self".into())
         .err()
         .unwrap();
     assert!(err.to_string().contains("unknown collector"));
+}
+
+/// A group member that exits keeps its CPU seconds in the group's counter
+/// (process-exporter's semantics): a counter must not go down.
+#[test]
+fn process_group_cpu_is_a_counter_across_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    for pid in ["100", "101", "102"] {
+        let d = dir.path().join(pid);
+        std::fs::create_dir_all(&d).unwrap();
+        for f in ["stat", "cmdline"] {
+            let src = fixtures().join("proc").join(pid).join(f);
+            if src.exists() {
+                std::fs::copy(src, d.join(f)).unwrap();
+            }
+        }
+    }
+    std::fs::copy(fixtures().join("proc/stat"), dir.path().join("stat")).unwrap();
+    let p = Paths {
+        rootfs: fixtures().join("rootfs"),
+        procfs: dir.path().into(),
+        sysfs: fixtures().join("sys"),
+    };
+    let groups = config::parse("exporter:\n  process_groups:\n    - {name: nginx, match_name: '^nginx$'}\n")
+        .unwrap()
+        .process_groups;
+    let c = collectors::process::Process::new(p, fixtures().join("proc/self"), &groups).unwrap();
+    let cpu = |f: &[Family], m: &str| {
+        get(
+            f,
+            &format!("namedprocess_namegroup_cpu_seconds_total{{groupname=\"nginx\",mode=\"{m}\"}}"),
+        )
+    };
+    let before = run(&c).unwrap();
+    assert_eq!((cpu(&before, "user"), cpu(&before, "system")), (1.5, 1.5));
+    std::fs::remove_dir_all(dir.path().join("101")).unwrap();
+    let after = run(&c).unwrap();
+    assert_eq!(get(&after, "namedprocess_namegroup_num_procs{groupname=\"nginx\"}"), 1.0);
+    assert_eq!(
+        (cpu(&after, "user"), cpu(&after, "system")),
+        (1.5, 1.5),
+        "the exited member's CPU stays counted"
+    );
 }

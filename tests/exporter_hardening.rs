@@ -92,7 +92,7 @@ fn metrics_answer_under_slowloris_with_few_file_descriptors() {
         let took = start.elapsed();
         assert_eq!(r.status, 200, "scrape {i}");
         assert!(took < Duration::from_secs(2), "scrape {i} took {took:?} under slowloris");
-        assert!(value(&parse(&r.text()), "genmon_load1", &[]).is_some());
+        assert!(value(&parse(&r.text()), "node_load1", &[]).is_some());
         let fds = open_fds(exp.pid());
         assert!(fds < 256, "exporter holds {fds} descriptors");
         std::thread::sleep(Duration::from_millis(300));
@@ -142,7 +142,7 @@ fn textfile_fifo_and_device_never_wedge_scrapes_or_shutdown() {
         let s = parse(&r.text());
         assert_eq!(value(&s, "genmon_textfile_scrape_error", &[]), Some(1.0), "scrape {i}");
         assert_eq!(value(&s, "backup_ok", &[]), Some(1.0), "scrape {i}");
-        assert!(value(&s, "genmon_load1", &[]).is_some(), "scrape {i}");
+        assert!(value(&s, "node_load1", &[]).is_some(), "scrape {i}");
         assert_eq!(
             value(&s, "genmon_exporter_collector_success", &[("collector", "textfile")]),
             Some(1.0)
@@ -268,7 +268,7 @@ fn tls_client_certificates_and_basic_auth_from_web_config() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("strict-transport-security: max-age=31536000"), "{text}");
-    assert!(text.contains("genmon_load1 "), "{text}");
+    assert!(text.contains("node_load1 "), "{text}");
 }
 
 #[test]

@@ -146,8 +146,8 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     let lint = util::promtool_check(&body);
     assert!(lint.is_empty(), "promtool: {lint}");
 
-    assert_eq!(p("genmon_probe_success", "ok"), Some(1.0), "{body2}");
-    assert_eq!(p("genmon_probe_http_status_code", "ok"), Some(200.0));
+    assert_eq!(p("probe_success", "ok"), Some(1.0), "{body2}");
+    assert_eq!(p("probe_http_status_code", "ok"), Some(200.0));
     assert_eq!(
         value(&s, "genmon_probe_requests_total", &[("probe", "ok"), ("result", "success")]),
         Some(2.0)
@@ -156,26 +156,22 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
         value(&s, "genmon_probe_requests_total", &[("probe", "ok"), ("result", "failure")]),
         Some(0.0)
     );
-    assert_eq!(p("genmon_probe_success", "fail"), Some(0.0));
-    assert_eq!(p("genmon_probe_http_status_code", "fail"), Some(500.0));
+    assert_eq!(p("probe_success", "fail"), Some(0.0));
+    assert_eq!(p("probe_http_status_code", "fail"), Some(500.0));
     assert_eq!(
         value(&s, "genmon_probe_requests_total", &[("probe", "fail"), ("result", "failure")]),
         Some(2.0)
     );
-    assert_eq!(p("genmon_probe_success", "expect500"), Some(1.0));
-    assert_eq!(p("genmon_probe_success", "refused"), Some(0.0));
-    assert_eq!(p("genmon_probe_http_status_code", "refused"), Some(0.0));
-    assert_eq!(p("genmon_probe_success", "slow"), Some(0.0));
-    assert_eq!(p("genmon_probe_http_status_code", "slow"), Some(0.0));
-    assert_eq!(p("genmon_probe_success", "tls_insecure"), Some(1.0), "{body2}");
-    assert_eq!(p("genmon_probe_success", "tls_ca"), Some(1.0), "{body2}");
-    assert_eq!(p("genmon_probe_success", "tls_untrusted"), Some(0.0));
+    assert_eq!(p("probe_success", "expect500"), Some(1.0));
+    assert_eq!(p("probe_success", "refused"), Some(0.0));
+    assert_eq!(p("probe_http_status_code", "refused"), Some(0.0));
+    assert_eq!(p("probe_success", "slow"), Some(0.0));
+    assert_eq!(p("probe_http_status_code", "slow"), Some(0.0));
+    assert_eq!(p("probe_success", "tls_insecure"), Some(1.0), "{body2}");
+    assert_eq!(p("probe_success", "tls_ca"), Some(1.0), "{body2}");
+    assert_eq!(p("probe_success", "tls_untrusted"), Some(0.0));
     for probe in ["tls_insecure", "tls_ca"] {
-        assert_eq!(
-            p("genmon_probe_tls_cert_expiry_timestamp_seconds", probe),
-            Some(tls.not_after as f64),
-            "{probe}"
-        );
+        assert_eq!(p("probe_ssl_earliest_cert_expiry", probe), Some(tls.not_after as f64), "{probe}");
     }
 
     // Histogram by phase: total always; resolve only for a host name.
@@ -183,7 +179,7 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
         s.samples
             .iter()
             .find(|x| {
-                x.metric == "genmon_probe_duration_seconds_count"
+                x.metric == "genmon_probe_phase_duration_seconds_count"
                     && x.labels.get("probe") == Some(probe)
                     && x.labels.get("phase") == Some(phase)
             })
@@ -199,7 +195,9 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     assert_eq!(count("tls_ca", "resolve"), Some(2.0));
     assert_eq!(count("slow", "total"), Some(2.0));
     let slow_sum = s.samples.iter().find(|x| {
-        x.metric == "genmon_probe_duration_seconds_sum" && x.labels.get("probe") == Some("slow") && x.labels.get("phase") == Some("total")
+        x.metric == "genmon_probe_phase_duration_seconds_sum"
+            && x.labels.get("probe") == Some("slow")
+            && x.labels.get("phase") == Some("total")
     });
     assert!(slow_sum.is_some());
     drop(exp);
@@ -224,7 +222,7 @@ fn scrape_timeout_header_bounds_a_slow_probe() {
     assert!(took < Duration::from_millis(1900), "scrape took {took:?}");
     assert!(took >= Duration::from_millis(1400), "scrape took {took:?}");
     let s = parse(&r.text());
-    assert_eq!(value(&s, "genmon_probe_success", &[("probe", "slow")]), Some(0.0));
-    assert_eq!(value(&s, "genmon_exporter_collector_success", &[("collector", "cpu")]), Some(1.0));
+    assert_eq!(value(&s, "probe_success", &[("probe", "slow")]), Some(0.0));
+    assert_eq!(value(&s, "node_scrape_collector_success", &[("collector", "cpu")]), Some(1.0));
     drop(rt);
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use genmon::catalog::CATALOG;
+use genmon::catalog::exporter_families;
 use util::{ExporterProc, get, parse, promtool_check, value};
 
 /// A tiny HTTP server answering 200 to everything, for the probe collector.
@@ -67,13 +67,17 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     // Families in the scrape vs the catalog (textfile metrics are user-defined).
     let textfile = ["app_jobs_total", "app_temperature_celsius", "backup_last_success_timestamp_seconds"];
     let scraped: BTreeSet<&str> = types.keys().copied().filter(|n| !textfile.contains(n)).collect();
-    let catalog: BTreeSet<&str> = CATALOG.iter().map(|m| m.name).collect();
+    let families = exporter_families();
+    let catalog: BTreeSet<&str> = families.iter().map(|m| m.name).collect();
     let extra: Vec<_> = scraped.difference(&catalog).collect();
     assert!(extra.is_empty(), "exported but not in the catalog: {extra:?}");
-    // The TLS expiry needs an https target: covered by exporter_probe.rs.
-    let missing: Vec<_> = catalog
-        .difference(&scraped)
-        .filter(|n| **n != "genmon_probe_tls_cert_expiry_timestamp_seconds")
+    // Every genmon-specific family is exported (node_exporter's depend on the
+    // host: exporter_node_compat.rs compares them with node_exporter's). The
+    // TLS expiry needs an https target: covered by exporter_probe.rs.
+    let missing: Vec<_> = genmon::catalog::CATALOG
+        .iter()
+        .map(|m| m.name)
+        .filter(|n| !scraped.contains(n) && *n != "probe_ssl_earliest_cert_expiry")
         .collect();
     assert!(missing.is_empty(), "in the catalog but not exported: {missing:?}\n{body}");
     for t in textfile {
@@ -82,18 +86,22 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
 
     // Types and label names match the catalog exactly.
     let scrape = parse(&body);
-    for m in CATALOG {
+    for m in &families {
         if let Some(t) = types.get(m.name) {
             let want = match m.kind {
                 genmon::catalog::MetricType::Counter => "counter",
                 genmon::catalog::MetricType::Histogram => "histogram",
+                genmon::catalog::MetricType::Summary => "summary",
+                genmon::catalog::MetricType::Untyped => "untyped",
                 _ => "gauge",
             };
             assert_eq!(*t, want, "TYPE of {}", m.name);
         }
     }
     for s in &scrape.samples {
-        let Some(m) = genmon::catalog::lookup(&s.metric) else {
+        let Some(m) =
+            genmon::catalog::lookup(&s.metric).filter(|m| m.collector != "blackbox_exporter" && m.collector != "process_exporter")
+        else {
             continue;
         };
         let mut got: Vec<&str> = s.labels.keys().map(|k| k.as_str()).filter(|k| *k != "le").collect();
@@ -104,36 +112,33 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     }
 
     // Spot-check values.
-    let ncpu = value(&scrape, "genmon_cpus", &[]).unwrap();
-    assert!(ncpu >= 1.0);
-    let cpu_series = scrape.samples.iter().filter(|s| s.metric == "genmon_cpu_seconds_total").count();
-    assert_eq!(cpu_series as f64, ncpu * 8.0);
-    assert_eq!(
-        value(&scrape, "genmon_exporter_collector_success", &[("collector", "cpu")]),
-        Some(1.0)
-    );
+    let ncpu = std::thread::available_parallelism().unwrap().get();
+    let cpu_series = scrape.samples.iter().filter(|s| s.metric == "node_cpu_seconds_total").count();
+    assert_eq!(cpu_series, ncpu * 8);
+    assert_eq!(value(&scrape, "node_scrape_collector_success", &[("collector", "cpu")]), Some(1.0));
     for c in [
         "cpu",
-        "memory",
-        "load",
-        "uptime",
+        "meminfo",
+        "loadavg",
+        "stat",
         "filesystem",
-        "disk",
-        "network",
+        "diskstats",
+        "netdev",
+        "netclass",
         "process",
         "probe",
         "textfile",
     ] {
         assert_eq!(
-            value(&scrape, "genmon_exporter_collector_success", &[("collector", c)]),
+            value(&scrape, "node_scrape_collector_success", &[("collector", c)]),
             Some(1.0),
             "{c}"
         );
     }
-    assert_eq!(value(&scrape, "genmon_probe_success", &[("probe", "local")]), Some(1.0));
-    assert!(value(&scrape, "genmon_process_group_processes", &[("group", "self")]).unwrap() >= 1.0);
-    assert_eq!(value(&scrape, "genmon_textfile_scrape_error", &[]), Some(0.0));
-    assert!(value(&scrape, "genmon_memory_total_bytes", &[]).unwrap() > 1e6);
+    assert_eq!(value(&scrape, "probe_success", &[("probe", "local")]), Some(1.0));
+    assert!(value(&scrape, "namedprocess_namegroup_num_procs", &[("groupname", "self")]).unwrap() >= 1.0);
+    assert_eq!(value(&scrape, "node_textfile_scrape_error", &[]), Some(0.0));
+    assert!(value(&scrape, "node_memory_MemTotal_bytes", &[]).unwrap() > 1e6);
     assert!(value(&scrape, "process_resident_memory_bytes", &[]).unwrap() > 1e5);
     assert_eq!(
         value(&scrape, "genmon_exporter_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
@@ -146,7 +151,7 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     assert_eq!(z.header("content-encoding"), Some("gzip"));
     let mut plain = String::new();
     flate2::read::GzDecoder::new(&z.body[..]).read_to_string(&mut plain).unwrap();
-    assert!(plain.contains("# TYPE genmon_cpu_seconds_total counter"));
+    assert!(plain.contains("# TYPE node_cpu_seconds_total counter"));
     assert!(z.body.len() < plain.len() / 3, "gzip body {} vs {}", z.body.len(), plain.len());
 
     // Other endpoints.
@@ -170,15 +175,19 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
 
 #[test]
 fn collectors_can_be_switched_off_by_flag() {
-    let exp = ExporterProc::start(&["--collectors=cpu,memory,filesystem", "--no-collector.memory", "--collector.load"]);
+    let exp = ExporterProc::start(&[
+        "--collectors=cpu,meminfo,filesystem",
+        "--no-collector.meminfo",
+        "--collector.loadavg",
+    ]);
     let body = get(&exp.addr, "/metrics", &[]).text();
     let on: BTreeSet<String> = body
         .lines()
-        .filter_map(|l| l.strip_prefix("genmon_exporter_collector_success{collector=\""))
+        .filter_map(|l| l.strip_prefix("node_scrape_collector_success{collector=\""))
         .map(|l| l[..l.find('"').unwrap()].to_string())
         .collect();
-    assert_eq!(on.into_iter().collect::<Vec<_>>(), ["cpu", "filesystem", "load"]);
-    assert!(!body.contains("genmon_memory_total_bytes"));
+    assert_eq!(on.into_iter().collect::<Vec<_>>(), ["cpu", "filesystem", "loadavg"]);
+    assert!(!body.contains("node_memory_MemTotal_bytes"));
     let lint = promtool_check(&body);
     assert!(lint.trim().is_empty(), "promtool check metrics complained:\n{lint}");
 }
@@ -206,7 +215,7 @@ fn cli_catalog_help_and_bad_config() {
     let out = std::process::Command::new(bin).arg("--catalog").output().unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), CATALOG.len());
+    assert_eq!(v.as_array().unwrap().len(), exporter_families().len());
     assert!(v[0]["name"].is_string() && v[0]["type"].is_string());
 
     let out = std::process::Command::new(bin).arg("--help").output().unwrap();
@@ -218,6 +227,12 @@ fn cli_catalog_help_and_bad_config() {
         "--collectors",
         "--collector.cpu",
         "--no-collector.textfile",
+        "--collector.disable-defaults",
+        "--web.telemetry-path",
+        "--collector.filesystem.mount-points-exclude",
+        "--collector.filesystem.fs-types-exclude",
+        "--collector.netdev.device-exclude",
+        "--collector.textfile.directory",
         "--path.rootfs",
         "--path.procfs",
         "--path.sysfs",

@@ -53,7 +53,7 @@ fn failed_render_leaves_previous_outputs_untouched() {
     let broken = fs::read_to_string(&spec)
         .unwrap()
         .replace("unit: percentunit", "unit: percent_unit")
-        .replace("genmon_load5{", "genmon_load5{{");
+        .replace("node_load5{", "node_load5{{");
     fs::write(&spec, &broken).unwrap();
     let out = genmon(dir.path(), &["render"]);
     assert_eq!(out.status.code(), Some(1));
@@ -151,7 +151,7 @@ fn exit_codes() {
 fn warnings_become_errors_with_strict() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("s.yaml");
-    fs::write(&spec, "version: 1\nalerting: {runbook_base_url: 'https://r/'}\nrules:\n- name: g\n  alerts:\n  - {name: Orphan, expr: 'genmon_load1 > 10', severity: info, summary: s, description: d}\n").unwrap();
+    fs::write(&spec, "version: 1\nalerting: {runbook_base_url: 'https://r/'}\nrules:\n- name: g\n  alerts:\n  - {name: Orphan, expr: 'node_load1 > 10', severity: info, summary: s, description: d}\n").unwrap();
     let lax = genmon(dir.path(), &["check", "-f", "s.yaml"]);
     assert_eq!(lax.status.code(), Some(0), "{}", String::from_utf8_lossy(&lax.stderr));
     assert!(String::from_utf8_lossy(&lax.stderr).contains("warning[alerts/no-panel]"));

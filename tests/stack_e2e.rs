@@ -75,7 +75,7 @@ alertmanager:
       webhook:
         - url: http://127.0.0.1:{webhook}/hook
 exporter:
-  collectors: {{disk: false, process: false, filesystem: false}}
+  collectors: {{diskstats: false, process: false, filesystem: false}}
   probes:
     - name: closed
       url: http://127.0.0.1:{probe}/
@@ -83,7 +83,7 @@ exporter:
 signals:
   probe_up:
     title: Probe up
-    expr: genmon_probe_success
+    expr: probe_success
     legend: "{{{{probe}}}}"
 dashboards:
   - uid: probes
@@ -94,7 +94,7 @@ rules:
   - name: e2e
     alerts:
       - name: {ALERT}
-        expr: genmon_probe_success{{probe="closed"}} == 0
+        expr: probe_success{{probe="closed"}} == 0
         for: 2s
         severity: critical
         summary: "Probe {{{{ $labels.probe }}}} fails"

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser};
 
-use genmon::exporter::collectors::ALL;
+use genmon::exporter::collectors::{self, REGISTRY};
 use genmon::exporter::config::{self, ExporterConfig, parse_duration};
 use genmon::exporter::framework::default_enabled;
 use genmon::exporter::logging::{self, LogFormat};
@@ -51,6 +51,24 @@ struct Cli {
     /// YAML config file with a top-level `exporter:` section (other top-level keys are ignored).
     #[arg(long = "config.file", value_name = "FILE")]
     config_file: Option<PathBuf>,
+    /// Start with no collectors; enable each with --collector.NAME (as node_exporter).
+    #[arg(long = "collector.disable-defaults")]
+    disable_defaults: bool,
+    /// Path under which to expose metrics.
+    #[arg(long = "web.telemetry-path", default_value = "/metrics", value_name = "PATH")]
+    telemetry_path: String,
+    /// Regexp of mount points to exclude (replaces exporter.filesystem.exclude_mountpoints).
+    #[arg(long = "collector.filesystem.mount-points-exclude", value_name = "REGEX")]
+    fs_mount_exclude: Option<String>,
+    /// Regexp of filesystem types to exclude (replaces exporter.filesystem.exclude_fstypes).
+    #[arg(long = "collector.filesystem.fs-types-exclude", value_name = "REGEX")]
+    fs_types_exclude: Option<String>,
+    /// Regexp of network devices the netdev collector excludes (replaces exporter.network.exclude_devices).
+    #[arg(long = "collector.netdev.device-exclude", value_name = "REGEX")]
+    netdev_exclude: Option<String>,
+    /// Regexp of block devices to exclude (replaces exporter.disk.exclude_devices).
+    #[arg(long = "collector.diskstats.device-exclude", value_name = "REGEX")]
+    disk_exclude: Option<String>,
     /// Comma-separated collectors to run, replacing the default set.
     #[arg(long = "collectors", value_delimiter = ',', value_name = "LIST")]
     collectors: Option<Vec<String>>,
@@ -95,13 +113,14 @@ fn leak(s: String) -> &'static str {
 
 fn command() -> clap::Command {
     let mut cmd = Cli::command();
-    for name in ALL {
+    for r in REGISTRY {
+        let (name, state) = (r.name, if r.default { "enabled" } else { "disabled" });
         cmd = cmd
             .arg(
                 Arg::new(leak(format!("collector.{name}")))
                     .long(leak(format!("collector.{name}")))
                     .action(ArgAction::SetTrue)
-                    .help(leak(format!("Enable the {name} collector"))),
+                    .help(leak(format!("Enable the {name} collector: {} (default: {state})", r.help))),
             )
             .arg(
                 Arg::new(leak(format!("no-collector.{name}")))
@@ -118,19 +137,23 @@ fn enabled(m: &ArgMatches, cli: &Cli, cfg: &ExporterConfig) -> anyhow::Result<Ve
     let mut on: Vec<String> = match &cli.collectors {
         Some(list) => {
             for c in list {
-                if !ALL.contains(&c.as_str()) {
-                    anyhow::bail!("--collectors: unknown collector {c:?}; known: {}", ALL.join(", "));
+                if collectors::registration(c).is_none() {
+                    anyhow::bail!("--collectors: {}", config::unknown_collector(c));
                 }
             }
             list.clone()
         }
-        None => ALL
-            .iter()
+        // node_exporter's --collector.disable-defaults: only what is enabled explicitly.
+        None if cli.disable_defaults => collectors::names()
+            .filter(|n| cfg.collectors.get(n) == Some(true))
+            .map(String::from)
+            .collect(),
+        None => collectors::names()
             .filter(|n| cfg.collectors.get(n).unwrap_or_else(|| default_enabled(n)))
-            .map(|s| s.to_string())
+            .map(String::from)
             .collect(),
     };
-    for name in ALL {
+    for name in collectors::names() {
         if m.get_flag(&format!("collector.{name}")) && !on.iter().any(|c| c == name) {
             on.push(name.to_string());
         }
@@ -155,7 +178,7 @@ fn run() -> anyhow::Result<()> {
         return healthcheck::check(url, healthcheck::TIMEOUT);
     }
     if cli.catalog {
-        println!("{}", serde_json::to_string_pretty(genmon::catalog::CATALOG)?);
+        println!("{}", serde_json::to_string_pretty(&genmon::catalog::exporter_families())?);
         return Ok(());
     }
     if cli.config_schema {
@@ -170,6 +193,20 @@ fn run() -> anyhow::Result<()> {
     if let Some(d) = &cli.textfile_dir {
         cfg.textfile.directory = Some(d.clone());
     }
+    // node_exporter's flags take one regex; the config takes a list of them.
+    if let Some(r) = &cli.fs_mount_exclude {
+        cfg.filesystem.exclude_mountpoints = Some(vec![r.clone()]);
+    }
+    if let Some(r) = &cli.fs_types_exclude {
+        cfg.filesystem.exclude_fstypes = Some(vec![r.clone()]);
+    }
+    if let Some(r) = &cli.netdev_exclude {
+        cfg.network.exclude_devices = Some(vec![r.clone()]);
+    }
+    if let Some(r) = &cli.disk_exclude {
+        cfg.disk.exclude_devices = Some(vec![r.clone()]);
+    }
+    cfg.validate().context("flags")?;
     let on = enabled(&m, &cli, &cfg)?;
     let paths = Paths {
         procfs: cli.procfs.clone().unwrap_or_else(|| cli.rootfs.join("proc")),
@@ -190,9 +227,16 @@ fn run() -> anyhow::Result<()> {
         header_timeout: parse_duration(&cli.header_timeout).context("--web.header-timeout")?,
         idle_timeout: parse_duration(&cli.idle_timeout).context("--web.idle-timeout")?,
         web,
+        telemetry_path: cli.telemetry_path.clone(),
     };
     if opts.max_connections == 0 {
         anyhow::bail!("--web.max-connections must be at least 1");
+    }
+    if !cli.telemetry_path.starts_with('/') || ["/health", "/ready"].contains(&cli.telemetry_path.as_str()) {
+        anyhow::bail!(
+            "--web.telemetry-path {:?}: must start with / and not be /health or /ready",
+            cli.telemetry_path
+        );
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(32)

@@ -18,6 +18,7 @@ mod output_paths;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
+mod promql_label;
 mod promql_metric;
 mod promql_parse;
 mod promql_rate;
@@ -51,6 +52,7 @@ pub static ALL: &[&dyn Check] = &[
     &promql_parse::PromqlParse,
     &promql_rate::PromqlRate,
     &promql_metric::PromqlMetric,
+    &promql_label::PromqlLabel,
     &alert_kind::AlertKind,
     &alert_fields::AlertFields,
     &alert_name::AlertName,

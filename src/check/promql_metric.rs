@@ -1,6 +1,7 @@
 //! `promql/unknown-metric`: every metric an expression selects is exported by
-//! genmon-exporter (its catalog), recorded by a rule of the spec, built into
-//! Prometheus, or declared under `metrics.external`.
+//! genmon-exporter or an exporter with a bundled catalog (node_exporter,
+//! blackbox_exporter, process-exporter, Prometheus, Alertmanager), recorded by
+//! a rule of the spec, built into Prometheus, or declared under `metrics.external`.
 
 use super::{Check, Ctx};
 use crate::diag::Diagnostic;
@@ -53,8 +54,7 @@ impl Check for PromqlMetric {
                 if known(&name) {
                     continue;
                 }
-                let best = crate::catalog::CATALOG
-                    .iter()
+                let best = crate::catalog::all()
                     .map(|m| m.name)
                     .chain(recorded.iter().copied())
                     .min_by_key(|k| strsim::levenshtein(k, &name))
@@ -99,15 +99,15 @@ mod tests {
 
     #[test]
     fn accepts_catalog_recorded_builtin_and_external() {
-        let good = "version: 1\nmetrics: {external: ['nginx_*']}\nsignals: {a: {expr: 'genmon_load1 + nginx_requests_total + up + instance:x:rate5m'}}\nrules:\n- name: g\n  recording: [{record: 'instance:x:rate5m', expr: 'genmon_probe_duration_seconds_bucket'}]\n";
+        let good = "version: 1\nmetrics: {external: ['nginx_*']}\nsignals: {a: {expr: 'node_load1 + nginx_requests_total + up + instance:x:rate5m'}}\nrules:\n- name: g\n  recording: [{record: 'instance:x:rate5m', expr: 'genmon_probe_phase_duration_seconds_bucket'}]\n";
         assert!(problems(&PromqlMetric, good).is_empty());
     }
 
     #[test]
     fn accepts_names_recorded_by_alert_kinds() {
-        let good = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:s:value + instance:h:score + slo:sli_error:ratio_rate1h'}]}]}]\nrules:\n- name: g\n  alerts:\n  - {name: A, threshold: {signal: s, op: '>', value: 1}}\n  - {name: H, health: {name: h, components: [{signal: s, bad: 1}]}}\n  - {name: S, slo: {objective: 99, bad: genmon_probe_success, total: genmon_probe_success}}\n";
+        let good = "version: 1\nsignals: {s: {expr: node_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:s:value + instance:h:score + slo:sli_error:ratio_rate1h'}]}]}]\nrules:\n- name: g\n  alerts:\n  - {name: A, threshold: {signal: s, op: '>', value: 1}}\n  - {name: H, health: {name: h, components: [{signal: s, bad: 1}]}}\n  - {name: S, slo: {objective: 99, bad: probe_success, total: probe_success}}\n";
         assert!(problems(&PromqlMetric, good).is_empty());
-        let bad = "version: 1\nsignals: {s: {expr: genmon_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:other:value'}]}]}]\n";
+        let bad = "version: 1\nsignals: {s: {expr: node_load1}}\ndashboards: [{uid: d, title: D, panels: [{queries: [{expr: 'signal:other:value'}]}]}]\n";
         assert_eq!(
             problems(&PromqlMetric, bad),
             vec!["promql/unknown-metric@dashboards[0].panels[0].queries[0].expr"]

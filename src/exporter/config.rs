@@ -14,12 +14,12 @@ use serde::{Deserialize, Serialize};
 
 /// node_exporter's default filesystem type exclusion (pseudo filesystems).
 pub const DEFAULT_EXCLUDE_FSTYPES: &str = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
-/// node_exporter's default mount point exclusion.
-pub const DEFAULT_EXCLUDE_MOUNTPOINTS: &str = "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)";
+/// Debian's prometheus-node-exporter 1.5 default mount point exclusion (the
+/// reference; upstream excludes only `/run/credentials/.+` of `/run` and
+/// keeps `/mnt` and `/media`).
+pub const DEFAULT_EXCLUDE_MOUNTPOINTS: &str = "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 /// node_exporter's default block device exclusion (partitions, loop, ram).
-pub const DEFAULT_EXCLUDE_DISKS: &str = "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
-/// Default network device exclusion.
-pub const DEFAULT_EXCLUDE_NETDEVS: &str = "^lo$";
+pub const DEFAULT_EXCLUDE_DISKS: &str = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 
 /// The whole `exporter:` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -29,9 +29,9 @@ pub struct ExporterConfig {
     pub collectors: CollectorsConfig,
     /// Filesystem collector options.
     pub filesystem: FilesystemConfig,
-    /// Disk collector options.
+    /// diskstats collector options.
     pub disk: DiskConfig,
-    /// Network collector options.
+    /// netdev and netclass collector options.
     pub network: NetworkConfig,
     /// Named groups of processes to account for.
     pub process_groups: Vec<ProcessGroupConfig>,
@@ -41,39 +41,65 @@ pub struct ExporterConfig {
     pub textfile: TextfileConfig,
 }
 
-/// Per-collector switches.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct CollectorsConfig {
-    pub cpu: Option<bool>,
-    pub memory: Option<bool>,
-    pub load: Option<bool>,
-    pub uptime: Option<bool>,
-    pub filesystem: Option<bool>,
-    pub disk: Option<bool>,
-    pub network: Option<bool>,
-    pub process: Option<bool>,
-    pub probe: Option<bool>,
-    pub textfile: Option<bool>,
+/// Per-collector switches: collector name (node_exporter's, e.g. `cpu`,
+/// `meminfo`, `netdev`; or `process`, `probe`) to on/off. Its JSON schema
+/// lists the registered collectors, so `genmon check` locates a misspelled
+/// name in the spec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CollectorsConfig(pub std::collections::BTreeMap<String, bool>);
+
+/// An unknown collector name, with a "did you mean" when one is close.
+pub fn unknown_collector(name: &str) -> String {
+    let known: Vec<&str> = crate::exporter::collectors::names().collect();
+    let hint = known
+        .iter()
+        .max_by(|a, b| strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name)))
+        .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
+        .map(|k| format!("did you mean `{k}`? "))
+        .unwrap_or_default();
+    format!("unknown collector `{name}`; {hint}known collectors: {}", known.join(", "))
+}
+
+impl<'de> Deserialize<'de> for CollectorsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = std::collections::BTreeMap::<String, bool>::deserialize(d)?;
+        if let Some(bad) = m.keys().find(|k| crate::exporter::collectors::registration(k).is_none()) {
+            return Err(serde::de::Error::custom(unknown_collector(bad)));
+        }
+        Ok(CollectorsConfig(m))
+    }
 }
 
 impl CollectorsConfig {
     /// The switch for collector `name`, if set.
     pub fn get(&self, name: &str) -> Option<bool> {
-        match name {
-            "cpu" => self.cpu,
-            "memory" => self.memory,
-            "load" => self.load,
-            "uptime" => self.uptime,
-            "filesystem" => self.filesystem,
-            "disk" => self.disk,
-            "network" => self.network,
-            "process" => self.process,
-            "probe" => self.probe,
-            "textfile" => self.textfile,
-            _ => None,
-        }
+        self.0.get(name).copied()
+    }
+}
+
+impl JsonSchema for CollectorsConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CollectorsConfig".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let props: serde_json::Map<String, serde_json::Value> = crate::exporter::collectors::REGISTRY
+            .iter()
+            .map(|r| {
+                let state = if r.default { "on" } else { "off" };
+                let desc = format!("{} (default: {state}).", r.help);
+                (r.name.to_string(), serde_json::json!({"type": "boolean", "description": desc}))
+            })
+            .collect();
+        let mut m = serde_json::Map::new();
+        m.insert("type".into(), "object".into());
+        m.insert(
+            "description".into(),
+            "Turn collectors on (`true`) or off (`false`); absent ones keep their default.".into(),
+        );
+        m.insert("properties".into(), props.into());
+        m.insert("additionalProperties".into(), false.into());
+        m.into()
     }
 }
 
@@ -103,7 +129,8 @@ pub struct DiskConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
-    /// Interfaces to skip, as regexes (default: `lo`).
+    /// Interfaces the netdev collector skips, as regexes (default: `lo`, as
+    /// Debian's node_exporter). netclass reports every interface.
     pub exclude_devices: Option<Vec<String>>,
 }
 
@@ -283,6 +310,15 @@ impl ExporterConfig {
                 help: help.to_string(),
             })
         };
+        for name in self.collectors.0.keys() {
+            if crate::exporter::collectors::registration(name).is_none() {
+                add(
+                    format!("exporter.collectors.{name}"),
+                    unknown_collector(name),
+                    "name a collector of `genmon-exporter --help` (node_exporter's names)",
+                );
+            }
+        }
         let regex_help = "write a regular expression (Rust regex syntax, matched against the whole value)";
         let lists = [
             ("exporter.filesystem.exclude_fstypes", &self.filesystem.exclude_fstypes),
@@ -425,7 +461,7 @@ mod tests {
         let cfg = parse(
             r#"
 exporter:
-  collectors: {cpu: true, disk: false}
+  collectors: {cpu: true, diskstats: false}
   filesystem: {exclude_fstypes: [tmpfs, "ext.*"], exclude_mountpoints: ["/boot"]}
   network: {exclude_devices: [lo, "veth.*"]}
   process_groups:
@@ -439,8 +475,8 @@ other_genmon_section: {ignored: true}
 "#,
         )
         .unwrap();
-        assert_eq!(cfg.collectors.cpu, Some(true));
-        assert_eq!(cfg.collectors.get("disk"), Some(false));
+        assert_eq!(cfg.collectors.get("cpu"), Some(true));
+        assert_eq!(cfg.collectors.get("diskstats"), Some(false));
         assert_eq!(cfg.probes[1].expect_status.as_ref().unwrap().codes(), vec![204]);
         let re = compile_list("x", cfg.network.exclude_devices.as_ref().unwrap()).unwrap().unwrap();
         assert!(re.is_match("veth123") && re.is_match("lo") && !re.is_match("eth0") && !re.is_match("lo0"));
@@ -449,7 +485,7 @@ other_genmon_section: {ignored: true}
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            ("exporter: {collectors: {cpus: true}}", "unknown field `cpus`"),
+            ("exporter: {collectors: {cpus: true}}", "did you mean `cpu`?"),
             ("exporter: {probes: [{name: a, url: 'ftp://x'}]}", "exporter.probes[0]"),
             (
                 "exporter: {probes: [{name: a, url: 'http://x', timeout: 5}]}",
@@ -508,5 +544,6 @@ other_genmon_section: {ignored: true}
         let schema = schemars::schema_for!(ExporterConfig);
         let json = serde_json::to_string(&schema).unwrap();
         assert!(json.contains("process_groups") && json.contains("tls_insecure"));
+        assert!(json.contains("\"meminfo\"") && json.contains("\"additionalProperties\":false"));
     }
 }

@@ -13,10 +13,9 @@ use super::metric::{Family, encode_family, label};
 /// Build-time version, exported as `genmon_exporter_build_info{version}`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Collectors on by default (all of them; probe, textfile and process groups
-/// export nothing more than their health until configured).
+/// Whether collector `name` is on by default.
 pub fn default_enabled(name: &str) -> bool {
-    collectors::ALL.contains(&name)
+    collectors::registration(name).is_some_and(|r| r.default)
 }
 
 type Outcome = (anyhow::Result<Vec<Family>>, Duration);
@@ -40,31 +39,25 @@ impl Exporter {
         Exporter { collectors }
     }
 
-    /// Build the collectors named in `enabled` (in [`collectors::ALL`] order)
-    /// from the config. `self_dir` is the exporter's own `/proc` directory.
+    /// Build the collectors named in `enabled` (in [`collectors::REGISTRY`]
+    /// order) from the config. `self_dir` is the exporter's own `/proc` directory.
     pub fn from_config(paths: &Paths, cfg: &ExporterConfig, enabled: &[String], self_dir: PathBuf) -> anyhow::Result<Self> {
-        use collectors::*;
         for e in enabled {
-            if !ALL.contains(&e.as_str()) {
-                anyhow::bail!("unknown collector {e:?}; known collectors: {}", ALL.join(", "));
+            if collectors::registration(e).is_none() {
+                anyhow::bail!(
+                    "unknown collector {e:?}; known collectors: {}",
+                    collectors::names().collect::<Vec<_>>().join(", ")
+                );
             }
         }
+        let b = collectors::Build {
+            paths,
+            cfg,
+            self_dir: &self_dir,
+        };
         let mut out: Vec<Arc<dyn Collector>> = Vec::new();
-        for name in ALL.iter().filter(|n| enabled.iter().any(|e| e == *n)) {
-            let p = paths.clone();
-            out.push(match *name {
-                "cpu" => Arc::new(cpu::Cpu::new(p)),
-                "memory" => Arc::new(memory::Memory::new(p)),
-                "load" => Arc::new(load::Load::new(p)),
-                "uptime" => Arc::new(uptime::Uptime::new(p)),
-                "filesystem" => Arc::new(filesystem::Filesystem::new(p, &cfg.filesystem)?),
-                "disk" => Arc::new(disk::Disk::new(p, &cfg.disk)?),
-                "network" => Arc::new(network::Network::new(p, &cfg.network)?),
-                "process" => Arc::new(process::Process::new(p, self_dir.clone(), &cfg.process_groups)?),
-                "probe" => Arc::new(probe::ProbeCollector::new(&cfg.probes)?),
-                "textfile" => Arc::new(textfile::Textfile::from_config(&cfg.textfile)),
-                _ => continue,
-            });
+        for r in collectors::REGISTRY.iter().filter(|r| enabled.iter().any(|e| e == r.name)) {
+            out.push((r.build)(&b).map_err(|e| e.context(format!("collector {}", r.name)))?);
         }
         Ok(Exporter { collectors: out })
     }
@@ -105,8 +98,8 @@ impl Exporter {
             }
         }
 
-        let mut dur = Family::with_capacity("genmon_exporter_collector_duration_seconds", n);
-        let mut ok = Family::with_capacity("genmon_exporter_collector_success", n);
+        let mut dur = Family::with_capacity("node_scrape_collector_duration_seconds", n);
+        let mut ok = Family::with_capacity("node_scrape_collector_success", n);
         let mut out = String::with_capacity(32 * 1024);
         for (c, r) in self.collectors.iter().zip(results) {
             let name = c.name();
@@ -118,7 +111,13 @@ impl Exporter {
                     (true, took)
                 }
                 Some((Err(e), took)) => {
-                    tracing::warn!(collector = name, error = format!("{e:#}"), "collector failed");
+                    // node_exporter: a source this host lacks (ErrNoData) is
+                    // a debug message; any other failure is an error.
+                    if e.downcast_ref::<collectors::NoData>().is_some() {
+                        tracing::debug!(collector = name, error = format!("{e:#}"), "collector returned no data");
+                    } else {
+                        tracing::warn!(collector = name, error = format!("{e:#}"), "collector failed");
+                    }
                     (false, took)
                 }
                 None => {

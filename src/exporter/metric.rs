@@ -84,6 +84,8 @@ impl Family {
                     MetricType::Counter => Kind::Counter,
                     MetricType::Gauge | MetricType::Info => Kind::Gauge,
                     MetricType::Histogram => Kind::Histogram,
+                    MetricType::Summary => Kind::Summary,
+                    MetricType::Untyped => Kind::Untyped,
                 },
             ),
             None => {
@@ -97,6 +99,32 @@ impl Family {
             kind,
             samples: Vec::new(),
         }
+    }
+
+    /// A new empty family with explicit type and help (node_exporter's
+    /// families, whose help texts are part of the drop-in contract, and
+    /// families named after their source, like `node_memory_<field>_bytes`).
+    pub fn new(name: impl Into<Cow<'static, str>>, kind: Kind, help: impl Into<Cow<'static, str>>) -> Family {
+        Family {
+            name: name.into(),
+            help: help.into(),
+            kind,
+            samples: Vec::new(),
+        }
+    }
+
+    /// A gauge with one unlabelled sample.
+    pub fn gauge1(name: impl Into<Cow<'static, str>>, help: impl Into<Cow<'static, str>>, value: f64) -> Family {
+        let mut f = Family::new(name, Kind::Gauge, help);
+        f.push0(value);
+        f
+    }
+
+    /// A counter with one unlabelled sample.
+    pub fn counter1(name: impl Into<Cow<'static, str>>, help: impl Into<Cow<'static, str>>, value: f64) -> Family {
+        let mut f = Family::new(name, Kind::Counter, help);
+        f.push0(value);
+        f
     }
 
     /// Like [`Family::catalog`] with room for `n` samples.
@@ -209,14 +237,14 @@ mod tests {
 
     #[test]
     fn encodes_help_type_labels_and_escapes() {
-        let mut f = Family::catalog("genmon_network_up");
-        f.push(vec![label("device", "a\"b\\c\nd")], 1.0);
+        let mut f = Family::catalog("node_textfile_mtime_seconds");
+        f.push(vec![label("file", "a\"b\\c\nd")], 1.0);
         let text = encode([&f]);
         assert_eq!(
             text,
-            "# HELP genmon_network_up 1 if the interface is operationally up.\n\
-             # TYPE genmon_network_up gauge\n\
-             genmon_network_up{device=\"a\\\"b\\\\c\\nd\"} 1\n"
+            "# HELP node_textfile_mtime_seconds Unixtime mtime of textfiles successfully read.\n\
+             # TYPE node_textfile_mtime_seconds gauge\n\
+             node_textfile_mtime_seconds{file=\"a\\\"b\\\\c\\nd\"} 1\n"
         );
     }
 
@@ -232,6 +260,6 @@ mod tests {
 
     #[test]
     fn empty_family_is_skipped() {
-        assert_eq!(encode([&Family::catalog("genmon_cpus")]), "");
+        assert_eq!(encode([&Family::catalog("process_threads")]), "");
     }
 }

@@ -58,6 +58,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// TLS, basic auth and headers from `--web.config.file`.
     pub web: Option<Arc<WebConfig>>,
+    /// Path of the metrics endpoint (`--web.telemetry-path`).
+    pub telemetry_path: String,
 }
 
 impl Default for ServeOptions {
@@ -70,6 +72,7 @@ impl Default for ServeOptions {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             web: None,
+            telemetry_path: "/metrics".to_string(),
         }
     }
 }
@@ -121,13 +124,14 @@ async fn index() -> Html<&'static str> {
 
 /// The HTTP application.
 pub fn router(exporter: Arc<Exporter>, opts: ServeOptions) -> Router {
+    let path = opts.telemetry_path.clone();
     let st = Arc::new(AppState {
         exporter,
         sem: Semaphore::new(opts.max_requests.max(1)),
         opts,
     });
     Router::new()
-        .route("/metrics", get(metrics))
+        .route(&path, get(metrics))
         .route("/health", get(ok))
         .route("/ready", get(ok))
         .route("/", get(index))

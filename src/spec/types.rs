@@ -773,7 +773,7 @@ fn default_slo_period() -> Duration {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySli {
-    /// Histogram selector without suffix, e.g. `genmon_probe_duration_seconds{phase="total"}`.
+    /// Histogram selector without suffix, e.g. `genmon_probe_phase_duration_seconds{phase="total"}`.
     pub histogram: String,
     /// Threshold in seconds; must be one of the histogram's bucket bounds.
     pub le: f64,

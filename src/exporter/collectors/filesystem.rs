@@ -6,11 +6,13 @@
 //! worker thread and the scrape waits at most `mount_timeout` per mount
 //! (local filesystems answer from memory and are called inline: a thread
 //! hand-off would cost more than the call). A
-//! mount that timed out is reported with `genmon_filesystem_device_error 1`
+//! mount that timed out is reported with `node_filesystem_device_error 1`
 //! and skipped by later scrapes until its pending call returns (the same
 //! "stuck mounts" logic node_exporter uses).
 
 use std::collections::HashSet;
+
+use crate::exporter::metric::Kind;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -206,6 +208,19 @@ impl Worker {
     }
 }
 
+/// node_exporter's families, in the order of [`Usage`]'s values: name, help.
+const FAMILIES: [(&str, &str); 6] = [
+    ("node_filesystem_size_bytes", "Filesystem size in bytes."),
+    ("node_filesystem_free_bytes", "Filesystem free space in bytes."),
+    (
+        "node_filesystem_avail_bytes",
+        "Filesystem space available to non-root users in bytes.",
+    ),
+    ("node_filesystem_files", "Filesystem total file nodes."),
+    ("node_filesystem_files_free", "Filesystem total free file nodes."),
+    ("node_filesystem_readonly", "Filesystem read-only status."),
+];
+
 /// The filesystem collector.
 pub struct Filesystem {
     paths: Paths,
@@ -218,7 +233,7 @@ pub struct Filesystem {
 }
 
 impl Filesystem {
-    /// A collector reading `<procfs>/mounts` (`<procfs>/1/mounts` with a rootfs).
+    /// A collector reading `<procfs>/1/mounts` (else `<procfs>/mounts`).
     pub fn new(paths: Paths, cfg: &FilesystemConfig) -> anyhow::Result<Self> {
         Ok(Filesystem {
             paths,
@@ -325,11 +340,10 @@ impl Collector for Filesystem {
         true
     }
     fn collect(&self, ctx: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
-        let path = if self.paths.has_rootfs() {
-            self.paths.proc("1/mounts")
-        } else {
-            self.paths.proc("mounts")
-        };
+        // As node_exporter: the mount table of PID 1 (the host's, when the
+        // exporter runs in its own mount namespace), else our own.
+        let pid1 = self.paths.proc("1/mounts");
+        let path = if pid1.exists() { pid1 } else { self.paths.proc("mounts") };
         let mounts = parse_mounts(&read_file(&path)?).with_context(|| format!("parsing {}", path.display()))?;
         let mounts = select(mounts, self.ex_fstype.as_ref(), self.ex_mount.as_ref());
         let stuck = lock(&self.stuck).clone();
@@ -351,16 +365,12 @@ impl Collector for Filesystem {
             }
         }
 
-        let names = [
-            "genmon_filesystem_size_bytes",
-            "genmon_filesystem_free_bytes",
-            "genmon_filesystem_avail_bytes",
-            "genmon_filesystem_files",
-            "genmon_filesystem_files_free",
-            "genmon_filesystem_readonly",
-        ];
-        let mut fams: Vec<Family> = names.iter().map(|n| Family::with_capacity(n, todo.len())).collect();
-        let mut err = Family::with_capacity("genmon_filesystem_device_error", mounts.len());
+        let mut fams: Vec<Family> = FAMILIES.iter().map(|(n, h)| Family::new(*n, Kind::Gauge, *h)).collect();
+        let mut err = Family::new(
+            "node_filesystem_device_error",
+            Kind::Gauge,
+            "Whether an error occurred while getting statistics for the given device.",
+        );
         let labels = |m: &Mount| -> Labels {
             vec![
                 label("device", m.device.clone()),
@@ -405,7 +415,7 @@ mod tests {
 
     #[test]
     fn parses_and_filters_mounts() {
-        let text = "proc /proc proc rw 0 0\n/dev/vda / ext4 rw,relatime 0 0\n/dev/vdb /mnt/my\\040disk ext4 ro,relatime 0 0\ntmpfs /run tmpfs rw 0 0\noverlay /var/lib/docker/overlay2/x/merged overlay rw 0 0\n/dev/vdc / xfs rw 0 0\nsysfs /sys sysfs rw 0 0\n/dev/vdd /sys/x ext4 rw 0 0\n";
+        let text = "proc /proc proc rw 0 0\n/dev/vda / ext4 rw,relatime 0 0\n/dev/vdb /mnt/my\\040disk ext4 ro,relatime 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/vde /srv/my\\040data ext4 ro 0 0\noverlay /var/lib/docker/overlay2/x/merged overlay rw 0 0\n/dev/vdc / xfs rw 0 0\nsysfs /sys sysfs rw 0 0\n/dev/vdd /sys/x ext4 rw 0 0\n";
         let m = parse_mounts(text).unwrap();
         assert_eq!(m[2].mountpoint, "/mnt/my disk");
         assert!(m[2].readonly && !m[1].readonly);
@@ -413,7 +423,8 @@ mod tests {
         let mp = Regex::new(DEFAULT_EXCLUDE_MOUNTPOINTS).unwrap();
         let sel = select(m, Some(&fs), Some(&mp));
         let got: Vec<(&str, &str)> = sel.iter().map(|m| (m.mountpoint.as_str(), m.fstype.as_str())).collect();
-        assert_eq!(got, [("/mnt/my disk", "ext4"), ("/run", "tmpfs"), ("/", "xfs")]);
+        // Debian's node_exporter defaults exclude /mnt and /run too.
+        assert_eq!(got, [("/srv/my data", "ext4"), ("/", "xfs")]);
         assert!(parse_mounts("a b c\n").is_err());
     }
 
@@ -463,7 +474,7 @@ mod tests {
             handle: rt.handle().clone(),
         };
         let err_of = |fams: &[Family], mp: &str| {
-            let f = fams.iter().find(|f| f.name == "genmon_filesystem_device_error").unwrap();
+            let f = fams.iter().find(|f| f.name == "node_filesystem_device_error").unwrap();
             f.samples.iter().find(|s| s.labels[1].1 == mp).map(|s| s.value)
         };
         let start = Instant::now();

@@ -28,7 +28,7 @@ use super::{Collector, ScrapeContext};
 use crate::exporter::config::{ProbeConfig, parse_duration};
 use crate::exporter::metric::{Family, Sample, label};
 
-/// Histogram bucket bounds (seconds) for `genmon_probe_duration_seconds`.
+/// Histogram bucket bounds (seconds) for `genmon_probe_phase_duration_seconds`.
 pub const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 /// Phases, in output order.
 pub const PHASES: [&str; 5] = ["resolve", "connect", "processing", "transfer", "total"];
@@ -155,6 +155,7 @@ impl Hist {
 #[derive(Debug, Default)]
 struct State {
     hist: [Hist; PHASES.len()],
+    last: [Option<f64>; PHASES.len()],
     successes: u64,
     failures: u64,
     success: bool,
@@ -333,6 +334,7 @@ impl Probe {
 
     fn record(&self, out: Outcome) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.last = out.phases;
         for (h, v) in s.hist.iter_mut().zip(out.phases) {
             if let Some(v) = v {
                 h.observe(v);
@@ -367,6 +369,9 @@ impl Collector for ProbeCollector {
     fn name(&self) -> &'static str {
         "probe"
     }
+    fn cheap(&self) -> bool {
+        false
+    }
     fn collect(&self, ctx: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         if self.probes.is_empty() {
             return Ok(Vec::new());
@@ -384,15 +389,28 @@ impl Collector for ProbeCollector {
             while set.join_next().await.is_some() {}
         });
         let n = self.probes.len();
-        let mut success = Family::with_capacity("genmon_probe_success", n);
-        let mut status = Family::with_capacity("genmon_probe_http_status_code", n);
-        let mut expiry = Family::with_capacity("genmon_probe_tls_cert_expiry_timestamp_seconds", n);
+        // blackbox_exporter's families, plus a `probe` label naming the probe.
+        let mut success = Family::with_capacity("probe_success", n);
+        let mut last_dur = Family::with_capacity("probe_duration_seconds", n);
+        let mut phase_dur = Family::with_capacity("probe_http_duration_seconds", n * (PHASES.len() - 1));
+        let mut status = Family::with_capacity("probe_http_status_code", n);
+        let mut expiry = Family::with_capacity("probe_ssl_earliest_cert_expiry", n);
         let mut requests = Family::with_capacity("genmon_probe_requests_total", 2 * n);
-        let mut dur = Family::with_capacity("genmon_probe_duration_seconds", n * PHASES.len() * (BUCKETS.len() + 3));
+        let mut dur = Family::with_capacity("genmon_probe_phase_duration_seconds", n * PHASES.len() * (BUCKETS.len() + 3));
         for p in &self.probes {
             let s = p.state.lock().unwrap_or_else(|e| e.into_inner());
             let l = || vec![label("probe", p.name.clone()), label("target", p.target.clone())];
             success.push(l(), if s.success { 1.0 } else { 0.0 });
+            if let Some(total) = s.last[PHASES.len() - 1] {
+                last_dur.push(l(), total);
+            }
+            for (phase, v) in PHASES.iter().zip(s.last).take(PHASES.len() - 1) {
+                if let Some(v) = v {
+                    let mut lb = l();
+                    lb.push(label("phase", *phase));
+                    phase_dur.push(lb, v);
+                }
+            }
             status.push(l(), s.status as f64);
             if let Some(t) = s.cert_expiry {
                 expiry.push(l(), t);
@@ -439,7 +457,7 @@ impl Collector for ProbeCollector {
                 });
             }
         }
-        Ok(vec![success, status, expiry, requests, dur])
+        Ok(vec![success, last_dur, phase_dur, status, expiry, requests, dur])
     }
 }
 

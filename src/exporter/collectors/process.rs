@@ -20,6 +20,12 @@ pub struct ProcStat {
     pub comm: String,
     /// User plus system CPU ticks.
     pub cpu_ticks: u64,
+    /// User CPU ticks.
+    pub utime: u64,
+    /// System CPU ticks.
+    pub stime: u64,
+    /// Virtual memory size in bytes.
+    pub vsize: u64,
     /// Threads.
     pub threads: u64,
     /// Start time in ticks since boot.
@@ -45,6 +51,9 @@ pub fn parse_pid_stat(text: &str) -> anyhow::Result<ProcStat> {
     Ok(ProcStat {
         comm,
         cpu_ticks: utime + stime,
+        utime,
+        stime,
+        vsize: num(f(23), "vsize")?,
         threads: num(f(20), "num_threads")?,
         start_ticks: num(f(22), "starttime")?,
         rss_pages: num::<i64>(f(24), "rss")?.max(0) as u64,
@@ -53,14 +62,16 @@ pub fn parse_pid_stat(text: &str) -> anyhow::Result<ProcStat> {
 
 /// The soft "Max open files" limit from `/proc/PID/limits` (`None` if unlimited).
 pub fn parse_max_fds(text: &str) -> anyhow::Result<Option<u64>> {
+    parse_limit(text, "Max open files")
+}
+
+/// The soft limit named `what` from `/proc/PID/limits` (`None` if unlimited).
+pub fn parse_limit(text: &str, what: &str) -> anyhow::Result<Option<u64>> {
     let line = text
         .lines()
-        .find(|l| l.starts_with("Max open files"))
-        .context("no `Max open files` line")?;
-    let soft = line["Max open files".len()..]
-        .split_ascii_whitespace()
-        .next()
-        .context("no soft limit")?;
+        .find(|l| l.starts_with(what))
+        .with_context(|| format!("no `{what}` line"))?;
+    let soft = line[what.len()..].split_ascii_whitespace().next().context("no soft limit")?;
     if soft == "unlimited" {
         return Ok(None);
     }
@@ -93,6 +104,18 @@ pub struct Process {
     self_dir: PathBuf,
     groups: Vec<Group>,
     page_size: f64,
+    cpu: std::sync::Mutex<CpuHistory>,
+}
+
+/// Keeps `namedprocess_namegroup_cpu_seconds_total` monotonic: CPU ticks of
+/// processes that exited stay counted (as process-exporter does), so a
+/// restart of a group member is not a counter reset.
+#[derive(Default)]
+struct CpuHistory {
+    /// Per group: user and system ticks of members gone since the exporter started.
+    gone: Vec<[u64; 2]>,
+    /// Members seen by the last scrape: (pid, start ticks) -> (user, system ticks, groups).
+    live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>,
 }
 
 impl Process {
@@ -118,6 +141,7 @@ impl Process {
             self_dir,
             groups,
             page_size: page_size(),
+            cpu: Default::default(),
         })
     }
 
@@ -132,8 +156,14 @@ impl Process {
             out.push(Family::single("process_open_fds", n as f64));
         }
         let limits = self.self_dir.join("limits");
-        if let Some(max) = parse_max_fds(&read_file(&limits)?).with_context(|| format!("parsing {}", limits.display()))? {
+        let limits_text = read_file(&limits)?;
+        if let Some(max) = parse_max_fds(&limits_text).with_context(|| format!("parsing {}", limits.display()))? {
             out.push(Family::single("process_max_fds", max as f64));
+        }
+        out.push(Family::single("process_virtual_memory_bytes", st.vsize as f64));
+        // Unlimited is RLIM_INFINITY, as the Go client reports it.
+        if let Ok(vmax) = parse_limit(&limits_text, "Max address space") {
+            out.push(Family::single("process_virtual_memory_max_bytes", vmax.unwrap_or(u64::MAX) as f64));
         }
         out.push(Family::single("process_threads", st.threads as f64));
         if let Some(bt) = btime {
@@ -145,9 +175,42 @@ impl Process {
         Ok(out)
     }
 
-    fn groups(&self) -> anyhow::Result<Vec<Family>> {
+    /// Per group, user and system ticks of its members now plus those gone.
+    fn account_cpu(&self, live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>) -> Vec<[u64; 2]> {
+        let mut h = self.cpu.lock().unwrap_or_else(|e| e.into_inner());
+        h.gone.resize(self.groups.len(), [0, 0]);
+        let old = std::mem::replace(&mut h.live, live);
+        for (key, (ticks, groups)) in old {
+            if !h.live.contains_key(&key) {
+                for g in groups {
+                    h.gone[g][0] += ticks[0];
+                    h.gone[g][1] += ticks[1];
+                }
+            }
+        }
+        let mut out = h.gone.clone();
+        for (ticks, groups) in h.live.values() {
+            for &g in groups {
+                out[g][0] += ticks[0];
+                out[g][1] += ticks[1];
+            }
+        }
+        out
+    }
+
+    fn groups(&self, btime: Option<u64>) -> anyhow::Result<Vec<Family>> {
+        #[derive(Default, Clone)]
+        struct Acc {
+            procs: u64,
+            rss: u64,
+            vsize: u64,
+            fds: u64,
+            threads: u64,
+            oldest: Option<u64>,
+        }
         let n = self.groups.len();
-        let (mut count, mut cpu, mut rss, mut fds) = (vec![0u64; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]);
+        let mut acc = vec![Acc::default(); n];
+        let mut live = std::collections::HashMap::new();
         let need_cmdline = self.groups.iter().any(|g| matches!(g.matcher, Matcher::Cmdline(_)));
         let dir = self.paths.procfs.as_path();
         let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
@@ -176,31 +239,56 @@ impl Process {
                 String::new()
             };
             let mut fd_count = None;
+            let mut member_of = Vec::new();
             for (i, g) in self.groups.iter().enumerate() {
                 let hit = match &g.matcher {
                     Matcher::Name(r) => r.is_match(&st.comm),
                     Matcher::Cmdline(r) => r.is_match(&cmdline),
                 };
                 if hit {
-                    count[i] += 1;
-                    cpu[i] += st.cpu_ticks;
-                    rss[i] += st.rss_pages;
+                    let a = &mut acc[i];
+                    a.procs += 1;
+                    member_of.push(i);
+                    a.rss += st.rss_pages;
+                    a.vsize += st.vsize;
+                    a.threads += st.threads;
+                    a.oldest = Some(a.oldest.map_or(st.start_ticks, |o| o.min(st.start_ticks)));
                     // Other users' fd dirs are unreadable without privileges: count what we can.
-                    fds[i] += *fd_count.get_or_insert_with(|| count_fds(&pdir).unwrap_or(0));
+                    a.fds += *fd_count.get_or_insert_with(|| count_fds(&pdir).unwrap_or(0));
                 }
             }
+            if !member_of.is_empty()
+                && let Ok(pid) = name.parse::<u32>()
+            {
+                live.insert((pid, st.start_ticks), ([st.utime, st.stime], member_of));
+            }
         }
-        let mut f_count = Family::with_capacity("genmon_process_group_processes", n);
-        let mut f_cpu = Family::with_capacity("genmon_process_group_cpu_seconds_total", n);
-        let mut f_rss = Family::with_capacity("genmon_process_group_resident_memory_bytes", n);
-        let mut f_fds = Family::with_capacity("genmon_process_group_open_fds", n);
-        for (i, g) in self.groups.iter().enumerate() {
-            f_count.push(vec![label("group", g.name.clone())], count[i] as f64);
-            f_cpu.push(vec![label("group", g.name.clone())], cpu[i] as f64 / USER_HZ);
-            f_rss.push(vec![label("group", g.name.clone())], rss[i] as f64 * self.page_size);
-            f_fds.push(vec![label("group", g.name.clone())], fds[i] as f64);
+        let cpu_ticks = self.account_cpu(live);
+        // process-exporter's families and labels.
+        let mut procs = Family::with_capacity("namedprocess_namegroup_num_procs", n);
+        let mut cpu = Family::with_capacity("namedprocess_namegroup_cpu_seconds_total", 2 * n);
+        let mut mem = Family::with_capacity("namedprocess_namegroup_memory_bytes", 2 * n);
+        let mut fds = Family::with_capacity("namedprocess_namegroup_open_filedesc", n);
+        let mut threads = Family::with_capacity("namedprocess_namegroup_num_threads", n);
+        let mut oldest = Family::with_capacity("namedprocess_namegroup_oldest_start_time_seconds", n);
+        for (gi, (g, a)) in self.groups.iter().zip(&acc).enumerate() {
+            let l = || vec![label("groupname", g.name.clone())];
+            let l2 = |k: &'static str, v: &'static str| vec![label("groupname", g.name.clone()), label(k, v)];
+            procs.push(l(), a.procs as f64);
+            cpu.push(l2("mode", "user"), cpu_ticks[gi][0] as f64 / USER_HZ);
+            cpu.push(l2("mode", "system"), cpu_ticks[gi][1] as f64 / USER_HZ);
+            mem.push(l2("memtype", "resident"), a.rss as f64 * self.page_size);
+            mem.push(l2("memtype", "virtual"), a.vsize as f64);
+            fds.push(l(), a.fds as f64);
+            threads.push(l(), a.threads as f64);
+            // An empty group has no oldest process: 0, as process-exporter reports it.
+            let start = match (a.oldest, btime) {
+                (Some(t), Some(bt)) => bt as f64 + t as f64 / USER_HZ,
+                _ => 0.0,
+            };
+            oldest.push(l(), start);
         }
-        Ok(vec![f_count, f_cpu, f_rss, f_fds])
+        Ok(vec![procs, cpu, mem, fds, threads, oldest])
     }
 }
 
@@ -215,10 +303,10 @@ impl Collector for Process {
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let btime = std::fs::read_to_string(self.paths.proc("stat"))
             .ok()
-            .and_then(|t| super::uptime::parse_btime(&t).ok());
+            .and_then(|t| super::stat::parse_btime(&t).ok());
         let mut out = self.own(btime)?;
         if !self.groups.is_empty() {
-            out.extend(self.groups()?);
+            out.extend(self.groups(btime)?);
         }
         Ok(out)
     }

@@ -1,5 +1,5 @@
 //! `textfile`: `*.prom` files from a directory (node_exporter's textfile
-//! contract). A bad file sets `genmon_textfile_scrape_error 1` and its metrics
+//! contract). A bad file sets `node_textfile_scrape_error 1` and its metrics
 //! are skipped; the other files are still merged. Families may span files,
 //! but a conflicting HELP or TYPE is an error for the later file.
 //!
@@ -57,7 +57,7 @@ pub fn merge(merged: &mut Vec<Family>, new: Vec<Family>) -> anyhow::Result<()> {
     let index: HashMap<String, usize> = merged.iter().enumerate().map(|(i, f)| (f.name.to_string(), i)).collect();
     // Validate everything first so a rejected file adds nothing.
     for f in &new {
-        if catalog::lookup(&f.name).is_some() || f.name.starts_with("genmon_textfile_") {
+        if catalog::lookup_own(&f.name).is_some() || catalog::exporter_families().iter().any(|m| m.name == f.name) {
             bail!("metric {} is exported by genmon-exporter itself; rename it", f.name);
         }
         if let Some(&i) = index.get(f.name.as_ref()) {
@@ -118,9 +118,13 @@ impl Collector for Textfile {
     fn name(&self) -> &'static str {
         "textfile"
     }
+    fn cheap(&self) -> bool {
+        false
+    }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let Some(dir) = &self.dir else {
-            return Ok(Vec::new());
+            // node_exporter exports the error gauge even without a directory.
+            return Ok(vec![Family::single("node_textfile_scrape_error", 0.0)]);
         };
         let mut error = false;
         let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -142,7 +146,7 @@ impl Collector for Textfile {
             error = true;
         }
         let mut merged = Vec::new();
-        let mut mtimes = Family::with_capacity("genmon_textfile_mtime_seconds", files.len());
+        let mut mtimes = Family::with_capacity("node_textfile_mtime_seconds", files.len());
         let mut budget = self.max_bytes;
         for f in &files {
             match read_one(f, budget).and_then(|(fams, mtime, size)| {
@@ -158,7 +162,7 @@ impl Collector for Textfile {
             }
         }
         merged.push(mtimes);
-        merged.push(Family::single("genmon_textfile_scrape_error", if error { 1.0 } else { 0.0 }));
+        merged.push(Family::single("node_textfile_scrape_error", if error { 1.0 } else { 0.0 }));
         Ok(merged)
     }
 }
@@ -194,7 +198,7 @@ mod tests {
             textformat::parse("# HELP a A.\n# TYPE a gauge\na{x=\"1\"} 1\n", "").unwrap(),
         );
         assert!(format!("{e:?}").contains("same series"));
-        let e = merge(&mut m, textformat::parse("genmon_cpus 1\n", "").unwrap());
+        let e = merge(&mut m, textformat::parse("node_scrape_collector_success 1\n", "").unwrap());
         assert!(format!("{e:?}").contains("genmon-exporter itself"));
     }
 }

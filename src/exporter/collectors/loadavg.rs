@@ -1,4 +1,4 @@
-//! `load`: `/proc/loadavg`.
+//! `loadavg`: `/proc/loadavg` (node_exporter's `loadavg`).
 
 use anyhow::{Context, bail};
 
@@ -23,32 +23,29 @@ pub fn parse_loadavg(text: &str) -> anyhow::Result<[f64; 3]> {
     Ok(out)
 }
 
-/// The load collector.
-pub struct Load {
+/// The loadavg collector.
+pub struct Loadavg {
     paths: Paths,
 }
 
-impl Load {
+impl Loadavg {
     /// A collector reading `<procfs>/loadavg`.
-    pub fn new(paths: Paths) -> Self {
-        Load { paths }
+    pub fn new(paths: &Paths) -> Self {
+        Loadavg { paths: paths.clone() }
     }
 }
 
-impl Collector for Load {
+impl Collector for Loadavg {
     fn name(&self) -> &'static str {
-        "load"
-    }
-    fn cheap(&self) -> bool {
-        true
+        "loadavg"
     }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("loadavg");
         let l = parse_loadavg(&read_file(&path)?).with_context(|| format!("parsing {}", path.display()))?;
         Ok(vec![
-            Family::single("genmon_load1", l[0]),
-            Family::single("genmon_load5", l[1]),
-            Family::single("genmon_load15", l[2]),
+            Family::gauge1("node_load1", "1m load average.", l[0]),
+            Family::gauge1("node_load5", "5m load average.", l[1]),
+            Family::gauge1("node_load15", "15m load average.", l[2]),
         ])
     }
 }

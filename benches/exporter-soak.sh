@@ -74,6 +74,6 @@ SOCK=$(awk '/Socket errors/{gsub(",",""); print $4+$6+$8+$10}' <<<"$OUT"); SOCK=
 P50=$(awk '$1=="50%"{print $2}' <<<"$OUT"); P99=$(awk '$1=="99%"{print $2}' <<<"$OUT")
 echo "| ${DUR}s | $REQS | $NON2XX | $SOCK | $P50 | $P99 | $RSS_START | $(cat "$tmp/rss_mid") | $RSS_END | $(hwm_mb "$EPID") |"
 echo
-grep -E '^genmon_probe_success|^genmon_textfile_scrape_error|^soak_ok' <<<"$BODY"
+grep -E '^probe_success|^node_textfile_scrape_error|^soak_ok' <<<"$BODY"
 if grep -q hunter2 <<<"$BODY"; then echo "FAIL: credentials in /metrics"; exit 1; fi
 [ "$NON2XX" = 0 ] && [ "$SOCK" = 0 ] || { echo "FAIL: errors during the soak"; exit 1; }

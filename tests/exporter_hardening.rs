@@ -47,7 +47,7 @@ fn run_bin(args: &[&str], within: Duration) -> (Option<i32>, String, Duration) {
 #[test]
 fn metrics_answer_under_slowloris_with_few_file_descriptors() {
     // 256 descriptors, as in the issue; 400 hostile sockets.
-    let exp = ExporterProc::start_with(&["--collectors", "load,memory"], |cmd| unsafe {
+    let exp = ExporterProc::start_with(&["--collectors", "loadavg,meminfo"], |cmd| unsafe {
         cmd.pre_exec(|| {
             let lim = libc::rlimit {
                 rlim_cur: 256,
@@ -104,7 +104,7 @@ fn metrics_answer_under_slowloris_with_few_file_descriptors() {
 
 #[test]
 fn idle_keep_alive_connections_are_closed() {
-    let exp = ExporterProc::start(&["--collectors", "load", "--web.idle-timeout", "1s"]);
+    let exp = ExporterProc::start(&["--collectors", "loadavg", "--web.idle-timeout", "1s"]);
     let mut s = TcpStream::connect(&exp.addr).unwrap();
     s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -133,18 +133,18 @@ fn textfile_fifo_and_device_never_wedge_scrapes_or_shutdown() {
     mkfifo(&dir.path().join("wedge.prom"));
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.prom")).unwrap();
     let d = dir.path().to_str().unwrap();
-    let mut exp = ExporterProc::start(&["--collectors", "textfile,load", "--collector.textfile.directory", d]);
+    let mut exp = ExporterProc::start(&["--collectors", "textfile,loadavg", "--collector.textfile.directory", d]);
     // More scrapes than the blocking pool has threads (32).
     for i in 0..40 {
         let start = Instant::now();
         let r = get(&exp.addr, "/metrics", &[("X-Prometheus-Scrape-Timeout-Seconds", "2")]);
         assert!(start.elapsed() < Duration::from_secs(1), "scrape {i} took {:?}", start.elapsed());
         let s = parse(&r.text());
-        assert_eq!(value(&s, "genmon_textfile_scrape_error", &[]), Some(1.0), "scrape {i}");
+        assert_eq!(value(&s, "node_textfile_scrape_error", &[]), Some(1.0), "scrape {i}");
         assert_eq!(value(&s, "backup_ok", &[]), Some(1.0), "scrape {i}");
         assert!(value(&s, "node_load1", &[]).is_some(), "scrape {i}");
         assert_eq!(
-            value(&s, "genmon_exporter_collector_success", &[("collector", "textfile")]),
+            value(&s, "node_scrape_collector_success", &[("collector", "textfile")]),
             Some(1.0)
         );
     }

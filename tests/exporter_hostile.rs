@@ -128,7 +128,7 @@ fn textfile_corpus() {
         let names: Vec<&str> = fams.iter().filter(|f| !f.samples.is_empty()).map(|f| f.name.as_ref()).collect();
         let error = fams
             .iter()
-            .find(|f| f.name == "genmon_textfile_scrape_error")
+            .find(|f| f.name == "node_textfile_scrape_error")
             .map(|f| f.samples[0].value);
         let want_error = match c.expect.as_str() {
             "ok" => 0.0,
@@ -150,7 +150,7 @@ fn textfile_corpus() {
         if want_error == 1.0 {
             let extra: Vec<_> = names
                 .iter()
-                .filter(|n| **n != "hostile_control" && !n.starts_with("genmon_textfile_"))
+                .filter(|n| **n != "hostile_control" && !n.starts_with("node_textfile_"))
                 .collect();
             if !extra.is_empty() {
                 problems.push(format!("a rejected file still exported {extra:?}"));
@@ -338,7 +338,7 @@ fn probe_corpus() {
         let s = parse(&body);
         let mut failures = Vec::new();
         for c in &cases {
-            let got = value(&s, "genmon_probe_success", &[("probe", &c.name)]);
+            let got = value(&s, "probe_success", &[("probe", &c.name)]);
             if got != Some(c.success as f64) {
                 failures.push(format!("{}: probe_success {got:?}, want {}", c.name, c.success));
             }
@@ -412,7 +412,7 @@ fn exchange(addr: &str, bytes: &[u8], want: usize) -> (Vec<u8>, bool, Duration) 
 fn http_abuse_corpus() {
     let cases: Vec<HttpCase> = load("http.yaml");
     assert!(cases.len() >= 20, "corpus shrank: {}", cases.len());
-    let exp = ExporterProc::start(&["--collectors", "load", "--web.header-timeout", "1s", "--web.idle-timeout", "2s"]);
+    let exp = ExporterProc::start(&["--collectors", "loadavg", "--web.header-timeout", "1s", "--web.idle-timeout", "2s"]);
     let addr = exp.addr.clone();
     let results: Vec<(String, Option<String>)> = std::thread::scope(|sc| {
         let handles: Vec<_> = cases

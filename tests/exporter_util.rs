@@ -248,7 +248,7 @@ impl Pki {
             ),
         )
         .unwrap();
-        ExporterProc::start(&["--collectors", "load", "--web.config.file", web.to_str().unwrap()])
+        ExporterProc::start(&["--collectors", "loadavg", "--web.config.file", web.to_str().unwrap()])
     }
 
     pub fn path(&self, f: &str) -> String {

@@ -204,7 +204,7 @@ pub struct TextfileConfig {
     /// Directory whose `*.prom` files are exported.
     pub directory: Option<PathBuf>,
     /// Bytes read from all textfiles in one scrape (default 32 MiB); a file
-    /// that would pass the limit is skipped and sets `genmon_textfile_scrape_error`.
+    /// that would pass the limit is skipped and sets `node_textfile_scrape_error`.
     #[schemars(range(min = 1))]
     pub max_bytes: Option<u64>,
 }

@@ -143,10 +143,7 @@ fn textfile_fifo_and_device_never_wedge_scrapes_or_shutdown() {
         assert_eq!(value(&s, "node_textfile_scrape_error", &[]), Some(1.0), "scrape {i}");
         assert_eq!(value(&s, "backup_ok", &[]), Some(1.0), "scrape {i}");
         assert!(value(&s, "node_load1", &[]).is_some(), "scrape {i}");
-        assert_eq!(
-            value(&s, "node_scrape_collector_success", &[("collector", "textfile")]),
-            Some(1.0)
-        );
+        assert_eq!(value(&s, "node_scrape_collector_success", &[("collector", "textfile")]), Some(1.0));
     }
     let st = exp.signal_and_wait(libc::SIGTERM, Duration::from_secs(5));
     assert!(st.is_some_and(|s| s.success()), "SIGTERM did not stop the exporter: {st:?}");

@@ -1,7 +1,7 @@
 //! A small checkout service instrumented with `genmon-service`.
 //!
 //! ```text
-//! cargo run --example checkout -- --listen 127.0.0.1:8080 --metrics-listen 127.0.0.1:9464 \
+//! cargo run [--features json-logs] --example checkout -- --listen 127.0.0.1:8080 --metrics-listen 127.0.0.1:9464 \
 //!     [--error-share 0.2] [--latency-ms 50] [--no-metrics] [--json-logs]
 //! ```
 //!
@@ -137,7 +137,10 @@ async fn main() {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if args.json_logs {
+        #[cfg(feature = "json-logs")]
         genmon_service::init_json_logs().map_err(|e| e.to_string())?;
+        #[cfg(not(feature = "json-logs"))]
+        return Err("--json-logs needs the json-logs feature: cargo run --features json-logs --example checkout".into());
     }
     let faults = Arc::new(Faults::default());
     faults.set(args.error_share, args.latency_ms);

@@ -85,6 +85,16 @@ impl Builder {
         for (name, bounds) in &self.buckets {
             builder = builder.set_buckets_for_metric(Matcher::Full(name.clone()), bounds)?;
         }
+        // Bind before installing anything global: a busy port leaves the
+        // process as it was.
+        let listener = match self.listen {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| Error::Listen { addr, source })?,
+            ),
+            None => None,
+        };
         let recorder = builder.build_recorder();
         let prometheus = recorder.handle();
         metrics::set_global_recorder(recorder).map_err(|_| Error::AlreadyInstalled)?;
@@ -118,10 +128,7 @@ impl Builder {
         });
 
         let mut metrics_addr = None;
-        if let Some(addr) = self.listen {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| Error::Listen { addr, source })?;
+        if let Some(listener) = listener {
             metrics_addr = listener.local_addr().ok();
             let app = Router::new()
                 .route("/metrics", get(metrics_handler))

@@ -22,6 +22,19 @@ async fn item(Path(id): Path<u32>) -> StatusCode {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrape_is_parseable_promtool_clean_and_route_bounded() {
+    // A busy port is an error naming the address, and installs nothing:
+    // the next install in this process succeeds.
+    let busy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let busy_addr = busy.local_addr().unwrap();
+    let err = Builder::new()
+        .metrics_listen(busy_addr)
+        .install()
+        .await
+        .err()
+        .expect("busy port fails");
+    assert!(err.to_string().contains(&busy_addr.to_string()), "{err}");
+    drop(busy);
+
     let service = Builder::new()
         .metrics_listen("127.0.0.1:0".parse().unwrap())
         .install()

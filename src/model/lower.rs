@@ -24,7 +24,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .iter()
         .flat_map(|g| &g.alerts)
         .filter_map(|a| match kinds::Kind::of(a) {
-            Some(k @ kinds::Kind::Threshold(_)) => k.signal(),
+            k @ kinds::Kind::Threshold(_) => k.signal(),
             _ => None,
         })
         .collect();

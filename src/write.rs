@@ -63,9 +63,14 @@ fn tmp_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.genmon-tmp-{}", std::process::id()))
 }
 
-fn write_tmp(target: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    if let Some(dir) = target.parent() {
+/// Stage `bytes` next to `target`; `made` holds the folders already created
+/// (one `mkdir` per folder, not per file).
+fn write_tmp(target: &Path, bytes: &[u8], made: &mut std::collections::HashSet<PathBuf>) -> std::io::Result<PathBuf> {
+    if let Some(dir) = target.parent()
+        && !made.contains(dir)
+    {
         fs::create_dir_all(dir)?;
+        made.insert(dir.to_path_buf());
     }
     let tmp = tmp_path(target);
     let mut f = fs::File::create(&tmp)?;
@@ -107,12 +112,12 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability) -
     let old = read_manifest(root);
     let mut summary = Summary::default();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut all = artifacts.to_vec();
-    all.push(Artifact {
+    let mut made = std::collections::HashSet::new();
+    let manifest = Artifact {
         path: PathBuf::from(MANIFEST),
         bytes: manifest_bytes(artifacts),
-    });
-    for a in &all {
+    };
+    for a in artifacts.iter().chain([&manifest]) {
         let target = root.join(&a.path);
         if fs::read(&target).is_ok_and(|cur| cur == a.bytes) {
             if a.path != Path::new(MANIFEST) {
@@ -123,7 +128,7 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability) -
         let staged_tmp = if target.is_dir() {
             Err(std::io::Error::other("a directory is in the way"))
         } else {
-            write_tmp(&target, &a.bytes)
+            write_tmp(&target, &a.bytes, &mut made)
         };
         match staged_tmp {
             Ok(tmp) => staged.push((tmp, target)),

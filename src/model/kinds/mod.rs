@@ -99,9 +99,27 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 /// Labels a signal's result keeps, when its outermost aggregation says so.
+/// Every alert on a signal asks several times: each expression is parsed once
+/// per thread (memoized by its text, so never stale; at most 4,096 kept).
 pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
-    let s = spec.signals.get(signal)?;
-    let e = crate::promql::parse(&s.expr).ok()?;
+    type Memo = std::cell::RefCell<std::collections::HashMap<String, Option<Vec<String>>>>;
+    thread_local!(static MEMO: Memo = Memo::default());
+    let expr = &spec.signals.get(signal)?.expr;
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(hit) = memo.get(expr) {
+            return hit.clone();
+        }
+        if memo.len() >= 4096 {
+            memo.clear();
+        }
+        let labels = kept_labels(expr);
+        memo.insert(expr.clone(), labels.clone());
+        labels
+    })
+}
+
+fn kept_labels(expr: &str) -> Option<Vec<String>> {
+    let e = crate::promql::parse(expr).ok()?;
     fn by(e: &promql_parser::parser::Expr) -> Option<Vec<String>> {
         use promql_parser::parser::{Expr, LabelModifier};
         match e {

@@ -44,7 +44,7 @@ fn strings(v: &Value) -> Vec<String> {
 fn stack() -> genmon::spec::Stack {
     let src = genmon::spec::Source::read(&root().join("genmon.yaml")).unwrap();
     let c = genmon::pipeline::compile(&src, genmon::model::Profile::Compose, false).expect("genmon.yaml compiles");
-    c.model.spec.stack
+    c.model.stack
 }
 
 /// Port a service listens on inside its container.

@@ -27,7 +27,7 @@ impl Check for AlertFields {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
                 // SLOs default to critical (fast burn) and warning (slow burn).
-                if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo.is_none() {
+                if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo().is_none() {
                     out.push(
                         Diagnostic::error(SEVERITY, format!("{path}.name"), format!("alert `{}` has no severity", a.name))
                             .help("add `severity: critical` (pages), `warning` (ticket) or `info`"),
@@ -46,7 +46,7 @@ impl Check for AlertFields {
                     );
                 }
                 // Generated kinds write their own summary and description; raw expressions cannot.
-                let raw = a.expr.is_some();
+                let raw = a.expr().is_some();
                 if raw && a.summary.is_none() && !a.annotations.contains_key("summary") {
                     out.push(
                         Diagnostic::error(SUMMARY, format!("{path}.name"), format!("alert `{}` has no summary", a.name))

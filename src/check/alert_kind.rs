@@ -1,5 +1,6 @@
-//! `alerts/kind`: an alert says what it watches exactly once, and named
-//! threshold levels exist; `alerts/absent-for`: absence alerts wait out
+//! `alerts/kind`: named threshold levels exist and absence alerts name one
+//! target (an alert giving none or several kinds is a load error with the same
+//! code: `spec::Alert` holds one `Condition`); `alerts/absent-for`: absence alerts wait out
 //! restarts; `alerts/kind-params`: anomaly, regression, exhaustion, SLO and
 //! health parameters make sense.
 
@@ -9,11 +10,10 @@ use crate::spec::ThresholdValue;
 
 pub struct AlertKind;
 
-const KIND: &str = "alerts/kind";
+pub(crate) const KIND: &str = "alerts/kind";
 const LEVEL: &str = "alerts/threshold-level";
 const ABSENT_FOR: &str = "alerts/absent-for";
 const PARAMS: &str = "alerts/kind-params";
-const KINDS: &str = "`expr`, `threshold`, `absent`, `anomaly`, `regression`, `exhaustion`, `slo`, `health`";
 
 impl Check for AlertKind {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
@@ -39,19 +39,8 @@ impl Check for AlertKind {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
-                let n = crate::model::kinds::Kind::all_of(a).len();
-                if n != 1 {
-                    out.push(
-                        Diagnostic::error(
-                            KIND,
-                            format!("{path}.name"),
-                            format!("alert `{}` must give exactly one of {KINDS} (it gives {n})", a.name),
-                        )
-                        .help("keep one way of saying when the alert fires"),
-                    );
-                }
                 out.extend(params(&path, a));
-                if let Some(ab) = &a.absent {
+                if let Some(ab) = a.absent() {
                     if ab.job.is_some() == ab.selector.is_some() {
                         out.push(
                             Diagnostic::error(KIND, format!("{path}.absent"), "`absent` needs exactly one of `job` or `selector`")
@@ -71,7 +60,7 @@ impl Check for AlertKind {
                         );
                     }
                 }
-                if let Some(t) = &a.threshold
+                if let Some(t) = a.threshold()
                     && let ThresholdValue::Level(l) = &t.value
                     && let Some(sig) = cx.spec.signals.get(&t.signal)
                     && !sig.thresholds.contains_key(l)
@@ -100,7 +89,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bad =
         |field: &str, msg: String, help: &str| out.push(Diagnostic::error(PARAMS, format!("{path}.{field}"), msg).help(help.to_string()));
-    if let Some(x) = &a.anomaly
+    if let Some(x) = a.anomaly()
         && x.sigma <= 0.0
     {
         bad(
@@ -109,7 +98,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
             "3 is usual: 99.7% of normal values are within 3σ",
         );
     }
-    if let Some(x) = &a.regression
+    if let Some(x) = a.regression()
         && (x.percent <= 0.0 || (x.worse == crate::spec::Worse::Lower && x.percent >= 100.0))
     {
         bad(
@@ -118,7 +107,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
             "give how much worse than the baseline, e.g. 50 (and below 100 when lower is worse)",
         );
     }
-    if let Some(x) = &a.exhaustion {
+    if let Some(x) = a.exhaustion() {
         if x.within.secs() == 0 {
             bad("exhaustion.within", "`within` must be longer than 0".into(), "e.g. `24h`");
         }
@@ -130,7 +119,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
             );
         }
     }
-    if let Some(s) = &a.slo {
+    if let Some(s) = a.slo() {
         if !(s.objective > 0.0 && s.objective < 100.0) {
             bad(
                 "slo.objective",
@@ -163,7 +152,7 @@ fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
             );
         }
     }
-    if let Some(h) = &a.health {
+    if let Some(h) = a.health() {
         if h.components.is_empty() {
             bad(
                 "health.components",
@@ -211,15 +200,13 @@ mod tests {
     use crate::check::testing::problems;
 
     #[test]
-    fn flags_kind_level_and_absent_for() {
-        let bad = "version: 1\nsignals: {s: {expr: up, thresholds: {warning: 1}}}\nrules:\n- name: g\n  alerts:\n  - {name: A}\n  - {name: B, expr: up, absent: {job: x}}\n  - {name: C, threshold: {signal: s, op: '>', value: critical}}\n  - {name: D, absent: {job: x}, for: 1m}\n";
+    fn flags_level_and_absent_for() {
+        let bad = "version: 1\nsignals: {s: {expr: up, thresholds: {warning: 1}}}\nrules:\n- name: g\n  alerts:\n  - {name: C, threshold: {signal: s, op: '>', value: critical}}\n  - {name: D, absent: {job: x}, for: 1m}\n";
         assert_eq!(
             problems(&AlertKind, bad),
             vec![
-                "alerts/kind@rules[0].alerts[0].name",
-                "alerts/kind@rules[0].alerts[1].name",
-                "alerts/threshold-level@rules[0].alerts[2].threshold.value",
-                "alerts/absent-for@rules[0].alerts[3].for"
+                "alerts/threshold-level@rules[0].alerts[0].threshold.value",
+                "alerts/absent-for@rules[0].alerts[1].for"
             ]
         );
     }

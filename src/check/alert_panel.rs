@@ -36,7 +36,7 @@ impl Check for AlertPanel {
                     continue;
                 }
                 let sigs = super::panel_content::alert_signals(a);
-                let shown = if a.health.is_some() {
+                let shown = if a.health().is_some() {
                     // The score's panel shows the recorded `<by>:<name>:score`.
                     let rec = crate::model::kinds::expand(cx.spec, a)
                         .recs
@@ -46,7 +46,7 @@ impl Check for AlertPanel {
                     ix.by_expr(&rec).is_some()
                 } else if let Some((_, sig)) = sigs.first() {
                     ix.by_signal(sig).is_some()
-                } else if let Some(e) = &a.expr {
+                } else if let Some(e) = a.expr() {
                     ix.by_expr(e).is_some()
                 } else {
                     // Absence alerts watch something missing: there is nothing to graph.

@@ -24,7 +24,7 @@ impl Check for AlertUntested {
                 if covered.contains(&&a.name) {
                     continue;
                 }
-                let help = if a.expr.is_some() {
+                let help = if a.expr().is_some() {
                     "genmon cannot invent inputs for a raw `expr`: add a test under the group's `tests:` (promtool's shape: interval, input_series, alert_rule_test) or in alerts/tests/<file>.test.yml"
                 } else {
                     "its summary, description or labels use a template genmon cannot expand for a generated test; write one under the group's `tests:`"

@@ -50,7 +50,7 @@ impl Check for AlertValues {
                 for (field, v) in numbers(a) {
                     out.extend(not_finite(format!("{path}.{field}"), v));
                 }
-                if let Some(s) = &a.slo
+                if let Some(s) = a.slo()
                     && s.objective.is_finite()
                 {
                     if s.objective > 0.0 && s.objective < 1.0 {
@@ -105,27 +105,27 @@ impl Check for AlertValues {
 /// Every number of an alert's kind, with its field path.
 fn numbers(a: &Alert) -> Vec<(String, f64)> {
     let mut v = Vec::new();
-    if let Some(t) = &a.threshold
+    if let Some(t) = a.threshold()
         && let ThresholdValue::Number(n) = t.value
     {
         v.push(("threshold.value".to_string(), n));
     }
-    if let Some(x) = &a.anomaly {
+    if let Some(x) = a.anomaly() {
         v.push(("anomaly.sigma".into(), x.sigma));
     }
-    if let Some(x) = &a.regression {
+    if let Some(x) = a.regression() {
         v.push(("regression.percent".into(), x.percent));
     }
-    if let Some(x) = &a.exhaustion {
+    if let Some(x) = a.exhaustion() {
         v.push(("exhaustion.limit".into(), x.limit));
     }
-    if let Some(x) = &a.slo {
+    if let Some(x) = a.slo() {
         v.push(("slo.objective".into(), x.objective));
         if let Some(l) = &x.latency {
             v.push(("slo.latency.le".into(), l.le));
         }
     }
-    if let Some(h) = &a.health {
+    if let Some(h) = a.health() {
         v.push(("health.below".into(), h.below));
         for (i, c) in h.components.iter().enumerate() {
             v.push((format!("health.components[{i}].good"), c.good));

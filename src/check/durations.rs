@@ -57,17 +57,17 @@ impl Check for Durations {
             }
             for (ai, a) in g.alerts.iter().enumerate() {
                 let at = |k: &str| format!("rules[{gi}].alerts[{ai}].{k}");
-                if let Some(k) = &a.anomaly {
+                if let Some(k) = &a.anomaly() {
                     all.push((at("anomaly.window"), k.window.clone()));
                 }
-                if let Some(k) = &a.regression {
+                if let Some(k) = &a.regression() {
                     all.push((at("regression.window"), k.window.clone()));
                 }
-                if let Some(k) = &a.exhaustion {
+                if let Some(k) = &a.exhaustion() {
                     all.push((at("exhaustion.window"), k.window.clone()));
                     all.push((at("exhaustion.within"), k.within.clone()));
                 }
-                if let Some(k) = &a.slo {
+                if let Some(k) = &a.slo() {
                     all.push((at("slo.period"), k.period.clone()));
                 }
             }

@@ -4,7 +4,7 @@
 //! file position.
 
 mod alert_fields;
-mod alert_kind;
+pub(crate) mod alert_kind;
 mod alert_name;
 mod alert_panel;
 mod alert_untested;
@@ -126,13 +126,13 @@ impl<'a> Ctx<'a> {
                 add(format!("rules[{gi}].recording[{ri}].expr"), &r.expr, Origin::Rule);
             }
             for (ai, a) in g.alerts.iter().enumerate() {
-                if let Some(e) = &a.expr {
+                if let Some(e) = a.expr() {
                     add(format!("rules[{gi}].alerts[{ai}].expr"), e, Origin::Rule);
                 }
-                if let Some(sel) = a.absent.as_ref().and_then(|x| x.selector.as_ref()) {
+                if let Some(sel) = a.absent().and_then(|x| x.selector.as_ref()) {
                     add(format!("rules[{gi}].alerts[{ai}].absent.selector"), sel, Origin::Rule);
                 }
-                if let Some(s) = &a.slo {
+                if let Some(s) = a.slo() {
                     for (field, sel) in [("bad", &s.bad), ("good", &s.good), ("total", &s.total)] {
                         if let Some(sel) = sel {
                             add(format!("rules[{gi}].alerts[{ai}].slo.{field}"), sel, Origin::Rule);

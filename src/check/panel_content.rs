@@ -86,19 +86,19 @@ impl Check for PanelContent {
 /// Every signal an alert names, with its spec path below the alert.
 pub fn alert_signals(a: &crate::spec::Alert) -> Vec<(String, &String)> {
     let mut out = Vec::new();
-    if let Some(t) = &a.threshold {
+    if let Some(t) = a.threshold() {
         out.push(("threshold.signal".to_string(), &t.signal));
     }
-    if let Some(x) = &a.anomaly {
+    if let Some(x) = a.anomaly() {
         out.push(("anomaly.signal".to_string(), &x.signal));
     }
-    if let Some(x) = &a.regression {
+    if let Some(x) = a.regression() {
         out.push(("regression.signal".to_string(), &x.signal));
     }
-    if let Some(x) = &a.exhaustion {
+    if let Some(x) = a.exhaustion() {
         out.push(("exhaustion.signal".to_string(), &x.signal));
     }
-    if let Some(h) = &a.health {
+    if let Some(h) = a.health() {
         out.extend(
             h.components
                 .iter()

@@ -55,7 +55,7 @@ impl Check for RuleGroups {
         // SLO groups are generated: a spec group of the same name clashes.
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for a in &g.alerts {
-                let Some(s) = &a.slo else { continue };
+                let Some(s) = a.slo() else { continue };
                 let generated = crate::model::kinds::slo_group(&crate::model::kinds::slo_name(a, s));
                 if let Some(hi) = cx.spec.rules.iter().position(|r| r.name == generated) {
                     out.push(

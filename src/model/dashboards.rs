@@ -118,7 +118,7 @@ pub fn slos(spec: &Spec) -> Option<Dashboard> {
         "Service level objectives: objective, SLI over the period, error budget remaining and burn rate per window (1 = the budget lasts exactly the period).",
     );
     for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        let Some(s) = &a.slo else { continue };
+        let Some(s) = a.slo() else { continue };
         let name = slo_name(a, s);
         let title = s.title.clone().unwrap_or_else(|| name.clone());
         let sel = |rec: &str| format!("{rec}{{{}=\"{name}\"}}", kinds::LABEL_SLO);

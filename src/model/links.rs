@@ -125,10 +125,10 @@ impl PanelIndex {
         if let Some(r) = &a.panel {
             return self.by_ref(r);
         }
-        let signal = super::kinds::Kind::of(a).and_then(|k| k.signal());
+        let signal = super::kinds::Kind::of(a).signal();
         if let Some(sig) = signal {
             return self.by_signal(sig);
         }
-        a.expr.as_deref().and_then(|e| self.by_expr(e))
+        a.expr().and_then(|e| self.by_expr(e))
     }
 }

@@ -24,7 +24,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .iter()
         .flat_map(|g| &g.alerts)
         .filter_map(|a| match kinds::Kind::of(a) {
-            Some(k @ kinds::Kind::Threshold(_)) => k.signal(),
+            k @ kinds::Kind::Threshold(_) => k.signal(),
             _ => None,
         })
         .collect();
@@ -53,7 +53,11 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         .collect();
     let (groups, tests) = groups(spec, &expansions, &links);
     let mut m = Model {
-        spec: spec.clone(),
+        stack: spec.stack.clone(),
+        prometheus: spec.prometheus.clone(),
+        grafana: spec.grafana.clone(),
+        alertmanager: spec.alertmanager.clone(),
+        exporter: spec.exporter.clone(),
         profile,
         dashboards,
         groups,
@@ -623,7 +627,7 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
 }
 
 fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
-    let spec = &m.spec;
+    let spec = m;
     let mut jobs = Vec::new();
     let job = |name: &str, target: String| ScrapeJob {
         name: name.to_string(),

@@ -27,8 +27,16 @@ pub enum Profile {
 /// Everything the renderers need.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// The spec's settings sections (stack, prometheus, grafana, alertmanager).
-    pub spec: Spec,
+    /// The stack's ports and addresses.
+    pub stack: crate::spec::Stack,
+    /// Prometheus settings (scrape interval, retention, external labels).
+    pub prometheus: crate::spec::Prometheus,
+    /// Grafana settings (the datasource).
+    pub grafana: crate::spec::Grafana,
+    /// Alertmanager's route tree, receivers and inhibit rules.
+    pub alertmanager: crate::spec::Alertmanager,
+    /// genmon-exporter's section (rendered into the stack's exporter config).
+    pub exporter: crate::exporter::config::ExporterConfig,
     pub profile: Profile,
     pub dashboards: Vec<Dashboard>,
     pub groups: Vec<RuleGroup>,

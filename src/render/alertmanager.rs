@@ -193,7 +193,7 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
 
 /// Render `alertmanager.yml`.
 pub fn config(m: &Model) -> Vec<u8> {
-    let a = &m.spec.alertmanager;
+    let a = &m.alertmanager;
     let root = route(&a.route, true);
     let cfg = Config {
         global: Global {

@@ -19,7 +19,7 @@ struct File<'a> {
 /// Grafana is probed under compose only: `genmon up` runs it only when it is
 /// installed, and a missing Grafana must not burn the probe SLO.
 fn self_probes(m: &Model) -> Vec<ProbeConfig> {
-    let s = &m.spec.stack;
+    let s = &m.stack;
     let mut list = vec![
         (c::SERVICE_PROMETHEUS, s.prometheus_port, "/-/healthy"),
         (c::SERVICE_ALERTMANAGER, s.alertmanager_port, "/-/healthy"),
@@ -43,8 +43,8 @@ fn self_probes(m: &Model) -> Vec<ProbeConfig> {
 
 /// The exporter's config file.
 pub fn config(m: &Model) -> Vec<u8> {
-    let mut cfg = m.spec.exporter.clone();
-    if m.spec.stack.self_monitoring {
+    let mut cfg = m.exporter.clone();
+    if m.stack.self_monitoring {
         for p in self_probes(m) {
             if !cfg.probes.iter().any(|q| q.name == p.name) {
                 cfg.probes.push(p);

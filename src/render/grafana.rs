@@ -143,8 +143,8 @@ fn link(l: &crate::spec::Link) -> Value {
 fn variable(m: &Model, v: &Variable, var: &str) -> Value {
     match v {
         Variable::Datasource { name, label } => {
-            let ds_name = &m.spec.grafana.datasource.name;
-            let ds_uid = &m.spec.grafana.datasource.uid;
+            let ds_name = &m.grafana.datasource.name;
+            let ds_uid = &m.grafana.datasource.uid;
             json!({
                 "type": "datasource", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
                 "query": "prometheus", "current": {"text": ds_name, "value": ds_uid},

@@ -56,7 +56,7 @@ struct Scrape<'a> {
 /// Render `prometheus.yml`. Rule files are found relative to the config file,
 /// so the same layout works in the container and on the host.
 pub fn config(m: &Model) -> Vec<u8> {
-    let p = &m.spec.prometheus;
+    let p = &m.prometheus;
     let cfg = Config {
         global: Global {
             scrape_interval: p.scrape_interval.as_str(),
@@ -68,7 +68,7 @@ pub fn config(m: &Model) -> Vec<u8> {
         alerting: Alerting {
             alertmanagers: vec![Static {
                 static_configs: vec![Targets {
-                    targets: vec![format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), m.spec.stack.alertmanager_port)],
+                    targets: vec![format!("{}:{}", m.host(c::SERVICE_ALERTMANAGER), m.stack.alertmanager_port)],
                     labels: BTreeMap::new(),
                 }],
             }],

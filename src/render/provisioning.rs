@@ -36,7 +36,7 @@ struct JsonData<'a> {
 
 /// `provisioning/grafana/datasources/genmon.yml`.
 pub fn datasources(m: &Model) -> Vec<u8> {
-    let ds = &m.spec.grafana.datasource;
+    let ds = &m.grafana.datasource;
     super::yaml(&Datasources {
         api_version: 1,
         datasources: vec![Datasource {
@@ -44,11 +44,11 @@ pub fn datasources(m: &Model) -> Vec<u8> {
             uid: &ds.uid,
             kind: "prometheus",
             access: "proxy",
-            url: format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.spec.stack.prometheus_port),
+            url: format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.stack.prometheus_port),
             is_default: true,
             editable: false,
             json_data: JsonData {
-                time_interval: m.spec.prometheus.scrape_interval.as_str(),
+                time_interval: m.prometheus.scrape_interval.as_str(),
                 http_method: "POST",
                 prometheus_type: "Prometheus",
             },

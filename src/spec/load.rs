@@ -47,9 +47,13 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
         Ok(s) => s,
         Err(e) => {
+            let first = alert_kind_error(from_yaml_error(src, &e), &src.text, &positions);
+            if first.code == crate::check::alert_kind::KIND {
+                return Err(vec![first]);
+            }
             // serde stops at the first error: report every structural one.
             let all = super::structure::validate(codes::TYPE, &src.text, &positions);
-            return Err(if all.is_empty() { vec![from_yaml_error(src, &e)] } else { all });
+            return Err(if all.is_empty() { vec![first] } else { all });
         }
     };
     if spec.version != 1 {
@@ -77,6 +81,50 @@ fn duplicate_keys(text: &str, positions: &Positions) -> Vec<Diagnostic> {
             d
         })
         .collect()
+}
+
+/// An alert with none or several kind keys (`Alert`'s `TryFrom`): serde
+/// locates it at the alert's list; point at the extra kind key (or the alert's
+/// name when it gives none) with the spec path of the alert itself.
+fn alert_kind_error(mut d: Diagnostic, text: &str, positions: &Positions) -> Diagnostic {
+    let Some(gives) = d
+        .message
+        .strip_prefix(super::ALERT_KIND_ERROR)
+        .and_then(|m| m.split_once(" gives "))
+    else {
+        return d;
+    };
+    let extra = gives.1.split(", ").nth(1).map(|k| k.trim_matches('`').to_string());
+    d.code = crate::check::alert_kind::KIND;
+    d.help = Some(match &extra {
+        Some(_) => "keep one way of saying when the alert fires".into(),
+        None => format!("add one of {}", super::ALERT_KIND_KEYS.join(", ")),
+    });
+    let Some(at) = d.pos else { return d };
+    // serde marks the alert's start in a block list but the list's start in a
+    // flow list: the first alert at or after that mark with the reported name.
+    let Some(name) = gives.0.rsplit_once("alert `").map(|(_, n)| n.trim_end_matches('`')) else {
+        return d;
+    };
+    let list = d.path.clone();
+    let named = |i: usize| {
+        let p = positions.value_exact(&format!("{list}[{i}].name"))?;
+        let v = text.get(p.offset..)?.trim_start_matches(['\'', '"']);
+        let rest = v.strip_prefix(name)?;
+        Some(rest.starts_with(['\'', '"', ',', '}', ' ', '\n', '\r', '#']) || rest.is_empty())
+    };
+    let mut items = (0..).map_while(|i| positions.value_exact(&format!("{list}[{i}]")).map(|p| (i, p)));
+    let Some((i, _)) = items.find(|(i, p)| p.offset >= at.offset && named(*i) == Some(true)) else {
+        return d;
+    };
+    let alert = format!("{list}[{i}]");
+    let (path, pos) = match &extra {
+        Some(k) => (format!("{alert}.{k}"), positions.key(&format!("{alert}.{k}"))),
+        None => (format!("{alert}.name"), positions.value(&format!("{alert}.name"))),
+    };
+    d.path = path;
+    d.pos = pos.or(d.pos);
+    d
 }
 
 fn from_yaml_error(src: &Source, e: &serde_yaml_ng::Error) -> Diagnostic {

@@ -118,6 +118,11 @@ impl Positions {
         self.maps().keys.get(path).copied()
     }
 
+    /// Where the value at exactly `path` starts (no ancestor fallback).
+    pub fn value_exact(&self, path: &str) -> Option<Pos> {
+        self.maps().values.get(path).copied()
+    }
+
     /// Where the key of the mapping entry at `path` is (falls back to [`Positions::value`]).
     pub fn key(&self, path: &str) -> Option<Pos> {
         self.maps().keys.get(path).copied().or_else(|| self.value(path))

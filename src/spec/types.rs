@@ -542,54 +542,225 @@ impl Op {
     }
 }
 
-/// An alerting rule. Give exactly one of `expr`, `threshold`, `absent`,
-/// `anomaly`, `regression`, `exhaustion`, `slo`, `health`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// An alerting rule: one condition (the kind) and what it says when it fires.
+/// In YAML the condition is exactly one of the keys `expr`, `threshold`,
+/// `absent`, `anomaly`, `regression`, `exhaustion`, `slo`, `health`
+/// (`AlertYaml` is that surface; loading rejects none or several).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(try_from = "AlertYaml", into = "AlertYaml")]
 pub struct Alert {
     /// CamelCase alert name.
     pub name: String,
+    /// When the alert fires.
+    pub condition: Condition,
+    /// How long the condition must hold before firing (each kind has a default).
+    pub for_: Option<Duration>,
+    pub keep_firing_for: Option<Duration>,
+    pub severity: Option<Severity>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub runbook_url: Option<String>,
+    pub panel: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An alert's condition: its kind and the kind's parameters.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// Raw PromQL.
+    Expr(String),
+    Threshold(ThresholdAlert),
+    Absent(AbsentAlert),
+    Anomaly(AnomalyAlert),
+    Regression(RegressionAlert),
+    Exhaustion(ExhaustionAlert),
+    Slo(SloAlert),
+    Health(HealthAlert),
+}
+
+/// The YAML keys that name an alert's kind, in spec order.
+pub const ALERT_KIND_KEYS: [&str; 8] = [
+    "expr",
+    "threshold",
+    "absent",
+    "anomaly",
+    "regression",
+    "exhaustion",
+    "slo",
+    "health",
+];
+
+/// Start of the load error for an alert with none or several kind keys.
+pub const ALERT_KIND_ERROR: &str = "an alert must give exactly one of";
+
+macro_rules! condition_accessors {
+    ($($fn:ident: $variant:ident($t:ty)),* $(,)?) => {
+        impl Alert {
+            $(
+                #[doc = concat!("The `", stringify!($fn), "` parameters, when this is that kind of alert.")]
+                pub fn $fn(&self) -> Option<&$t> {
+                    match &self.condition {
+                        Condition::$variant(k) => Some(k),
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+condition_accessors!(
+    expr: Expr(str),
+    threshold: Threshold(ThresholdAlert),
+    absent: Absent(AbsentAlert),
+    anomaly: Anomaly(AnomalyAlert),
+    regression: Regression(RegressionAlert),
+    exhaustion: Exhaustion(ExhaustionAlert),
+    slo: Slo(SloAlert),
+    health: Health(HealthAlert),
+);
+
+impl JsonSchema for Alert {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        AlertYaml::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AlertYaml::json_schema(generator)
+    }
+}
+
+impl TryFrom<AlertYaml> for Alert {
+    type Error = String;
+
+    fn try_from(y: AlertYaml) -> Result<Alert, String> {
+        let given = [
+            y.expr.map(Condition::Expr),
+            y.threshold.map(Condition::Threshold),
+            y.absent.map(Condition::Absent),
+            y.anomaly.map(Condition::Anomaly),
+            y.regression.map(Condition::Regression),
+            y.exhaustion.map(Condition::Exhaustion),
+            y.slo.map(Condition::Slo),
+            y.health.map(Condition::Health),
+        ];
+        let keys: Vec<&str> = ALERT_KIND_KEYS
+            .iter()
+            .zip(&given)
+            .filter(|(_, c)| c.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        if keys.len() != 1 {
+            let gives = match keys.len() {
+                0 => "none".to_string(),
+                _ => keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            };
+            let all = ALERT_KIND_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            return Err(format!("{ALERT_KIND_ERROR} {all}; alert `{}` gives {gives}", y.name));
+        }
+        let condition = given.into_iter().flatten().next().ok_or("no kind")?;
+        Ok(Alert {
+            name: y.name,
+            condition,
+            for_: y.for_,
+            keep_firing_for: y.keep_firing_for,
+            severity: y.severity,
+            summary: y.summary,
+            description: y.description,
+            runbook_url: y.runbook_url,
+            panel: y.panel,
+            labels: y.labels,
+            annotations: y.annotations,
+        })
+    }
+}
+
+impl From<Alert> for AlertYaml {
+    fn from(a: Alert) -> AlertYaml {
+        let mut y = AlertYaml {
+            name: a.name,
+            expr: None,
+            threshold: None,
+            absent: None,
+            anomaly: None,
+            regression: None,
+            exhaustion: None,
+            slo: None,
+            health: None,
+            for_: a.for_,
+            keep_firing_for: a.keep_firing_for,
+            severity: a.severity,
+            summary: a.summary,
+            description: a.description,
+            runbook_url: a.runbook_url,
+            panel: a.panel,
+            labels: a.labels,
+            annotations: a.annotations,
+        };
+        match a.condition {
+            Condition::Expr(k) => y.expr = Some(k),
+            Condition::Threshold(k) => y.threshold = Some(k),
+            Condition::Absent(k) => y.absent = Some(k),
+            Condition::Anomaly(k) => y.anomaly = Some(k),
+            Condition::Regression(k) => y.regression = Some(k),
+            Condition::Exhaustion(k) => y.exhaustion = Some(k),
+            Condition::Slo(k) => y.slo = Some(k),
+            Condition::Health(k) => y.health = Some(k),
+        }
+        y
+    }
+}
+
+/// An alerting rule. Give exactly one of `expr`, `threshold`, `absent`,
+/// `anomaly`, `regression`, `exhaustion`, `slo`, `health`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename = "Alert")]
+#[schemars(rename = "Alert")]
+struct AlertYaml {
+    /// CamelCase alert name.
+    name: String,
     /// Raw PromQL alert condition. genmon cannot invent test inputs for it:
     /// write a test under the group's `tests:` (or in `alerts/tests/*.test.yml`).
-    pub expr: Option<String>,
+    expr: Option<String>,
     /// Fire when a signal crosses a value.
-    pub threshold: Option<ThresholdAlert>,
+    threshold: Option<ThresholdAlert>,
     /// Fire when a series or scrape target is missing.
-    pub absent: Option<AbsentAlert>,
+    absent: Option<AbsentAlert>,
     /// Fire when a signal is more than `sigma` standard deviations from its own rolling mean.
-    pub anomaly: Option<AnomalyAlert>,
+    anomaly: Option<AnomalyAlert>,
     /// Fire when a signal is worse than its own baseline (yesterday, or a long rolling average) by `percent`.
-    pub regression: Option<RegressionAlert>,
+    regression: Option<RegressionAlert>,
     /// Fire when a signal's trend reaches its limit (e.g. 0 bytes free) within `within`.
-    pub exhaustion: Option<ExhaustionAlert>,
+    exhaustion: Option<ExhaustionAlert>,
     /// A service level objective: generates SLI recording rules, multi-window
     /// multi-burn-rate alerts `<name>FastBurn` (page) and `<name>SlowBurn`
     /// (ticket) in a rule group `slo-<slo name>`, and a row of the `slos` dashboard.
-    pub slo: Option<SloAlert>,
+    slo: Option<SloAlert>,
     /// A 0–100 health score from weighted signals, recorded per `by` labels; fires below `below`.
-    pub health: Option<HealthAlert>,
+    health: Option<HealthAlert>,
     /// How long the condition must hold before firing (each kind has a default).
     #[serde(rename = "for")]
-    pub for_: Option<Duration>,
-    pub keep_firing_for: Option<Duration>,
+    for_: Option<Duration>,
+    keep_firing_for: Option<Duration>,
     /// `critical` pages, `warning` makes a ticket, `info` is for dashboards.
     /// For `slo` it is the fast-burn (page) severity; the slow burn is `warning`.
-    pub severity: Option<Severity>,
+    severity: Option<Severity>,
     /// One line: what is wrong and where. Generated kinds write one; override it here.
-    pub summary: Option<String>,
+    summary: Option<String>,
     /// How bad, and what to check first. Generated kinds write one; override it here.
-    pub description: Option<String>,
+    description: Option<String>,
     /// Runbook link (default: `alerting.runbook_base_url` + alert name).
-    pub runbook_url: Option<String>,
+    runbook_url: Option<String>,
     /// The panel that shows this alert's signal: `<dashboard uid>/<panel title>`.
     /// Found automatically when a panel shows the same signal.
-    pub panel: Option<String>,
+    panel: Option<String>,
     /// Extra labels on the alert.
     #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    labels: BTreeMap<String, String>,
     /// Extra annotations on the alert.
     #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
 }
 
 /// `signal op value`.

@@ -192,7 +192,7 @@ pub fn up(o: &Options) -> u8 {
         eprintln!("install it: {}", hints.join("; "));
         return MISSING_PROGRAM;
     }
-    if let Some(msg) = busy_port(&compiled.model.spec.stack, plan.iter().map(|(s, _)| s.name)) {
+    if let Some(msg) = busy_port(&compiled.model.stack, plan.iter().map(|(s, _)| s.name)) {
         eprintln!("error: {msg}");
         return exit::USAGE;
     }

@@ -62,11 +62,10 @@ fn arg(flag: &str, v: impl AsRef<Path>) -> String {
 /// The stack's services, in start order (dependencies first). Grafana's admin
 /// password is `grafana_password` (never Grafana's admin/admin default).
 pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
-    let s = &m.spec.stack;
+    let s = &m.stack;
     let base = |port: u16| format!("http://127.0.0.1:{port}");
     let prov = st.config().join(c::DIR_PROVISIONING);
     let am_url = m
-        .spec
         .alertmanager
         .external_url
         .clone()
@@ -115,7 +114,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             args: vec![
                 arg("--config.file", prov.join("prometheus/prometheus.yml")),
                 arg("--storage.tsdb.path", st.data(c::SERVICE_PROMETHEUS)),
-                format!("--storage.tsdb.retention.time={}", m.spec.prometheus.retention.as_str()),
+                format!("--storage.tsdb.retention.time={}", m.prometheus.retention.as_str()),
                 format!("--web.listen-address=127.0.0.1:{}", s.prometheus_port),
                 format!("--web.external-url={}/", base(s.prometheus_port)),
                 // No --web.enable-lifecycle: /-/quit and /-/reload would be open

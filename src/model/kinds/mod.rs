@@ -99,9 +99,27 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 /// Labels a signal's result keeps, when its outermost aggregation says so.
+/// Every alert on a signal asks several times: each expression is parsed once
+/// per thread (memoized by its text, so never stale; at most 4,096 kept).
 pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
-    let s = spec.signals.get(signal)?;
-    let e = crate::promql::parse(&s.expr).ok()?;
+    type Memo = std::cell::RefCell<std::collections::HashMap<String, Option<Vec<String>>>>;
+    thread_local!(static MEMO: Memo = Memo::default());
+    let expr = &spec.signals.get(signal)?.expr;
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(hit) = memo.get(expr) {
+            return hit.clone();
+        }
+        if memo.len() >= 4096 {
+            memo.clear();
+        }
+        let labels = kept_labels(expr);
+        memo.insert(expr.clone(), labels.clone());
+        labels
+    })
+}
+
+fn kept_labels(expr: &str) -> Option<Vec<String>> {
+    let e = crate::promql::parse(expr).ok()?;
     fn by(e: &promql_parser::parser::Expr) -> Option<Vec<String>> {
         use promql_parser::parser::{Expr, LabelModifier};
         match e {
@@ -243,7 +261,7 @@ pub trait AlertKind {
     }
 }
 
-/// The kind of a spec alert: exactly one of its kind fields.
+/// The kind of a spec alert, borrowed from its condition.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
     Threshold(&'a spec::ThresholdAlert),
@@ -258,31 +276,18 @@ pub enum Kind<'a> {
 }
 
 impl<'a> Kind<'a> {
-    /// Every kind the alert gives (exactly one in a valid spec: `alerts/kind`).
-    pub fn all_of(a: &'a spec::Alert) -> Vec<Kind<'a>> {
-        Kind::iter(a).collect()
-    }
-
-    fn iter(a: &'a spec::Alert) -> impl Iterator<Item = Kind<'a>> {
-        [
-            a.expr.as_deref().map(Kind::Expr),
-            a.threshold.as_ref().map(Kind::Threshold),
-            a.absent.as_ref().map(Kind::Absent),
-            a.anomaly.as_ref().map(Kind::Anomaly),
-            a.regression.as_ref().map(Kind::Regression),
-            a.exhaustion.as_ref().map(Kind::Exhaustion),
-            a.slo.as_ref().map(Kind::Slo),
-            a.health.as_ref().map(Kind::Health),
-        ]
-        .into_iter()
-        .flatten()
-    }
-
-    /// The alert's kind, when it gives exactly one.
-    pub fn of(a: &'a spec::Alert) -> Option<Kind<'a>> {
-        let mut it = Kind::iter(a);
-        let k = it.next()?;
-        it.next().is_none().then_some(k)
+    /// The alert's kind.
+    pub fn of(a: &'a spec::Alert) -> Kind<'a> {
+        match &a.condition {
+            spec::Condition::Expr(k) => Kind::Expr(k),
+            spec::Condition::Threshold(k) => Kind::Threshold(k),
+            spec::Condition::Absent(k) => Kind::Absent(k),
+            spec::Condition::Anomaly(k) => Kind::Anomaly(k),
+            spec::Condition::Regression(k) => Kind::Regression(k),
+            spec::Condition::Exhaustion(k) => Kind::Exhaustion(k),
+            spec::Condition::Slo(k) => Kind::Slo(k),
+            spec::Condition::Health(k) => Kind::Health(k),
+        }
     }
 
     /// The kind's implementation; `None` for raw `expr` alerts.
@@ -311,13 +316,13 @@ impl<'a> Kind<'a> {
     }
 }
 
-/// Expand one spec alert (nothing when it gives no kind or several: `alerts/kind`).
+/// Expand one spec alert.
 pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
     let mut x = Expansion::default();
     let cx = Cx { spec, a };
-    let Some(kind) = Kind::of(a) else { return x };
+    let kind = Kind::of(a);
     let Some(imp) = kind.imp() else {
-        let e = a.expr.clone().unwrap_or_default();
+        let e = a.expr().unwrap_or_default().to_string();
         x.drafts.push(Draft {
             name: a.name.clone(),
             expr: e.clone(),
@@ -399,7 +404,7 @@ pub fn all_alert_bands(spec: &Spec) -> BTreeMap<String, Vec<(String, String)>> {
     let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut matchers: BTreeMap<&str, String> = BTreeMap::new();
     for a in spec.rules.iter().flat_map(|g| &g.alerts) {
-        let Some(k) = Kind::of(a) else { continue };
+        let k = Kind::of(a);
         let (Some(sig), Some(imp)) = (k.signal(), k.imp()) else { continue };
         let m = matchers.entry(sig).or_insert_with(|| band_matchers(spec, sig));
         let bands = imp.bands(&Cx { spec, a }, m);

@@ -73,6 +73,13 @@ pub static CATALOG: &[MetricInfo] = &[
     m!("process", "namedprocess_namegroup_open_filedesc", Gauge, "", ["groupname"], "number of open file descriptors for this group"),
     m!("process", "namedprocess_namegroup_num_threads", Gauge, "", ["groupname"], "Number of threads"),
     m!("process", "namedprocess_namegroup_oldest_start_time_seconds", Gauge, "seconds", ["groupname"], "start time in seconds since 1970/01/01 of oldest process in group"),
+    m!("process", "namedprocess_namegroup_read_bytes_total", Counter, "bytes", ["groupname"], "number of bytes read by this group"),
+    m!("process", "namedprocess_namegroup_write_bytes_total", Counter, "bytes", ["groupname"], "number of bytes written by this group"),
+    m!("process", "namedprocess_namegroup_major_page_faults_total", Counter, "", ["groupname"], "Major page faults"),
+    m!("process", "namedprocess_namegroup_minor_page_faults_total", Counter, "", ["groupname"], "Minor page faults"),
+    m!("process", "namedprocess_namegroup_context_switches_total", Counter, "", ["groupname", "ctxswitchtype"], "Context switches"),
+    m!("process", "namedprocess_namegroup_states", Gauge, "", ["groupname", "state"], "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other"),
+    m!("process", "namedprocess_namegroup_worst_fd_ratio", Gauge, "ratio", ["groupname"], "the worst (closest to 1) ratio between open fds and max fds among all procs in this group"),
     // probe: blackbox_exporter's names, plus `probe` (the probe's name) and `target`
     m!("probe", "probe_success", Gauge, "", ["probe", "target"], "Displays whether or not the probe was a success"),
     m!("probe", "probe_duration_seconds", Gauge, "seconds", ["probe", "target"], "Returns how long the probe took to complete in seconds"),

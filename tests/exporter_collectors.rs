@@ -179,6 +179,28 @@ fn process_own_and_groups() {
     assert_eq!(get(&f, "namedprocess_namegroup_num_procs{groupname=\"java-app\"}"), 1.0);
     assert_eq!(cpu("java-app"), 12.0);
     assert_eq!(get(&f, "namedprocess_namegroup_num_procs{groupname=\"none\"}"), 0.0);
+    // process-exporter's other namegroup families: /proc/PID/{stat,status,io,limits}.
+    let g = |name: &str, extra: &str| get(&f, &format!("namedprocess_namegroup_{name}{{groupname=\"nginx\"{extra}}}"));
+    assert_eq!(g("read_bytes_total", ""), 1500.0);
+    assert_eq!(g("write_bytes_total", ""), 300.0);
+    assert_eq!(g("minor_page_faults_total", ""), 1200.0);
+    assert_eq!(g("major_page_faults_total", ""), 7.0);
+    assert_eq!(g("context_switches_total", ",ctxswitchtype=\"voluntary\""), 30.0);
+    assert_eq!(g("context_switches_total", ",ctxswitchtype=\"nonvoluntary\""), 5.0);
+    assert_eq!(g("memory_bytes", ",memtype=\"swapped\""), 12.0 * 1024.0);
+    assert_eq!(g("states", ",state=\"Running\""), 1.0);
+    assert_eq!(g("states", ",state=\"Sleeping\""), 1.0);
+    for s in ["Waiting", "Zombie", "Other"] {
+        assert_eq!(g("states", &format!(",state=\"{s}\"")), 0.0, "{s}");
+    }
+    // 4 open fds of a soft limit of 8 is worse than 2 of 1024.
+    assert_eq!(g("worst_fd_ratio", ""), 0.5);
+    // java has no readable io/status/limits (another user's process):
+    // counted as 0, as process-exporter does, not a failed scrape.
+    let java = |name: &str| get(&f, &format!("namedprocess_namegroup_{name}{{groupname=\"java-app\"}}"));
+    assert_eq!(java("read_bytes_total"), 0.0);
+    assert_eq!(java("worst_fd_ratio"), 0.0);
+    assert_eq!(java("minor_page_faults_total"), 500.0);
 }
 
 #[test]
@@ -277,7 +299,7 @@ fn process_group_cpu_is_a_counter_across_exits() {
     for pid in ["100", "101", "102"] {
         let d = dir.path().join(pid);
         std::fs::create_dir_all(&d).unwrap();
-        for f in ["stat", "cmdline"] {
+        for f in ["stat", "cmdline", "io", "status"] {
             let src = fixtures().join("proc").join(pid).join(f);
             if src.exists() {
                 std::fs::copy(src, d.join(f)).unwrap();
@@ -305,6 +327,19 @@ fn process_group_cpu_is_a_counter_across_exits() {
     std::fs::remove_dir_all(dir.path().join("101")).unwrap();
     let after = run(&c).unwrap();
     assert_eq!(get(&after, "namedprocess_namegroup_num_procs{groupname=\"nginx\"}"), 1.0);
+    // So do the other counters: bytes read, page faults, context switches.
+    for (name, v) in [
+        ("read_bytes_total", 1500.0),
+        ("major_page_faults_total", 7.0),
+        ("context_switches_total{groupname=\"nginx\",ctxswitchtype=\"voluntary\"}", 30.0),
+    ] {
+        let key = if name.contains('{') {
+            format!("namedprocess_namegroup_{name}")
+        } else {
+            format!("namedprocess_namegroup_{name}{{groupname=\"nginx\"}}")
+        };
+        assert_eq!((get(&before, &key), get(&after, &key)), (v, v), "{key}");
+    }
     assert_eq!(
         (cpu(&after, "user"), cpu(&after, "system")),
         (1.5, 1.5),

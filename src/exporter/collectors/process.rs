@@ -32,6 +32,12 @@ pub struct ProcStat {
     pub start_ticks: u64,
     /// Resident set size in pages.
     pub rss_pages: u64,
+    /// State letter (`R`, `S`, `D`, `Z`, ...).
+    pub state: char,
+    /// Minor page faults.
+    pub minflt: u64,
+    /// Major page faults.
+    pub majflt: u64,
 }
 
 /// Parse `/proc/PID/stat`. The command name may contain spaces and
@@ -57,7 +63,49 @@ pub fn parse_pid_stat(text: &str) -> anyhow::Result<ProcStat> {
         threads: num(f(20), "num_threads")?,
         start_ticks: num(f(22), "starttime")?,
         rss_pages: num::<i64>(f(24), "rss")?.max(0) as u64,
+        state: f(3).and_then(|s| s.chars().next()).context("no state")?,
+        minflt: num(f(10), "minflt")?,
+        majflt: num(f(12), "majflt")?,
     })
+}
+
+/// The fields of `/proc/PID/status` process-exporter uses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcStatus {
+    /// `VmSwap` in bytes (absent for kernel threads: 0).
+    pub swap_bytes: u64,
+    /// `voluntary_ctxt_switches`.
+    pub voluntary: u64,
+    /// `nonvoluntary_ctxt_switches`.
+    pub nonvoluntary: u64,
+}
+
+/// Parse `/proc/PID/status`; a field that is present must be a number.
+pub fn parse_pid_status(text: &str) -> anyhow::Result<ProcStatus> {
+    let mut out = ProcStatus::default();
+    for line in text.lines() {
+        let Some((key, rest)) = line.split_once(':') else { continue };
+        let slot = match key {
+            "VmSwap" => &mut out.swap_bytes,
+            "voluntary_ctxt_switches" => &mut out.voluntary,
+            "nonvoluntary_ctxt_switches" => &mut out.nonvoluntary,
+            _ => continue,
+        };
+        *slot = num(rest.split_ascii_whitespace().next(), key)?;
+        if key == "VmSwap" {
+            out.swap_bytes = out.swap_bytes.saturating_mul(1024);
+        }
+    }
+    Ok(out)
+}
+
+/// `read_bytes` and `write_bytes` from `/proc/PID/io`.
+pub fn parse_pid_io(text: &str) -> anyhow::Result<[u64; 2]> {
+    let field = |name: &str| {
+        let v = text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')).map(str::trim);
+        num::<u64>(v, name)
+    };
+    Ok([field("read_bytes")?, field("write_bytes")?])
 }
 
 /// The soft "Max open files" limit from `/proc/PID/limits` (`None` if unlimited).
@@ -104,18 +152,31 @@ pub struct Process {
     self_dir: PathBuf,
     groups: Vec<Group>,
     page_size: f64,
-    cpu: std::sync::Mutex<CpuHistory>,
+    counters: std::sync::Mutex<CounterHistory>,
 }
 
-/// Keeps `namedprocess_namegroup_cpu_seconds_total` monotonic: CPU ticks of
-/// processes that exited stay counted (as process-exporter does), so a
-/// restart of a group member is not a counter reset.
+/// The per-process counters summed per group, in this order: user and
+/// system CPU ticks, minor and major page faults, bytes read and written,
+/// voluntary and nonvoluntary context switches.
+const COUNTERS: usize = 8;
+type Counters = [u64; COUNTERS];
+
+/// Keeps the groups' counters (`cpu_seconds_total`, `*_page_faults_total`,
+/// `*_bytes_total`, `context_switches_total`) monotonic: what processes that
+/// exited counted stays counted (as process-exporter does), so a restart of
+/// a group member is not a counter reset.
 #[derive(Default)]
-struct CpuHistory {
-    /// Per group: user and system ticks of members gone since the exporter started.
-    gone: Vec<[u64; 2]>,
-    /// Members seen by the last scrape: (pid, start ticks) -> (user, system ticks, groups).
-    live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>,
+struct CounterHistory {
+    /// Per group: counters of members gone since the exporter started.
+    gone: Vec<Counters>,
+    /// Members seen by the last scrape: (pid, start ticks) -> (counters, groups).
+    live: std::collections::HashMap<(u32, u64), (Counters, Vec<usize>)>,
+}
+
+fn add(into: &mut Counters, c: &Counters) {
+    for (a, b) in into.iter_mut().zip(c) {
+        *a = a.saturating_add(*b);
+    }
 }
 
 impl Process {
@@ -141,7 +202,7 @@ impl Process {
             self_dir,
             groups,
             page_size: page_size(),
-            cpu: Default::default(),
+            counters: Default::default(),
         })
     }
 
@@ -175,24 +236,22 @@ impl Process {
         Ok(out)
     }
 
-    /// Per group, user and system ticks of its members now plus those gone.
-    fn account_cpu(&self, live: std::collections::HashMap<(u32, u64), ([u64; 2], Vec<usize>)>) -> Vec<[u64; 2]> {
-        let mut h = self.cpu.lock().unwrap_or_else(|e| e.into_inner());
-        h.gone.resize(self.groups.len(), [0, 0]);
+    /// Per group, the counters of its members now plus those gone.
+    fn account(&self, live: std::collections::HashMap<(u32, u64), (Counters, Vec<usize>)>) -> Vec<Counters> {
+        let mut h = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        h.gone.resize(self.groups.len(), [0; COUNTERS]);
         let old = std::mem::replace(&mut h.live, live);
-        for (key, (ticks, groups)) in old {
+        for (key, (c, groups)) in old {
             if !h.live.contains_key(&key) {
                 for g in groups {
-                    h.gone[g][0] += ticks[0];
-                    h.gone[g][1] += ticks[1];
+                    add(&mut h.gone[g], &c);
                 }
             }
         }
         let mut out = h.gone.clone();
-        for (ticks, groups) in h.live.values() {
+        for (c, groups) in h.live.values() {
             for &g in groups {
-                out[g][0] += ticks[0];
-                out[g][1] += ticks[1];
+                add(&mut out[g], c);
             }
         }
         out
@@ -204,9 +263,13 @@ impl Process {
             procs: u64,
             rss: u64,
             vsize: u64,
+            swap: u64,
             fds: u64,
             threads: u64,
             oldest: Option<u64>,
+            /// Running, Sleeping, Waiting, Zombie, Other.
+            states: [u64; 5],
+            worst_fd_ratio: f64,
         }
         let n = self.groups.len();
         let mut acc = vec![Acc::default(); n];
@@ -238,49 +301,103 @@ impl Process {
             } else {
                 String::new()
             };
-            let mut fd_count = None;
-            let mut member_of = Vec::new();
-            for (i, g) in self.groups.iter().enumerate() {
-                let hit = match &g.matcher {
+            let member_of: Vec<usize> = (self.groups.iter().enumerate())
+                .filter(|(_, g)| match &g.matcher {
                     Matcher::Name(r) => r.is_match(&st.comm),
                     Matcher::Cmdline(r) => r.is_match(&cmdline),
-                };
-                if hit {
-                    let a = &mut acc[i];
-                    a.procs += 1;
-                    member_of.push(i);
-                    a.rss += st.rss_pages;
-                    a.vsize += st.vsize;
-                    a.threads += st.threads;
-                    a.oldest = Some(a.oldest.map_or(st.start_ticks, |o| o.min(st.start_ticks)));
-                    // Other users' fd dirs are unreadable without privileges: count what we can.
-                    a.fds += *fd_count.get_or_insert_with(|| count_fds(&pdir).unwrap_or(0));
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if member_of.is_empty() {
+                continue;
+            }
+            // What a member's other files add. Other users' fd dirs and io
+            // files are unreadable without privileges: as process-exporter,
+            // count what we can (0 for what we cannot read).
+            let status = std::fs::read_to_string(pdir.join("status"))
+                .ok()
+                .and_then(|t| parse_pid_status(&t).ok())
+                .unwrap_or_default();
+            let io = std::fs::read_to_string(pdir.join("io"))
+                .ok()
+                .and_then(|t| parse_pid_io(&t).ok())
+                .unwrap_or([0, 0]);
+            let fds = count_fds(&pdir).unwrap_or(0);
+            let max_fds = std::fs::read_to_string(pdir.join("limits"))
+                .ok()
+                .and_then(|t| parse_max_fds(&t).ok().flatten());
+            let state = match st.state {
+                'R' => 0,
+                'S' => 1,
+                'D' => 2,
+                'Z' => 3,
+                _ => 4,
+            };
+            for &i in &member_of {
+                let a = &mut acc[i];
+                a.procs += 1;
+                a.rss += st.rss_pages;
+                a.vsize += st.vsize;
+                a.swap += status.swap_bytes;
+                a.threads += st.threads;
+                a.oldest = Some(a.oldest.map_or(st.start_ticks, |o| o.min(st.start_ticks)));
+                a.fds += fds;
+                a.states[state] += 1;
+                if let Some(max) = max_fds.filter(|&m| m > 0) {
+                    a.worst_fd_ratio = a.worst_fd_ratio.max(fds as f64 / max as f64);
                 }
             }
-            if !member_of.is_empty()
-                && let Ok(pid) = name.parse::<u32>()
-            {
-                live.insert((pid, st.start_ticks), ([st.utime, st.stime], member_of));
+            if let Ok(pid) = name.parse::<u32>() {
+                let c = [
+                    st.utime,
+                    st.stime,
+                    st.minflt,
+                    st.majflt,
+                    io[0],
+                    io[1],
+                    status.voluntary,
+                    status.nonvoluntary,
+                ];
+                live.insert((pid, st.start_ticks), (c, member_of));
             }
         }
-        let cpu_ticks = self.account_cpu(live);
+        let counters = self.account(live);
         // process-exporter's families and labels.
-        let mut procs = Family::with_capacity("namedprocess_namegroup_num_procs", n);
-        let mut cpu = Family::with_capacity("namedprocess_namegroup_cpu_seconds_total", 2 * n);
-        let mut mem = Family::with_capacity("namedprocess_namegroup_memory_bytes", 2 * n);
-        let mut fds = Family::with_capacity("namedprocess_namegroup_open_filedesc", n);
-        let mut threads = Family::with_capacity("namedprocess_namegroup_num_threads", n);
-        let mut oldest = Family::with_capacity("namedprocess_namegroup_oldest_start_time_seconds", n);
-        for (gi, (g, a)) in self.groups.iter().zip(&acc).enumerate() {
+        let fam = |name: &'static str, per_group: usize| Family::with_capacity(name, per_group * n);
+        let mut procs = fam("namedprocess_namegroup_num_procs", 1);
+        let mut cpu = fam("namedprocess_namegroup_cpu_seconds_total", 2);
+        let mut read = fam("namedprocess_namegroup_read_bytes_total", 1);
+        let mut write = fam("namedprocess_namegroup_write_bytes_total", 1);
+        let mut major = fam("namedprocess_namegroup_major_page_faults_total", 1);
+        let mut minor = fam("namedprocess_namegroup_minor_page_faults_total", 1);
+        let mut ctx = fam("namedprocess_namegroup_context_switches_total", 2);
+        let mut mem = fam("namedprocess_namegroup_memory_bytes", 3);
+        let mut fds = fam("namedprocess_namegroup_open_filedesc", 1);
+        let mut worst = fam("namedprocess_namegroup_worst_fd_ratio", 1);
+        let mut threads = fam("namedprocess_namegroup_num_threads", 1);
+        let mut states = fam("namedprocess_namegroup_states", 5);
+        let mut oldest = fam("namedprocess_namegroup_oldest_start_time_seconds", 1);
+        for (g, (a, c)) in self.groups.iter().zip(acc.iter().zip(&counters)) {
             let l = || vec![label("groupname", g.name.clone())];
             let l2 = |k: &'static str, v: &'static str| vec![label("groupname", g.name.clone()), label(k, v)];
             procs.push(l(), a.procs as f64);
-            cpu.push(l2("mode", "user"), cpu_ticks[gi][0] as f64 / USER_HZ);
-            cpu.push(l2("mode", "system"), cpu_ticks[gi][1] as f64 / USER_HZ);
+            cpu.push(l2("mode", "user"), c[0] as f64 / USER_HZ);
+            cpu.push(l2("mode", "system"), c[1] as f64 / USER_HZ);
+            minor.push(l(), c[2] as f64);
+            major.push(l(), c[3] as f64);
+            read.push(l(), c[4] as f64);
+            write.push(l(), c[5] as f64);
+            ctx.push(l2("ctxswitchtype", "voluntary"), c[6] as f64);
+            ctx.push(l2("ctxswitchtype", "nonvoluntary"), c[7] as f64);
             mem.push(l2("memtype", "resident"), a.rss as f64 * self.page_size);
             mem.push(l2("memtype", "virtual"), a.vsize as f64);
+            mem.push(l2("memtype", "swapped"), a.swap as f64);
             fds.push(l(), a.fds as f64);
+            worst.push(l(), a.worst_fd_ratio);
             threads.push(l(), a.threads as f64);
+            for (v, s) in a.states.iter().zip(["Running", "Sleeping", "Waiting", "Zombie", "Other"]) {
+                states.push(l2("state", s), *v as f64);
+            }
             // An empty group has no oldest process: 0, as process-exporter reports it.
             let start = match (a.oldest, btime) {
                 (Some(t), Some(bt)) => bt as f64 + t as f64 / USER_HZ,
@@ -288,7 +405,9 @@ impl Process {
             };
             oldest.push(l(), start);
         }
-        Ok(vec![procs, cpu, mem, fds, threads, oldest])
+        Ok(vec![
+            procs, cpu, read, write, major, minor, ctx, mem, fds, worst, threads, states, oldest,
+        ])
     }
 }
 
@@ -327,6 +446,22 @@ mod tests {
         assert_eq!(st.rss_pages, 300);
         assert!(parse_pid_stat("42 (x) S 1 2").is_err());
         assert!(parse_pid_stat("garbage").is_err());
+    }
+
+    #[test]
+    fn parses_status_and_io() {
+        let st = parse_pid_status("Name:\tx\nVmSwap:\t      16 kB\nvoluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t3\n").unwrap();
+        assert_eq!((st.swap_bytes, st.voluntary, st.nonvoluntary), (16384, 7, 3));
+        // Kernel threads have no VmSwap line.
+        assert_eq!(parse_pid_status("Name:\tkthreadd\n").unwrap(), ProcStatus::default());
+        assert!(parse_pid_status("VmSwap:\tlots kB\n").is_err());
+        assert_eq!(
+            parse_pid_io("rchar: 5\nread_bytes: 4096\nwrite_bytes: 8192\n").unwrap(),
+            [4096, 8192]
+        );
+        assert!(parse_pid_io("rchar: 5\n").is_err());
+        let st = parse_pid_stat("1 (init) D 0 1 1 0 -1 0 11 0 22 0 1 1 0 0 20 0 1 0 1 1 1 0").unwrap();
+        assert_eq!((st.state, st.minflt, st.majflt), ('D', 11, 22));
     }
 
     #[test]

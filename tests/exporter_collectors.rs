@@ -16,6 +16,7 @@ fn paths() -> Paths {
         rootfs: fixtures().join("rootfs"),
         procfs: fixtures().join("proc"),
         sysfs: fixtures().join("sys"),
+        udev_data: fixtures().join("rootfs/run/udev/data"),
     }
 }
 
@@ -212,6 +213,7 @@ fn bad_proc_content_is_an_error_naming_the_file() {
         rootfs: dir.path().into(),
         procfs: dir.path().into(),
         sysfs: dir.path().into(),
+        udev_data: dir.path().into(),
     };
     let e = format!("{:#}", run(&collectors::cpu::Cpu::new(&p)).unwrap_err());
     assert!(e.contains("stat") && e.contains("system"), "{e}");
@@ -268,6 +270,7 @@ async fn framework_times_collectors_and_separates_failure_from_no_data() {
         rootfs: dir.path().into(),
         procfs: dir.path().into(), // empty: cpu has nothing to read → failure
         sysfs: dir.path().into(),
+        udev_data: dir.path().into(),
     };
     let e = Exporter::from_config(
         &p,
@@ -311,6 +314,7 @@ fn process_group_cpu_is_a_counter_across_exits() {
         rootfs: fixtures().join("rootfs"),
         procfs: dir.path().into(),
         sysfs: fixtures().join("sys"),
+        udev_data: fixtures().join("rootfs/run/udev/data"),
     };
     let groups = config::parse("exporter:\n  process_groups:\n    - {name: nginx, match_name: '^nginx$'}\n")
         .unwrap()

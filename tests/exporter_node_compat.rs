@@ -101,9 +101,6 @@ const DIFFERENCES: &[(&str, &str)] = &[
         "node_systemd_",
         "systemd collector (on by default in Debian's build, off upstream; it talks to systemd over D-Bus): not implemented",
     ),
-    ("node_disk_ata_", "udev ATA properties of node_disk_* not implemented yet"),
-    ("node_disk_device_mapper_info", "udev device-mapper properties not implemented yet"),
-    ("node_disk_filesystem_info", "udev filesystem properties not implemented yet"),
 ];
 
 /// Samples whose values differ from node_exporter 1.5's on purpose: family,
@@ -344,10 +341,12 @@ fn same_output_as_node_exporter_on_fixture_trees() {
         "hwmon",
         "nfs",
         "nfsd",
+        "diskstats",
     ];
     let mut args: Vec<String> = vec![
         format!("--path.procfs={}", procfs.display()),
         format!("--path.sysfs={}", sysfs.display()),
+        format!("--path.udev.data={}", dir.path().join("udev").display()),
         "--collector.disable-defaults".into(),
         "--collector.textfile".into(),
         format!("--collector.textfile.directory={}", dir.path().join("textfile").display()),

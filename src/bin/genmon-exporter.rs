@@ -82,6 +82,9 @@ struct Cli {
     /// sysfs mount point [default: <rootfs>/sys].
     #[arg(long = "path.sysfs", value_name = "DIR")]
     sysfs: Option<PathBuf>,
+    /// udev database, read for node_disk_*info labels [default: <rootfs>/run/udev/data].
+    #[arg(long = "path.udev.data", value_name = "DIR")]
+    udev_data: Option<PathBuf>,
     /// Directory of *.prom files for the textfile collector (overrides exporter.textfile.directory).
     #[arg(long = "collector.textfile.directory", value_name = "DIR")]
     textfile_dir: Option<PathBuf>,
@@ -211,6 +214,7 @@ fn run() -> anyhow::Result<()> {
     let paths = Paths {
         procfs: cli.procfs.clone().unwrap_or_else(|| cli.rootfs.join("proc")),
         sysfs: cli.sysfs.clone().unwrap_or_else(|| cli.rootfs.join("sys")),
+        udev_data: cli.udev_data.clone().unwrap_or_else(|| cli.rootfs.join("run/udev/data")),
         rootfs: cli.rootfs.clone(),
     };
     let exporter = Exporter::from_config(&paths, &cfg, &on, PathBuf::from("/proc/self"))?;

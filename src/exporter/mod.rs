@@ -35,6 +35,8 @@ pub struct Paths {
     pub procfs: PathBuf,
     /// sysfs mount (`/sys`, or `<rootfs>/sys`).
     pub sysfs: PathBuf,
+    /// udev's database (`/run/udev/data`, or `<rootfs>/run/udev/data`).
+    pub udev_data: PathBuf,
 }
 
 impl Default for Paths {
@@ -43,6 +45,7 @@ impl Default for Paths {
             rootfs: PathBuf::from("/"),
             procfs: PathBuf::from("/proc"),
             sysfs: PathBuf::from("/sys"),
+            udev_data: PathBuf::from("/run/udev/data"),
         }
     }
 }

@@ -149,69 +149,121 @@ const COLUMNS: [(&str, Kind, &str, f64); 17] = [
     ),
 ];
 
-/// udev properties of a block device that `node_disk_info` carries.
+/// A block device's udev properties (the `E:` lines of its udev database
+/// file), from which node_exporter 1.5 builds `node_disk_info`,
+/// `node_disk_filesystem_info`, `node_disk_device_mapper_info` and
+/// `node_disk_ata_*`.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct UdevInfo {
-    /// ID_PATH.
-    pub path: String,
-    /// ID_WWN.
-    pub wwn: String,
-    /// ID_MODEL.
-    pub model: String,
-    /// ID_SERIAL_SHORT.
-    pub serial: String,
-    /// ID_REVISION.
-    pub revision: String,
+pub struct UdevInfo(Vec<(String, String)>);
+
+impl UdevInfo {
+    /// The property `key`, or "" when absent (as node_exporter's map lookup).
+    pub fn get(&self, key: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
+    }
 }
 
 /// Parse a udev database file (`/run/udev/data/b<major>:<minor>`).
 pub fn parse_udev(text: &str) -> UdevInfo {
-    let mut u = UdevInfo::default();
-    for line in text.lines() {
-        let Some((k, v)) = line.strip_prefix("E:").and_then(|l| l.split_once('=')) else {
-            continue;
-        };
-        let slot = match k {
-            "ID_PATH" => &mut u.path,
-            "ID_WWN" => &mut u.wwn,
-            "ID_MODEL" => &mut u.model,
-            "ID_SERIAL_SHORT" => &mut u.serial,
-            "ID_REVISION" => &mut u.revision,
-            _ => continue,
-        };
-        *slot = v.to_string();
-    }
-    u
+    UdevInfo(
+        text.lines()
+            .filter_map(|l| l.strip_prefix("E:")?.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
+
+/// node_exporter's udev info families: name, help, the property a device
+/// must have for a sample, and the labels (name, property) besides `device`.
+type InfoFamily = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+const UDEV_INFO: &[InfoFamily] = &[
+    (
+        "node_disk_filesystem_info",
+        "Info about disk filesystem.",
+        "ID_FS_TYPE",
+        &[
+            ("type", "ID_FS_TYPE"),
+            ("usage", "ID_FS_USAGE"),
+            ("uuid", "ID_FS_UUID"),
+            ("version", "ID_FS_VERSION"),
+        ],
+    ),
+    (
+        "node_disk_device_mapper_info",
+        "Info about disk device mapper.",
+        "DM_NAME",
+        &[
+            ("name", "DM_NAME"),
+            ("uuid", "DM_UUID"),
+            ("vg_name", "DM_VG_NAME"),
+            ("lv_name", "DM_LV_NAME"),
+            ("lv_layer", "DM_LV_LAYER"),
+        ],
+    ),
+];
+
+/// node_exporter's ATA families: udev property, name, help.
+const ATA: &[(&str, &str, &str)] = &[
+    (
+        "ID_ATA_ROTATION_RATE_RPM",
+        "node_disk_ata_rotation_rate_rpm",
+        "ATA disk rotation rate in RPMs (0 for SSDs).",
+    ),
+    ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
+    (
+        "ID_ATA_WRITE_CACHE_ENABLED",
+        "node_disk_ata_write_cache_enabled",
+        "ATA disk has its write cache enabled.",
+    ),
+];
 
 /// Families for parsed stats, skipping excluded devices. `udev` gives each
 /// device's udev properties (empty when udev has no record).
 pub fn families(stats: &[DiskStats], exclude: Option<&Regex>, udev: impl Fn(&DiskStats) -> UdevInfo) -> Vec<Family> {
     let mut fams: Vec<Family> = COLUMNS.iter().map(|(n, k, h, _)| Family::new(*n, *k, *h)).collect();
     let mut info = Family::new("node_disk_info", Kind::Gauge, "Info of /sys/block/<block_device>.");
+    let mut infos: Vec<Family> = UDEV_INFO.iter().map(|(n, h, _, _)| Family::new(*n, Kind::Gauge, *h)).collect();
+    let mut ata: Vec<Family> = ATA.iter().map(|(_, n, h)| Family::new(*n, Kind::Gauge, *h)).collect();
     for d in stats {
         if exclude.is_some_and(|r| r.is_match(&d.device)) {
             continue;
         }
         let u = udev(d);
+        let dev = || label("device", d.device.clone());
+        let l = |name: &'static str, key: &str| label(name, u.get(key).to_string());
         info.push(
             vec![
-                label("device", d.device.clone()),
+                dev(),
                 label("major", d.major.clone()),
                 label("minor", d.minor.clone()),
-                label("path", u.path),
-                label("wwn", u.wwn),
-                label("model", u.model),
-                label("serial", u.serial),
-                label("revision", u.revision),
+                l("path", "ID_PATH"),
+                l("wwn", "ID_WWN"),
+                l("model", "ID_MODEL"),
+                l("serial", "ID_SERIAL_SHORT"),
+                l("revision", "ID_REVISION"),
             ],
             1.0,
         );
+        // As node_exporter: only devices with a filesystem, a device-mapper name or ATA.
+        for ((_, _, gate, labels), fam) in UDEV_INFO.iter().zip(&mut infos) {
+            if !u.get(gate).is_empty() {
+                fam.push(std::iter::once(dev()).chain(labels.iter().map(|(n, k)| l(n, k))).collect(), 1.0);
+            }
+        }
+        if !u.get("ID_ATA").is_empty() {
+            for ((key, _, _), fam) in ATA.iter().zip(&mut ata) {
+                // A missing or non-numeric property is skipped, as node_exporter does.
+                if let Ok(v) = u.get(key).parse::<f64>() {
+                    fam.push(vec![dev()], v);
+                }
+            }
+        }
         for (i, v) in d.values.iter().enumerate().take(COLUMNS.len()) {
             fams[i].push(vec![label("device", d.device.clone())], v * COLUMNS[i].3);
         }
     }
     fams.insert(0, info);
+    fams.extend(infos.into_iter().chain(ata).filter(|f| !f.samples.is_empty()));
     fams
 }
 
@@ -222,7 +274,7 @@ pub struct Diskstats {
 }
 
 impl Diskstats {
-    /// A collector reading `<procfs>/diskstats` and `<rootfs>/run/udev/data`.
+    /// A collector reading `<procfs>/diskstats` and udev's database.
     pub fn new(paths: &Paths, cfg: &DiskConfig) -> anyhow::Result<Self> {
         Ok(Diskstats {
             paths: paths.clone(),
@@ -238,7 +290,7 @@ impl Collector for Diskstats {
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let path = self.paths.proc("diskstats");
         let stats = parse_diskstats(&read_file(&path)?).with_context(|| format!("parsing {}", path.display()))?;
-        let udev_dir = self.paths.rootfs.join("run/udev/data");
+        let udev_dir = &self.paths.udev_data;
         Ok(families(&stats, self.exclude.as_ref(), |d| {
             // major/minor are digits (checked by the parser), so the path stays inside udev_dir.
             std::fs::read_to_string(udev_dir.join(format!("b{}:{}", d.major, d.minor)))
@@ -272,8 +324,12 @@ mod tests {
     #[test]
     fn udev() {
         let u = parse_udev("S:disk/by-id/x\nE:ID_MODEL=Samsung\nE:ID_SERIAL_SHORT=S1\nE:ID_PATH=pci-0000:00:1f.2-ata-1\n");
-        assert_eq!((u.model.as_str(), u.serial.as_str(), u.wwn.as_str()), ("Samsung", "S1", ""));
-        assert_eq!(u.path, "pci-0000:00:1f.2-ata-1");
+        assert_eq!(
+            (u.get("ID_MODEL"), u.get("ID_SERIAL_SHORT"), u.get("ID_WWN")),
+            ("Samsung", "S1", "")
+        );
+        assert_eq!(u.get("ID_PATH"), "pci-0000:00:1f.2-ata-1");
+        assert_eq!(u.get("x"), "");
     }
 
     #[test]

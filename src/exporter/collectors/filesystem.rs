@@ -461,6 +461,7 @@ mod tests {
             rootfs: "/".into(),
             procfs: dir.path().into(),
             sysfs: dir.path().into(),
+            udev_data: dir.path().into(),
         };
         let cfg = FilesystemConfig {
             mount_timeout: Some("300ms".into()),

@@ -184,6 +184,17 @@ pub fn parse(expr: &str) -> Result<Expr, String> {
     })
 }
 
+/// The metric name a selector selects: `name{…}` or `{__name__="name", …}`.
+pub fn selector_name(vs: &parser::VectorSelector) -> Option<String> {
+    vs.name.clone().or_else(|| {
+        vs.matchers
+            .matchers
+            .iter()
+            .find(|m| m.name == "__name__" && matches!(m.op, promql_parser::label::MatchOp::Equal))
+            .map(|m| m.value.clone())
+    })
+}
+
 /// Metric names selected by the expression (selectors without a name are skipped).
 pub fn metric_names(expr: &Expr) -> Vec<String> {
     struct V(Vec<String>);
@@ -195,19 +206,10 @@ pub fn metric_names(expr: &Expr) -> Vec<String> {
                 Expr::MatrixSelector(ms) => Some(&ms.vs),
                 _ => None,
             };
-            if let Some(vs) = vs {
-                let name = vs.name.clone().or_else(|| {
-                    vs.matchers
-                        .matchers
-                        .iter()
-                        .find(|m| m.name == "__name__" && matches!(m.op, promql_parser::label::MatchOp::Equal))
-                        .map(|m| m.value.clone())
-                });
-                if let Some(n) = name
-                    && !self.0.contains(&n)
-                {
-                    self.0.push(n);
-                }
+            if let Some(n) = vs.and_then(selector_name)
+                && !self.0.contains(&n)
+            {
+                self.0.push(n);
             }
             Ok(true)
         }

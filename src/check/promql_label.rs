@@ -72,13 +72,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn selector(&mut self, vs: &VectorSelector, range: bool) -> LabelSet {
-        let name = vs.name.clone().or_else(|| {
-            vs.matchers
-                .matchers
-                .iter()
-                .find(|m| m.name == "__name__" && matches!(m.op, MatchOp::Equal))
-                .map(|m| m.value.clone())
-        })?;
+        let name = crate::promql::selector_name(vs)?;
         let m = catalog::lookup(&name)?;
         let mut labels: BTreeSet<String> = m.labels.iter().map(|l| l.to_string()).collect();
         labels.extend(self.target_labels.iter().cloned());

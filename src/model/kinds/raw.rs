@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use promql_parser::label::{MatchOp, Matcher};
+use promql_parser::label::Matcher;
 use promql_parser::parser::token::{T_ADD, T_DIV, T_MUL, T_SUB};
 use promql_parser::parser::{AggregateExpr, Expr};
 
@@ -203,13 +203,7 @@ pub fn name_and_matchers(vs: &promql_parser::parser::VectorSelector) -> Option<S
     if !vs.matchers.or_matchers.is_empty() {
         return None;
     }
-    let name = vs.name.clone().or_else(|| {
-        vs.matchers
-            .matchers
-            .iter()
-            .find(|m| m.name == "__name__" && matches!(m.op, MatchOp::Equal))
-            .map(|m| m.value.clone())
-    })?;
+    let name = crate::promql::selector_name(vs)?;
     Some((
         name,
         vs.matchers.matchers.iter().filter(|m| m.name != "__name__").cloned().collect(),

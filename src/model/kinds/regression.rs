@@ -38,48 +38,38 @@ impl AlertKind for RegressionAlert {
             Worse::Higher => base * (1.0 + p) * 2.0,
             Worse::Lower => base * (1.0 - p) / 2.0,
         };
+        // A day-lag baseline compares with the unchanged day before; a rolling
+        // baseline averages in the bad samples, so its ratio is smaller and the
+        // alert may not fire at all (then only the quiet case is generated).
+        let (n_base, eval) = if lag > 0 {
+            (lag / STEP, lag + f + 2 * STEP)
+        } else {
+            (600u64, 600 * STEP + f + STEP)
+        };
+        let n_bad = eval / STEP + 1 - n_base;
+        let ratio = if lag > 0 {
+            bad / base
+        } else {
+            bad / ((base * n_base as f64 + bad * n_bad as f64) / (n_base + n_bad) as f64)
+        };
+        let fires = lag > 0 || (cmp == ">" && ratio > limit) || (cmp == "<" && ratio < limit);
         let mut cases = Vec::new();
-        if lag > 0 {
-            let n_base = lag / STEP;
-            let eval = lag + f + 2 * STEP;
-            let n_bad = eval / STEP + 1 - n_base;
+        if fires {
             cases.push(Case {
                 name: format!("{} fires when {what} is {word} than {base_text}", a.name),
                 inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                 eval,
-                fires: vec![(labels.clone(), bad / base)],
-                raw: None,
-            });
-            cases.push(Case {
-                name: format!("{} stays quiet when {what} is as usual", a.name),
-                inputs: vec![(series, repeat(base, n_base + n_bad))],
-                eval,
-                fires: vec![],
-                raw: None,
-            });
-        } else {
-            let n_base = 600u64;
-            let eval = n_base * STEP + f + STEP;
-            let n_bad = eval / STEP + 1 - n_base;
-            let avg = (base * n_base as f64 + bad * n_bad as f64) / (n_base + n_bad) as f64;
-            let ratio = bad / avg;
-            if (cmp == ">" && ratio > limit) || (cmp == "<" && ratio < limit) {
-                cases.push(Case {
-                    name: format!("{} fires when {what} is {word} than {base_text}", a.name),
-                    inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
-                    eval,
-                    fires: vec![(labels.clone(), ratio)],
-                    raw: None,
-                });
-            }
-            cases.push(Case {
-                name: format!("{} stays quiet when {what} is as usual", a.name),
-                inputs: vec![(series, repeat(base, n_base + n_bad))],
-                eval,
-                fires: vec![],
+                fires: vec![(labels.clone(), ratio)],
                 raw: None,
             });
         }
+        cases.push(Case {
+            name: format!("{} stays quiet when {what} is as usual", a.name),
+            inputs: vec![(series, repeat(base, n_base + n_bad))],
+            eval,
+            fires: vec![],
+            raw: None,
+        });
         x.drafts.push(cx.draft(
         format!("{rec} / {base_expr} {cmp} {} and {base_expr} > 0", fmt_num(limit)),
         900,

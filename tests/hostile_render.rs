@@ -74,6 +74,19 @@ fn run(args: &[&str]) -> Run {
 /// The costliest case so far (CPU µs, RSS KB), printed by each test.
 static WORST: std::sync::Mutex<(u128, i64, String)> = std::sync::Mutex::new((0, 0, String::new()));
 
+/// Print the costliest case so far, then fail with every misbehaving case of `what`.
+fn finish(what: &str, failures: &[String]) {
+    if let Ok(w) = WORST.lock() {
+        eprintln!("costliest case so far: {} ({} ms CPU); peak RSS {} MB", w.2, w.0 / 1000, w.1 / 1024);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} {what} misbehaved:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
 fn bounded(name: &str, r: &Run, failures: &mut Vec<String>) {
     if let Ok(mut w) = WORST.lock() {
         if r.cpu.as_micros() > w.0 {
@@ -144,15 +157,7 @@ fn hostile_specs_are_refused_with_their_code_quickly_and_write_nothing() {
         let strict = header(&text, "flags") == Some("strict");
         expect_refused(&name, path, code, strict, &mut failures);
     }
-    if let Ok(w) = WORST.lock() {
-        eprintln!("costliest case so far: {} ({} ms CPU); peak RSS {} MB", w.2, w.0 / 1000, w.1 / 1024);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} hostile specs misbehaved:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    finish("hostile specs", &failures);
 }
 
 /// Inputs too large to commit, generated here.
@@ -219,15 +224,7 @@ fn generated_hostile_specs_are_bounded() {
     if r.code != Some(2) || !r.stderr.contains("larger than") {
         failures.push(format!("huge-17MiB: want exit 2 `larger than`, got {:?}: {}", r.code, r.stderr));
     }
-    if let Ok(w) = WORST.lock() {
-        eprintln!("costliest case so far: {} ({} ms CPU); peak RSS {} MB", w.2, w.0 / 1000, w.1 / 1024);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} generated cases misbehaved:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    finish("generated cases", &failures);
 }
 
 fn sha(b: &[u8]) -> String {
@@ -343,15 +340,7 @@ fn hostile_manifests_journals_and_trees_never_touch_anything_outside() {
             failures.push(format!("{name}: something was created beside the root: {beside:?}"));
         }
     }
-    if let Ok(w) = WORST.lock() {
-        eprintln!("costliest case so far: {} ({} ms CPU); peak RSS {} MB", w.2, w.0 / 1000, w.1 / 1024);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} manifest cases misbehaved:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    finish("manifest cases", &failures);
 }
 
 #[test]

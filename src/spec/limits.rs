@@ -180,13 +180,7 @@ pub fn check(src: &Source) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn src(t: &str) -> Source {
-        Source {
-            name: "t.yaml".into(),
-            text: t.into(),
-        }
-    }
+    use crate::spec::load::tests::src;
 
     #[test]
     fn refuses_alias_bombs_and_deep_nesting_quickly() {

@@ -197,10 +197,11 @@ fn hint(msg: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn src(t: &str) -> Source {
+    /// A spec source named `t.yaml` (also used by the sibling modules' tests).
+    pub(in crate::spec) fn src(t: &str) -> Source {
         Source {
             name: "t.yaml".into(),
             text: t.into(),

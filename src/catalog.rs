@@ -10,6 +10,9 @@
 //!   (`src/catalogs/*.tsv`). genmon-exporter's host collectors export
 //!   node_exporter's families, so [`exporter_families`] is [`CATALOG`] plus
 //!   the node_exporter catalog.
+//! - The `genmon-service` library's families (`genmon_service::CATALOG`,
+//!   exporter [`SERVICE_LIBRARY`]) are part of [`BUNDLED`]: what `services:`
+//!   generates, and any panel on a service, is checked against them.
 
 use serde::Serialize;
 
@@ -121,10 +124,7 @@ fn parse_bundled(exporter: &'static str, text: &'static str) -> Vec<MetricInfo> 
                 _ => Gauge,
             };
             let labels: Vec<&'static str> = labels.split(',').filter(|l| !l.is_empty()).collect();
-            let unit = ["seconds", "bytes", "ratio"]
-                .into_iter()
-                .find(|u| name.trim_end_matches("_total").ends_with(&format!("_{u}")))
-                .unwrap_or("");
+            let unit = unit_of(name);
             MetricInfo {
                 name,
                 kind,
@@ -138,8 +138,39 @@ fn parse_bundled(exporter: &'static str, text: &'static str) -> Vec<MetricInfo> 
 }
 
 /// The bundled catalogs, parsed once.
-pub static BUNDLED: std::sync::LazyLock<Vec<MetricInfo>> =
-    std::sync::LazyLock::new(|| BUNDLED_SOURCES.iter().flat_map(|(e, t)| parse_bundled(e, t)).collect());
+pub static BUNDLED: std::sync::LazyLock<Vec<MetricInfo>> = std::sync::LazyLock::new(|| {
+    let files = BUNDLED_SOURCES.iter().flat_map(|(e, t)| parse_bundled(e, t));
+    files.chain(genmon_service::CATALOG.iter().map(service_family)).collect()
+});
+
+/// Exporter name of the `genmon-service` library's families in [`BUNDLED`].
+pub const SERVICE_LIBRARY: &str = "genmon_service";
+
+/// A family of the `genmon-service` library, from the library's own catalog
+/// (one source of truth: the crate that records the metrics).
+fn service_family(m: &'static genmon_service::CatalogMetric) -> MetricInfo {
+    use genmon_service::MetricKind as K;
+    MetricInfo {
+        name: m.name,
+        kind: match m.kind {
+            K::Counter => Counter,
+            K::Gauge => Gauge,
+            K::Histogram => Histogram,
+        },
+        unit: unit_of(m.name),
+        help: m.help,
+        labels: m.labels,
+        collector: SERVICE_LIBRARY,
+    }
+}
+
+/// Base unit from a Prometheus name's suffix (`_seconds`, `_bytes`, `_ratio`).
+fn unit_of(name: &str) -> &'static str {
+    ["seconds", "bytes", "ratio"]
+        .into_iter()
+        .find(|u| name.trim_end_matches("_total").ends_with(&format!("_{u}")))
+        .unwrap_or("")
+}
 
 /// node_exporter families genmon-exporter does not export (see the
 /// compatibility test's list of differences for why).

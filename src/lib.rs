@@ -16,6 +16,7 @@ pub mod model;
 pub mod pipeline;
 pub mod promql;
 pub mod render;
+pub mod services;
 pub mod spec;
 pub mod stack;
 pub mod write;

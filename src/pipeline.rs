@@ -35,7 +35,8 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
     })
 }
 
-/// The fallible resolve phase: spec → model, then every check on that model.
+/// The fallible resolve phase: spec (with its `services:` expanded) → model,
+/// then every check on that model.
 /// Returns the model and its warnings, or every diagnostic when any is an
 /// error; renderers only ever see a model that passed. Lowering leaves out
 /// what a check reports (a missing level, a signal without a rule form)
@@ -47,9 +48,14 @@ pub fn resolve(
     tested_elsewhere: &[String],
     t: &Timer,
 ) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let model = lower(&loaded.spec, profile);
+    let expanded = crate::services::expand(&loaded.spec);
+    let spec = expanded.as_ref().map_or(&loaded.spec, |(s, _)| s);
+    let model = lower(spec, profile);
     t.lap("lower");
-    let diags = crate::check::run(&loaded.spec, &loaded.positions, strict, tested_elsewhere, Some(&model));
+    let mut diags = crate::check::run(spec, &loaded.positions, strict, tested_elsewhere, Some(&model));
+    if let Some((_, origins)) = &expanded {
+        origins.relocate(&mut diags, &loaded.positions);
+    }
     t.lap("check");
     if has_errors(&diags) {
         return Err(diags);

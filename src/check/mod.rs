@@ -25,6 +25,7 @@ mod promql_rate;
 mod rule_groups;
 mod rule_record_name;
 mod scrape_jobs;
+mod services;
 mod stack_ports;
 mod template_syntax;
 pub mod units;
@@ -63,6 +64,7 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &services::Services,
     &exporter_config::ExporterConfig,
     &output_paths::OutputPaths,
     &durations::Durations,

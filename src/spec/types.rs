@@ -47,6 +47,10 @@ pub struct Spec {
     /// Prometheus rule groups (alerting and recording rules).
     #[serde(default)]
     pub rules: Vec<RuleGroup>,
+    /// Rust services instrumented with `genmon-service`: each gets a scrape
+    /// job, a RED dashboard, alerts and optional SLOs (docs/service.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<super::Service>,
     /// genmon-exporter's configuration: collectors, filesystem/network filters,
     /// process groups, HTTP probes, textfile directory. genmon-exporter reads
     /// this section straight from the spec (`--config.file genmon.yaml`).
@@ -740,6 +744,7 @@ struct AlertYaml {
     /// A 0–100 health score from weighted signals, recorded per `by` labels; fires below `below`.
     health: Option<HealthAlert>,
     /// How long the condition must hold before firing (each kind has a default).
+    /// For `slo` it is the fast-burn (page) alert's `for` (default `2m`).
     #[serde(rename = "for")]
     for_: Option<Duration>,
     keep_firing_for: Option<Duration>,

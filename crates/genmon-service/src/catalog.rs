@@ -24,25 +24,44 @@ const fn m(name: &'static str, kind: MetricKind, labels: &'static [&'static str]
 
 use MetricKind::{Counter, Gauge, Histogram};
 
-pub(crate) const HTTP_DURATION: &str = "http_server_request_duration_seconds";
-pub(crate) const HTTP_ACTIVE: &str = "http_server_active_requests";
-pub(crate) const OP_DURATION: &str = "operation_duration_seconds";
-pub(crate) const CACHE_REQUESTS: &str = "cache_requests_total";
-pub(crate) const QUEUE_DEPTH: &str = "queue_depth";
-pub(crate) const ERRORS: &str = "errors_total";
+/// HTTP server request duration histogram (OpenTelemetry `http.server.request.duration`).
+pub const HTTP_DURATION: &str = "http_server_request_duration_seconds";
+/// HTTP server requests in flight (OpenTelemetry `http.server.active_requests`).
+pub const HTTP_ACTIVE: &str = "http_server_active_requests";
+pub const OP_DURATION: &str = "operation_duration_seconds";
+pub const CACHE_REQUESTS: &str = "cache_requests_total";
+pub const QUEUE_DEPTH: &str = "queue_depth";
+pub const ERRORS: &str = "errors_total";
+pub const PROCESS_CPU: &str = "process_cpu_seconds_total";
+pub const PROCESS_RESIDENT: &str = "process_resident_memory_bytes";
+pub const PROCESS_OPEN_FDS: &str = "process_open_fds";
+pub const PROCESS_MAX_FDS: &str = "process_max_fds";
+pub const TOKIO_WORKERS: &str = "tokio_workers";
+pub const TOKIO_ALIVE_TASKS: &str = "tokio_alive_tasks";
+pub const TOKIO_GLOBAL_QUEUE: &str = "tokio_global_queue_depth";
+pub const TOKIO_BUSY: &str = "tokio_worker_busy_seconds_total";
+
+/// Label of [`HTTP_DURATION`] and [`HTTP_ACTIVE`]: the request method.
+pub const LABEL_METHOD: &str = "http_request_method";
+/// Label of [`HTTP_DURATION`]: the matched route template.
+pub const LABEL_ROUTE: &str = "http_route";
+/// Label of [`HTTP_DURATION`]: the response status code.
+pub const LABEL_STATUS: &str = "http_response_status_code";
+/// Label of [`HTTP_DURATION`] when the inner service failed without a response.
+pub const LABEL_ERROR_TYPE: &str = "error_type";
 
 /// Every metric family the library records (besides the service's own).
 pub const CATALOG: &[CatalogMetric] = &[
     m(
         HTTP_DURATION,
         Histogram,
-        &["http_request_method", "http_route", "http_response_status_code", "error_type"],
+        &[LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS, LABEL_ERROR_TYPE],
         "Duration of HTTP server requests (OpenTelemetry http.server.request.duration).",
     ),
     m(
         HTTP_ACTIVE,
         Gauge,
-        &["http_request_method"],
+        &[LABEL_METHOD],
         "Number of HTTP server requests in flight (OpenTelemetry http.server.active_requests).",
     ),
     m(OP_DURATION, Histogram, &["operation", "outcome"], "Duration of timed operations."),
@@ -54,16 +73,11 @@ pub const CATALOG: &[CatalogMetric] = &[
     ),
     m(QUEUE_DEPTH, Gauge, &["queue"], "Items waiting in a queue."),
     m(ERRORS, Counter, &["kind"], "Errors by kind."),
-    m(
-        "process_cpu_seconds_total",
-        Counter,
-        &[],
-        "Total user and system CPU time spent in seconds.",
-    ),
-    m("process_resident_memory_bytes", Gauge, &[], "Resident memory size in bytes."),
+    m(PROCESS_CPU, Counter, &[], "Total user and system CPU time spent in seconds."),
+    m(PROCESS_RESIDENT, Gauge, &[], "Resident memory size in bytes."),
     m("process_virtual_memory_bytes", Gauge, &[], "Virtual memory size in bytes."),
-    m("process_open_fds", Gauge, &[], "Number of open file descriptors."),
-    m("process_max_fds", Gauge, &[], "Maximum number of open file descriptors."),
+    m(PROCESS_OPEN_FDS, Gauge, &[], "Number of open file descriptors."),
+    m(PROCESS_MAX_FDS, Gauge, &[], "Maximum number of open file descriptors."),
     m(
         "process_start_time_seconds",
         Gauge,
@@ -71,20 +85,10 @@ pub const CATALOG: &[CatalogMetric] = &[
         "Start time of the process since unix epoch in seconds.",
     ),
     m("process_threads", Gauge, &[], "Number of OS threads in the process."),
-    m("tokio_workers", Gauge, &[], "Worker threads of the tokio runtime."),
-    m("tokio_alive_tasks", Gauge, &[], "Tasks alive in the tokio runtime."),
-    m(
-        "tokio_global_queue_depth",
-        Gauge,
-        &[],
-        "Tasks waiting in the tokio runtime's global queue.",
-    ),
-    m(
-        "tokio_worker_busy_seconds_total",
-        Counter,
-        &[],
-        "Time tokio workers spent busy, summed over workers.",
-    ),
+    m(TOKIO_WORKERS, Gauge, &[], "Worker threads of the tokio runtime."),
+    m(TOKIO_ALIVE_TASKS, Gauge, &[], "Tasks alive in the tokio runtime."),
+    m(TOKIO_GLOBAL_QUEUE, Gauge, &[], "Tasks waiting in the tokio runtime's global queue."),
+    m(TOKIO_BUSY, Counter, &[], "Time tokio workers spent busy, summed over workers."),
     m(
         "tokio_worker_parks_total",
         Counter,

@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::catalog::{HTTP_ACTIVE, HTTP_DURATION};
+use crate::catalog::{HTTP_ACTIVE, HTTP_DURATION, LABEL_ERROR_TYPE, LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS};
 
 /// Route label of requests no route matched (axum's fallback, 404s): the raw
 /// path is never used, so label cardinality stays bounded by the routes.
@@ -72,7 +72,7 @@ where
             None => UNMATCHED_ROUTE.into(),
         };
         let span = request_span(&req, method, &route);
-        let active = metrics::gauge!(HTTP_ACTIVE, "http_request_method" => method);
+        let active = metrics::gauge!(HTTP_ACTIVE, LABEL_METHOD => method);
         active.increment(1.0);
         let inner = {
             let _enter = span.enter();
@@ -138,9 +138,9 @@ where
                 Ok(resp) => {
                     let code = resp.status().as_u16();
                     metrics::histogram!(HTTP_DURATION,
-                        "http_request_method" => method,
-                        "http_route" => route,
-                        "http_response_status_code" => status_label(code))
+                        LABEL_METHOD => method,
+                        LABEL_ROUTE => route,
+                        LABEL_STATUS => status_label(code))
                     .record(seconds);
                     if !s.span.is_disabled() {
                         let _enter = s.span.enter();
@@ -149,9 +149,9 @@ where
                 }
                 Err(_) => {
                     metrics::histogram!(HTTP_DURATION,
-                        "http_request_method" => method,
-                        "http_route" => route,
-                        "error_type" => "_OTHER")
+                        LABEL_METHOD => method,
+                        LABEL_ROUTE => route,
+                        LABEL_ERROR_TYPE => "_OTHER")
                     .record(seconds);
                     if !s.span.is_disabled() {
                         let _enter = s.span.enter();

@@ -13,7 +13,7 @@
 //! crate records are listed in [`CATALOG`], which genmon's `services:` spec
 //! section builds its dashboards, SLOs and alerts on.
 
-mod catalog;
+pub mod catalog;
 mod layer;
 #[cfg(feature = "json-logs")]
 mod logs;

@@ -198,6 +198,8 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
         )
     };
     let raw = RawSli::new(s);
+    // The alert's `for` is the page's (as its `severity` is).
+    let for_page = a.for_.as_ref().map_or(FOR_PAGE, |d| d.secs());
     let link = LinkKey::Panel(crate::conventions::DASHBOARD_SLOS.into(), slo_burn_panel(&title));
     let thr = |b: &Burn| r6(b.factor * budget);
     let page_first = plan.burns[0];
@@ -215,7 +217,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
             })
             .collect();
         let (suffix, sev, speed, for_s) = if page {
-            ("FastBurn", a.severity.or(Some(Severity::Critical)), "fast", FOR_PAGE)
+            ("FastBurn", a.severity.or(Some(Severity::Critical)), "fast", for_page)
         } else {
             ("SlowBurn", Some(Severity::Warning), "slowly", FOR_TICKET)
         };

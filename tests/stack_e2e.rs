@@ -3,7 +3,10 @@
 //! rules; a probe against a closed port fires an alert that Alertmanager
 //! delivers to a webhook run by this test; opening the port resolves it;
 //! SIGTERM stops every child; a second run keeps the first run's samples;
-//! a child's death stops the rest (exit 1, saying which).
+//! a child's death stops the rest (exit 1, saying which). A service
+//! declared under `services:` (the genmon-service `checkout` example, under
+//! load) gets data in every panel of its dashboard, and 20 % injected errors
+//! page through its availability SLO until the fault is removed.
 //! Missing Prometheus or Alertmanager fails the test with the apt-get command.
 
 mod common;
@@ -326,11 +329,16 @@ fn generated_groups(config: &Path) -> Vec<String> {
 }
 
 fn delivered(hooks: &Arc<Mutex<Vec<Value>>>, status: &str) -> Option<Value> {
+    delivered_alert(hooks, ALERT, status)
+}
+
+/// The first notification of `alert` with `status` the webhook received.
+fn delivered_alert(hooks: &Arc<Mutex<Vec<Value>>>, alert: &str, status: &str) -> Option<Value> {
     hooks.lock().unwrap().iter().find_map(|p| {
         p["alerts"]
             .as_array()?
             .iter()
-            .find(|a| a["labels"]["alertname"] == ALERT && a["status"] == status)
+            .find(|a| a["labels"]["alertname"] == alert && a["status"] == status)
             .cloned()
     })
 }
@@ -612,4 +620,238 @@ fn genmon_up_says_how_to_install_what_is_missing() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("apt-get install prometheus prometheus-alertmanager"), "{err}");
     assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
+}
+
+/// The `checkout` example of genmon-service, built by cargo (the same
+/// profile as this test), stopped by PID when dropped.
+struct Checkout {
+    child: Child,
+    base: String,
+    metrics: u16,
+}
+
+impl Checkout {
+    fn build() -> PathBuf {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(common::root())
+            .args([
+                "build",
+                "--locked",
+                "--all-features",
+                "-p",
+                "genmon-service",
+                "--example",
+                "checkout",
+                "--message-format=json-render-diagnostics",
+            ])
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build --example checkout");
+        assert!(out.status.success(), "cargo build --example checkout failed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "checkout")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo names the checkout executable")
+    }
+
+    fn start(exe: &Path) -> Checkout {
+        let (listen, metrics) = (free_port(), free_port());
+        let child = Command::new(exe)
+            .args(["--listen", &format!("127.0.0.1:{listen}")])
+            .args(["--metrics-listen", &format!("127.0.0.1:{metrics}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start checkout");
+        let c = Checkout {
+            child,
+            base: format!("http://127.0.0.1:{listen}"),
+            metrics,
+        };
+        let t = Instant::now();
+        while !http::is_ok(&format!("http://127.0.0.1:{metrics}/ready"), Duration::from_secs(1)) {
+            assert!(t.elapsed() < Duration::from_secs(20), "checkout did not get ready in 20s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        c
+    }
+
+    /// Switch the injected faults while it runs.
+    fn fault(&self, error_share: f64) {
+        let url = format!("{}/fault?error_share={error_share}&latency_ms=0", self.base);
+        let r = http::request("PUT", &url, None, Duration::from_secs(5)).expect("PUT /fault");
+        assert_eq!(r.status, 200, "PUT /fault: {}", r.body);
+    }
+
+    /// A client loop: about 100 requests a second over two routes until `stop`.
+    fn load(&self, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
+        let base = self.base.clone();
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let url = if n % 10 == 0 {
+                    format!("{base}/")
+                } else {
+                    format!("{base}/checkout/{n}")
+                };
+                let _ = http::get(&url, Duration::from_secs(2));
+                n += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            n
+        })
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        // SAFETY: signalling the child this test started, by its PID.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let t = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() && t.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The stack on the test's ports with one service declared. The SLO's
+/// windows scale with its period: at `1d` and 1 s scrapes the page's are
+/// 2m/1m and 12m/1m (the shortest the kind makes: whole minutes); `for: 5s`
+/// shortens the page's own `for` (default 2m). At 99.5 % the first page
+/// fires above 7.2 % errors, so 20 % errors page within seconds of Prometheus
+/// seeing them.
+fn service_spec(p: &Ports, metrics: u16, webhook: u16) -> String {
+    format!(
+        r#"version: 1
+stack:
+  exporter_port: {exporter}
+  prometheus_port: {prometheus}
+  alertmanager_port: {alertmanager}
+  grafana_port: {grafana}
+prometheus:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+alerting:
+  runbook_base_url: https://runbooks.example.com/
+grafana:
+  external_url: http://grafana.example.com
+alertmanager:
+  resolve_timeout: 5s
+  route:
+    receiver: test
+    group_by: [alertname]
+    group_wait: 1s
+    group_interval: 1s
+    repeat_interval: 1h
+  receivers:
+    - name: test
+      webhook:
+        - url: http://127.0.0.1:{webhook}/hook
+exporter:
+  collectors: {{diskstats: false, process: false, filesystem: false}}
+services:
+  - name: checkout
+    scrape: {{name: checkout, targets: ["127.0.0.1:{metrics}"]}}
+    slo:
+      availability: 99.5
+      latency: {{le: 0.25, objective: 99}}
+      period: 1d
+      for: 5s
+"#,
+        exporter = p.exporter,
+        prometheus = p.prometheus,
+        alertmanager = p.alertmanager,
+        grafana = p.grafana,
+    )
+}
+
+#[test]
+fn a_declared_service_gets_data_on_every_panel_and_pages_through_its_slo() {
+    let started = Instant::now();
+    require(&["prometheus"]);
+    require(&["prometheus-alertmanager", "alertmanager"]);
+    let exe = Checkout::build();
+    let checkout = Checkout::start(&exe);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = checkout.load(stop.clone());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let hook_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook_port = hook_listener.local_addr().unwrap().port();
+    let hooks = webhook(hook_listener);
+    let spec_file = tmp.path().join("genmon.yaml");
+    let state = tmp.path().join("state");
+    let (mut up, ports) = up_on_free_ports(&spec_file, &state, |p| service_spec(p, checkout.metrics, hook_port));
+    let prom = format!("http://127.0.0.1:{}", ports.prometheus);
+    let limit = Duration::from_secs(60);
+    up.wait("the checkout target is up", limit, || {
+        query(&prom, "up{job=\"checkout\"} == 1").first().map(|_| ())
+    });
+
+    // 1. Every panel query of the service's dashboard returns data.
+    let file = state.join("config/dashboards/Services/service-checkout.json");
+    let d: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("the service dashboard")).unwrap();
+    let mut queries = Vec::new();
+    let mut panels: Vec<Value> = d["panels"].as_array().cloned().unwrap_or_default();
+    while let Some(p) = panels.pop() {
+        panels.extend(p["panels"].as_array().cloned().unwrap_or_default());
+        for t in p["targets"].as_array().into_iter().flatten() {
+            queries.push((p["title"].to_string(), as_grafana_sends(t["expr"].as_str().unwrap_or(""))));
+        }
+    }
+    assert!(queries.len() >= 15, "only {} panel queries: {queries:?}", queries.len());
+    let t = Instant::now();
+    let mut empty: Vec<&(String, String)> = queries.iter().collect();
+    while !empty.is_empty() && t.elapsed() < limit {
+        std::thread::sleep(Duration::from_secs(1));
+        empty = queries.iter().filter(|(_, q)| query(&prom, q).is_empty()).collect();
+    }
+    assert!(
+        empty.is_empty(),
+        "panel queries without data after {}s:\n{empty:#?}\n{}",
+        limit.as_secs(),
+        up.logs()
+    );
+    eprintln!("{} service panel queries return data", queries.len());
+
+    // 2. 20 % errors: the availability SLO's fast burn pages, with its links.
+    let alert = "CheckoutAvailabilityFastBurn";
+    assert!(delivered_alert(&hooks, alert, "firing").is_none(), "pages before any fault");
+    checkout.fault(0.2);
+    let firing = up.wait("the fast burn delivered to the webhook", Duration::from_secs(120), || {
+        delivered_alert(&hooks, alert, "firing")
+    });
+    assert_eq!(firing["labels"]["severity"], "critical");
+    assert_eq!(firing["labels"]["slo"], "checkout-availability");
+    let ann = &firing["annotations"];
+    // An SLO's alerts share the runbook of the spec's alert (`CheckoutAvailability`).
+    assert_eq!(ann["runbook_url"], "https://runbooks.example.com/CheckoutAvailability");
+    let dash = ann["dashboard_url"].as_str().expect("dashboard_url");
+    assert_eq!(dash, "http://grafana.example.com/d/slos", "{firing}");
+    let panel = ann["panel_url"].as_str().expect("panel_url");
+    assert!(panel.starts_with("http://grafana.example.com/d/slos?viewPanel="), "{panel}");
+    let summary = ann["summary"].as_str().unwrap_or("");
+    assert!(summary.contains("checkout availability"), "{summary}");
+
+    // 3. The fault removed, the alert resolves.
+    checkout.fault(0.0);
+    let resolved = up.wait("the fast burn resolved", Duration::from_secs(120), || {
+        delivered_alert(&hooks, alert, "resolved")
+    });
+    assert_eq!(resolved["labels"]["slo"], "checkout-availability");
+
+    up.stop();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = load.join().unwrap();
+    assert!(sent > 100, "the load loop sent {sent} requests");
+    drop(checkout);
+    eprintln!("service e2e took {:.1}s", started.elapsed().as_secs_f64());
 }

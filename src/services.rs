@@ -91,9 +91,13 @@ impl Origins {
                 origin.clone()
             };
             d.message = format!("{} (generated for service `{name}` as `{}`)", d.message, d.path);
-            d.pos = positions.value(&path);
+            // A copied value (a service's own panel, its scrape job) is the
+            // same text: a problem's place inside it still holds.
+            let within = d.within.take().filter(|_| *keep);
+            d.pos = within
+                .and_then(|(r, text)| positions.within(&path, r, &text))
+                .or_else(|| positions.value(&path));
             d.key = positions.key_of(&path);
-            d.within = None;
             d.path = path;
         }
     }
@@ -543,5 +547,76 @@ fn bare(name: String, condition: Condition) -> Alert {
         panel: None,
         labels: Default::default(),
         annotations: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = "version: 1\nalerting: {runbook_base_url: 'https://r/'}\nservices:\n  - name: cart-api\n    scrape: {name: cart, targets: ['127.0.0.1:9464']}\n    slo: {availability: 99.9, latency: {le: 0.25, objective: 99}, per_route: true}\n";
+
+    /// What a service expands to passes every check, even strictly, and its
+    /// dashboard reads only the library's families (and `up`).
+    #[test]
+    fn a_service_expands_cleanly_on_the_library_catalog() {
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text: SPEC.into(),
+        };
+        let c = crate::pipeline::compile(&src, crate::model::Profile::Compose, true)
+            .unwrap_or_else(|d| panic!("{:#?}", d.iter().map(|d| (&d.path, &d.message)).collect::<Vec<_>>()));
+        let spec: Spec = serde_yaml_ng::from_str(SPEC).unwrap();
+        let (x, _) = expand(&spec).unwrap();
+        let d = x.dashboards.iter().find(|d| d.uid == "service-cart-api").expect("dashboard");
+        let mut families = std::collections::BTreeSet::new();
+        for (_, p) in crate::check::panels(0, d) {
+            let exprs = p
+                .queries
+                .iter()
+                .map(|q| q.expr.clone())
+                .chain(p.signal.iter().map(|s| x.signals[s].expr.clone()));
+            for e in exprs {
+                for n in crate::promql::metric_names(&crate::promql::parse(&e).unwrap()) {
+                    let base = ["_bucket", "_count", "_sum"]
+                        .iter()
+                        .find_map(|s| n.strip_suffix(s))
+                        .unwrap_or(&n)
+                        .to_string();
+                    assert!(
+                        base == "up" || genmon_service::CATALOG.iter().any(|m| m.name == base),
+                        "{n} is not recorded by genmon-service"
+                    );
+                    families.insert(base);
+                }
+            }
+        }
+        assert!(families.len() >= 9, "{families:?}");
+        let alerts: Vec<&str> = c
+            .model
+            .groups
+            .iter()
+            .flat_map(|g| &g.rules)
+            .filter_map(|r| match r {
+                crate::model::Rule::Alert(a) => Some(a.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        for a in [
+            "CartApiDown",
+            "CartApiHighErrorRatio",
+            "CartApiHighLatency",
+            "CartApiAvailabilityFastBurn",
+            "CartApiAvailabilitySlowBurn",
+            "CartApiLatencyFastBurn",
+        ] {
+            assert!(alerts.contains(&a), "{a} missing from {alerts:?}");
+        }
+    }
+
+    #[test]
+    fn camel_case_alert_names() {
+        assert_eq!(camel("cart-api2"), "CartApi2");
+        assert_eq!(camel("checkout"), "Checkout");
     }
 }

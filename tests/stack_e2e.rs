@@ -692,7 +692,7 @@ impl Checkout {
         std::thread::spawn(move || {
             let mut n = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let url = if n % 10 == 0 {
+                let url = if n.is_multiple_of(10) {
                     format!("{base}/")
                 } else {
                     format!("{base}/checkout/{n}")

@@ -721,7 +721,8 @@ impl Drop for Checkout {
     }
 }
 
-/// The stack on the test's ports with one service declared. The SLO's
+/// The stack on the test's ports with one service declared (rules' rate
+/// window 10 s, so the recorded error ratio follows the fault quickly). The SLO's
 /// windows scale with its period: at `1d` and 1 s scrapes the page's are
 /// 2m/1m and 12m/1m (the shortest the kind makes: whole minutes); `for: 5s`
 /// shortens the page's own `for` (default 2m). At 99.5 % the first page
@@ -739,6 +740,7 @@ prometheus:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
+  rule_rate_window: 10s
 alerting:
   runbook_base_url: https://runbooks.example.com/
 grafana:
@@ -840,6 +842,14 @@ fn a_declared_service_gets_data_on_every_panel_and_pages_through_its_slo() {
     assert!(panel.starts_with("http://grafana.example.com/d/slos?viewPanel="), "{panel}");
     let summary = ann["summary"].as_str().unwrap_or("");
     assert!(summary.contains("checkout availability"), "{summary}");
+
+    // The recorded signal the error-ratio alert watches reads the injected share.
+    let route = r#"signal:checkout_error_ratio:value{http_route="/checkout/{cart}"}"#;
+    let ratio = up.wait("the recorded error ratio near 20 %", limit, || {
+        let v: f64 = query(&prom, route).first()?["value"][1].as_str()?.parse().ok()?;
+        (0.15..0.25).contains(&v).then_some(v)
+    });
+    eprintln!("recorded error ratio of /checkout/{{cart}}: {ratio:.3}");
 
     // 3. The fault removed, the alert resolves.
     checkout.fault(0.0);

@@ -144,7 +144,7 @@ impl Q {
     }
 
     fn errors(&self) -> String {
-        format!("{}=~\"5..\"", lib::LABEL_STATUS)
+        format!("{}=~\"5..|\"", lib::LABEL_STATUS)
     }
 
     /// Error ratio by `by` labels: a missing 5xx series is zero errors.
@@ -611,6 +611,28 @@ mod tests {
             "CartApiLatencyFastBurn",
         ] {
             assert!(alerts.contains(&a), "{a} missing from {alerts:?}");
+        }
+    }
+
+    /// Failed requests: 5xx answers, and requests the inner service failed
+    /// without a response (no status code, `error_type`).
+    #[test]
+    fn errors_are_5xx_or_no_response() {
+        let q = Q { job: "j".into() };
+        let sel = format!("x{{{}}}", q.errors());
+        let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = crate::promql::parse(&sel) else {
+            panic!("{sel}")
+        };
+        let m = &vs.matchers.matchers.iter().find(|m| m.name == lib::LABEL_STATUS).unwrap();
+        for (status, failed) in [
+            ("500", true),
+            ("503", true),
+            ("", true),
+            ("200", false),
+            ("404", false),
+            ("50", false),
+        ] {
+            assert_eq!(m.is_match(status), failed, "status {status:?}");
         }
     }
 

@@ -39,7 +39,8 @@ pub struct Service {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceAlerts {
-    /// Fire when more than this share of a route's requests fail (5xx) (default `0.05`).
+    /// Fire when more than this share of a route's requests fail (5xx, or no
+    /// response) (default `0.05`).
     pub error_ratio: f64,
     /// Fire when a route's p99 latency is above this many seconds (default `1`).
     pub latency_p99: f64,
@@ -65,7 +66,8 @@ impl Default for ServiceAlerts {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSlo {
-    /// Percent of requests not answered with a 5xx status, e.g. `99.9`.
+    /// Percent of requests that did not fail (a 5xx status, or the service
+    /// returned an error instead of a response), e.g. `99.9`.
     pub availability: Option<f64>,
     /// Percent of requests faster than a threshold.
     pub latency: Option<ServiceLatencySlo>,

@@ -5,8 +5,9 @@
 //!
 //! Only shapes whose inverse is exact are handled: a selector (a gauge),
 //! `rate`/`irate` of a selector (a counter rising at the value per second),
-//! `sum`/`avg`/`min`/`max` over one series, and arithmetic with a number.
-//! Anything else (two selectors, `histogram_quantile`, …) yields `None`.
+//! `sum`/`avg`/`min`/`max` over one series, arithmetic with a number, and
+//! a share of one counter's events (`sum(rate(x{part}[w])) / sum(rate(x[w]))`,
+//! e.g. an error ratio). Anything else (two selectors, `histogram_quantile`, …) yields `None`.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,9 @@ pub fn constant_inputs(
     let s = spec.signals.get(signal)?;
     let rule = crate::promql::for_rule(&s.expr, spec.prometheus.rule_rate_window.as_str()).ok()?;
     let e = crate::promql::parse(&rule).ok()?;
+    if let Some(r) = ratio_inputs(&e, labels, v, n) {
+        return Some(r);
+    }
     let mut out: Vec<(String, String)> = Vec::new();
     let mut label_sets = Vec::new();
     for ((name, matchers), value, counter) in invert(&e, v)? {
@@ -198,6 +202,81 @@ fn invert(e: &Expr, v: f64) -> Option<Vec<(Selector, f64, bool)>> {
     }
 }
 
+/// Requests a second in a ratio's generated inputs.
+const RATIO_RATE: f64 = 10.0;
+
+/// A share of one counter's events: `sum(rate(x{part}[w])) / sum(rate(x{all}[w]))`,
+/// the part optionally `(… or 0 * <total>)` so that a missing part is zero,
+/// where the part's matchers include all of the total's. Inputs: the part's
+/// series rising at `v` × the rate, the rest of the total (a series the part
+/// does not select) at `1 - v` × the rate.
+fn ratio_inputs(e: &Expr, labels: &BTreeMap<String, String>, v: f64, n: u64) -> Option<Vec<(String, String)>> {
+    fn unparen(e: &Expr) -> &Expr {
+        match e {
+            Expr::Paren(p) => unparen(&p.expr),
+            _ => e,
+        }
+    }
+    /// `sum [by (…)] (rate(sel[w]))` → (selector, by labels).
+    fn summed_rate(e: &Expr) -> Option<(Selector, Vec<String>)> {
+        let Expr::Aggregate(a) = unparen(e) else { return None };
+        if a.op.to_string() != "sum" || a.param.is_some() {
+            return None;
+        }
+        let by = match &a.modifier {
+            None => Vec::new(),
+            Some(promql_parser::parser::LabelModifier::Include(l)) => l.labels.clone(),
+            Some(_) => return None,
+        };
+        let Expr::Call(c) = unparen(&a.expr) else { return None };
+        match (c.func.name, c.args.args.as_slice()) {
+            ("rate", [arg]) => match arg.as_ref() {
+                Expr::MatrixSelector(ms) => Some((name_and_matchers(&ms.vs)?, by)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let Expr::Binary(b) = unparen(e) else { return None };
+    if b.op.id() != T_DIV || b.modifier.is_some() || !(0.0..=1.0).contains(&v) {
+        return None;
+    }
+    let total = summed_rate(&b.rhs)?;
+    let part = match unparen(&b.lhs) {
+        Expr::Binary(or) if or.op.to_string() == "or" => {
+            // `part or 0 * total`
+            let Expr::Binary(zero) = unparen(&or.rhs) else { return None };
+            let is_zero = matches!(unparen(&zero.lhs), Expr::NumberLiteral(z) if z.val == 0.0);
+            if !is_zero || zero.op.id() != T_MUL || summed_rate(&zero.rhs)? != total {
+                return None;
+            }
+            summed_rate(&or.lhs)?
+        }
+        other => summed_rate(other)?,
+    };
+    let ((pname, pm), (tname, tm)) = (&part.0, &total.0);
+    if pname != tname || part.1 != total.1 || !tm.iter().all(|m| pm.contains(m)) || pm.len() == tm.len() {
+        return None;
+    }
+    let part_labels = series_labels(pm, labels)?;
+    let mut rest_labels = series_labels(tm, labels)?;
+    for m in pm.iter().filter(|m| !tm.contains(m)) {
+        if !rest_labels.contains_key(&m.name) {
+            rest_labels.insert(m.name.clone(), value_for(m, false, None)?);
+        }
+    }
+    // The rest must be in the total and out of the part.
+    let selects = |ms: &[Matcher], l: &BTreeMap<String, String>| ms.iter().all(|m| m.is_match(l.get(&m.name).map_or("", String::as_str)));
+    if selects(pm, &rest_labels) || !selects(tm, &rest_labels) || !selects(tm, &part_labels) {
+        return None;
+    }
+    let counter = |per_sec: f64| format!("0+{}x{}", fmt_num(r6(per_sec * 60.0)), n.saturating_sub(1));
+    Some(vec![
+        (selector(pname, &part_labels), counter(v * RATIO_RATE)),
+        (selector(tname, &rest_labels), counter((1.0 - v) * RATIO_RATE)),
+    ])
+}
+
 /// A selector's metric name and its other matchers (`None` with `or` matchers or no name).
 pub fn name_and_matchers(vs: &promql_parser::parser::VectorSelector) -> Option<Selector> {
     if !vs.matchers.or_matchers.is_empty() {
@@ -239,12 +318,14 @@ pub fn value_for(m: &Matcher, want: bool, hint: Option<&str>) -> Option<String> 
             .replace('.', "0")
             .replace("\\", "")
     };
+    // A regex's own text is a last resort: as a label value it reads oddly
+    // (`code="5..|"`).
     let candidates = [
         hint.unwrap_or_default().to_string(),
         literal(&m.value),
-        m.value.clone(),
         "genmon-test".to_string(),
         "genmon-test-other".to_string(),
+        m.value.clone(),
     ];
     candidates.into_iter().find(|c| !c.is_empty() && m.is_match(c) == want)
 }
@@ -258,6 +339,27 @@ mod tests {
         let spec: crate::spec::Spec = serde_yaml_ng::from_str(&yaml).unwrap();
         let labels = BTreeMap::from([("instance".to_string(), "test-instance".to_string())]);
         constant_inputs(&spec, "s", &labels, v, 3)
+    }
+
+    #[test]
+    fn a_share_of_one_counter_becomes_its_part_and_the_rest() {
+        let ratio = "(sum by (route) (rate(r{job=\"a\", code=~\"5..\"}[$__rate_interval])) or 0 * sum by (route) (rate(r{job=\"a\"}[$__rate_interval]))) / sum by (route) (rate(r{job=\"a\"}[$__rate_interval]))";
+        let yaml = format!("version: 1\nsignals: {{s: {{expr: '{ratio}'}}}}\n");
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str(&yaml).unwrap();
+        let labels = BTreeMap::from([("route".to_string(), "/x".to_string())]);
+        assert_eq!(
+            constant_inputs(&spec, "s", &labels, 0.2, 3).unwrap(),
+            [
+                (r#"r{code="500", job="a", route="/x"}"#.to_string(), "0+120x2".to_string()),
+                (r#"r{code="genmon-test", job="a", route="/x"}"#.to_string(), "0+480x2".to_string()),
+            ]
+        );
+        // Without `or 0 * total` too; two different metrics are not a share.
+        let plain = "sum(rate(r{code=\"500\"}[5m])) / sum(rate(r[5m]))";
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str(&format!("version: 1\nsignals: {{s: {{expr: '{plain}'}}}}\n")).unwrap();
+        assert_eq!(constant_inputs(&spec, "s", &BTreeMap::new(), 0.5, 2).unwrap().len(), 2);
+        let other = crate::promql::parse("sum(rate(bad[5m])) / sum(rate(r[5m]))").unwrap();
+        assert!(ratio_inputs(&other, &BTreeMap::new(), 0.5, 2).is_none());
     }
 
     #[test]

@@ -18,4 +18,5 @@ pub mod promql;
 pub mod render;
 pub mod spec;
 pub mod stack;
+pub mod verify;
 pub mod write;

@@ -104,6 +104,12 @@ rules:
         severity: info
         summary: Stuck
         description: Stuck for 1m.
+      - name: VerifyNodeAbsent
+        expr: absent(up{job="node"})
+        for: 1m
+        severity: critical
+        summary: Node exporter is gone
+        description: No node target for 1m.
 "#;
 
 fn verify(dir: &Path, args: &[&str]) -> Output {
@@ -269,6 +275,12 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     assert_eq!(stuck["firing_seconds"], 2 * DAY - MIN);
     assert_eq!(stuck["flags"], serde_json::json!(["constant"]));
     assert_eq!(stuck["ok"], false);
+    assert_eq!(stuck["from"], r["start"]);
+    // `up` is absent for the three days before this Prometheus started:
+    // an absence before it scraped anything is not counted.
+    let absent = bt("VerifyNodeAbsent");
+    assert!(absent["from"].as_i64().unwrap() >= now - 120, "{absent:#}");
+    assert_eq!(absent["firings"], 0, "{absent:#}");
 
     // Cost: what count() says now, most expensive first.
     let cpu_series = api(&addr, "/api/v1/query?query=count(node_cpu_seconds_total)").unwrap()["data"]["result"][0]["value"][1]
@@ -350,6 +362,15 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     if let Some(path) = std::env::var_os("GENMON_VERIFY_SAMPLE") {
         std::fs::write(path, &text).unwrap();
     }
+
+    // Bounded: an answer over --max-response-bytes is an error, not a truncated result.
+    let out = verify(
+        dir.path(),
+        &["--prometheus", &url, "--days", "3", "--step", "60", "--max-response-bytes", "300"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("larger than 300 bytes (--max-response-bytes)"), "{err}");
 
     // Higher bars: nothing flagged; exit 1 only for the existence findings.
     let out = verify(

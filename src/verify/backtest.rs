@@ -2,7 +2,7 @@
 //! samples of a `query_range` on its expression. Pure functions: the
 //! expression rewrite (recording rules inlined) and the firing arithmetic.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use promql_parser::parser::Expr;
 use promql_parser::util::visitor::{ExprVisitorMut, walk_expr_mut};
@@ -24,14 +24,19 @@ pub enum Mode {
 /// Deepest chain of recording rules inlined (`a` reads `b` reads `c` …).
 const MAX_INLINE_DEPTH: usize = 8;
 
+/// A recording rule: its expression and static labels.
+pub type Recording = (String, BTreeMap<String, String>);
+
 /// Replace every series `expr` reads that a recording rule of `rules`
-/// (record → expression) produces with that rule's expression, as exactly as
-/// PromQL allows: `rec` → `(expr)`, `rec[w]` → `(expr)[w:eval]`,
-/// `rec offset o` → `last_over_time((expr)[eval:eval] offset o)`. Selectors
-/// with label matchers are left as they are (a matcher cannot apply to an
-/// expression), as are rules with static labels. Results longer than
-/// `max_bytes` fall back to the expression as written.
-pub fn inline(expr: &str, rules: &HashMap<String, String>, eval: &str, max_bytes: usize) -> (String, Mode) {
+/// (record → rules of that name) produces with that rule's expression, as
+/// exactly as PromQL allows: `rec` → `(expr)`, `rec[w]` → `(expr)[w:eval]`,
+/// `rec offset o` → `last_over_time((expr)[eval:eval] offset o)`. A rule's
+/// static labels are added with `label_replace`; matchers on them pick the
+/// rules (`slo:x{slo="a"}` → the rule labelled `slo: a`), several rules of
+/// one name are joined with `or`. A selector with a matcher on any other
+/// label, or with `@`, is left as it is (a matcher cannot apply to an
+/// expression), and so is a result longer than `max_bytes`.
+pub fn inline(expr: &str, rules: &HashMap<String, Vec<Recording>>, eval: &str, max_bytes: usize) -> (String, Mode) {
     let Ok(mut ast) = crate::promql::parse(expr) else {
         return (expr.to_string(), Mode::Recorded);
     };
@@ -53,24 +58,50 @@ pub fn inline(expr: &str, rules: &HashMap<String, String>, eval: &str, max_bytes
 }
 
 struct Inliner<'a> {
-    rules: &'a HashMap<String, String>,
+    rules: &'a HashMap<String, Vec<Recording>>,
     eval: &'a str,
     depth: usize,
     inlined: usize,
     kept: usize,
 }
 
+/// A PromQL string literal.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 impl Inliner<'_> {
-    /// The inlined form of the rule `name`, itself inlined; `None` when too deep.
-    fn body(&mut self, name: &str) -> Option<String> {
-        if self.depth >= MAX_INLINE_DEPTH {
+    /// The inlined form of the rules of `vs`'s name that its matchers select;
+    /// `None` when that cannot be exact or the chain is too deep.
+    fn body(&mut self, vs: &promql_parser::parser::VectorSelector, name: &str) -> Option<String> {
+        if self.depth >= MAX_INLINE_DEPTH || vs.at.is_some() || !vs.matchers.or_matchers.is_empty() {
             return None;
         }
-        let mut ast = crate::promql::parse(self.rules.get(name)?).ok()?;
-        self.depth += 1;
-        let _ = walk_expr_mut(self, &mut ast);
-        self.depth -= 1;
-        Some(ast.to_string())
+        let matchers: Vec<_> = vs.matchers.matchers.iter().filter(|m| m.name != "__name__").collect();
+        let mut parts = Vec::new();
+        for (expr, labels) in self.rules.get(name)? {
+            let mut selected = true;
+            for m in &matchers {
+                selected &= m.is_match(labels.get(&m.name)?);
+            }
+            if !selected {
+                continue;
+            }
+            let mut ast = crate::promql::parse(expr).ok()?;
+            self.depth += 1;
+            let _ = walk_expr_mut(self, &mut ast);
+            self.depth -= 1;
+            let mut part = format!("({ast})");
+            for (k, v) in labels {
+                part = format!("label_replace({part}, {}, {}, \"\", \"\")", quoted(k), quoted(v));
+            }
+            parts.push(part);
+        }
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(format!("({})", parts.join(" or "))),
+        }
     }
 }
 
@@ -86,19 +117,17 @@ impl ExprVisitorMut for Inliner<'_> {
         let Some(name) = crate::promql::selector_name(vs).filter(|n| self.rules.contains_key(n)) else {
             return Ok(false);
         };
-        let plain = vs.at.is_none() && vs.matchers.or_matchers.is_empty() && vs.matchers.matchers.iter().all(|m| m.name == "__name__");
         let offset = vs.offset.as_ref().map(|o| format!(" offset {o}"));
-        let body = if plain { self.body(&name) } else { None };
-        let Some(body) = body else {
+        let Some(body) = self.body(vs, &name) else {
             self.kept += 1;
             return Ok(false);
         };
         let eval = self.eval;
         let text = match (range, offset) {
-            (None, None) => format!("({body})"),
-            (None, Some(o)) => format!("last_over_time(({body})[{eval}:{eval}]{o})"),
+            (None, None) => body,
+            (None, Some(o)) => format!("last_over_time({body}[{eval}:{eval}]{o})"),
             (Some(r), o) => format!(
-                "({body})[{}:{eval}]{}",
+                "{body}[{}:{eval}]{}",
                 promql_parser::util::display_duration(&r),
                 o.unwrap_or_default()
             ),
@@ -233,9 +262,15 @@ mod tests {
 
     #[test]
     fn inlines_recording_rules_exactly_or_says_not() {
-        let rules: HashMap<String, String> = [
-            ("a:x:value".to_string(), "rate(x_total[5m])".to_string()),
-            ("a:y:value".to_string(), "a:x:value * 2".to_string()),
+        let rule = |e: &str| vec![(e.to_string(), BTreeMap::new())];
+        let labelled = |e: &str, slo: &str| (e.to_string(), BTreeMap::from([("slo".to_string(), slo.to_string())]));
+        let rules: HashMap<String, Vec<Recording>> = [
+            ("a:x:value".to_string(), rule("rate(x_total[5m])")),
+            ("a:y:value".to_string(), rule("a:x:value * 2")),
+            (
+                "slo:e:r".to_string(),
+                vec![labelled("rate(a[5m])", "a"), labelled("rate(b[5m])", "b")],
+            ),
         ]
         .into();
         let eval = "15s";
@@ -254,6 +289,19 @@ mod tests {
         assert_eq!(inline("up == 0", &rules, eval, 10_000), ("up == 0".into(), Mode::Raw));
         let (e, m) = inline(r#"a:x:value{instance="a"} > 1"#, &rules, eval, 10_000);
         assert_eq!((e.as_str(), m), (r#"a:x:value{instance="a"} > 1"#, Mode::Recorded));
+        // Static labels: matchers pick the rule, label_replace adds them.
+        assert_eq!(
+            inline(r#"slo:e:r{slo="b"} > 1"#, &rules, eval, 10_000),
+            (r#"label_replace((rate(b[5m])), "slo", "b", "", "") > 1"#.into(), Mode::Inlined)
+        );
+        assert_eq!(
+            inline("slo:e:r > 1", &rules, eval, 10_000),
+            (
+                r#"(label_replace((rate(a[5m])), "slo", "a", "", "") or label_replace((rate(b[5m])), "slo", "b", "", "")) > 1"#.into(),
+                Mode::Inlined
+            )
+        );
+        assert_eq!(inline(r#"slo:e:r{slo="c"} > 1"#, &rules, eval, 10_000).1, Mode::Recorded);
         assert_eq!(inline("a:y:value > 1", &rules, eval, 10), ("a:y:value > 1".into(), Mode::Recorded));
     }
 }

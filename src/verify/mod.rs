@@ -90,6 +90,10 @@ pub struct Backtest {
     pub expr: String,
     pub mode: backtest::Mode,
     pub for_seconds: i64,
+    /// Unix seconds the backtest counts from: the range's start, or for an
+    /// alert on `absent()` the first step at which Prometheus had any `up`
+    /// series (an absence before it scraped anything says nothing).
+    pub from: i64,
     pub firings: usize,
     /// Sum of all firing periods.
     pub firing_seconds: i64,
@@ -188,7 +192,9 @@ async fn run_async(file: &str, loaded: &Loaded, model: &Model, opts: &Options) -
         })
     };
     let cx = Ctx::new(&loaded.spec);
-    let window = [("start", start.to_string()), ("end", end.to_string())];
+    // Existence looks up to now: `end` is aligned down to the step and may
+    // fall before a young server's first scrape.
+    let window = [("start", start.to_string()), ("end", now.to_string())];
     let existence = existence(&api, opts, &cx, &window, &at).await?;
     let backtest = backtests(&api, opts, loaded, model, (start, end, step), &at).await?;
     let cost = costs(&api, opts, &cx, model, &at).await?;
@@ -487,15 +493,12 @@ async fn backtests(
     (start, end, step): (i64, i64, i64),
     at: &dyn Fn(&str) -> Option<Location>,
 ) -> Result<Vec<Backtest>, String> {
-    let rules: HashMap<String, String> = model
-        .groups
-        .iter()
-        .flat_map(|g| &g.rules)
-        .filter_map(|r| match r {
-            Rule::Recording { record, expr, labels } if labels.is_empty() => Some((record.clone(), expr.clone())),
-            _ => None,
-        })
-        .collect();
+    let mut rules: HashMap<String, Vec<backtest::Recording>> = HashMap::new();
+    for r in model.groups.iter().flat_map(|g| &g.rules) {
+        if let Rule::Recording { record, expr, labels } = r {
+            rules.entry(record.clone()).or_default().push((expr.clone(), labels.clone()));
+        }
+    }
     let eval = model.prometheus.evaluation_interval.to_string();
     let alerts: Vec<(String, &crate::model::Alert)> = model
         .groups
@@ -522,11 +525,25 @@ async fn backtests(
         async move { api.get("query_range", &params).await }
     })
     .await?;
-    let range = (end - start).max(1);
-    let days = range as f64 / 86_400.0;
+    let scraped_from = api
+        .get(
+            "query_range",
+            &[
+                ("query", "count(up)".to_string()),
+                ("start", start.to_string()),
+                ("end", end.to_string()),
+                ("step", step.to_string()),
+            ],
+        )
+        .await?["result"][0]["values"][0][0]
+        .as_f64()
+        .map_or(end, |t| t.round() as i64);
     let mut out = Vec::new();
     for (((group, a), (expr, mode)), data) in alerts.into_iter().zip(queries).zip(answers) {
         let data = data?;
+        let from = if uses_absent(&a.expr) { scraped_from.max(start) } else { start };
+        let range = (end - from).max(step);
+        let days = range as f64 / 86_400.0;
         let for_s = a.for_.as_ref().map_or(0, |d| d.secs() as i64);
         let keep = a.keep_firing_for.as_ref().map_or(0, |d| d.secs() as i64);
         let mut periods = Vec::new();
@@ -537,6 +554,7 @@ async fn backtests(
                 .into_iter()
                 .flatten()
                 .filter_map(|p| p[0].as_f64().map(|t| t.round() as i64))
+                .filter(|t| *t >= from)
                 .collect();
             let labels: BTreeMap<String, String> = series["metric"]
                 .as_object()
@@ -573,6 +591,7 @@ async fn backtests(
             expr,
             mode,
             for_seconds: for_s,
+            from,
             firings,
             firing_seconds,
             longest_seconds,
@@ -584,6 +603,27 @@ async fn backtests(
         });
     }
     Ok(out)
+}
+
+/// `expr` calls `absent()` or `absent_over_time()`.
+fn uses_absent(expr: &str) -> bool {
+    struct V(bool);
+    impl ExprVisitor for V {
+        type Error = ();
+        fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
+            if let Expr::Call(c) = e
+                && matches!(c.func.name, "absent" | "absent_over_time")
+            {
+                self.0 = true;
+            }
+            Ok(!self.0)
+        }
+    }
+    let mut v = V(false);
+    if let Ok(ast) = crate::promql::parse(expr) {
+        let _ = walk_expr(&mut v, &ast);
+    }
+    v.0
 }
 
 async fn costs(api: &Api, opts: &Options, cx: &Ctx<'_>, model: &Model, at: &dyn Fn(&str) -> Option<Location>) -> Result<Vec<Cost>, String> {

@@ -372,6 +372,28 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("larger than 300 bytes (--max-response-bytes)"), "{err}");
 
+    // A spec whose every check holds exits 0.
+    let clean = SPEC
+        .replace(
+            "      - title: Missing\n        queries:\n          - expr: rate(verify_missing_total[5m])\n",
+            "",
+        )
+        .replace("[idle, no_such_mode]", "[idle, user]")
+        .replace("expr: verify_test_stuck > 0", "expr: verify_test_stuck > 1");
+    std::fs::write(dir.path().join("clean.yaml"), clean).unwrap();
+    let out = common::genmon(
+        dir.path(),
+        &["verify", "-f", "clean.yaml", "--prometheus", &url, "--days", "3", "--step", "60"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("\n0 findings\n"));
+
     // Higher bars: nothing flagged; exit 1 only for the existence findings.
     let out = verify(
         dir.path(),

@@ -16,9 +16,9 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 pub mod exit {
     /// Everything is fine.
     pub const OK: u8 = 0;
-    /// The spec has errors, outputs are stale (`--check`), or tests failed.
+    /// The spec has errors, outputs are stale (`--check`), tests failed, or `verify` found problems.
     pub const INVALID: u8 = 1;
-    /// Bad usage or an I/O error (unreadable spec, unwritable output).
+    /// Bad usage or an I/O error (unreadable spec, unwritable output, Prometheus unreachable for `verify`).
     pub const USAGE: u8 = 2;
 }
 
@@ -28,7 +28,7 @@ pub mod exit {
     name = "genmon",
     version,
     about,
-    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests, 2 usage or I/O error.\nDocs: README.md; spec schema: `genmon schema`."
+    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests / verify findings, 2 usage or I/O error (verify: Prometheus cannot be queried).\nDocs: README.md; spec schema: `genmon schema`."
 )]
 pub struct Cli {
     /// When to color diagnostics.

@@ -79,6 +79,7 @@ dashboards:
     variables:
       - {type: query, name: instance, query: 'label_values(node_load1, instance)'}
       - {type: custom, name: mode, values: [idle, no_such_mode]}
+      - {type: query, name: job, query: 'label_values(up, job)', regex: '/^backend$/'}
     panels:
       - {signal: load}
       - title: CPU
@@ -204,7 +205,8 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     assert_eq!(missing["location"]["path"], "dashboards[0].panels[2].queries[0].expr");
     assert_eq!(missing["location"]["file"], "genmon.yaml");
     assert_eq!(missing["location"]["line"], line_of("rate(verify_missing_total"));
-    assert_eq!(missing["location"]["column"], col_of("rate(verify_missing_total"));
+    // At the metric's name inside the expression, not at the expression's start.
+    assert_eq!(missing["location"]["column"], col_of("verify_missing_total[5m]"));
     let mode = failed
         .iter()
         .find(|e| e["subject"] == "$mode")
@@ -212,7 +214,15 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     assert!(mode["message"].as_str().unwrap().contains("`no_such_mode`"), "{mode}");
     assert!(!mode["message"].as_str().unwrap().contains("`idle`"), "{mode}");
     assert_eq!(mode["location"]["line"], line_of("no_such_mode"));
-    assert_eq!(failed.len(), 2, "only the two planted problems fail: {failed:#?}");
+    let job = failed
+        .iter()
+        .find(|e| e["subject"] == "$job")
+        .unwrap_or_else(|| panic!("$job not reported: {failed:#?}"));
+    assert!(
+        job["message"].as_str().unwrap().contains("its regex `/^backend$/` keeps none"),
+        "{job}"
+    );
+    assert_eq!(failed.len(), 3, "only the three planted problems fail: {failed:#?}");
     let passed: Vec<&str> = r["existence"]
         .as_array()
         .unwrap()
@@ -300,7 +310,7 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     assert_eq!(c("instance:verify_test_load:max")["kind"], "recording_rule");
     let series: Vec<u64> = cost.iter().map(|c| c["series"].as_u64().unwrap()).collect();
     assert!(series.windows(2).all(|w| w[0] >= w[1]), "sorted: {series:?}");
-    assert_eq!(r["findings"], 3);
+    assert_eq!(r["findings"], 4);
 
     // JUnit: one test case per check, the failures marked.
     let out = verify(
@@ -314,7 +324,7 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
     assert_eq!(root.attribute("tests"), Some(checks.to_string().as_str()));
-    assert_eq!(root.attribute("failures"), Some("3"));
+    assert_eq!(root.attribute("failures"), Some("4"));
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
     assert_eq!(names, ["existence", "backtest", "cost"]);
@@ -333,7 +343,7 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
             Some((c.attribute("name")?, f.attribute("message")?))
         })
         .collect();
-    assert_eq!(failing.len(), 3, "{failing:#?}");
+    assert_eq!(failing.len(), 4, "{failing:#?}");
     assert!(
         failing
             .iter()
@@ -349,7 +359,7 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
     let out = verify(dir.path(), &["--prometheus", &url, "--days", "3", "--step", "60"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    let (line, col) = (line_of("rate(verify_missing_total"), col_of("rate(verify_missing_total"));
+    let (line, col) = (line_of("rate(verify_missing_total"), col_of("verify_missing_total[5m]"));
     assert!(
         text.contains(&format!("genmon.yaml:{line}:{col} dashboards[0].panels[2].queries[0].expr  metric `verify_missing_total` has no series in the last 3 days")),
         "{text}"
@@ -379,6 +389,7 @@ fn verify_against_a_real_prometheus_with_backfilled_history() {
             "",
         )
         .replace("[idle, no_such_mode]", "[idle, user]")
+        .replace("/^backend$/", "/^no/")
         .replace("expr: verify_test_stuck > 0", "expr: verify_test_stuck > 1");
     std::fs::write(dir.path().join("clean.yaml"), clean).unwrap();
     let out = common::genmon(

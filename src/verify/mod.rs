@@ -191,11 +191,29 @@ async fn run_async(file: &str, loaded: &Loaded, model: &Model, opts: &Options) -
             path: path.to_string(),
         })
     };
+    // Where metric `name` is written in the expression `text` at `path`
+    // (its first whole-word occurrence), else the expression's start.
+    let at_in = |path: &str, text: &str, name: &str| {
+        let word = |i: usize| {
+            let ok = |c: Option<char>| !c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+            ok(text[..i].chars().next_back()) && ok(text[i + name.len()..].chars().next())
+        };
+        let found = text.match_indices(name).map(|(i, _)| i).find(|&i| word(i));
+        found
+            .and_then(|i| loaded.positions.within(path, i..i + name.len(), text))
+            .map(|p| Location {
+                file: file.to_string(),
+                line: p.line,
+                column: p.col,
+                path: path.to_string(),
+            })
+            .or_else(|| at(path))
+    };
     let cx = Ctx::new(&loaded.spec);
     // Existence looks up to now: `end` is aligned down to the step and may
     // fall before a young server's first scrape.
     let window = [("start", start.to_string()), ("end", now.to_string())];
-    let existence = existence(&api, opts, &cx, &window, &at).await?;
+    let existence = existence(&api, opts, &cx, &window, &at, &at_in).await?;
     let backtest = backtests(&api, opts, loaded, model, (start, end, step), &at).await?;
     let cost = costs(&api, opts, &cx, model, &at).await?;
     let findings =
@@ -288,9 +306,38 @@ fn as_strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A dashboard variable's check: spec path, variable name, the selector its
-/// values come from, the label, and the values it must find (custom variables).
-type VarCheck = (String, String, Option<String>, String, Vec<String>);
+/// A dashboard variable's check.
+#[derive(Debug, Clone, PartialEq)]
+struct VarCheck {
+    path: String,
+    name: String,
+    /// The selector its values come from.
+    selector: Option<String>,
+    label: String,
+    /// Values it must find (a custom variable's).
+    expected: Vec<String>,
+    /// A query variable's `regex` (Grafana's `/…/flags` or a bare pattern): values it keeps.
+    regex: Option<String>,
+}
+
+/// `1 value`, `3 values`.
+fn values_text(n: usize) -> String {
+    format!("{n} value{}", if n == 1 { "" } else { "s" })
+}
+
+/// A Grafana variable regex (`/pattern/flags` or `pattern`) as a Rust regex;
+/// `None` when it does not compile (the values are then not filtered).
+fn grafana_regex(r: &str) -> Option<regex::Regex> {
+    let (pattern, flags) = match r.strip_prefix('/').and_then(|x| x.rsplit_once('/')) {
+        Some((p, f)) => (p, f),
+        None => (r, ""),
+    };
+    let prefix = if flags.contains('i') { "(?i)" } else { "" };
+    regex::RegexBuilder::new(&format!("{prefix}{pattern}"))
+        .size_limit(1 << 20)
+        .build()
+        .ok()
+}
 
 /// `label_values(selector, label)` or `label_values(label)`.
 fn label_values_query(q: &str) -> Option<(Option<String>, String)> {
@@ -307,10 +354,11 @@ async fn existence(
     cx: &Ctx<'_>,
     window: &[(&'static str, String); 2],
     at: &dyn Fn(&str) -> Option<Location>,
+    at_in: &dyn Fn(&str, &str, &str) -> Option<Location>,
 ) -> Result<Vec<Existence>, String> {
     let recorded = recorded_from(cx);
     // Selectors of each expression, and what to ask the server.
-    let mut per_expr: Vec<(String, Vec<Sel>)> = Vec::new();
+    let mut per_expr: Vec<(String, &str, Vec<Sel>)> = Vec::new();
     let mut ask: BTreeSet<String> = BTreeSet::new();
     for e in &cx.exprs {
         let Ok(ast) = &e.ast else { continue };
@@ -322,7 +370,7 @@ async fn existence(
             ask.insert(s.name.clone());
             ask.insert(s.text.clone());
         }
-        per_expr.push((e.path.clone(), sels));
+        per_expr.push((e.path.clone(), e.text.as_str(), sels));
     }
     // Dashboard variables: `label_values` queries, and the labels custom values are matched against.
     let mut var_checks: Vec<VarCheck> = Vec::new();
@@ -336,29 +384,31 @@ async fn existence(
             .collect();
         for (vi, v) in d.variables.iter().enumerate() {
             match v {
-                Variable::Query { name, query, .. } => {
+                Variable::Query { name, query, regex, .. } => {
                     if let Some((sel, label)) = label_values_query(query) {
                         let sel = sel.map(|s| crate::promql::for_rule(&s, "5m").unwrap_or(s));
-                        var_checks.push((
-                            format!("dashboards[{di}].variables[{vi}].query"),
-                            name.clone(),
-                            sel,
+                        var_checks.push(VarCheck {
+                            path: format!("dashboards[{di}].variables[{vi}].query"),
+                            name: name.clone(),
+                            selector: sel,
                             label,
-                            Vec::new(),
-                        ));
+                            expected: Vec::new(),
+                            regex: regex.clone(),
+                        });
                     }
                 }
                 Variable::Custom { name, values, .. } => {
                     for s in &dash_sels {
                         for (label, var) in &s.var_matchers {
                             if var == name {
-                                let check = (
-                                    format!("dashboards[{di}].variables[{vi}].values"),
-                                    name.clone(),
-                                    Some(s.name.clone()),
-                                    label.clone(),
-                                    values.clone(),
-                                );
+                                let check = VarCheck {
+                                    path: format!("dashboards[{di}].variables[{vi}].values"),
+                                    name: name.clone(),
+                                    selector: Some(s.name.clone()),
+                                    label: label.clone(),
+                                    expected: values.clone(),
+                                    regex: None,
+                                };
                                 if !var_checks.contains(&check) {
                                     var_checks.push(check);
                                 }
@@ -382,18 +432,24 @@ async fn existence(
     for (sel, a) in ask.into_iter().zip(answers) {
         labels_of.insert(sel, a?);
     }
-    let values = map_bounded(var_checks.clone(), opts.limits.concurrency, |(_, _, sel, label, _)| {
+    let values = map_bounded(var_checks.clone(), opts.limits.concurrency, |c| {
         let api = api.clone();
-        let mut params: Vec<(&str, String)> = sel.into_iter().map(|s| ("match[]", s)).collect();
+        let mut params: Vec<(&str, String)> = c.selector.into_iter().map(|s| ("match[]", s)).collect();
         params.extend(window.iter().cloned());
+        let label = c.label;
         async move { api.get(&format!("label/{label}/values"), &params).await.map(|v| as_strings(&v)) }
     })
     .await?;
     let days = opts.days;
     let mut out = Vec::new();
-    for (path, sels) in per_expr {
+    for (path, text, sels) in per_expr {
+        let mut reported: Vec<String> = Vec::new();
         for s in sels {
             let names = &labels_of[&s.name];
+            if names.is_empty() && reported.contains(&s.name) {
+                continue;
+            }
+            reported.push(s.name.clone());
             let (kind, ok, message) = if names.is_empty() {
                 (
                     "metric",
@@ -417,21 +473,35 @@ async fn existence(
             };
             out.push(Existence {
                 kind,
+                location: at_in(&path, text, &s.name),
                 subject: s.text,
                 ok,
                 message,
-                location: at(&path),
             });
         }
     }
-    for ((path, name, sel, label, expected), got) in var_checks.into_iter().zip(values) {
+    for (c, got) in var_checks.into_iter().zip(values) {
         let got = got?;
-        let from = sel.clone().map(|s| format!(" of `{s}`")).unwrap_or_default();
-        let missing: Vec<&String> = expected.iter().filter(|v| !got.contains(v)).collect();
+        let (name, label) = (&c.name, &c.label);
+        let from = c.selector.as_ref().map(|s| format!(" of `{s}`")).unwrap_or_default();
+        let missing: Vec<&String> = c.expected.iter().filter(|v| !got.contains(v)).collect();
+        let kept = match c.regex.as_deref().and_then(grafana_regex) {
+            Some(re) => got.iter().filter(|v| re.is_match(v)).count(),
+            None => got.len(),
+        };
         let (ok, message) = if got.is_empty() {
             (
                 false,
                 format!("variable `${name}` finds no values: no series{from} have label `{label}`"),
+            )
+        } else if kept == 0 {
+            (
+                false,
+                format!(
+                    "variable `${name}` finds {} of `{label}`{from}, but its regex `{}` keeps none of them",
+                    values_text(got.len()),
+                    c.regex.as_deref().unwrap_or_default()
+                ),
             )
         } else if !missing.is_empty() {
             (
@@ -442,14 +512,14 @@ async fn existence(
                 ),
             )
         } else {
-            (true, format!("variable `${name}` finds {} values of `{label}`{from}", got.len()))
+            (true, format!("variable `${name}` finds {} of `{label}`{from}", values_text(kept)))
         };
         out.push(Existence {
             kind: "variable",
             subject: format!("${name}"),
             ok,
             message,
-            location: at(&path),
+            location: at(&c.path),
         });
     }
     Ok(out)

@@ -447,6 +447,12 @@ fn unreachable_prometheus_and_bad_usage_exit_2_spec_errors_exit_1() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot reach Prometheus"), "{err}");
     assert!(out.stdout.is_empty());
+    // Credentials in the URL never reach the output.
+    let with_secret = closed.replace("http://", "http://user:s3cret@");
+    let out = verify(dir.path(), &["--prometheus", &with_secret, "--timeout", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("xxxxx") && !err.contains("s3cret"), "{err}");
     let out = verify(dir.path(), &["--prometheus", "ftp://x", "--timeout", "2"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let out = verify(dir.path(), &["--prometheus", &closed, "--days", "0"]);

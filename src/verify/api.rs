@@ -22,6 +22,8 @@ pub struct Limits {
 #[derive(Clone)]
 pub struct Api {
     base: Arc<str>,
+    /// `base` as printed: credentials and query values redacted.
+    shown: Arc<str>,
     client: reqwest::Client,
     max_bytes: usize,
 }
@@ -39,11 +41,18 @@ impl Api {
             .user_agent(concat!("genmon-verify/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let shown = crate::exporter::collectors::probe::redact_url(&url);
         Ok(Api {
+            shown: shown.trim_end_matches('/').into(),
             base: base.trim_end_matches('/').into(),
             client,
             max_bytes: limits.max_response_bytes,
         })
+    }
+
+    /// The base URL as it may be printed (userinfo and query values redacted).
+    pub fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// `GET /api/v1/<path>?<params>` → the `data` of a `success` answer.
@@ -51,7 +60,7 @@ impl Api {
         let url = format!("{}/api/v1/{path}", self.base);
         let what = || {
             let q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("GET {url}?{}", q.join("&"))
+            format!("GET {}/api/v1/{path}?{}", self.shown, q.join("&"))
         };
         let mut resp = self
             .client
@@ -59,10 +68,10 @@ impl Api {
             .query(params)
             .send()
             .await
-            .map_err(|e| format!("{}: {}", what(), chain(&e)))?;
+            .map_err(|e| format!("{}: {}", what(), chain(&e.without_url())))?;
         let status = resp.status();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{}: {}", what(), chain(&e)))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{}: {}", what(), chain(&e.without_url())))? {
             if body.len() + chunk.len() > self.max_bytes {
                 return Err(format!(
                     "{}: the answer is larger than {} bytes (--max-response-bytes); narrow the range (--days) or raise the limit",

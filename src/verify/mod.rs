@@ -219,7 +219,7 @@ async fn run_async(file: &str, loaded: &Loaded, model: &Model, opts: &Options) -
     let findings =
         existence.iter().filter(|e| !e.ok).count() + backtest.iter().filter(|b| !b.ok).count() + cost.iter().filter(|c| !c.ok).count();
     Ok(Report {
-        prometheus: opts.prometheus.clone(),
+        prometheus: api.shown().to_string(),
         start,
         end,
         step_seconds: step,
@@ -782,4 +782,61 @@ async fn costs(api: &Api, opts: &Options, cx: &Ctx<'_>, model: &Model, at: &dyn 
         .collect();
     out.sort_by(|a, b| b.series.cmp(&a.series).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sels(expr: &str) -> Vec<(String, String, Vec<String>, Vec<(String, String)>)> {
+        selectors(&crate::promql::parse(expr).unwrap())
+            .into_iter()
+            .map(|s| (s.name, s.text, s.labels, s.var_matchers))
+            .collect()
+    }
+
+    #[test]
+    fn selectors_keep_fixed_matchers_and_note_variables() {
+        let got = sels(
+            r#"sum by (mode) (rate(cpu_total{mode!="idle", instance=~"$instance"}[$__rate_interval])) / count(cpu_total{mode="idle"}) + {__name__="up", job=""}"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "cpu_total".into(),
+                    r#"cpu_total{mode!="idle"}"#.into(),
+                    vec!["instance".into()],
+                    vec![("instance".into(), "instance".into())]
+                ),
+                ("cpu_total".into(), r#"cpu_total{mode="idle"}"#.into(), vec!["mode".into()], vec![]),
+                ("up".into(), r#"up{job=""}"#.into(), vec![], vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn label_values_queries() {
+        assert_eq!(
+            label_values_query(r#"label_values(up{job="a", x=~"b,c"}, instance)"#),
+            Some((Some(r#"up{job="a", x=~"b,c"}"#.into()), "instance".into()))
+        );
+        assert_eq!(label_values_query("label_values(job)"), Some((None, "job".into())));
+        assert_eq!(label_values_query("query_result(up)"), None);
+    }
+
+    #[test]
+    fn grafana_regexes() {
+        assert!(grafana_regex("/.*:8443/").unwrap().is_match("a:8443"));
+        assert!(grafana_regex("/^PROD$/i").unwrap().is_match("prod"));
+        assert!(grafana_regex("^a").unwrap().is_match("ab"));
+        assert!(grafana_regex("/(/").is_none());
+    }
+
+    #[test]
+    fn absent_calls() {
+        assert!(uses_absent(r#"absent(up{job="x"}) or up == 0"#));
+        assert!(uses_absent("absent_over_time(up[5m])"));
+        assert!(!uses_absent(r#"up{job="absent"} == 0"#));
+    }
 }

@@ -788,29 +788,29 @@ async fn costs(api: &Api, opts: &Options, cx: &Ctx<'_>, model: &Model, at: &dyn 
 mod tests {
     use super::*;
 
-    fn sels(expr: &str) -> Vec<(String, String, Vec<String>, Vec<(String, String)>)> {
-        selectors(&crate::promql::parse(expr).unwrap())
-            .into_iter()
-            .map(|s| (s.name, s.text, s.labels, s.var_matchers))
-            .collect()
+    fn sel(name: &str, text: &str, labels: &[&str], vars: &[(&str, &str)]) -> Sel {
+        Sel {
+            name: name.into(),
+            text: text.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            var_matchers: vars.iter().map(|(l, v)| (l.to_string(), v.to_string())).collect(),
+        }
     }
 
     #[test]
     fn selectors_keep_fixed_matchers_and_note_variables() {
-        let got = sels(
-            r#"sum by (mode) (rate(cpu_total{mode!="idle", instance=~"$instance"}[$__rate_interval])) / count(cpu_total{mode="idle"}) + {__name__="up", job=""}"#,
-        );
+        let expr = r#"sum by (mode) (rate(cpu_total{mode!="idle", instance=~"$instance"}[$__rate_interval])) / count(cpu_total{mode="idle"}) + {__name__="up", job=""}"#;
         assert_eq!(
-            got,
+            selectors(&crate::promql::parse(expr).unwrap()),
             vec![
-                (
-                    "cpu_total".into(),
-                    r#"cpu_total{mode!="idle"}"#.into(),
-                    vec!["instance".into()],
-                    vec![("instance".into(), "instance".into())]
+                sel(
+                    "cpu_total",
+                    r#"cpu_total{mode!="idle"}"#,
+                    &["instance"],
+                    &[("instance", "instance")]
                 ),
-                ("cpu_total".into(), r#"cpu_total{mode="idle"}"#.into(), vec!["mode".into()], vec![]),
-                ("up".into(), r#"up{job=""}"#.into(), vec![], vec![]),
+                sel("cpu_total", r#"cpu_total{mode="idle"}"#, &["mode"], &[]),
+                sel("up", r#"up{job=""}"#, &[], &[]),
             ]
         );
     }

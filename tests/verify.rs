@@ -453,6 +453,16 @@ fn unreachable_prometheus_and_bad_usage_exit_2_spec_errors_exit_1() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("xxxxx") && !err.contains("s3cret"), "{err}");
+    // A server that accepts and never answers: the request times out.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let t = Instant::now();
+    let out = verify(dir.path(), &["--prometheus", &url, "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("timed out"), "{err}");
+    drop(silent);
     let out = verify(dir.path(), &["--prometheus", "ftp://x", "--timeout", "2"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     let out = verify(dir.path(), &["--prometheus", &closed, "--days", "0"]);

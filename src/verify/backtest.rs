@@ -194,12 +194,18 @@ pub fn firings(active: &[i64], step: i64, for_secs: i64, keep_firing_for: i64) -
 }
 
 /// Step for a `range` (seconds): at least `min` (the evaluation interval),
-/// at most 11,000 points per series (Prometheus' limit), rounded up to a
-/// whole minute above one minute.
+/// at most 11,000 points per series (Prometheus' limit); when the range
+/// needs more than `min`, rounded up to 1, 2, 5, 10, 15, 20 or 30 seconds or a
+/// whole minute.
 pub fn step_for(range: i64, min: i64) -> i64 {
     let need = (range + MAX_POINTS - 1) / MAX_POINTS;
-    let s = need.max(min).max(1);
-    if s > 60 { (s + 59) / 60 * 60 } else { s }
+    if need <= min.max(1) {
+        return min.max(1);
+    }
+    match [1, 2, 5, 10, 15, 20, 30, 60].into_iter().find(|&n| n >= need) {
+        Some(n) => n,
+        None => (need + 59) / 60 * 60,
+    }
 }
 
 /// Most points Prometheus returns per series of a range query.
@@ -253,7 +259,10 @@ mod tests {
 
     #[test]
     fn step_is_bounded() {
-        assert_eq!(step_for(3 * 86_400, 15), 24);
+        assert_eq!(step_for(3 * 86_400, 15), 30);
+        assert_eq!(step_for(7 * 86_400, 15), 60);
+        assert_eq!(step_for(86_400, 15), 15);
+        assert_eq!(step_for(86_400, 13), 13);
         assert_eq!(step_for(14 * 86_400, 15), 120);
         assert_eq!(step_for(3600, 15), 15);
         assert_eq!(step_for(365 * 86_400, 15), 2880);

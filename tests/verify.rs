@@ -471,3 +471,90 @@ fn unreachable_prometheus_and_bad_usage_exit_2_spec_errors_exit_1() {
     let out = verify(dir.path(), &["--prometheus", &closed]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Start Prometheus with `web_config` and no scrape jobs; wait until it listens.
+fn start_plain_prometheus(dir: &Path, web_config: &str) -> (Prom, String) {
+    let prometheus = common::tool("prometheus", "prometheus");
+    std::fs::write(dir.join("prometheus.yml"), "global: {scrape_interval: 1s}\n").unwrap();
+    std::fs::write(dir.join("web.yml"), web_config).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let prom = Prom(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+            .arg(format!("--web.config.file={}", dir.join("web.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start prometheus"),
+    );
+    wait("Prometheus to listen", || std::net::TcpStream::connect(&addr).is_ok());
+    (prom, addr)
+}
+
+#[test]
+fn basic_auth_and_bearer_tokens_come_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    let (_prom, addr) = start_plain_prometheus(dir.path(), &format!("basic_auth_users:\n  alice: '{hash}'\n"));
+    std::fs::write(dir.path().join("genmon.yaml"), "version: 1\n").unwrap();
+    std::fs::write(dir.path().join("password"), "s3cret\n").unwrap();
+    std::fs::write(dir.path().join("wrong"), "guess\n").unwrap();
+    let url = format!("http://{addr}");
+    let run = |file: &str| {
+        verify(
+            dir.path(),
+            &[
+                "--prometheus",
+                &url,
+                "--days",
+                "1",
+                "--basic-auth-user",
+                "alice",
+                "--basic-auth-password-file",
+                file,
+            ],
+        )
+    };
+    let out = run("wrong");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401"), "{err}");
+    let out = run("password");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("\n0 findings\n"));
+
+    // A bearer token: what a server receives (one request, answered 401).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                break;
+            }
+            head.push(line.trim_end().to_string());
+        }
+        let _ = s.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        head
+    });
+    std::fs::write(dir.path().join("token"), "t0ken\n").unwrap();
+    let out = verify(
+        dir.path(),
+        &["--prometheus", &url, "--bearer-token-file", "token", "--timeout", "5"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let head = seen.join().unwrap();
+    assert!(
+        head.iter().any(|h| h.eq_ignore_ascii_case("authorization: Bearer t0ken")),
+        "{head:?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("t0ken"));
+    let out = verify(dir.path(), &["--prometheus", &url, "--bearer-token-file", "missing"]);
+    assert_eq!(out.status.code(), Some(2));
+}

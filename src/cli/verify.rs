@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::{Format, SpecArgs, exit};
 use crate::model::Profile;
-use crate::verify::{Options, api::Limits, output};
+use crate::verify::api::{Auth, Limits};
+use crate::verify::{Options, output};
 
 /// How the verify report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,6 +52,15 @@ pub struct VerifyArgs {
     /// Requests to Prometheus in flight at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
+    /// Send `Authorization: Bearer <token>` with the token read from this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "basic_auth_user")]
+    pub bearer_token_file: Option<PathBuf>,
+    /// HTTP basic auth user (the password is read from --basic-auth-password-file).
+    #[arg(long, value_name = "USER", requires = "basic_auth_password_file")]
+    pub basic_auth_user: Option<String>,
+    /// File holding the basic auth password.
+    #[arg(long, value_name = "FILE", requires = "basic_auth_user")]
+    pub basic_auth_password_file: Option<PathBuf>,
     /// Report format (stdout).
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
@@ -66,6 +76,25 @@ pub fn verify(args: &VerifyArgs, color: bool) -> u8 {
         eprintln!("error: --constant-percent must be 0-100, --flapping-per-day at least 0, --concurrency at least 1");
         return exit::USAGE;
     }
+    let secret = |p: &PathBuf| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim_end_matches(['\r', '\n']).to_string())
+            .map_err(|e| eprintln!("error: cannot read {}: {e}", p.display()))
+    };
+    let auth = match (&args.bearer_token_file, &args.basic_auth_user, &args.basic_auth_password_file) {
+        (Some(f), _, _) => match secret(f) {
+            Ok(t) => Auth::Bearer(t),
+            Err(()) => return exit::USAGE,
+        },
+        (None, Some(user), Some(f)) => match secret(f) {
+            Ok(password) => Auth::Basic {
+                user: user.clone(),
+                password,
+            },
+            Err(()) => return exit::USAGE,
+        },
+        _ => Auth::None,
+    };
     let spec_args = SpecArgs {
         file: args.file.clone(),
         strict: false,
@@ -91,6 +120,7 @@ pub fn verify(args: &VerifyArgs, color: bool) -> u8 {
             max_response_bytes: args.max_response_bytes,
             concurrency: args.concurrency,
         },
+        auth,
     };
     let report = match crate::verify::run(&src.name, &loaded, &compiled.model, &opts) {
         Ok(r) => r,

@@ -7,6 +7,27 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// How requests authenticate (secrets read from files by the caller).
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// HTTP basic auth.
+    Basic { user: String, password: String },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "None",
+            Auth::Bearer(_) => "Bearer(xxxxx)",
+            Auth::Basic { .. } => "Basic(xxxxx)",
+        })
+    }
+}
+
 /// Limits of one verify run.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -26,11 +47,12 @@ pub struct Api {
     shown: Arc<str>,
     client: reqwest::Client,
     max_bytes: usize,
+    auth: Arc<Auth>,
 }
 
 impl Api {
     /// A client for `base`; fails on a URL that is not http(s).
-    pub fn new(base: &str, limits: &Limits) -> Result<Api, String> {
+    pub fn new(base: &str, limits: &Limits, auth: Auth) -> Result<Api, String> {
         let url = reqwest::Url::parse(base).map_err(|e| format!("--prometheus {base:?}: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("--prometheus {base:?}: only http:// and https:// URLs are supported"));
@@ -47,6 +69,7 @@ impl Api {
             base: base.trim_end_matches('/').into(),
             client,
             max_bytes: limits.max_response_bytes,
+            auth: Arc::new(auth),
         })
     }
 
@@ -62,13 +85,13 @@ impl Api {
             let q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("GET {}/api/v1/{path}?{}", self.shown, q.join("&"))
         };
-        let mut resp = self
-            .client
-            .get(&url)
-            .query(params)
-            .send()
-            .await
-            .map_err(|e| format!("{}: {}", what(), chain(&e.without_url())))?;
+        let req = self.client.get(&url).query(params);
+        let req = match &*self.auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+        };
+        let mut resp = req.send().await.map_err(|e| format!("{}: {}", what(), chain(&e.without_url())))?;
         let status = resp.status();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{}: {}", what(), chain(&e.without_url())))? {

@@ -47,6 +47,7 @@ pub struct Options {
     /// A rule or panel query touching more series than this is a finding.
     pub max_series: u64,
     pub limits: Limits,
+    pub auth: api::Auth,
 }
 
 /// Where in the spec a result comes from.
@@ -158,7 +159,7 @@ pub fn run(file: &str, loaded: &Loaded, model: &Model, opts: &Options) -> Result
 }
 
 async fn run_async(file: &str, loaded: &Loaded, model: &Model, opts: &Options) -> Result<Report, String> {
-    let api = Api::new(&opts.prometheus, &opts.limits)?;
+    let api = Api::new(&opts.prometheus, &opts.limits, opts.auth.clone())?;
     // One cheap request first: a wrong URL is one clear error, not hundreds.
     api.get("status/buildinfo", &[])
         .await

@@ -19,4 +19,5 @@ pub mod render;
 pub mod services;
 pub mod spec;
 pub mod stack;
+pub mod verify;
 pub mod write;

@@ -5,6 +5,7 @@ mod bench_spec;
 mod render;
 mod test;
 mod up;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,9 +16,9 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 pub mod exit {
     /// Everything is fine.
     pub const OK: u8 = 0;
-    /// The spec has errors, outputs are stale (`--check`), or tests failed.
+    /// The spec has errors, outputs are stale (`--check`), tests failed, or `verify` found problems.
     pub const INVALID: u8 = 1;
-    /// Bad usage or an I/O error (unreadable spec, unwritable output).
+    /// Bad usage or an I/O error (unreadable spec, unwritable output, Prometheus unreachable for `verify`).
     pub const USAGE: u8 = 2;
 }
 
@@ -27,7 +28,7 @@ pub mod exit {
     name = "genmon",
     version,
     about,
-    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests, 2 usage or I/O error.\nDocs: README.md; spec schema: `genmon schema`."
+    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests / verify findings, 2 usage or I/O error (verify: Prometheus cannot be queried).\nDocs: README.md; spec schema: `genmon schema`."
 )]
 pub struct Cli {
     /// When to color diagnostics.
@@ -121,6 +122,8 @@ pub enum Command {
         #[arg(long = "state-dir", default_value = ".genmon", value_name = "DIR")]
         state_dir: PathBuf,
     },
+    /// Check the spec against a live Prometheus: every metric, label and variable value it uses exists; how often each alert would have fired over the last days (backtest); how many series each rule and panel query touches. Exit 0 when all holds, 1 on findings or spec errors, 2 on bad usage or when Prometheus cannot be queried.
+    Verify(verify::VerifyArgs),
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -176,6 +179,7 @@ pub fn main() -> ExitCode {
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
+        Command::Verify(args) => verify::verify(&args, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));

@@ -21,7 +21,7 @@ pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, co
 }
 
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
+pub(super) fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {

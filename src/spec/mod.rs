@@ -5,16 +5,18 @@ mod duration;
 pub mod limits;
 mod load;
 mod positions;
+mod reuse;
 mod structure;
 mod types;
 
 pub use duration::Duration;
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
+pub use reuse::*;
 pub use types::*;
 
 /// A spec file's name and text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub name: String,
     pub text: String,

@@ -2,6 +2,7 @@
 //! sub-command, named exit codes.
 
 mod bench_spec;
+mod explain;
 mod render;
 mod test;
 mod up;
@@ -121,6 +122,13 @@ pub enum Command {
         #[arg(long = "state-dir", default_value = ".genmon", value_name = "DIR")]
         state_dir: PathBuf,
     },
+    /// Show an alert, signal or dashboard (by uid) as it ends up after includes, packs and overrides, and where each value came from.
+    Explain {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Alert name, signal name or dashboard uid.
+        name: String,
+    },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -176,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
+        Command::Explain { spec, name } => explain::explain(&spec, &name, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));

@@ -107,7 +107,7 @@ pub(super) fn load_packs(parts: &mut Vec<Part>, specs: &mut Vec<Spec>, applied: 
                 continue;
             }
             let source = Arc::new(Source {
-                name: format!("packs/{}.yaml (built-in pack `{}`)", pack.name, pack.name),
+                name: format!("packs/{}.yaml (built-in)", pack.name),
                 text: instantiate(pack.text, &selector),
             });
             let idx = parts.len();

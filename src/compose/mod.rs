@@ -131,7 +131,7 @@ impl Composed {
     /// A located diagnostic at `path` of part `part`.
     pub fn diag_at(parts: &[Part], part: usize, mut d: Diagnostic) -> Diagnostic {
         let p = &parts[part];
-        d.pos = p.positions.value(&d.path);
+        d.pos = pos_of(&p.positions, &d.path);
         d.key = p.positions.key_of(&d.path);
         if part != 0 {
             d.source = Some(p.source.clone());
@@ -142,8 +142,7 @@ impl Composed {
     /// `file:line:col` of `path` in part `part` (or the file's name alone).
     pub fn locate(&self, part: usize, path: &str) -> String {
         let p = &self.parts[part];
-        let at = p.positions.key_of(path).or_else(|| p.positions.value(path));
-        match at {
+        match pos_of(&p.positions, path) {
             Some(pos) => format!("{}:{}:{}", p.source.name, pos.line, pos.col),
             None => p.source.name.clone(),
         }
@@ -240,6 +239,15 @@ impl Composed {
             .flat_map(|g| g.alerts.iter().map(|a| a.name.as_str()))
             .collect()
     }
+}
+
+/// Where a problem at `path` is shown: a name's value (`rules[0].name`), else
+/// the key of a mapping entry (`signals.cpu`, `overrides.alerts.X`), else the value.
+fn pos_of(positions: &Positions, path: &str) -> Option<crate::diag::Pos> {
+    if path.ends_with(".name") || path.ends_with(".uid") {
+        return positions.value(path);
+    }
+    positions.key_of(path).or_else(|| positions.value(path))
 }
 
 /// "did you mean `x`?" or the list of names.

@@ -127,6 +127,20 @@ fn include_cycles_escapes_absolute_paths_and_misses_are_located_errors() {
 }
 
 #[test]
+fn include_depth_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "genmon.yaml", "version: 1\ninclude: [i0.yaml]\n");
+    for i in 0..40 {
+        write(d, &format!("i{i}.yaml"), &format!("version: 1\ninclude: [i{}.yaml]\n", i + 1));
+    }
+    write(d, "i40.yaml", "version: 1\n");
+    let (code, err) = check(d);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("error[spec/include]: includes nest deeper than 16 levels"), "{err}");
+}
+
+#[test]
 fn an_included_file_may_not_set_the_main_specs_sections() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

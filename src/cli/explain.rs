@@ -159,15 +159,7 @@ fn find(c: &Composed, compiled: &Compiled, name: &str) -> Vec<Explained> {
         for (level, v) in &s.thresholds {
             values.push((format!("thresholds.{level}"), v.to_string()));
         }
-        let values = values
-            .into_iter()
-            .map(|(field, value)| Value1 {
-                from: from(c, "signal", name, &field, &path),
-                field,
-                value,
-            })
-            .collect();
-        out.push(explained(c, "signal", name, &path, values, None));
+        out.push(explained(c, "signal", name, &path, sourced(c, "signal", name, &path, values), None));
     }
     if let Some(di) = spec.dashboards.iter().position(|d| d.uid == name) {
         let d = &spec.dashboards[di];
@@ -178,17 +170,28 @@ fn find(c: &Composed, compiled: &Compiled, name: &str) -> Vec<Explained> {
         }
         let panels = d.panels.len() + d.rows.iter().map(|r| r.panels.len()).sum::<usize>();
         values.push(("panels".into(), panels.to_string()));
-        let values = values
-            .into_iter()
-            .map(|(field, value)| Value1 {
-                from: from(c, "dashboard", name, &field, &path),
-                field,
-                value,
-            })
-            .collect();
-        out.push(explained(c, "dashboard", name, &path, values, None));
+        out.push(explained(
+            c,
+            "dashboard",
+            name,
+            &path,
+            sourced(c, "dashboard", name, &path, values),
+            None,
+        ));
     }
     out
+}
+
+/// `(field, value)` pairs with where each came from.
+fn sourced(c: &Composed, kind: &str, name: &str, path: &str, values: Vec<(String, String)>) -> Vec<Value1> {
+    values
+        .into_iter()
+        .map(|(field, value)| Value1 {
+            from: from(c, kind, name, &field, path),
+            field,
+            value,
+        })
+        .collect()
 }
 
 /// A threshold alert on a named level whose value a pack setting or override changed: that change.

@@ -161,21 +161,15 @@ impl Composed {
                 path: path.to_string(),
             });
         }
-        if let Some(rest) = path.strip_prefix("dashboards[") {
-            let (i, n) = index(rest)?;
-            let (part, j) = *self.dashboards.get(i)?;
-            return Some(Origin {
-                part,
-                path: format!("dashboards[{j}]{}", &rest[n..]),
-            });
-        }
-        if let Some(rest) = path.strip_prefix("alertmanager.receivers[") {
-            let (i, n) = index(rest)?;
-            let (part, j) = *self.receivers.get(i)?;
-            return Some(Origin {
-                part,
-                path: format!("alertmanager.receivers[{j}]{}", &rest[n..]),
-            });
+        for (list, map) in [("dashboards", &self.dashboards), ("alertmanager.receivers", &self.receivers)] {
+            if let Some(rest) = path.strip_prefix(list).and_then(|r| r.strip_prefix('[')) {
+                let (i, n) = index(rest)?;
+                let (part, j) = *map.get(i)?;
+                return Some(Origin {
+                    part,
+                    path: format!("{list}[{j}]{}", &rest[n..]),
+                });
+            }
         }
         if let Some(rest) = path.strip_prefix("rules[") {
             let (i, n) = index(rest)?;

@@ -195,3 +195,41 @@ fn settle(spec: &mut Spec, s: &PackSettings, i: usize, by: usize, parts: &[Part]
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_selector_fills_every_placeholder() {
+        let t = "a{%selector%mode=\"idle\"} / b{%selector%} + c";
+        assert_eq!(instantiate(t, ""), "a{mode=\"idle\"} / b + c");
+        assert_eq!(
+            instantiate(t, "job=\"node\""),
+            "a{job=\"node\", mode=\"idle\"} / b{job=\"node\"} + c"
+        );
+        assert_eq!(
+            instantiate(t, " job=\"node\", "),
+            "a{job=\"node\", mode=\"idle\"} / b{job=\"node\"} + c"
+        );
+    }
+
+    #[test]
+    fn every_pack_is_a_spec_that_loads_with_and_without_a_selector() {
+        for p in PACKS {
+            for sel in ["", "job=\"x\""] {
+                let src = Source {
+                    name: format!("{}.yaml", p.name),
+                    text: instantiate(p.text, sel),
+                };
+                assert!(!src.text.contains(SELECTOR));
+                let l = crate::spec::load(&src).unwrap_or_else(|e| panic!("pack {} does not load: {e:?}", p.name));
+                assert!(
+                    !l.spec.rules.is_empty() && !l.spec.dashboards.is_empty(),
+                    "pack {} is empty",
+                    p.name
+                );
+            }
+        }
+    }
+}

@@ -311,7 +311,8 @@ fn overrides_reach_rules_dashboards_links_and_generated_tests() {
     // The alert's link points at the panel that shows its signal.
     let panel_url = cpu.lines().find(|l| l.contains("panel_url:")).unwrap();
     let id = panel_url.split("viewPanel=").nth(1).unwrap().split('&').next().unwrap();
-    let linked = panels.iter().find(|p| p["id"].to_string() == id).expect("linked panel exists");
+    let id: u64 = id.parse().unwrap();
+    let linked = panels.iter().find(|p| p["id"].as_u64() == Some(id)).expect("linked panel exists");
     assert_eq!(linked["title"], "CPU busy", "{panel_url}");
     // The disabled alert: no rule, no test, no dashboard annotation or overlay.
     for (what, text) in [("rules", &rules), ("tests", &tests), ("dashboard", &dash)] {

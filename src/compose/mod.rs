@@ -112,7 +112,7 @@ pub fn load(src: &Source) -> Result<Composed, Vec<Diagnostic>> {
 
 impl Composed {
     fn single(parts: Vec<Part>, spec: Spec) -> Composed {
-        let c = Composed {
+        Composed {
             signals: spec.signals.keys().map(|k| (k.clone(), 0)).collect(),
             dashboards: (0..spec.dashboards.len()).map(|i| (0, i)).collect(),
             groups: (0..spec.rules.len()).map(|i| (0, i)).collect(),
@@ -124,8 +124,7 @@ impl Composed {
             },
             parts,
             applied: Vec::new(),
-        };
-        c
+        }
     }
 
     /// A located diagnostic at `path` of part `part`.
@@ -289,9 +288,7 @@ fn merge(parts: Vec<Part>, mut specs: Vec<Spec>, diags: &mut Vec<Diagnostic>) ->
                     format!("{what} `{name}` is defined twice: at {there} and at {here}"),
                 ),
             )
-            .help(format!(
-                "rename one of them, or change the other with `overrides:` instead of defining it again"
-            ))
+            .help("rename one of them, or change the other with `overrides:` instead of defining it again")
         };
         for (name, s) in spec.signals {
             if let Some(&p) = c.signals.get(&name) {

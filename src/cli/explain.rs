@@ -237,12 +237,9 @@ fn explained(c: &Composed, kind: &'static str, name: &str, path: &str, values: V
 
 /// Where the value of `field` of an item came from: the last pack setting or override of it, else its definition.
 fn from(c: &Composed, kind: &str, name: &str, field: &str, path: &str) -> From {
-    if let Some(a) = c
-        .applied
-        .iter()
-        .rev()
-        .find(|a| a.kind == kind && a.name == name && a.field == field)
-    {
+    // A pack's `selector` setting rewrites its signals' expressions.
+    let set = |a: &&crate::compose::Applied| a.field == field || (field == "expr" && a.field == "selector");
+    if let Some(a) = c.applied.iter().rev().find(|a| a.kind == kind && a.name == name && set(a)) {
         let how = if a.path.starts_with("packs[") { "pack setting" } else { "override" };
         return From {
             how,

@@ -176,7 +176,10 @@ fn unknown_packs_settings_and_levels_are_located_with_did_you_mean() {
             "error[spec/pack]: `job=node` is not a list of label matchers",
         ),
         ("packs: [node, node]", "error[spec/pack]: pack `node` is used twice"),
-        ("packs: [{name: node, slector: x}]", "genmon.yaml:2:"),
+        (
+            "packs: [{name: node, slector: x}]",
+            "genmon.yaml:2:22: error[spec/type]: unknown key `slector` (help: did you mean `selector`?)",
+        ),
     ];
     for (line, want) in cases {
         write(d, "genmon.yaml", &format!("version: 1\n{line}\n"));

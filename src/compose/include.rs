@@ -157,16 +157,22 @@ pub(super) fn load_fragment(
             return None;
         }
     };
+    let top = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&source.text) {
+        Ok(serde_yaml_ng::Value::Mapping(m)) => m,
+        _ => serde_yaml_ng::Mapping::new(),
+    };
     parts.push(Part {
         source: source.clone(),
         positions: loaded.positions.clone(),
         pack,
         by,
+        receivers: top.get("alertmanager").and_then(|a| a.get("receivers")).is_some(),
     });
     let mut ok = true;
-    if let Ok(serde_yaml_ng::Value::Mapping(m)) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&source.text) {
+    {
+        let m = &top;
         for key in m.keys().filter_map(|k| k.as_str()) {
-            let allowed = FRAGMENT_KEYS.contains(&key) || fragment_subkeys_ok(&m, key);
+            let allowed = FRAGMENT_KEYS.contains(&key) || fragment_subkeys_ok(m, key);
             if !allowed {
                 ok = false;
                 diags.push(Composed::diag_at(

@@ -37,6 +37,8 @@ pub struct Part {
     pub pack: Option<String>,
     /// Which part included this one (the main spec for itself).
     pub by: usize,
+    /// Whether the file sets `alertmanager.receivers` (else it has the defaults, not receivers of its own).
+    pub receivers: bool,
 }
 
 /// A value set by a pack setting or an override: what it changed and where it is written.
@@ -87,6 +89,7 @@ pub fn load(src: &Source) -> Result<Composed, Vec<Diagnostic>> {
         positions: main.positions.clone(),
         pack: None,
         by: 0,
+        receivers: true,
     }];
     let mut specs = vec![main.spec];
     let nothing_to_compose = specs[0].include.is_empty() && specs[0].packs.is_empty() && specs[0].overrides.is_empty();
@@ -345,7 +348,7 @@ fn merge(parts: Vec<Part>, mut specs: Vec<Spec>, diags: &mut Vec<Diagnostic>) ->
             c.loaded.spec.rules.push(g);
         }
         // A fragment without `alertmanager.receivers` has the defaults, not receivers of its own.
-        let receivers = if c.parts[part].positions.key_of("alertmanager.receivers").is_some() {
+        let receivers = if c.parts[part].receivers {
             spec.alertmanager.receivers
         } else {
             Vec::new()

@@ -49,6 +49,16 @@ pub struct Diagnostic {
     /// (so that a long line cut around the problem still names its key).
     #[serde(skip)]
     pub key: Option<Pos>,
+    /// The file the problem is in, when not the main spec (an included file or a pack).
+    #[serde(rename = "file", skip_serializing_if = "Option::is_none", serialize_with = "source_name")]
+    pub source: Option<std::sync::Arc<Source>>,
+}
+
+fn source_name<S: serde::Serializer>(src: &Option<std::sync::Arc<Source>>, s: S) -> Result<S::Ok, S::Error> {
+    match src {
+        Some(src) => s.serialize_str(&src.name),
+        None => s.serialize_none(),
+    }
 }
 
 impl Diagnostic {
@@ -63,6 +73,7 @@ impl Diagnostic {
             pos: None,
             within: None,
             key: None,
+            source: None,
         }
     }
 
@@ -124,7 +135,9 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
     use annotate_snippets::{AnnotationKind, Level as L, Renderer, Snippet};
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
+    let main = src;
     for d in diags.iter().take(MAX_SHOWN) {
+        let src = d.source.as_deref().unwrap_or(main);
         let level = match d.level {
             Level::Error => L::ERROR,
             Level::Warning => L::WARNING,
@@ -183,7 +196,7 @@ pub fn report(src: &Source, diags: &[Diagnostic], color: bool) -> String {
     if !diags.is_empty() {
         out.push_str(&format!(
             "{}: {errors} error{}, {warnings} warning{}\n",
-            src.name,
+            main.name,
             if errors == 1 { "" } else { "s" },
             if warnings == 1 { "" } else { "s" }
         ));
@@ -196,7 +209,8 @@ pub fn report_short(src: &Source, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let (line, col) = d.pos.map(|p| (p.line, p.col)).unwrap_or((1, 1));
-        out.push_str(&format!("{}:{line}:{col}: {d}", src.name));
+        let name = d.source.as_deref().map_or(src.name.as_str(), |s| s.name.as_str());
+        out.push_str(&format!("{name}:{line}:{col}: {d}"));
         if let Some(h) = &d.help {
             out.push_str(&format!(" (help: {h})"));
         }

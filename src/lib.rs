@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod compose;
 pub mod conventions;
 pub mod diag;
 pub mod exporter;

@@ -1,10 +1,11 @@
 //! The whole flow in one call: load → check → lower → render. `check` and
 //! `render` run the same pipeline; only the writer differs.
 
+use crate::compose::Composed;
 use crate::diag::{Diagnostic, has_errors};
 use crate::model::{Model, Profile, lower};
 use crate::render::{Artifact, render_all};
-use crate::spec::{Source, load};
+use crate::spec::Source;
 
 /// A successful compile: the model, its rendered files and any warnings.
 #[derive(Debug)]
@@ -16,8 +17,14 @@ pub struct Compiled {
 
 /// Compile a spec. On any error, returns every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_composed(src, profile, strict).map(|(_, c)| c)
+}
+
+/// [`compile`], also returning the composed spec (where each item and value came from).
+pub fn compile_composed(src: &Source, profile: Profile, strict: bool) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
     let t = Timer::start();
-    let loaded = load(src)?;
+    let composed = crate::compose::load(src)?;
+    let loaded = &composed.loaded;
     t.lap("load");
     let spec_dir = std::path::Path::new(&src.name).parent().unwrap_or(std::path::Path::new(""));
     let elsewhere: Vec<String> = user_test_files(spec_dir)
@@ -25,14 +32,22 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (model, diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
+    let (model, mut diags) = match resolve(loaded, profile, strict, &elsewhere, &t) {
+        Ok(r) => r,
+        Err(mut diags) => {
+            composed.relocate(&mut diags);
+            return Err(diags);
+        }
+    };
+    composed.relocate(&mut diags);
     let artifacts = render_all(&model);
     t.lap("render");
-    Ok(Compiled {
+    let compiled = Compiled {
         model,
         artifacts,
         warnings: diags,
-    })
+    };
+    Ok((composed, compiled))
 }
 
 /// The fallible resolve phase: spec (with its `services:` expanded) → model,

@@ -6,6 +6,10 @@
 //! # help: did you mean `percent`?
 //! ```
 //!
+//! An error in an included file names it: `# expect: promql/parse at
+//! included/bad-expr.yml:5:14` (files under `tests/bad_specs/included/` are
+//! not cases themselves).
+//!
 //! Several `# expect:` (and `# help:`) lines mean several errors reported in
 //! one run. Each case runs the real `genmon check` and asserts exit code 1,
 //! every code at its exact line:column, no other error, and the hints.
@@ -52,7 +56,12 @@ fn every_bad_spec_reports_its_error_at_its_location() {
         // Every expected error, in one run; nothing else.
         for expect in &expects {
             let (code, at) = expect.split_once(" at ").expect("`# expect: CODE at LINE:COL`");
-            let want = format!("{}:{at}: error[{code}]", rel.display());
+            // `FILE:LINE:COL`: the error is in a file the spec includes (beside it).
+            let want = if at.matches(':').count() == 2 {
+                format!("{}/{at}: error[{code}]", rel.parent().unwrap().display())
+            } else {
+                format!("{}:{at}: error[{code}]", rel.display())
+            };
             if !stderr.contains(&want) {
                 failures.push(format!("{}: want `{want}`, got:\n{stderr}", rel.display()));
             }

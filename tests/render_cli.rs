@@ -50,10 +50,8 @@ fn failed_render_leaves_previous_outputs_untouched() {
     assert!(genmon(dir.path(), &["render"]).status.success());
     let before = snapshot(dir.path());
     // Break the spec: a unit Grafana does not know, and bad PromQL.
-    let broken = fs::read_to_string(&spec)
-        .unwrap()
-        .replace("unit: percentunit", "unit: percent_unit")
-        .replace("node_load5{", "node_load5{{");
+    let broken = fs::read_to_string(&spec).unwrap()
+        + "dashboards:\n  - uid: broken\n    title: Broken\n    panels:\n      - {title: B, unit: percent_unit, queries: [{expr: 'node_load5{{'}]}\n";
     fs::write(&spec, &broken).unwrap();
     let out = genmon(dir.path(), &["render"]);
     assert_eq!(out.status.code(), Some(1));
@@ -93,16 +91,17 @@ fn removed_dashboards_and_groups_disappear_but_user_files_stay() {
     assert!(genmon(dir.path(), &["render"]).status.success());
     fs::write(dir.path().join("dashboards/Hosts/mine.json"), "{}").unwrap();
     let text = fs::read_to_string(&spec).unwrap();
-    // Drop the stack dashboard and the stack rule group.
-    let cut = text.find("  - uid: stack-health").unwrap();
-    let rules = text.find("rules:\n").unwrap();
-    let host_end = text.find("  - name: stack\n").unwrap();
-    let new = format!("{}{}", &text[..cut], &text[rules..host_end]);
+    // Drop the prometheus pack: its dashboard and rule groups.
+    let new = text.replace(
+        "packs: [node, prometheus, alertmanager, genmon]",
+        "packs: [node, alertmanager, genmon]",
+    );
+    assert_ne!(new, text);
     fs::write(&spec, new).unwrap();
     let out = genmon(dir.path(), &["render"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!dir.path().join("dashboards/Stack/stack-health.json").exists());
-    assert!(!dir.path().join("alerts/stack.rules.yml").exists());
+    assert!(!dir.path().join("alerts/prometheus.rules.yml").exists());
     assert!(dir.path().join("dashboards/Hosts/host-overview.json").exists());
     assert!(
         dir.path().join("dashboards/Hosts/mine.json").exists(),

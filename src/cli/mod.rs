@@ -2,6 +2,7 @@
 //! sub-command, named exit codes.
 
 mod bench_spec;
+mod explain;
 mod render;
 mod test;
 mod up;
@@ -124,6 +125,13 @@ pub enum Command {
     },
     /// Check the spec against a live Prometheus: every metric, label and variable value it uses exists; how often each alert would have fired over the last days (backtest); how many series each rule and panel query touches. Exit 0 when all holds, 1 on findings or spec errors, 2 on bad usage or when Prometheus cannot be queried.
     Verify(verify::VerifyArgs),
+    /// Show an alert, signal or dashboard (by uid) as it ends up after includes, packs and overrides, and where each value came from.
+    Explain {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Alert name, signal name or dashboard uid.
+        name: String,
+    },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
     /// List every check code with what it means.
@@ -180,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Test { spec } => test::test(&spec, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Verify(args) => verify::verify(&args, color),
+        Command::Explain { spec, name } => explain::explain(&spec, &name, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));

@@ -6,6 +6,7 @@ pub mod limits;
 mod load;
 mod positions;
 mod service;
+mod reuse;
 mod structure;
 mod types;
 
@@ -13,10 +14,11 @@ pub use duration::Duration;
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use service::{Service, ServiceAlerts, ServiceLatencySlo, ServiceSlo};
+pub use reuse::*;
 pub use types::*;
 
 /// A spec file's name and text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub name: String,
     pub text: String,

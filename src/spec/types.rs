@@ -56,6 +56,16 @@ pub struct Spec {
     /// this section straight from the spec (`--config.file genmon.yaml`).
     #[serde(default)]
     pub exporter: crate::exporter::config::ExporterConfig,
+    /// Other spec files merged into this one: paths relative to this file,
+    /// globs allowed (`alerts.d/*.yaml`), within this file's directory tree.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Built-in packs: `[node, prometheus]` or `[{name: node, selector: 'job="node"'}]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packs: Vec<super::reuse::PackUse>,
+    /// Changes to alerts, signals and dashboards defined anywhere (here, in an include or a pack).
+    #[serde(default, skip_serializing_if = "super::reuse::Overrides::is_empty")]
+    pub overrides: super::reuse::Overrides,
 }
 
 /// Where each service of the stack listens. Hosts are service names under

@@ -66,5 +66,9 @@ pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// The specs every output gate runs on.
 pub fn specs() -> Vec<PathBuf> {
-    vec![root().join("genmon.yaml"), root().join("tests/specs/full.yaml")]
+    vec![
+        root().join("genmon.yaml"),
+        root().join("tests/specs/full.yaml"),
+        root().join("tests/specs/packs.yaml"),
+    ]
 }

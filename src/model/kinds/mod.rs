@@ -144,8 +144,52 @@ fn kept_labels(expr: &str) -> Option<Vec<String>> {
 fn test_labels(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
     match signal_labels(spec, signal) {
         Some(ls) => ls.into_iter().map(|l| (l.clone(), format!("test-{l}"))).collect(),
-        None => BTreeMap::from([("instance".to_string(), "test-host".to_string())]),
+        None => {
+            // The signal keeps every label: its series carry the labels its
+            // selectors fix (`job="node"`) and so does the alert.
+            let mut out = spec.signals.get(signal).map(|s| fixed_labels(&s.expr)).unwrap_or_default();
+            out.insert("instance".to_string(), "test-host".to_string());
+            out
+        }
     }
+}
+
+/// Labels every selector of `expr` fixes to one value (`job="node"` in all of them).
+fn fixed_labels(expr: &str) -> BTreeMap<String, String> {
+    use promql_parser::parser::Expr;
+    use promql_parser::util::{ExprVisitor, walk_expr};
+    struct V(Option<BTreeMap<String, String>>);
+    impl ExprVisitor for V {
+        type Error = ();
+        fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
+            let vs = match e {
+                Expr::VectorSelector(vs) => vs,
+                Expr::MatrixSelector(ms) => &ms.vs,
+                _ => return Ok(true),
+            };
+            let eq: BTreeMap<String, String> = vs
+                .matchers
+                .matchers
+                .iter()
+                .filter(|m| m.name != "__name__" && matches!(m.op, promql_parser::label::MatchOp::Equal))
+                .map(|m| (m.name.clone(), m.value.clone()))
+                .collect();
+            self.0 = Some(match self.0.take() {
+                None => eq,
+                Some(mut all) => {
+                    all.retain(|k, v| eq.get(k) == Some(v));
+                    all
+                }
+            });
+            Ok(true)
+        }
+    }
+    let Ok(e) = crate::promql::parse(expr) else {
+        return BTreeMap::new();
+    };
+    let mut v = V(None);
+    let _ = walk_expr(&mut v, &e);
+    v.0.unwrap_or_default()
 }
 
 /// ` on {{ $labels.a }} {{ $labels.b }}` for the labels a signal keeps.

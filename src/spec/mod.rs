@@ -5,16 +5,16 @@ mod duration;
 pub mod limits;
 mod load;
 mod positions;
-mod service;
 mod reuse;
+mod service;
 mod structure;
 mod types;
 
 pub use duration::Duration;
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
-pub use service::{Service, ServiceAlerts, ServiceLatencySlo, ServiceSlo};
 pub use reuse::*;
+pub use service::{Service, ServiceAlerts, ServiceLatencySlo, ServiceSlo};
 pub use types::*;
 
 /// A spec file's name and text.

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod conventions;
 pub mod diag;
+pub mod docs;
 pub mod exporter;
 pub mod model;
 pub mod pipeline;

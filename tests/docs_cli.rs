@@ -1,0 +1,372 @@
+//! `genmon docs` as a user runs it: escaping of hostile spec text, the JSON
+//! report and its stable keys, `--strict` exit codes, test results from
+//! `genmon test` (current, stale, malformed), the output directory's safety,
+//! and the routing it shows checked against the real `amtool`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::{genmon, root, tool};
+use serde_json::Value;
+
+/// A small spec whose every policy holds: a runbook, generated tests and a
+/// receiver with an integration for the critical alert, an SLO, used signals.
+const GOOD: &str = r#"version: 1
+alerting:
+  runbook_base_url: https://runbooks.example.com/
+alertmanager:
+  route:
+    receiver: pager
+  receivers:
+    - name: pager
+      webhook: [{url: 'http://127.0.0.1:5001/hook'}]
+signals:
+  load:
+    title: Load
+    expr: node_load1{instance=~"$instance"}
+    unit: none
+    thresholds: {critical: 4}
+dashboards:
+  - uid: host
+    title: Host
+    variables:
+      - {type: query, name: instance, query: 'label_values(node_load1, instance)'}
+    panels:
+      - {signal: load}
+rules:
+  - name: host
+    alerts:
+      - name: HostLoadHigh
+        threshold: {signal: load, op: '>', value: critical}
+        severity: critical
+      - name: ProbeAvailability
+        slo:
+          objective: 99.9
+          bad: 'genmon_probe_requests_total{result="failure"}'
+          total: genmon_probe_requests_total
+"#;
+
+fn spec_dir(text: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("genmon.yaml"), text).unwrap();
+    d
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = genmon(dir, args);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn json(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["docs", "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(dir, &args);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}\n{err}"));
+    (code, v, err)
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().expect("object").keys().map(String::as_str).collect()
+}
+
+#[test]
+fn hostile_spec_text_is_escaped_in_every_page() {
+    let hostile = GOOD
+        .replace(
+            "        severity: critical\n",
+            "        severity: critical\n        summary: '<script>alert(1)</script> \"quoted\" & ''single'''\n        description: '\"><img src=x onerror=alert(2)>'\n        labels: {team: '</td><script>alert(3)</script>'}\n",
+        )
+        .replace("title: Load", "title: '<b onmouseover=alert(4)>Load</b>'");
+    let d = spec_dir(&hostile);
+    let (code, _, err) = run(d.path(), &["docs", "-o", "site"]);
+    assert_eq!(code, 0, "{err}");
+    let mut pages = 0;
+    for e in std::fs::read_dir(d.path().join("site")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        pages += 1;
+        let html = std::fs::read_to_string(&p).unwrap();
+        for raw in ["<script>alert", "<img src=x", "<b onmouseover", "\"quoted\""] {
+            assert!(!html.contains(raw), "{} contains unescaped `{raw}`", p.display());
+        }
+        // Each script the page has is genmon's own (the alert table's).
+        assert!(html.matches("<script").count() <= 1, "{}", p.display());
+    }
+    assert!(pages >= 6);
+    let page = std::fs::read_to_string(d.path().join("site/alert-HostLoadHigh.html")).unwrap();
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#34;quoted&#34; &#38; &#39;single&#39;"),
+        "{page}"
+    );
+    assert!(page.contains("&#34;&#62;&#60;img src=x onerror=alert(2)&#62;"), "{page}");
+    assert!(page.contains("&#60;/td&#62;&#60;script&#62;alert(3)&#60;/script&#62;"), "{page}");
+    let signals = std::fs::read_to_string(d.path().join("site/signals.html")).unwrap();
+    assert!(signals.contains("&#60;b onmouseover=alert(4)&#62;Load&#60;/b&#62;"), "{signals}");
+}
+
+#[test]
+fn json_report_has_stable_keys_and_strict_fails_on_violations() {
+    let d = spec_dir(GOOD);
+    let (code, v, err) = json(d.path(), &["--strict"]);
+    assert_eq!(code, 0, "every policy holds, --strict exits 0: {err}");
+    assert_eq!(v["schema"], "genmon-docs/1");
+    assert_eq!(
+        keys(&v),
+        [
+            "alerts",
+            "dashboards",
+            "policy",
+            "policy_summary",
+            "recording_rules",
+            "schema",
+            "signals",
+            "slos",
+            "spec",
+            "summary",
+            "test_run"
+        ]
+    );
+    assert_eq!(v["summary"]["policy_fails"], 0);
+    let checks: Vec<&str> = v["policy_summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "critical-alert/runbook",
+            "critical-alert/test",
+            "critical-alert/receiver",
+            "slo/burn-tiers",
+            "signal/used"
+        ]
+    );
+    // The SLO: budget, and the workbook's tiers at 30 days.
+    let slo = &v["slos"][0];
+    assert_eq!(
+        (slo["objective"].as_f64(), slo["period"].as_str(), slo["budget"].as_f64()),
+        (Some(99.9), Some("30d"), Some(0.001))
+    );
+    let tiers: Vec<(String, String, f64, String)> = slo["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["long_window"].as_str().unwrap().to_string(),
+                t["short_window"].as_str().unwrap().to_string(),
+                t["factor"].as_f64().unwrap(),
+                t["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, f64, String)> = [
+        ("1h", "5m", 14.4, "page"),
+        ("6h", "30m", 6.0, "page"),
+        ("1d", "2h", 3.0, "ticket"),
+        ("3d", "6h", 1.0, "ticket"),
+    ]
+    .iter()
+    .map(|(l, s, f, a)| (l.to_string(), s.to_string(), *f, a.to_string()))
+    .collect();
+    assert_eq!(tiers, want);
+    // The alert: threshold in its unit, the recording chain, the route, the generated tests.
+    let a = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "HostLoadHigh")
+        .unwrap();
+    assert_eq!(a["threshold"], "> 4");
+    assert_eq!(a["chain"][0]["record"], "signal:load:value");
+    assert_eq!(a["routes"][0]["receiver"], "pager");
+    assert_eq!(a["routes"][0]["integrations"][0], "webhook");
+    assert!(
+        a["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["source"] == "generated" && t["result"] == "not run")
+    );
+    assert!(!a["tests"].as_array().unwrap().is_empty());
+
+    // The same stack without the integration (a missing runbook is already a
+    // spec error, `alerts/runbook`) and with an unused signal: three violations.
+    let bad = GOOD
+        .replace("      webhook: [{url: 'http://127.0.0.1:5001/hook'}]\n", "")
+        .replace("signals:\n", "signals:\n  spare: {expr: node_load5}\n");
+    let d = spec_dir(&bad);
+    let (code, v, err) = json(d.path(), &[]);
+    assert_eq!(code, 0, "without --strict a violation is reported, not fatal: {err}");
+    let fails: Vec<(String, String)> = v["policy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["holds"] == false)
+        .map(|p| (p["check"].as_str().unwrap().to_string(), p["subject"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("critical-alert/receiver", "ProbeAvailabilityFastBurn"),
+        ("critical-alert/receiver", "HostLoadHigh"),
+        ("signal/used", "spare"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(fails, want);
+    assert!(err.contains("policy: signal/used spare: no panel shows it"), "{err}");
+    let (code, _, _) = json(d.path(), &["--strict"]);
+    assert_eq!(code, 1, "--strict fails on violations");
+    let (code, _, err) = run(d.path(), &["docs", "-o", "site", "--strict"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(d.path().join("site/index.html").is_file(), "the site is still written");
+}
+
+#[test]
+fn test_results_from_genmon_test_show_and_go_stale_with_the_spec() {
+    tool("promtool", "prometheus");
+    let d = spec_dir(GOOD);
+    let (code, _, err) = run(d.path(), &["test"]);
+    assert_eq!(code, 0, "{err}");
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(d.path().join(".genmon/test-results.json")).unwrap()).unwrap();
+    assert_eq!(results["format"], "genmon-test-results/1");
+    assert!(
+        results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["alert"] == "HostLoadHigh" && r["result"] == "pass")
+    );
+
+    let (_, v, _) = json(d.path(), &[]);
+    assert_eq!(v["test_run"]["status"], "current");
+    let a = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "HostLoadHigh")
+        .unwrap();
+    assert_eq!(a["test_status"], "pass");
+
+    // A failing result for this very spec fails the alert and its policy.
+    let failed = std::fs::read_to_string(d.path().join(".genmon/test-results.json"))
+        .unwrap()
+        .replace("\"pass\"", "\"fail\"");
+    std::fs::write(d.path().join("failed.json"), failed).unwrap();
+    let (code, v, _) = json(d.path(), &["--results", "failed.json", "--strict"]);
+    assert_eq!(code, 1);
+    let a = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "HostLoadHigh")
+        .unwrap();
+    assert_eq!(a["test_status"], "fail");
+    assert!(a["violations"].as_array().unwrap().iter().any(|x| x == "critical-alert/test"));
+
+    // Another version of the spec: the results are stale, shown as not run.
+    std::fs::write(d.path().join("genmon.yaml"), format!("{GOOD}# edited\n")).unwrap();
+    let (_, v, err) = json(d.path(), &[]);
+    assert_eq!(v["test_run"]["status"], "stale");
+    assert!(err.contains("from another version"), "{err}");
+    let a = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "HostLoadHigh")
+        .unwrap();
+    assert_eq!(a["test_status"], "not run");
+
+    // A malformed file is an error, not silently "not run".
+    std::fs::write(d.path().join("bad.json"), "{\"format\": 1}").unwrap();
+    let (code, _, err) = run(d.path(), &["docs", "--format", "json", "--results", "bad.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a `genmon test` results file"), "{err}");
+}
+
+#[test]
+fn site_directory_is_replaced_whole_and_a_foreign_one_is_left_alone() {
+    let d = spec_dir(GOOD);
+    std::fs::create_dir(d.path().join("mine")).unwrap();
+    std::fs::write(d.path().join("mine/notes.txt"), "keep").unwrap();
+    let (code, _, err) = run(d.path(), &["docs", "-o", "mine"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not written by `genmon docs`"), "{err}");
+    assert_eq!(std::fs::read_to_string(d.path().join("mine/notes.txt")).unwrap(), "keep");
+
+    let (code, _, err) = run(d.path(), &["docs", "-o", "site"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(d.path().join("site/alert-HostLoadHigh.html").is_file());
+    // The alert goes: so does its page.
+    let fewer = GOOD.replace(
+        "      - name: HostLoadHigh\n        threshold: {signal: load, op: '>', value: critical}\n        severity: critical\n",
+        "",
+    );
+    std::fs::write(d.path().join("genmon.yaml"), fewer).unwrap();
+    let (code, _, err) = run(d.path(), &["docs", "-o", "site"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!d.path().join("site/alert-HostLoadHigh.html").exists());
+    assert!(d.path().join("site/index.html").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".genmon-docs"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A spec error: exit 1 with the located diagnostic, the site untouched.
+    std::fs::write(d.path().join("genmon.yaml"), "version: 1\nsignals: {x: {expr: 'rate(('}}\n").unwrap();
+    let (code, _, err) = run(d.path(), &["docs", "-o", "site"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("genmon.yaml:2:"), "{err}");
+    assert!(d.path().join("site/index.html").is_file());
+}
+
+/// The receivers the catalog shows are Alertmanager's own answer: for label
+/// sets that decide every branch, `amtool config routes test` on the rendered
+/// config names the same receivers in the same order.
+#[test]
+fn routing_agrees_with_amtool() {
+    let amtool = tool("amtool", "prometheus-alertmanager");
+    let spec = root().join("tests/specs/full.yaml");
+    let out = common::render(&spec);
+    let config = out.path().join("provisioning/alertmanager/alertmanager.yml");
+    let src = genmon::spec::Source::read(&spec).unwrap();
+    let model = genmon::pipeline::compile(&src, genmon::model::Profile::Compose, false)
+        .expect("full.yaml compiles")
+        .model;
+    let sets: [&[(&str, &str)]; 6] = [
+        &[("alertname", "DbDown"), ("severity", "critical"), ("team", "db")],
+        &[("alertname", "AppSlow"), ("severity", "critical"), ("team", "app")],
+        &[("alertname", "AppSlow"), ("severity", "warning"), ("team", "storage")],
+        &[("alertname", "DbDown"), ("severity", "warning"), ("team", "db")],
+        &[("alertname", "X"), ("severity", "info"), ("team", "db")],
+        &[("alertname", "X"), ("severity", "warning"), ("team", "web")],
+    ];
+    for set in sets {
+        let labels: BTreeMap<String, String> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let ours = genmon::docs::routing::route(&model.alertmanager, &labels);
+        assert!(ours.iter().all(|r| r.only_if.is_empty()), "{set:?}: {ours:?}");
+        let ours: Vec<&str> = ours.iter().map(|r| r.receiver.as_str()).collect();
+        let o = Command::new(&amtool)
+            .args(["config", "routes", "test", "--config.file"])
+            .arg(&config)
+            .args(set.iter().map(|(k, v)| format!("{k}={v}")))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let theirs = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        assert_eq!(ours.join(","), theirs, "{set:?}");
+    }
+}

@@ -11,7 +11,7 @@ pub const POLICIES: [(&str, &str); 5] = [
     ("critical-alert/runbook", "every critical alert links a runbook"),
     (
         "critical-alert/test",
-        "every critical alert has a test (generated or yours), and none failed in the last `genmon test`",
+        "every critical alert has a test (generated or yours), and none failed in the last genmon test",
     ),
     (
         "critical-alert/receiver",

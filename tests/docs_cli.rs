@@ -333,6 +333,54 @@ fn site_directory_is_replaced_whole_and_a_foreign_one_is_left_alone() {
     assert!(d.path().join("site/index.html").is_file());
 }
 
+/// A case the rule group's `tests:` writes and one in the user's own file
+/// under `alerts/tests/` show beside the generated ones, each with its source
+/// and the result the real promtool gave it.
+#[test]
+fn tests_of_every_source_show_with_their_results() {
+    tool("promtool", "prometheus");
+    let case = "  - name: quiet at low load\n    interval: 1m\n    input_series:\n      - {series: 'signal:load:value{instance=\"a\"}', values: '1x20'}\n    alert_rule_test:\n      - {eval_time: 15m, alertname: HostLoadHigh}\n";
+    // GOOD ends inside the `host` group: its `tests:` go last.
+    let spec = format!(
+        "{GOOD}    tests:\n{}",
+        case.replace("  - ", "      - ").replace("\n    ", "\n        ")
+    );
+    let d = spec_dir(&spec);
+    std::fs::create_dir_all(d.path().join("alerts/tests")).unwrap();
+    std::fs::write(
+        d.path().join("alerts/tests/mine.test.yml"),
+        format!("rule_files: [../host.rules.yml]\nevaluation_interval: 1m\ntests:\n{case}"),
+    )
+    .unwrap();
+    let (code, _, err) = run(d.path(), &["test"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, v, err) = json(d.path(), &[]);
+    let a = v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "HostLoadHigh")
+        .unwrap();
+    let got: Vec<(String, String, String)> = a["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["source"].as_str().unwrap().to_string(),
+                t["file"].as_str().unwrap().to_string(),
+                t["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (source, file) in [("generated", "host.test.yml"), ("spec", "host.test.yml"), ("file", "mine.test.yml")] {
+        assert!(
+            got.iter().any(|(s, f, r)| s == source && f == file && r == "pass"),
+            "no passing {source} test in {file}: {got:?}\n{err}"
+        );
+    }
+}
+
 /// The receivers the catalog shows are Alertmanager's own answer: for label
 /// sets that decide every branch, `amtool config routes test` on the rendered
 /// config names the same receivers in the same order.

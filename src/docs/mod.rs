@@ -130,7 +130,7 @@ pub struct TestDoc {
     pub file: String,
     /// The case's name (`tests[].name`), or its position.
     pub name: String,
-    /// `generated` or `user`.
+    /// `generated`, `spec` (the rule group's `tests:`) or `file` (your own file under `alerts/tests/`).
     pub source: &'static str,
     /// `pass`, `fail` or `not run`.
     pub result: String,
@@ -513,18 +513,19 @@ fn tests_by_alert<'m>(m: &'m Model, user: &'m [UserTests], results: &results::Lo
     };
     for t in &m.tests {
         let file = format!("{}.test.yml", t.group);
+        let first_spec = t.tests.len() - m.facts.spec_tests.get(&t.group).copied().unwrap_or(0).min(t.tests.len());
         for (i, case) in t.tests.iter().enumerate() {
             let name = case.name.clone().unwrap_or_else(|| format!("case {}", i + 1));
             let mut alerts: Vec<&str> = case.alert_rule_test.iter().map(|a| a.alertname.as_str()).collect();
             alerts.dedup();
             for a in alerts {
-                add(a, &file, name.clone(), "generated");
+                add(a, &file, name.clone(), if i < first_spec { "generated" } else { "spec" });
             }
         }
     }
     for u in user {
         for a in crate::pipeline::tested_alerts(&u.text) {
-            add(&a, &u.file, "(user test file)".into(), "user");
+            add(&a, &u.file, "(your test file)".into(), "file");
         }
     }
     out

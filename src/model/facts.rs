@@ -19,6 +19,9 @@ pub struct Facts {
     pub slos: Vec<Slo>,
     /// In spec order.
     pub signals: Vec<Signal>,
+    /// Per rule group, how many test cases the spec writes under its `tests:`
+    /// (the last ones of its test file; the generated cases come first).
+    pub spec_tests: BTreeMap<String, usize>,
 }
 
 /// Where one generated alert came from.
@@ -99,6 +102,7 @@ pub fn facts(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &BTreeM
         ..Facts::default()
     };
     for (g, xs) in spec.rules.iter().zip(expansions) {
+        out.spec_tests.insert(g.name.clone(), g.tests.len());
         for (ai, x) in xs {
             let a = &g.alerts[*ai];
             let kind = kinds::Kind::of(a);

@@ -72,6 +72,26 @@ fn json(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
     (code, v, err)
 }
 
+/// Each element of the array `v` as its `fields` joined by spaces (strings unquoted).
+fn rows(v: &Value, fields: &[&str]) -> Vec<String> {
+    let text = |x: &Value| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string());
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|r| fields.iter().map(|f| text(&r[*f])).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// The alert named `name` of a catalog.
+fn alert<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no alert {name}"))
+}
+
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().expect("object").keys().map(String::as_str).collect()
 }
@@ -158,36 +178,12 @@ fn json_report_has_stable_keys_and_strict_fails_on_violations() {
         (slo["objective"].as_f64(), slo["period"].as_str(), slo["budget"].as_f64()),
         (Some(99.9), Some("30d"), Some(0.001))
     );
-    let tiers: Vec<(String, String, f64, String)> = slo["tiers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["long_window"].as_str().unwrap().to_string(),
-                t["short_window"].as_str().unwrap().to_string(),
-                t["factor"].as_f64().unwrap(),
-                t["action"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let want: Vec<(String, String, f64, String)> = [
-        ("1h", "5m", 14.4, "page"),
-        ("6h", "30m", 6.0, "page"),
-        ("1d", "2h", 3.0, "ticket"),
-        ("3d", "6h", 1.0, "ticket"),
-    ]
-    .iter()
-    .map(|(l, s, f, a)| (l.to_string(), s.to_string(), *f, a.to_string()))
-    .collect();
-    assert_eq!(tiers, want);
+    assert_eq!(
+        rows(&slo["tiers"], &["long_window", "short_window", "factor", "action"]),
+        ["1h 5m 14.4 page", "6h 30m 6.0 page", "1d 2h 3.0 ticket", "3d 6h 1.0 ticket"]
+    );
     // The alert: threshold in its unit, the recording chain, the route, the generated tests.
-    let a = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "HostLoadHigh")
-        .unwrap();
+    let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["threshold"], "> 4");
     assert_eq!(a["chain"][0]["record"], "signal:load:value");
     assert_eq!(a["routes"][0]["receiver"], "pager");
@@ -209,22 +205,18 @@ fn json_report_has_stable_keys_and_strict_fails_on_violations() {
     let d = spec_dir(&bad);
     let (code, v, err) = json(d.path(), &[]);
     assert_eq!(code, 0, "without --strict a violation is reported, not fatal: {err}");
-    let fails: Vec<(String, String)> = v["policy"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["holds"] == false)
-        .map(|p| (p["check"].as_str().unwrap().to_string(), p["subject"].as_str().unwrap().to_string()))
+    let fails: Vec<String> = rows(&v["policy"], &["check", "subject", "holds"])
+        .into_iter()
+        .filter(|r| r.ends_with(" false"))
         .collect();
-    let want: Vec<(String, String)> = [
-        ("critical-alert/receiver", "ProbeAvailabilityFastBurn"),
-        ("critical-alert/receiver", "HostLoadHigh"),
-        ("signal/used", "spare"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(fails, want);
+    assert_eq!(
+        fails,
+        [
+            "critical-alert/receiver ProbeAvailabilityFastBurn false",
+            "critical-alert/receiver HostLoadHigh false",
+            "signal/used spare false"
+        ]
+    );
     assert!(err.contains("policy: signal/used spare: no panel shows it"), "{err}");
     let (code, _, _) = json(d.path(), &["--strict"]);
     assert_eq!(code, 1, "--strict fails on violations");
@@ -251,12 +243,7 @@ fn test_results_from_genmon_test_show_and_go_stale_with_the_spec() {
 
     let (_, v, _) = json(d.path(), &[]);
     assert_eq!(v["test_run"]["status"], "current");
-    let a = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "HostLoadHigh")
-        .unwrap();
+    let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["test_status"], "pass");
 
     // A failing result for this very spec fails the alert and its policy.
@@ -266,12 +253,7 @@ fn test_results_from_genmon_test_show_and_go_stale_with_the_spec() {
     std::fs::write(d.path().join("failed.json"), failed).unwrap();
     let (code, v, _) = json(d.path(), &["--results", "failed.json", "--strict"]);
     assert_eq!(code, 1);
-    let a = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "HostLoadHigh")
-        .unwrap();
+    let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["test_status"], "fail");
     assert!(a["violations"].as_array().unwrap().iter().any(|x| x == "critical-alert/test"));
 
@@ -280,12 +262,7 @@ fn test_results_from_genmon_test_show_and_go_stale_with_the_spec() {
     let (_, v, err) = json(d.path(), &[]);
     assert_eq!(v["test_run"]["status"], "stale");
     assert!(err.contains("from another version"), "{err}");
-    let a = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "HostLoadHigh")
-        .unwrap();
+    let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["test_status"], "not run");
 
     // A malformed file is an error, not silently "not run".
@@ -355,27 +332,11 @@ fn tests_of_every_source_show_with_their_results() {
     let (code, _, err) = run(d.path(), &["test"]);
     assert_eq!(code, 0, "{err}");
     let (_, v, err) = json(d.path(), &[]);
-    let a = v["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "HostLoadHigh")
-        .unwrap();
-    let got: Vec<(String, String, String)> = a["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["source"].as_str().unwrap().to_string(),
-                t["file"].as_str().unwrap().to_string(),
-                t["result"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let a = alert(&v, "HostLoadHigh");
+    let got = rows(&a["tests"], &["source", "file", "result"]);
     for (source, file) in [("generated", "host.test.yml"), ("spec", "host.test.yml"), ("file", "mine.test.yml")] {
         assert!(
-            got.iter().any(|(s, f, r)| s == source && f == file && r == "pass"),
+            got.contains(&format!("{source} {file} pass")),
             "no passing {source} test in {file}: {got:?}\n{err}"
         );
     }

@@ -26,6 +26,35 @@ const BUDGET: Duration = Duration::from_secs(90);
 /// The alert page shot for the README.
 const SHOT_ALERT: &str = "HostMemoryAlmostFull";
 
+/// Accessibility checks run in each page: text contrast at least 4.5:1 (WCAG
+/// AA) against the nearest opaque background, labelled form controls, table
+/// headers, the landmarks, `lang`, one `h1`. Returns the problems found.
+const A11Y: &str = r#"(() => {
+  const problems = [];
+  const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const bg = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0) return c; } return {r: 255, g: 255, b: 255, a: 1}; };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  let texts = 0;
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || seen.has(el)) continue;
+    seen.add(el);
+    texts += 1;
+    const l1 = lum(parse(getComputedStyle(el).color)), l2 = lum(bg(el));
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) problems.push('contrast ' + ratio.toFixed(2) + ':1 of <' + el.tagName.toLowerCase() + '> ' + el.textContent.trim().slice(0, 40));
+  }
+  if (texts < 10) problems.push('only ' + texts + ' text elements checked');
+  for (const c of document.querySelectorAll('input, select, textarea')) if (!c.labels || c.labels.length === 0) problems.push('unlabelled control #' + c.id);
+  for (const t of document.querySelectorAll('table')) if (!t.querySelector('thead th')) problems.push('a table without column headers');
+  for (const l of ['header', 'nav', 'main', 'footer']) if (!document.querySelector(l)) problems.push('no <' + l + '>');
+  if (!document.documentElement.lang) problems.push('no lang');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+  return problems.slice(0, 10);
+})()"#;
+
 /// Chromium, stopped by its PID (and its process group) when dropped.
 struct Browser {
     child: Child,
@@ -287,6 +316,8 @@ fn site_loads_in_chromium_without_console_errors_and_reads_on_a_phone() {
             p.display()
         );
         assert_eq!(cdp.eval("document.querySelectorAll('main').length"), json!(1), "{}", p.display());
+        let a11y = cdp.eval(A11Y);
+        assert_eq!(a11y, json!([]), "{}: accessibility problems", p.display());
     }
     cdp.open(&site.join("index.html"));
     cdp.screenshot(&shots.join("index.png"));

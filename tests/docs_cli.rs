@@ -310,6 +310,36 @@ fn site_directory_is_replaced_whole_and_a_foreign_one_is_left_alone() {
     assert!(d.path().join("site/index.html").is_file());
 }
 
+/// Every key the JSON report has is documented in docs/catalog.md.
+#[test]
+fn every_json_key_is_documented() {
+    fn walk<'a>(v: &'a Value, out: &mut std::collections::BTreeSet<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    out.insert(k);
+                    walk(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let d = spec_dir(GOOD);
+    let (_, v, _) = json(d.path(), &[]);
+    let mut all = std::collections::BTreeSet::new();
+    walk(&v, &mut all);
+    let doc = std::fs::read_to_string(root().join("docs/catalog.md")).unwrap();
+    let json_part = doc.split("## JSON").nth(1).expect("a JSON section in docs/catalog.md");
+    let word = |k: &str| regex::Regex::new(&format!(r"\b{}\b", regex::escape(k))).unwrap();
+    let missing: Vec<&&str> = all.iter().filter(|k| !word(k).is_match(json_part)).collect();
+    assert!(all.len() > 60, "{all:?}");
+    assert!(
+        missing.is_empty(),
+        "keys of `genmon docs --format json` missing from docs/catalog.md: {missing:?}"
+    );
+}
+
 /// A case the rule group's `tests:` writes and one in the user's own file
 /// under `alerts/tests/` show beside the generated ones, each with its source
 /// and the result the real promtool gave it.

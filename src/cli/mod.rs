@@ -28,7 +28,7 @@ pub mod exit {
     name = "genmon",
     version,
     about,
-    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests, 2 usage or I/O error.\nDocs: README.md; spec schema: `genmon schema`."
+    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests / policy violations (docs --strict), 2 usage or I/O error.\nDocs: README.md; spec schema: `genmon schema`."
 )]
 pub struct Cli {
     /// When to color diagnostics.

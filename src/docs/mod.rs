@@ -191,6 +191,8 @@ pub struct DashboardDoc {
     pub title: String,
     pub folder: String,
     pub description: String,
+    /// The dashboard in Grafana (`grafana.external_url` + `/d/<uid>`).
+    pub url: String,
     pub panels: Vec<PanelDoc>,
 }
 
@@ -594,6 +596,7 @@ fn dashboards(m: &Model) -> Vec<DashboardDoc> {
                 title: d.title.clone(),
                 folder: d.folder_title.clone(),
                 description: d.description.clone().unwrap_or_default(),
+                url: format!("{}/d/{}", m.grafana.external_url.trim_end_matches('/'), d.uid),
                 panels,
             }
         })

@@ -182,6 +182,14 @@ fn json_report_has_stable_keys_and_strict_fails_on_violations() {
         rows(&slo["tiers"], &["long_window", "short_window", "factor", "action"]),
         ["1h 5m 14.4 page", "6h 30m 6.0 page", "1d 2h 3.0 ticket", "3d 6h 1.0 ticket"]
     );
+    assert_eq!(
+        rows(&slo["alerts"], &["name", "role", "severity"]),
+        [
+            "ProbeAvailabilityFastBurn page critical",
+            "ProbeAvailabilitySlowBurn ticket warning",
+            "ProbeAvailabilityInputAbsent input warning"
+        ]
+    );
     // The alert: threshold in its unit, the recording chain, the route, the generated tests.
     let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["threshold"], "> 4");

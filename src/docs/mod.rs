@@ -646,3 +646,52 @@ fn signals(m: &Model, dashboards: &[DashboardDoc]) -> Vec<SignalDoc> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(record: &str, expr: &str) -> (String, RecordingDoc) {
+        (
+            record.to_string(),
+            RecordingDoc {
+                record: record.into(),
+                expr: expr.into(),
+                group: "g".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn chain_lists_each_rule_after_the_rules_it_reads_once_even_in_a_cycle() {
+        let owned: BTreeMap<String, RecordingDoc> = [
+            rec("a:x:sum", "sum(b:x:rate) + c:x:rate"),
+            rec("b:x:rate", "rate(x_total[5m]) + c:x:rate"),
+            rec("c:x:rate", "rate(y_total[5m])"),
+            rec("loop:one", "loop:two"),
+            rec("loop:two", "loop:one"),
+        ]
+        .into_iter()
+        .collect();
+        let records: BTreeMap<&str, RecordingDoc> = owned.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let names = |expr: &str| chain(expr, &records).into_iter().map(|r| r.record).collect::<Vec<_>>();
+        assert_eq!(names("a:x:sum > 1"), ["c:x:rate", "b:x:rate", "a:x:sum"]);
+        assert_eq!(names("loop:one > 0"), ["loop:two", "loop:one"]);
+        assert!(names("up == 0").is_empty());
+    }
+
+    #[test]
+    fn slugs_are_safe_and_unique_even_on_case_insensitive_file_systems() {
+        let s = unique_slugs(["HostDown", "Hostdown", "a/../b", "a-..-b", "<script>", ""].into_iter());
+        assert_eq!(s["HostDown"], "HostDown");
+        assert_eq!(s["Hostdown"], "Hostdown-2");
+        assert_eq!(s["a/../b"], "a----b");
+        assert_eq!(s["a-..-b"], "a----b-2");
+        assert_eq!(s["<script>"], "-script-");
+        assert_eq!(s[""], "-");
+        assert!(
+            s.values()
+                .all(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        );
+    }
+}

@@ -273,6 +273,12 @@ fn test_results_from_genmon_test_show_and_go_stale_with_the_spec() {
     let a = alert(&v, "HostLoadHigh");
     assert_eq!(a["test_status"], "not run");
 
+    // Results that cannot be written are a warning; the exit code is the tests'.
+    std::fs::write(d.path().join("plain-file"), "").unwrap();
+    let (code, _, err) = run(d.path(), &["test", "--results", "plain-file/results.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: cannot write test results plain-file/results.json"), "{err}");
+
     // A malformed file is an error, not silently "not run".
     std::fs::write(d.path().join("bad.json"), "{\"format\": 1}").unwrap();
     let (code, _, err) = run(d.path(), &["docs", "--format", "json", "--results", "bad.json"]);

@@ -136,9 +136,10 @@ pub fn test(args: &SpecArgs, results: Option<&Path>, color: bool) -> u8 {
     let results = results
         .map(Path::to_path_buf)
         .unwrap_or_else(|| spec_dir.join(crate::docs::results::DEFAULT_PATH));
+    // The tests ran either way: a results file that cannot be written costs
+    // `genmon docs` its pass/fail column (it then says "not run"), not the run.
     if let Err(e) = write_results(&results, &src, &rows) {
-        eprintln!("error: cannot write test results {}: {e}", results.display());
-        return exit::USAGE;
+        eprintln!("warning: cannot write test results {} for `genmon docs`: {e}", results.display());
     }
     let n_fail = rows.iter().filter(|r| !r.ok).count();
     if !failed_output.is_empty() {

@@ -103,7 +103,8 @@ fn hostile_spec_text_is_escaped_in_every_page() {
             "        severity: critical\n",
             "        severity: critical\n        summary: '<script>alert(1)</script> \"quoted\" & ''single'''\n        description: '\"><img src=x onerror=alert(2)>'\n        labels: {team: '</td><script>alert(3)</script>'}\n",
         )
-        .replace("title: Load", "title: '<b onmouseover=alert(4)>Load</b>'");
+        .replace("title: Load", "title: '<b onmouseover=alert(4)>Load</b>'")
+        .replace("    title: Host\n", "    title: '<iframe src=x>Host</iframe>'\n");
     let d = spec_dir(&hostile);
     let (code, _, err) = run(d.path(), &["docs", "-o", "site"]);
     assert_eq!(code, 0, "{err}");
@@ -115,7 +116,7 @@ fn hostile_spec_text_is_escaped_in_every_page() {
         }
         pages += 1;
         let html = std::fs::read_to_string(&p).unwrap();
-        for raw in ["<script>alert", "<img src=x", "<b onmouseover", "\"quoted\""] {
+        for raw in ["<script>alert", "<img src=x", "<b onmouseover", "<iframe", "\"quoted\""] {
             assert!(!html.contains(raw), "{} contains unescaped `{raw}`", p.display());
         }
         // Each script the page has is genmon's own (the alert table's).
@@ -131,6 +132,8 @@ fn hostile_spec_text_is_escaped_in_every_page() {
     assert!(page.contains("&#60;/td&#62;&#60;script&#62;alert(3)&#60;/script&#62;"), "{page}");
     let signals = std::fs::read_to_string(d.path().join("site/signals.html")).unwrap();
     assert!(signals.contains("&#60;b onmouseover=alert(4)&#62;Load&#60;/b&#62;"), "{signals}");
+    let dashboards = std::fs::read_to_string(d.path().join("site/dashboards.html")).unwrap();
+    assert!(dashboards.contains("&#60;iframe src=x&#62;Host&#60;/iframe&#62;"), "{dashboards}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compose;
 pub mod conventions;
 pub mod diag;
+pub mod docs;
 pub mod exporter;
 pub mod model;
 pub mod pipeline;

@@ -31,6 +31,17 @@ pub fn matcher_error(m: &str) -> Option<String> {
     None
 }
 
+/// A matcher's label, operator and unquoted value; `None` when it does not parse.
+pub fn parse_matcher(m: &str) -> Option<(String, String, String)> {
+    let c = MATCHER_RE.captures(m)?;
+    let v = &c[3];
+    let v = match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => v.to_string(),
+    };
+    Some((c[1].to_string(), c[2].to_string(), v))
+}
+
 fn walk(r: &Route, path: String, names: &[&str], used: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
     if let Some(rc) = &r.receiver {
         used.push(rc.clone());

@@ -9,7 +9,7 @@ mod alert_name;
 mod alert_panel;
 mod alert_untested;
 mod alert_values;
-mod alertmanager_routes;
+pub(crate) mod alertmanager_routes;
 mod dashboard_ids;
 mod durations;
 mod exporter_config;

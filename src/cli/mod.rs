@@ -2,6 +2,7 @@
 //! sub-command, named exit codes.
 
 mod bench_spec;
+mod docs;
 mod explain;
 mod render;
 mod test;
@@ -29,7 +30,7 @@ pub mod exit {
     name = "genmon",
     version,
     about,
-    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests / verify findings, 2 usage or I/O error (verify: Prometheus cannot be queried).\nDocs: README.md; spec schema: `genmon schema`."
+    after_help = "Exit codes: 0 ok, 1 spec errors / stale outputs / failed tests / verify findings / policy violations (docs --strict), 2 usage or I/O error (verify: Prometheus cannot be queried).\nDocs: README.md; spec schema: `genmon schema`."
 )]
 pub struct Cli {
     /// When to color diagnostics.
@@ -114,7 +115,12 @@ pub enum Command {
     Test {
         #[command(flatten)]
         spec: SpecArgs,
+        /// Where to leave the results as JSON for `genmon docs` (default: .genmon/test-results.json beside the spec).
+        #[arg(long, value_name = "FILE")]
+        results: Option<PathBuf>,
     },
+    /// Write a static HTML catalog (alerts, SLOs, dashboards, signals, policy report) to DIR, or print it as JSON. Exit 1 on spec errors, or with --strict when a policy does not hold; 2 on usage or I/O errors.
+    Docs(docs::DocsArgs),
     /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus, Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
     Up {
         #[command(flatten)]
@@ -185,7 +191,8 @@ pub fn main() -> ExitCode {
             force,
         } => render::render(&spec, &out, check, profile, no_sync, force, color),
         Command::Check { spec } => render::check(&spec, color),
-        Command::Test { spec } => test::test(&spec, color),
+        Command::Test { spec, results } => test::test(&spec, results.as_deref(), color),
+        Command::Docs(args) => docs::docs(&args, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Verify(args) => verify::verify(&args, color),
         Command::Explain { spec, name } => explain::explain(&spec, &name, color),

@@ -22,7 +22,7 @@ struct Row {
 }
 
 /// `genmon test`.
-pub fn test(args: &SpecArgs, color: bool) -> u8 {
+pub fn test(args: &SpecArgs, results: Option<&Path>, color: bool) -> u8 {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -133,6 +133,14 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
     } else {
         super::out(&table);
     }
+    let results = results
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| spec_dir.join(crate::docs::results::DEFAULT_PATH));
+    // The tests ran either way: a results file that cannot be written costs
+    // `genmon docs` its pass/fail column (it then says "not run"), not the run.
+    if let Err(e) = write_results(&results, &src, &rows) {
+        eprintln!("warning: cannot write test results {} for `genmon docs`: {e}", results.display());
+    }
     let n_fail = rows.iter().filter(|r| !r.ok).count();
     if !failed_output.is_empty() {
         eprint!("\n{failed_output}");
@@ -147,4 +155,31 @@ pub fn test(args: &SpecArgs, color: bool) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// Leave the results for `genmon docs` (replaced atomically: a reader never sees half a file).
+fn write_results(path: &Path, src: &Source, rows: &[Row]) -> std::io::Result<()> {
+    use crate::docs::results::{FORMAT, Outcome, TestResults, spec_sha256};
+    let r = TestResults {
+        format: FORMAT.into(),
+        spec: src.name.clone(),
+        spec_sha256: spec_sha256(&src.text),
+        results: rows
+            .iter()
+            .map(|r| Outcome {
+                file: r.file.clone(),
+                alert: r.alert.clone(),
+                result: if r.ok { "pass" } else { "fail" }.into(),
+            })
+            .collect(),
+    };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(
+        &mut tmp,
+        format!("{}\n", serde_json::to_string_pretty(&r).unwrap_or_default()).as_bytes(),
+    )?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

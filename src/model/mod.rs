@@ -3,6 +3,7 @@
 //! No serde, no spans: renderers read only this.
 
 pub mod dashboards;
+pub mod facts;
 pub mod kinds;
 mod layout;
 pub mod links;
@@ -44,6 +45,8 @@ pub struct Model {
     pub scrape_jobs: Vec<ScrapeJob>,
     /// promtool test files, one per rule group that has tests.
     pub tests: Vec<TestFile>,
+    /// Where each alert came from, SLOs and signals (for `genmon docs`).
+    pub facts: facts::Facts,
 }
 
 /// A promtool test file (`alerts/tests/<group>.test.yml`).

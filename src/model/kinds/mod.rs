@@ -243,7 +243,12 @@ fn shown(spec: &Spec, signal: &str) -> String {
 
 /// A number of the signal's unit, written as [`shown`] would write it.
 fn shown_number(spec: &Spec, signal: &str, v: f64) -> String {
-    let (f, suffix) = unit_format(unit(spec, signal));
+    unit_text(unit(spec, signal), v)
+}
+
+/// A number of a Grafana `unit` as alert text shows it (`95%`, `1.5s`, `2GiB`).
+pub fn unit_text(unit: Option<&str>, v: f64) -> String {
+    let (f, suffix) = unit_format(unit);
     let text = match f {
         "humanizePercentage" => format!("{}%", crate::model::template::g4(v * 100.0)),
         "humanizeDuration" => crate::model::template::humanize_duration(v),

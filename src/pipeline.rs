@@ -87,7 +87,8 @@ impl Timer {
         Timer(std::env::var_os("GENMON_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
     }
 
-    fn lap(&self, phase: &str) {
+    /// Print the time since the last lap (or the start) under `phase`.
+    pub fn lap(&self, phase: &str) {
         if let Some(c) = &self.0 {
             let now = std::time::Instant::now();
             eprintln!("genmon: {phase:7} {:8.2} ms", (now - c.get()).as_secs_f64() * 1000.0);

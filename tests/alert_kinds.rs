@@ -572,7 +572,7 @@ rules:
     let text = std::fs::read_to_string(dir.path().join("alerts/r.rules.yml")).unwrap();
     // `instance` survives the signal's aggregation, `job` does not: only the first is set.
     assert!(
-        text.contains("panel_url: http://127.0.0.1:3000/d/d?viewPanel=1&var-instance={{ $labels.instance }}\n"),
+        text.contains("panel_url: http://127.0.0.1:3000/d/d?viewPanel=1&var-instance={{ $labels.instance | urlquery }}\n"),
         "{text}"
     );
     assert!(text.contains("panel_url: http://127.0.0.1:3000/d/stack?viewPanel=1\n"), "{text}");
@@ -583,6 +583,18 @@ rules:
     let (ok, out) = run_promtool(&tests, &["test", "rules", "r.test.yml"]);
     assert!(ok, "{out}");
     assert_eq!(rules, ["r.rules.yml"]);
+    // A label value with `&`, a space and `#` stays one query parameter:
+    // Prometheus itself expands the link (promtool compares the annotation).
+    let odd = t
+        .replace("var-instance=test-instance", "var-instance=a+b%26c%23d")
+        .replace("test-instance", "a b&c#d");
+    assert_ne!(odd, t);
+    std::fs::write(tests.join("odd.test.yml"), &odd).unwrap();
+    let (ok, out) = run_promtool(&tests, &["test", "rules", "odd.test.yml"]);
+    assert!(ok, "{out}\n{odd}");
+    // The same file with the raw value in the link fails: the check is real.
+    std::fs::write(tests.join("raw.test.yml"), odd.replace("a+b%26c%23d", "a b&c#d")).unwrap();
+    assert!(!run_promtool(&tests, &["test", "rules", "raw.test.yml"]).0);
 }
 
 #[test]

@@ -56,7 +56,16 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         stack: spec.stack.clone(),
         prometheus: spec.prometheus.clone(),
         grafana: spec.grafana.clone(),
-        alertmanager: spec.alertmanager.clone(),
+        alertmanager: crate::spec::Alertmanager {
+            // The URL users open Alertmanager at: the stack's own port unless set.
+            external_url: Some(
+                spec.alertmanager
+                    .external_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://127.0.0.1:{}/", spec.stack.alertmanager_port)),
+            ),
+            ..spec.alertmanager.clone()
+        },
         exporter: spec.exporter.clone(),
         profile,
         dashboards,
@@ -193,6 +202,18 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, 
                 label: Some("Data source".into()),
             },
         );
+    }
+    // A variable shows its name unless it has a label (Grafana's own rule);
+    // resolved here so the renderer writes what the model says.
+    for v in &mut variables {
+        if let spec::Variable::Datasource { name, label }
+        | spec::Variable::Query { name, label, .. }
+        | spec::Variable::Custom { name, label, .. }
+        | spec::Variable::Interval { name, label, .. } = v
+            && label.is_none()
+        {
+            *label = Some(name.clone());
+        }
     }
     let datasource_var = variables
         .iter()
@@ -608,7 +629,9 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
             };
             for (label, var) in kinds::link_vars(spec, sig) {
                 if defined(&var) {
-                    vars.push_str(&format!("&var-{var}={{{{ $labels.{label} }}}}"));
+                    // A label value is any string: `urlquery` keeps `&`, `#` and
+                    // spaces inside the parameter (Grafana reads `+` as a space).
+                    vars.push_str(&format!("&var-{var}={{{{ $labels.{label} | urlquery }}}}"));
                 }
             }
         }
@@ -670,6 +693,35 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
 #[cfg(test)]
 mod tests {
     use super::ref_id;
+
+    /// Defaults are applied here, never in renderers: the model already holds
+    /// Alertmanager's URL and every variable's label.
+    #[test]
+    fn lowering_resolves_the_alertmanager_url_and_variable_labels() {
+        let spec = "version: 1\nstack: {alertmanager_port: 9193}\ndashboards:\n  - uid: d\n    title: D\n    variables: [{type: query, name: instance, query: 'label_values(up, instance)'}, {type: custom, name: env, label: Environment, values: [a]}]\n    panels: [{title: Up, queries: [{expr: up}]}]\n";
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text: spec.into(),
+        };
+        let m = crate::pipeline::compile(&src, super::Profile::Local, false).unwrap().model;
+        assert_eq!(m.alertmanager.external_url.as_deref(), Some("http://127.0.0.1:9193/"));
+        let d = m.dashboards.iter().find(|d| d.uid == "d").unwrap();
+        let labels: Vec<_> = d
+            .variables
+            .iter()
+            .map(|v| match v {
+                crate::spec::Variable::Datasource { label, .. }
+                | crate::spec::Variable::Query { label, .. }
+                | crate::spec::Variable::Custom { label, .. }
+                | crate::spec::Variable::Interval { label, .. } => label.clone(),
+                crate::spec::Variable::Constant { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [Some("Data source".to_string()), Some("instance".into()), Some("Environment".into())]
+        );
+    }
 
     #[test]
     fn ref_ids_are_spreadsheet_letters() {

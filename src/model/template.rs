@@ -6,7 +6,7 @@
 //! Supported: `{{ $value }}`, `{{ $value | humanize }}` (also
 //! `humanizePercentage`, `humanizeDuration`, `humanize1024`, and the `humanize $value` call
 //! form), `{{ $labels.name }}`, `{{ with $labels.name }}…{{ . }}…{{ end }}`,
-//! `{{ printf "%.Nf" $value }}`.
+//! `{{ printf "%.Nf" $value }}`, `{{ $labels.name | urlquery }}`.
 
 use std::collections::BTreeMap;
 
@@ -88,6 +88,9 @@ fn pipeline(action: &str, labels: &BTreeMap<String, String>, value: f64, dot: Op
 }
 
 fn apply(func: &str, arg: &str) -> Result<String, String> {
+    if func == "urlquery" {
+        return Ok(urlquery(arg));
+    }
     let v: f64 = arg.parse().map_err(|_| format!("`{func}` of a non-number"))?;
     match func {
         "humanize" => Ok(humanize(v)),
@@ -96,6 +99,20 @@ fn apply(func: &str, arg: &str) -> Result<String, String> {
         "humanize1024" => Ok(humanize1024(v)),
         _ => Err(format!("unsupported template function `{func}`")),
     }
+}
+
+/// Go's `urlquery` (`url.QueryEscape`): a query-string value, space as `+`,
+/// every byte but `A-Za-z0-9-_.~` as `%XX`.
+pub fn urlquery(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// How Go prints zero, NaN and the infinities in every float format.
@@ -273,5 +290,10 @@ mod tests {
             "2.2 2.25"
         );
         assert!(expand("{{ range $labels }}{{ end }}", &labels, 1.0).is_err());
+        let odd = l(&[("instance", "a b&c#d/é")]);
+        assert_eq!(
+            expand("?var-instance={{ $labels.instance | urlquery }}", &odd, 1.0).unwrap(),
+            "?var-instance=a+b%26c%23d%2F%C3%A9"
+        );
     }
 }

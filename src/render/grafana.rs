@@ -146,7 +146,7 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
             let ds_name = &m.grafana.datasource.name;
             let ds_uid = &m.grafana.datasource.uid;
             json!({
-                "type": "datasource", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
+                "type": "datasource", "name": name, "label": label,
                 "query": "prometheus", "current": {"text": ds_name, "value": ds_uid},
                 "options": [], "hide": 0, "refresh": 1, "regex": "", "skipUrlSync": false,
             })
@@ -166,7 +166,7 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
                 (json!(""), json!(""))
             };
             let mut o = json!({
-                "type": "query", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
+                "type": "query", "name": name, "label": label,
                 "datasource": ds(var),
                 "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
                 "refresh": 2, "multi": multi, "includeAll": include_all,
@@ -200,7 +200,7 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
                 json!({"text": selected, "value": selected})
             };
             let mut o = json!({
-                "type": "custom", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
+                "type": "custom", "name": name, "label": label,
                 "query": values.join(","), "multi": multi, "includeAll": include_all,
                 "current": current, "options": options, "hide": 0, "skipUrlSync": false,
             });
@@ -221,7 +221,7 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
                 .map(|d| d.to_string())
                 .unwrap_or_default();
             json!({
-                "type": "interval", "name": name, "label": label.clone().unwrap_or_else(|| name.clone()),
+                "type": "interval", "name": name, "label": label,
                 "query": values.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
                 "current": {"text": selected, "value": selected},
                 "options": values.iter().map(|d| json!({"text": d.to_string(), "value": d.to_string(), "selected": d.to_string() == selected})).collect::<Vec<_>>(),

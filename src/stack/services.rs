@@ -65,11 +65,6 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
     let s = &m.stack;
     let base = |port: u16| format!("http://127.0.0.1:{port}");
     let prov = st.config().join(c::DIR_PROVISIONING);
-    let am_url = m
-        .alertmanager
-        .external_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/", base(s.alertmanager_port)));
     let grafana_env = vec![
         ("GF_PATHS_PROVISIONING".to_string(), prov.join("grafana").display().to_string()),
         ("GF_PATHS_DATA".to_string(), st.data(c::SERVICE_GRAFANA).display().to_string()),
@@ -100,9 +95,12 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
                 arg("--config.file", prov.join("alertmanager/alertmanager.yml")),
                 arg("--storage.path", st.data(c::SERVICE_ALERTMANAGER)),
                 format!("--web.listen-address=127.0.0.1:{}", s.alertmanager_port),
-                format!("--web.external-url={am_url}"),
                 "--cluster.listen-address=".to_string(),
-            ],
+            ]
+            .into_iter()
+            // Resolved by lowering (the stack's own URL unless the spec sets one).
+            .chain(m.alertmanager.external_url.iter().map(|u| format!("--web.external-url={u}")))
+            .collect(),
             env: vec![],
             health_url: format!("{}/-/ready", base(s.alertmanager_port)),
             url: format!("{}/", base(s.alertmanager_port)),

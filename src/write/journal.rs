@@ -104,6 +104,9 @@ pub fn run(root: &Path, ops: &[Op]) -> Result<Vec<PathBuf>, String> {
     let staging = paths::at::dir(root, Path::new(STAGING), false).ok();
     let staged_exists = |name: &str| staging.is_some() && paths::kind(&root.join(STAGING).join(name)).is_ok_and(|k| k != Kind::Absent);
     let mut removed = Vec::new();
+    // Folders opened for renames, reused by the files that share them
+    // (forgotten at a deletion, which may remove folders).
+    let mut dirs: std::collections::HashMap<&Path, std::os::fd::OwnedFd> = std::collections::HashMap::new();
     for op in ops {
         match op {
             Op::Rename { staged, path } => {
@@ -111,13 +114,19 @@ pub fn run(root: &Path, ops: &[Op]) -> Result<Vec<PathBuf>, String> {
                     continue;
                 }
                 let (parent, name) = split(path)?;
-                let dir = paths::at::dir(root, parent, true)
-                    .map_err(|e| format!("cannot create {}: {e} (a symlink or file in the way?)", root.join(parent).display()))?;
+                let dir = match dirs.entry(parent) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                        paths::at::dir(root, parent, true)
+                            .map_err(|e| format!("cannot create {}: {e} (a symlink or file in the way?)", root.join(parent).display()))?,
+                    ),
+                };
                 let from = staging.as_ref().ok_or("the staging folder vanished")?;
-                paths::at::rename(from, staged, &dir, name)
+                paths::at::rename(from, staged, dir, name)
                     .map_err(|e| format!("cannot move {} into place: {e}", root.join(path).display()))?;
             }
             Op::Delete { sha, path } => {
+                dirs.clear();
                 let Ok((parent, name)) = split(path) else {
                     continue;
                 };

@@ -260,6 +260,7 @@ fn stage(staging: &Path, n: usize, bytes: &[u8]) -> Result<String, String> {
 /// [`apply`] with a choice of [`Durability`]; `force` overwrites generated
 /// files that were edited by hand (never files genmon did not write).
 pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, force: bool) -> Result<Summary, WriteError> {
+    let t = crate::pipeline::Timer::start();
     let _lock = lock(root)?;
     let mut summary = Summary {
         recovered: journal::recover(root)?,
@@ -312,6 +313,7 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     }
     let manifest = manifest_bytes(artifacts);
     let manifest_same = paths::read_regular(&root.join(MANIFEST), MAX_MANIFEST).is_some_and(|m| m == manifest);
+    t.lap("w.plan");
     if to_write.is_empty() && deletes.is_empty() && manifest_same {
         return Ok(summary);
     }
@@ -334,9 +336,11 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
         });
         let j = staging.join("journal");
         fs::write(&j, journal::encode(&ops)).map_err(|e| format!("cannot write {}: {e} (nothing was changed)", j.display()))?;
+        t.lap("w.stage");
         if durability == Durability::Flush {
             sync_filesystem(root)?;
         }
+        t.lap("w.flush");
         Ok(())
     })();
     if let Err(e) = staged {
@@ -353,12 +357,16 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     if durability == Durability::Flush {
         sync_filesystem(root)?;
     }
+    t.lap("w.commit");
     summary.removed = journal::run(root, &ops)?;
+    t.lap("w.rename");
     if durability == Durability::Flush {
         sync_filesystem(root)?;
     }
+    t.lap("w.flush");
     fs::remove_file(&jpath).map_err(|e| format!("cannot remove {}: {e}", jpath.display()))?;
     journal::clear_staging(root)?;
+    t.lap("w.clean");
     summary.written = to_write.iter().map(|a| a.path.clone()).collect();
     Ok(summary)
 }

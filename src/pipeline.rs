@@ -2,6 +2,7 @@
 //! `render` run the same pipeline; only the writer differs.
 
 use crate::diag::{Diagnostic, has_errors};
+use crate::model::engine::{EngineKind, EngineTarget};
 use crate::model::{Model, Profile, lower};
 use crate::render::{Artifact, render_all};
 use crate::spec::{Source, load};
@@ -16,6 +17,12 @@ pub struct Compiled {
 
 /// Compile a spec. On any error, returns every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_for(src, profile, strict, None)
+}
+
+/// Compile a spec for a scaled-out engine (`--target mimir|victoriametrics`),
+/// or for Prometheus when `engine` is `None`.
+pub fn compile_for(src: &Source, profile: Profile, strict: bool, engine: Option<EngineKind>) -> Result<Compiled, Vec<Diagnostic>> {
     let t = Timer::start();
     let loaded = load(src)?;
     t.lap("load");
@@ -25,7 +32,16 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (model, diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
+    let (mut model, mut diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
+    if let Some(kind) = engine {
+        let mut more = crate::check::engine::for_target(&loaded.spec, kind);
+        crate::check::locate(&mut more, &loaded.positions, strict);
+        diags.extend(more);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        model.engine = EngineTarget::resolve(&loaded.spec, kind, profile);
+    }
     let artifacts = render_all(&model);
     t.lap("render");
     Ok(Compiled {

@@ -65,6 +65,20 @@ pub enum ProfileArg {
     Local,
 }
 
+/// Where the rendered stack runs (`--target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// Local processes on 127.0.0.1 (`genmon up`), with Prometheus.
+    Local,
+    /// docker compose, with Prometheus; what the repository commits.
+    Compose,
+    /// Grafana Mimir: rule namespace for `mimirtool rules sync`, Prometheus in agent mode, ruler wiring (under mimir/).
+    Mimir,
+    /// VictoriaMetrics: rules for vmalert, vmagent remote-writing to the engine (under victoriametrics/).
+    #[value(name = "victoriametrics")]
+    VictoriaMetrics,
+}
+
 /// Options shared by commands that read a spec.
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
@@ -92,9 +106,12 @@ pub enum Command {
         /// Write nothing; exit 1 and print a unified diff when committed outputs are stale.
         #[arg(long)]
         check: bool,
-        /// Which stack the configs address.
-        #[arg(long, value_enum, default_value_t = ProfileArg::Compose)]
-        profile: ProfileArg,
+        /// Which stack the configs address (hosts: compose service names or 127.0.0.1).
+        #[arg(long, value_enum)]
+        profile: Option<ProfileArg>,
+        /// What the outputs deploy to (default: compose, or what --profile says); mimir and victoriametrics write their files under mimir/ or victoriametrics/ (docs/scaling-out.md).
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
         /// Do not flush the outputs to disk before swapping them in (still atomic
         /// against a failed or interrupted run, not against a power loss; faster).
         #[arg(long)]
@@ -120,6 +137,9 @@ pub enum Command {
         /// Where configs, data, logs, PIDs and the lock live.
         #[arg(long = "state-dir", default_value = ".genmon", value_name = "DIR")]
         state_dir: PathBuf,
+        /// local: Prometheus evaluates the rules; victoriametrics: vmagent → VictoriaMetrics ← vmalert (apt-get install victoria-metrics).
+        #[arg(long, value_enum, default_value_t = TargetArg::Local)]
+        target: TargetArg,
     },
     /// Print the spec's JSON Schema (for editors; the repository commits it as genmon.schema.json).
     Schema,
@@ -170,12 +190,16 @@ pub fn main() -> ExitCode {
             out,
             check,
             profile,
+            target,
             no_sync,
             force,
-        } => render::render(&spec, &out, check, profile, no_sync, force, color),
+        } => match render::profile_for(target, profile) {
+            Ok((profile, engine)) => render::render(&spec, &out, check, (profile, engine), no_sync, force, color),
+            Err(code) => code,
+        },
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec } => test::test(&spec, color),
-        Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
+        Command::Up { spec, state_dir, target } => up::up(&spec, &state_dir, target, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
             out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));

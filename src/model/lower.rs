@@ -63,6 +63,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         groups,
         scrape_jobs: Vec::new(),
         tests,
+        engine: None,
     };
     m.scrape_jobs = scrape_jobs(&m);
     m

@@ -3,6 +3,7 @@
 //! No serde, no spans: renderers read only this.
 
 pub mod dashboards;
+pub mod engine;
 pub mod kinds;
 mod layout;
 pub mod links;
@@ -44,6 +45,8 @@ pub struct Model {
     pub scrape_jobs: Vec<ScrapeJob>,
     /// promtool test files, one per rule group that has tests.
     pub tests: Vec<TestFile>,
+    /// The scaled-out engine of `--target mimir|victoriametrics`; `None` for a plain Prometheus.
+    pub engine: Option<engine::EngineTarget>,
 }
 
 /// A promtool test file (`alerts/tests/<group>.test.yml`).

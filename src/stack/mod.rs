@@ -75,6 +75,8 @@ pub struct Options {
     pub state_dir: PathBuf,
     pub strict: bool,
     pub color: bool,
+    /// `--target victoriametrics`: vmagent → VictoriaMetrics ← vmalert instead of Prometheus.
+    pub engine: Option<crate::model::engine::EngineKind>,
 }
 
 /// Create the state directory and its folders owner-only (0700), tightening
@@ -130,7 +132,7 @@ pub fn up(o: &Options) -> u8 {
             return exit::USAGE;
         }
     };
-    let compiled = match crate::pipeline::compile(&src, Profile::Local, o.strict) {
+    let compiled = match crate::pipeline::compile_for(&src, Profile::Local, o.strict, o.engine) {
         Ok(c) => c,
         Err(diags) => {
             eprint!("{}", crate::diag::report(&src, &diags, o.color));
@@ -329,6 +331,9 @@ fn busy_port<'a>(s: &crate::spec::Stack, names: impl Iterator<Item = &'a str>) -
             c::SERVICE_PROMETHEUS => (s.prometheus_port, "prometheus_port"),
             c::SERVICE_ALERTMANAGER => (s.alertmanager_port, "alertmanager_port"),
             c::SERVICE_GRAFANA => (s.grafana_port, "grafana_port"),
+            "victoriametrics" => (s.engine_port, "engine_port"),
+            crate::render::engine::SERVICE_VMAGENT => (s.agent_port, "agent_port"),
+            crate::render::engine::SERVICE_VMALERT => (s.ruler_port, "ruler_port"),
             _ => continue,
         };
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {

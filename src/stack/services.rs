@@ -80,7 +80,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
         ("GF_ANALYTICS_REPORTING_ENABLED".to_string(), "false".to_string()),
         ("GF_SECURITY_ADMIN_PASSWORD".to_string(), grafana_password.to_string()),
     ];
-    vec![
+    let mut all = vec![
         Service {
             name: c::SERVICE_EXPORTER,
             program: binaries::EXPORTER,
@@ -125,16 +125,71 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             url: format!("{}/", base(s.prometheus_port)),
             optional: false,
         },
-        Service {
-            name: c::SERVICE_GRAFANA,
-            program: binaries::GRAFANA,
-            args: grafana_args(),
-            env: grafana_env,
-            health_url: format!("{}/api/health", base(s.grafana_port)),
-            url: format!("{}/", base(s.grafana_port)),
-            optional: true,
-        },
-    ]
+    ];
+    if let Some(e) = &m.engine {
+        // Prometheus' place: the engine, its scraper and its ruler.
+        all.pop();
+        all.extend(engine_services(m, e, st));
+    }
+    all.push(Service {
+        name: c::SERVICE_GRAFANA,
+        program: binaries::GRAFANA,
+        args: grafana_args(),
+        env: grafana_env,
+        health_url: format!("{}/api/health", base(s.grafana_port)),
+        url: format!("{}/", base(s.grafana_port)),
+        optional: true,
+    });
+    all
+}
+
+/// `--target victoriametrics`: the stack's own single-node VictoriaMetrics
+/// (unless `engine.url` names another), vmagent shipping every scrape to it,
+/// vmalert evaluating the rules on it and notifying Alertmanager.
+fn engine_services(m: &Model, e: &crate::model::engine::EngineTarget, st: &State) -> Vec<Service> {
+    use crate::render::engine::{SERVICE_VMAGENT, SERVICE_VMALERT, vmagent_args, vmalert_args};
+    let s = &m.stack;
+    let base = |port: u16| format!("http://127.0.0.1:{port}");
+    let dir = st.config().join(e.kind.dir());
+    let mut out = Vec::new();
+    if e.local {
+        // Retention in whole hours (VictoriaMetrics counts bare numbers as months).
+        let hours = m.prometheus.retention.secs().div_ceil(3600);
+        out.push(Service {
+            name: crate::model::engine::EngineKind::VictoriaMetrics.dir(),
+            program: binaries::VICTORIA_METRICS,
+            args: vec![
+                arg("-storageDataPath", st.data(e.kind.dir())),
+                format!("-httpListenAddr=127.0.0.1:{}", s.engine_port),
+                format!("-retentionPeriod={hours}h"),
+                // Samples are queryable one scrape after they arrive (default 30s).
+                format!("-search.latencyOffset={}", m.prometheus.scrape_interval.as_str()),
+            ],
+            env: vec![],
+            health_url: format!("{}/health", base(s.engine_port)),
+            url: format!("{}/", base(s.engine_port)),
+            optional: false,
+        });
+    }
+    out.push(Service {
+        name: SERVICE_VMAGENT,
+        program: binaries::VMAGENT,
+        args: vmagent_args(m, e, &dir, &st.data(SERVICE_VMAGENT)),
+        env: vec![],
+        health_url: format!("{}/health", base(s.agent_port)),
+        url: format!("{}/targets", base(s.agent_port)),
+        optional: false,
+    });
+    out.push(Service {
+        name: SERVICE_VMALERT,
+        program: binaries::VMALERT,
+        args: vmalert_args(m, e, &dir),
+        env: vec![],
+        health_url: format!("{}/health", base(s.ruler_port)),
+        url: format!("{}/", base(s.ruler_port)),
+        optional: false,
+    });
+    out
 }
 
 /// Grafana's home (static files); Debian/RPM packages install it here.

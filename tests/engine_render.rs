@@ -293,6 +293,23 @@ fn what_a_target_cannot_do_is_a_located_error() {
         "{err}"
     );
 
+    // MetricsQL-only functions are not PromQL: refused for every target, so
+    // the same rules stay loadable by Prometheus, Mimir and vmalert alike.
+    std::fs::write(
+        &spec,
+        "version: 1\nmetrics: {external: [x]}\nrules:\n- name: g\n  recording:\n  - {record: 'instance:x:median', expr: 'range_median(x[5m])'}\n",
+    )
+    .unwrap();
+    for target in ["victoriametrics", "mimir", "compose"] {
+        let r = common::genmon(tmp.path(), &["render", "--target", target, "--format", "short"]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(1), "{target}: {err}");
+        assert!(
+            err.contains("genmon.yaml:6:") && err.contains("error[promql/parse]") && err.contains("range_median"),
+            "{target}: {err}"
+        );
+    }
+
     let r = common::genmon(tmp.path(), &["render", "--target", "local", "--profile", "compose"]);
     assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
 }

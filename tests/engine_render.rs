@@ -242,7 +242,7 @@ fn writes_reads_and_alerts_go_where_each_engine_takes_them() {
     assert_eq!(ruler["ruler"]["alertmanager_url"], "http://alertmanager:9093");
     let text = std::fs::read_to_string(out.join("mimir/ruler.yml")).unwrap();
     assert!(
-        text.contains("mimirtool rules sync --address=https://mimir.example.com --id=team-a --rule-dirs=rules"),
+        text.contains("mimirtool rules sync --address=https://mimir.example.com --id=team-a --rule-dirs=rules --namespaces=genmon"),
         "{text}"
     );
     // Without a tenant, Mimir's own `anonymous`.

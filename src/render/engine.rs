@@ -189,8 +189,9 @@ fn mimir_ruler(m: &Model, e: &EngineTarget) -> Vec<u8> {
 # Merge into Mimir's configuration (-config.file): the ruler evaluates the
 # rules of namespace `{ns}` and sends alerts to the stack's Alertmanager.
 # Load the rules with:
-#   mimirtool rules sync --address={url} --id={tenant} --rule-dirs=rules
-# (`mimirtool rules diff` first shows what would change).
+#   mimirtool rules sync --address={url} --id={tenant} --rule-dirs=rules --namespaces={ns}
+# (`mimirtool rules diff` with the same flags first shows what would change;
+# `--namespaces` leaves the tenant's other namespaces alone).
 ruler:
   alertmanager_url: {am}
   evaluation_interval: {eval}

@@ -1,6 +1,7 @@
 //! `genmon up`: the stack as local processes, without Docker. Renders the spec
 //! for [`Profile::Local`] into `<state>/config/`, starts genmon-exporter,
-//! Alertmanager, Prometheus and (when installed) Grafana on 127.0.0.1 with
+//! Alertmanager, Prometheus (with `--target victoriametrics`: VictoriaMetrics,
+//! vmagent and vmalert) and (when installed) Grafana on 127.0.0.1 with
 //! their data under `<state>/data/` and logs under `<state>/logs/`, waits until
 //! each is healthy, and supervises them until Ctrl-C/SIGTERM.
 //!

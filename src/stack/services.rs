@@ -232,4 +232,40 @@ mod tests {
         let am = svc.iter().find(|s| s.name == "alertmanager").unwrap();
         assert!(am.args.contains(&"--cluster.listen-address=".to_string()));
     }
+
+    #[test]
+    fn victoriametrics_takes_prometheus_place() {
+        use crate::model::engine::{EngineKind, EngineTarget};
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\nprometheus: {retention: 2d}\n").unwrap();
+        let mut m = crate::model::lower(&spec, crate::model::Profile::Local);
+        m.engine = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, crate::model::Profile::Local);
+        let st = State { root: PathBuf::from("/s") };
+        let names: Vec<&str> = services(&m, &st, "pw").iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                "genmon-exporter",
+                "alertmanager",
+                "victoriametrics",
+                "vmagent",
+                "vmalert",
+                "grafana"
+            ]
+        );
+        let svc = services(&m, &st, "pw");
+        let vm = svc.iter().find(|s| s.name == "victoriametrics").unwrap();
+        assert!(vm.args.contains(&"-retentionPeriod=48h".to_string()), "{:?}", vm.args);
+        assert!(vm.args.contains(&"-httpListenAddr=127.0.0.1:8428".to_string()));
+        let ruler = svc.iter().find(|s| s.name == "vmalert").unwrap();
+        assert!(
+            ruler.args.contains(&"-rule=/s/config/victoriametrics/rules/*.yml".to_string()),
+            "{:?}",
+            ruler.args
+        );
+        assert!(ruler.args.contains(&"-notifier.url=http://127.0.0.1:9093".to_string()));
+        // An engine elsewhere: no local VictoriaMetrics.
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\nengine: {url: 'http://vm.example.com:8428'}\n").unwrap();
+        m.engine = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, crate::model::Profile::Local);
+        assert!(!services(&m, &st, "pw").iter().any(|s| s.name == "victoriametrics"));
+    }
 }

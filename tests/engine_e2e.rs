@@ -345,29 +345,14 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
 
 #[test]
 fn genmon_up_target_victoriametrics_says_how_to_install_what_is_missing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let spec_file = tmp.path().join("genmon.yaml");
-    std::fs::write(&spec_file, "version: 1\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_genmon"))
-        .args(["up", "--target", "victoriametrics", "-f"])
-        .arg(&spec_file)
-        .arg("--state-dir")
-        .arg(tmp.path().join("state"))
-        .env("PATH", tmp.path().join("empty"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err) = common::stack::up_with_empty_path(&["--target", "victoriametrics"]);
+    assert_eq!(code, Some(2), "{err}");
     for program in ["victoriametrics", "vmagent", "vmalert"] {
         assert!(err.contains(&format!("error: {program} not found")), "{program}: {err}");
     }
     assert!(!err.contains("prometheus not found"), "no Prometheus in this topology: {err}");
     assert!(err.contains("apt-get install victoria-metrics"), "{err}");
-    assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
-    let up = std::process::Command::new(env!("CARGO_BIN_EXE_genmon"))
-        .args(["up", "--target", "mimir", "-f"])
-        .arg(&spec_file)
-        .output()
-        .unwrap();
-    assert_eq!(up.status.code(), Some(2), "genmon up runs no Mimir");
+    let (code, err) = common::stack::up_with_empty_path(&["--target", "mimir"]);
+    assert_eq!(code, Some(2), "genmon up runs no Mimir: {err}");
+    assert!(err.contains("--target local") && err.contains("--target victoriametrics"), "{err}");
 }

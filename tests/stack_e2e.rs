@@ -358,19 +358,7 @@ fn genmon_up_runs_the_stack_fires_and_resolves_an_alert_and_keeps_data() {
 
 #[test]
 fn genmon_up_says_how_to_install_what_is_missing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let spec_file = tmp.path().join("genmon.yaml");
-    std::fs::write(&spec_file, "version: 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
-        .args(["up", "-f"])
-        .arg(&spec_file)
-        .arg("--state-dir")
-        .arg(tmp.path().join("state"))
-        .env("PATH", tmp.path().join("empty"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err) = common::stack::up_with_empty_path(&[]);
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("apt-get install prometheus prometheus-alertmanager"), "{err}");
-    assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
 }

@@ -275,3 +275,23 @@ pub fn delivered(hooks: &Arc<Mutex<Vec<Value>>>, alert: &str, status: &str) -> O
             .cloned()
     })
 }
+
+/// `genmon up <more>` of a minimal spec with nothing on PATH: its exit code
+/// and stderr; the state directory must hold no PIDs (nothing started).
+pub fn up_with_empty_path(more: &[&str]) -> (Option<i32>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_file = tmp.path().join("genmon.yaml");
+    std::fs::write(&spec_file, "version: 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_genmon"))
+        .arg("up")
+        .args(more)
+        .arg("-f")
+        .arg(&spec_file)
+        .arg("--state-dir")
+        .arg(tmp.path().join("state"))
+        .env("PATH", tmp.path().join("empty"))
+        .output()
+        .unwrap();
+    assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}

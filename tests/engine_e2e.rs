@@ -186,12 +186,18 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
     let state = tmp.path().join("state");
     let mut up = Up::start_with(&spec_a, &state, "vm", &["--target", "victoriametrics"]);
     up.wait_running(Duration::from_secs(90));
-    let engine = format!("http://127.0.0.1:{}", a.engine);
+    // Every query below goes where Grafana's provisioned datasource points.
+    let ds: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(state.join("config/provisioning/grafana/datasources/genmon.yml")).unwrap())
+            .unwrap();
+    let engine = ds["datasources"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(engine, format!("http://127.0.0.1:{}", a.engine), "Grafana reads the engine");
     let ruler = format!("http://127.0.0.1:{}", a.ruler);
     for (name, _) in up.pids() {
         assert_ne!(name, "prometheus", "no Prometheus in this topology");
     }
 
+    eprintln!("[{:6.1}s total] // Host B: the same spec", started.elapsed().as_secs_f64());
     // Host B: the same spec on its own exporter and agent ports, rendered for
     // the victoriametrics target; its rendered run-vmagent.sh is what runs.
     let b = Ports {
@@ -254,6 +260,7 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
     );
     let logs = |up: &Up, host_b: &HostB| format!("{}{}", up.logs(), host_b.logs());
 
+    eprintln!("[{:6.1}s total] // 1. Both hosts'", started.elapsed().as_secs_f64());
     // 1. Both hosts' samples reach the engine through their own vmagent.
     let instances = |q: &str| -> Vec<String> {
         let mut v: Vec<String> = query(&engine, q)
@@ -271,6 +278,7 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
         std::thread::sleep(Duration::from_millis(250));
     }
 
+    eprintln!("[{:6.1}s total] // 2. vmalert loaded", started.elapsed().as_secs_f64());
     // 2. vmalert loaded every generated group from the rendered namespace file.
     let groups = up.wait("vmalert loaded the e2e group", limit, || {
         let v = api(&ruler, "/api/v1/rules")?;
@@ -314,6 +322,19 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
         "host A has no trip wire and never fires"
     );
 
+    // vmalert keeps the alert's state in the engine as `ALERTS`, which the
+    // generated alerts-overview dashboard reads.
+    let t = Instant::now();
+    while instances(&format!("ALERTS{{alertname=\"{ALERT}\", alertstate=\"firing\"}}")) != [format!("127.0.0.1:{}", b.exporter)] {
+        assert!(
+            t.elapsed() < limit,
+            "ALERTS of the firing alert in VictoriaMetrics\n{}",
+            logs(&up, &host_b)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    eprintln!("[{:6.1}s total] // 4. Recorded", started.elapsed().as_secs_f64());
     // 4. Recorded series of both hosts are queryable from the engine.
     let t = Instant::now();
     while instances(RECORD) != want {
@@ -326,14 +347,17 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
         std::thread::sleep(Duration::from_millis(250));
     }
 
+    eprintln!("[{:6.1}s total] // 5. Clear", started.elapsed().as_secs_f64());
     // 5. Clear the trip wire: the alert resolves.
     write_trip(&textfile, 0);
     let resolved = up.wait("the resolved notification", limit, || delivered(&hooks, ALERT, "resolved"));
     assert_eq!(resolved["labels"]["instance"], format!("127.0.0.1:{}", b.exporter));
 
+    eprintln!("[{:6.1}s total] // 6. Everything stops", started.elapsed().as_secs_f64());
     // 6. Everything stops: genmon up's children on SIGTERM, host B by PID.
     up.stop();
     drop(up);
+    eprintln!("[{:6.1}s total] let pids: Vec<i32> = host_b", started.elapsed().as_secs_f64());
     let pids: Vec<i32> = host_b.running.iter().map(Running::pid).collect();
     drop(host_b);
     for pid in pids {

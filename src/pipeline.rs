@@ -41,6 +41,14 @@ pub fn compile_for(src: &Source, profile: Profile, strict: bool, engine: Option<
             return Err(diags);
         }
         model.engine = EngineTarget::resolve(&loaded.spec, kind, profile);
+        if let Some(e) = &model.engine {
+            let mut more = crate::check::engine::agents(&model, e);
+            crate::check::locate(&mut more, &loaded.positions, strict);
+            diags.extend(more);
+            if has_errors(&diags) {
+                return Err(diags);
+            }
+        }
     }
     let artifacts = render_all(&model);
     t.lap("render");

@@ -120,7 +120,7 @@ fn every_target_carries_the_same_promql_and_each_engine_loads_its_files() {
         // The scrapers' configs load in the real programs.
         let (ok, log) = run(Command::new(&vmagent).arg("-dryRun").arg(format!(
             "-promscrape.config={}",
-            vm.join("victoriametrics/vmagent/scrape.yml").display()
+            vm.join("victoriametrics/vmagent/vmagent.yml").display()
         )));
         assert!(ok, "{stem}: vmagent -dryRun:\n{log}");
         let (ok, log) = run(Command::new(&promtool)
@@ -173,7 +173,7 @@ fn writes_reads_and_alerts_go_where_each_engine_takes_them() {
         agent.contains("-remoteWrite.url=http://victoriametrics:8428/api/v1/write"),
         "{agent}"
     );
-    assert!(agent.contains("-promscrape.config=vmagent/scrape.yml"), "{agent}");
+    assert!(agent.contains("-promscrape.config=vmagent/vmagent.yml"), "{agent}");
     let ruler = vm_flags(&single, "vmalert");
     for f in [
         "'-rule=rules/*.yml'",
@@ -184,7 +184,7 @@ fn writes_reads_and_alerts_go_where_each_engine_takes_them() {
     ] {
         assert!(ruler.contains(f), "{f} in\n{ruler}");
     }
-    let scrape = yaml(&single.join("victoriametrics/vmagent/scrape.yml"));
+    let scrape = yaml(&single.join("victoriametrics/vmagent/vmagent.yml"));
     let jobs: Vec<&str> = scrape["scrape_configs"]
         .as_sequence()
         .unwrap()
@@ -218,7 +218,7 @@ fn writes_reads_and_alerts_go_where_each_engine_takes_them() {
         "{ruler}"
     );
     assert!(ruler.contains("-external.label=region=eu"), "{ruler}");
-    let scrape = std::fs::read_to_string(out.join("victoriametrics/vmagent/scrape.yml")).unwrap();
+    let scrape = std::fs::read_to_string(out.join("victoriametrics/vmagent/vmagent.yml")).unwrap();
     assert!(
         !scrape.contains("victoriametrics:8428"),
         "an external engine is not scraped as the stack's own"
@@ -253,6 +253,35 @@ fn writes_reads_and_alerts_go_where_each_engine_takes_them() {
         &["--target", "mimir"],
     );
     assert_eq!(datasource(&out).2.as_deref(), Some("anonymous"));
+
+    // Two agents: each its own config, script, port and jobs; every job once.
+    let agents = "version: 1\nprometheus: {scrape_jobs: [{name: edge, targets: ['edge:9100']}]}\nengine:\n  agents:\n    - {name: core, port: 18001}\n    - {name: edge-agent, port: 18002, jobs: [edge]}\n";
+    let (out, _) = render(tmp.path(), "agents", agents, &["--target", "victoriametrics"]);
+    let jobs_of = |name: &str| -> Vec<String> {
+        yaml(&out.join(format!("victoriametrics/vmagent/{name}.yml")))["scrape_configs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|j| j["job_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        jobs_of("core"),
+        ["genmon-exporter", "alertmanager", "core", "vmalert", "victoriametrics"]
+    );
+    assert_eq!(jobs_of("edge-agent"), ["edge", "edge-agent"]);
+    let edge = vm_flags(&out, "edge-agent");
+    assert!(
+        edge.contains("-promscrape.config=vmagent/edge-agent.yml") && edge.contains("-httpListenAddr=:18002"),
+        "{edge}"
+    );
+    assert!(!out.join("victoriametrics/run-vmagent.sh").exists());
+    let mimir_agents = agents.replace("engine:\n", "engine:\n  url: 'http://mimir:8080'\n");
+    let (out, _) = render(tmp.path(), "mimir-agents", &mimir_agents, &["--target", "mimir"]);
+    let edge = yaml(&out.join("mimir/edge-agent.yml"));
+    assert_eq!(edge["scrape_configs"].as_sequence().unwrap().len(), 1, "{edge:?}");
+    assert_eq!(edge["remote_write"][0]["url"], "http://mimir:8080/api/v1/push");
+    assert!(out.join("mimir/core.yml").is_file() && out.join("mimir/run-core.sh").is_file());
 
     // genmon up's profile: everything on 127.0.0.1.
     let (local, _) = render(tmp.path(), "local", base, &["--target", "victoriametrics", "--profile", "local"]);
@@ -309,6 +338,20 @@ fn what_a_target_cannot_do_is_a_located_error() {
             "{target}: {err}"
         );
     }
+
+    // A job no agent scrapes would silently go unscraped: an error.
+    std::fs::write(
+        &spec,
+        "version: 1\nprometheus: {scrape_jobs: [{name: edge, targets: ['edge:9100']}]}\nengine:\n  agents:\n    - {name: core, port: 18001, jobs: [genmon-exporter, alertmanager, vmalert, victoriametrics]}\n",
+    )
+    .unwrap();
+    let r = common::genmon(tmp.path(), &["render", "--target", "victoriametrics", "--format", "short"]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("genmon.yaml:5:") && err.contains("error[engine/agents]: no agent scrapes edge"),
+        "{err}"
+    );
 
     let r = common::genmon(tmp.path(), &["render", "--target", "local", "--profile", "compose"]);
     assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));

@@ -2,11 +2,13 @@
 //! `engine/namespace` (it becomes a file name) runs always; the rest depends
 //! on the target and runs from [`for_target`]: `engine/url` (Mimir has no
 //! default address), `engine/tenant` (each engine's tenant syntax) and
-//! `engine/keep-firing-for` (vmalert before v1.90 refuses the field).
+//! `engine/keep-firing-for` (vmalert before v1.90 refuses the field); and,
+//! on the model, [`agents`]: `engine/agents` (every scrape job has exactly
+//! one scraper; names and ports are distinct).
 
 use super::{Check, Ctx};
 use crate::diag::Diagnostic;
-use crate::model::engine::EngineKind;
+use crate::model::engine::{EngineKind, EngineTarget};
 use crate::spec::Spec;
 
 pub struct EngineSection;
@@ -15,6 +17,7 @@ const NAMESPACE: &str = "engine/namespace";
 const URL: &str = "engine/url";
 const TENANT: &str = "engine/tenant";
 const KEEP_FIRING: &str = "engine/keep-firing-for";
+const AGENTS: &str = "engine/agents";
 
 impl Check for EngineSection {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
@@ -23,6 +26,7 @@ impl Check for EngineSection {
             (URL, "the engine's URL is missing (Mimir) or not a base URL"),
             (TENANT, "the tenant is not valid for the engine"),
             (KEEP_FIRING, "keep_firing_for needs vmalert v1.90 or later"),
+            (AGENTS, "a scraper's name, port or jobs clash, or a scrape job has no scraper"),
         ]
     }
 
@@ -109,6 +113,109 @@ pub fn for_target(spec: &Spec, kind: EngineKind) -> Vec<Diagnostic> {
     out
 }
 
+/// `engine.agents`: names that are distinct file, service and job names;
+/// distinct ports; named jobs that exist, each taken once; and every job
+/// scraped by someone (a job no agent takes would silently go unscraped).
+pub fn agents(m: &crate::model::Model, e: &EngineTarget) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let own: Vec<&str> = e.agents.iter().map(|a| a.name.as_str()).collect();
+    // The jobs an agent may name: all but the agents' own.
+    let bare = EngineTarget {
+        agents: Vec::new(),
+        ..e.clone()
+    };
+    let jobs: Vec<String> = crate::render::engine::scrape_jobs(m, &bare).into_iter().map(|j| j.name).collect();
+    let s = &m.stack;
+    let stack_ports = [
+        s.exporter_port,
+        s.prometheus_port,
+        s.alertmanager_port,
+        s.grafana_port,
+        s.engine_port,
+        s.ruler_port,
+    ];
+    let mut rest = 0;
+    for (i, a) in e.agents.iter().enumerate() {
+        let at = |k: &str| format!("engine.agents[{i}].{k}");
+        let safe = !a.name.is_empty()
+            && a.name.len() <= 63
+            && !a.name.starts_with('-')
+            && a.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+        if !safe {
+            out.push(
+                Diagnostic::error(AGENTS, at("name"), format!("`{}` is not a plain name", a.name.escape_debug()))
+                    .help("use letters, digits, `-` and `_` (at most 63): it names files, a service and a scrape job"),
+            );
+        } else if own[..i].contains(&a.name.as_str()) || jobs.contains(&a.name) {
+            out.push(
+                Diagnostic::error(
+                    AGENTS,
+                    at("name"),
+                    format!("`{}` is already the name of another scraper or scrape job", a.name),
+                )
+                .help("give each agent a name of its own"),
+            );
+        }
+        if a.port == 0 || stack_ports.contains(&a.port) || e.agents[..i].iter().any(|b| b.port == a.port) {
+            out.push(
+                Diagnostic::error(
+                    AGENTS,
+                    at("port"),
+                    format!("port {} is 0 or taken by another service of the stack", a.port),
+                )
+                .help("give each agent its own port"),
+            );
+        }
+        if a.jobs.is_empty() {
+            rest += 1;
+            if rest > 1 {
+                out.push(
+                    Diagnostic::error(
+                        AGENTS,
+                        at("jobs"),
+                        "a second agent without `jobs`: which one takes the remaining jobs is ambiguous",
+                    )
+                    .help("list the jobs of all agents but one"),
+                );
+            }
+        }
+        for (k, j) in a.jobs.iter().enumerate() {
+            if !jobs.contains(j) {
+                let hint = crate::diag::did_you_mean(j, jobs.iter().map(String::as_str))
+                    .map(|d| format!("did you mean `{d}`? "))
+                    .unwrap_or_default();
+                out.push(
+                    Diagnostic::error(AGENTS, format!("engine.agents[{i}].jobs[{k}]"), format!("no scrape job `{j}`"))
+                        .help(format!("{hint}the jobs are: {}", jobs.join(", "))),
+                );
+            } else if e.agents[..i].iter().any(|b| b.jobs.contains(j)) || a.jobs[..k].contains(j) {
+                out.push(
+                    Diagnostic::error(
+                        AGENTS,
+                        format!("engine.agents[{i}].jobs[{k}]"),
+                        format!("`{j}` is already scraped by another agent"),
+                    )
+                    .help("each job has one scraper; scraping it twice stores every sample twice"),
+                );
+            }
+        }
+    }
+    if rest == 0 {
+        let unscraped: Vec<&str> = jobs
+            .iter()
+            .filter(|j| !e.agents.iter().any(|a| a.jobs.contains(j)))
+            .map(String::as_str)
+            .collect();
+        if !unscraped.is_empty() {
+            out.push(
+                Diagnostic::error(AGENTS, "engine.agents", format!("no agent scrapes {}", unscraped.join(", ")))
+                    .help("list them under an agent's `jobs`, or leave one agent's `jobs` out so it takes the rest"),
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +227,37 @@ mod tests {
             .into_iter()
             .map(|d| format!("{}@{}", d.code, d.path))
             .collect()
+    }
+
+    fn agent_problems(yaml: &str) -> Vec<String> {
+        let spec: Spec = serde_yaml_ng::from_str(yaml).unwrap();
+        let mut m = crate::model::lower(&spec, crate::model::Profile::Compose);
+        let e = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, m.profile).unwrap();
+        m.engine = Some(e.clone());
+        agents(&m, &e).into_iter().map(|d| format!("{}@{}", d.code, d.path)).collect()
+    }
+
+    #[test]
+    fn every_job_has_one_agent() {
+        assert!(agent_problems("version: 1\n").is_empty(), "the default agent takes every job");
+        let two = "version: 1\nprometheus: {scrape_jobs: [{name: edge, targets: ['e:1']}]}\nengine: {agents: [{name: a, port: 1001}, {name: b, port: 1002, jobs: [edge]}]}\n";
+        assert!(agent_problems(two).is_empty());
+        let bad = "version: 1\nprometheus: {scrape_jobs: [{name: edge, targets: ['e:1']}]}\nengine: {agents: [{name: a, port: 9093, jobs: [edge, edg]}, {name: edge, port: 1002, jobs: [edge]}, {name: 'x y', port: 1002}]}\n";
+        assert_eq!(
+            agent_problems(bad),
+            [
+                "engine/agents@engine.agents[0].port",
+                "engine/agents@engine.agents[0].jobs[1]",
+                "engine/agents@engine.agents[1].name",
+                "engine/agents@engine.agents[1].jobs[0]",
+                "engine/agents@engine.agents[2].name",
+                "engine/agents@engine.agents[2].port",
+            ]
+        );
+        let unscraped = "version: 1\nengine: {agents: [{name: a, port: 1001, jobs: [genmon-exporter]}]}\n";
+        assert_eq!(agent_problems(unscraped), ["engine/agents@engine.agents"]);
+        let two_rests = "version: 1\nengine: {agents: [{name: a, port: 1001}, {name: b, port: 1002}]}\n";
+        assert_eq!(agent_problems(two_rests), ["engine/agents@engine.agents[1].jobs"]);
     }
 
     #[test]

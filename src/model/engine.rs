@@ -39,6 +39,8 @@ pub struct EngineTarget {
     pub namespace: String,
     /// The engine is the stack's own single-node VictoriaMetrics (`engine.url` unset).
     pub local: bool,
+    /// The scrapers, at least one.
+    pub agents: Vec<crate::spec::Agent>,
 }
 
 impl EngineTarget {
@@ -62,12 +64,26 @@ impl EngineTarget {
             EngineKind::Mimir => Some(e.tenant.clone().unwrap_or_else(|| MIMIR_DEFAULT_TENANT.to_string())),
             EngineKind::VictoriaMetrics => e.tenant.clone(),
         };
+        let agents = if e.agents.is_empty() {
+            vec![crate::spec::Agent {
+                name: match kind {
+                    EngineKind::Mimir => "prometheus-agent",
+                    EngineKind::VictoriaMetrics => "vmagent",
+                }
+                .to_string(),
+                port: spec.stack.agent_port,
+                jobs: Vec::new(),
+            }]
+        } else {
+            e.agents.clone()
+        };
         Some(EngineTarget {
             kind,
             url,
             tenant,
             namespace: e.namespace.clone(),
             local,
+            agents,
         })
     }
 

@@ -18,19 +18,17 @@ use super::prometheus::{Scrape, scrape_configs};
 use crate::conventions as c;
 use crate::model::engine::{EngineKind, EngineTarget};
 use crate::model::{Model, Profile, ScrapeJob};
+use crate::spec::Agent;
 
-/// vmagent and vmalert: service names, and their self-scrape jobs.
-pub const SERVICE_VMAGENT: &str = "vmagent";
+/// vmalert: service name and self-scrape job.
 pub const SERVICE_VMALERT: &str = "vmalert";
-/// Prometheus in agent mode (the Mimir target's scraper).
-pub const SERVICE_PROMETHEUS_AGENT: &str = "prometheus-agent";
 
 /// Folder of the rule namespace files, under the target's folder.
 pub const DIR_RULES: &str = "rules";
-/// vmagent's scrape config, under `victoriametrics/`.
-pub const VMAGENT_CONFIG: &str = "vmagent/scrape.yml";
-/// The agent-mode Prometheus config, under `mimir/`.
-pub const AGENT_CONFIG: &str = "prometheus-agent.yml";
+/// A vmagent's scrape config, under `victoriametrics/`.
+pub fn vmagent_config(agent: &Agent) -> PathBuf {
+    Path::new("vmagent").join(format!("{}.yml", agent.name))
+}
 
 #[derive(Serialize)]
 struct ScrapeFile<'a> {
@@ -58,9 +56,9 @@ struct RemoteWrite {
 /// Mimir's tenant header.
 pub const TENANT_HEADER: &str = "X-Scope-OrgID";
 
-/// The jobs the engine's scraper runs: the stack's jobs without Prometheus
+/// Every job the engine's scrapers run: the stack's jobs without Prometheus
 /// (there is none in this topology), plus, with `stack.self_monitoring`,
-/// vmagent, vmalert and the stack's own VictoriaMetrics.
+/// each vmagent (job = its name), vmalert and the stack's own VictoriaMetrics.
 pub fn scrape_jobs(m: &Model, e: &EngineTarget) -> Vec<ScrapeJob> {
     let mut jobs: Vec<ScrapeJob> = m
         .scrape_jobs
@@ -70,16 +68,14 @@ pub fn scrape_jobs(m: &Model, e: &EngineTarget) -> Vec<ScrapeJob> {
         .collect();
     if m.stack.self_monitoring && e.kind == EngineKind::VictoriaMetrics {
         let s = &m.stack;
-        let mut own = vec![
-            (SERVICE_VMAGENT, m.host(SERVICE_VMAGENT), s.agent_port),
-            (SERVICE_VMALERT, m.host(SERVICE_VMALERT), s.ruler_port),
-        ];
+        let mut own: Vec<(&str, u16)> = e.agents.iter().map(|a| (a.name.as_str(), a.port)).collect();
+        own.push((SERVICE_VMALERT, s.ruler_port));
         if e.local {
-            own.push((e.kind.dir(), m.host(e.kind.dir()), s.engine_port));
+            own.push((e.kind.dir(), s.engine_port));
         }
-        jobs.extend(own.into_iter().map(|(name, host, port)| ScrapeJob {
+        jobs.extend(own.into_iter().map(|(name, port)| ScrapeJob {
             name: name.to_string(),
-            targets: vec![format!("{host}:{port}")],
+            targets: vec![format!("{}:{port}", m.host(name))],
             interval: None,
             timeout: None,
             metrics_path: "/metrics".into(),
@@ -88,6 +84,33 @@ pub fn scrape_jobs(m: &Model, e: &EngineTarget) -> Vec<ScrapeJob> {
         }));
     }
     jobs
+}
+
+/// The jobs of each agent: those it names, its own, and for the agent that
+/// names none, every job no other agent takes. A job no agent takes is an
+/// `engine/agents` error before rendering, never dropped here.
+pub fn agent_jobs<'a>(m: &Model, e: &'a EngineTarget) -> Vec<(&'a Agent, Vec<ScrapeJob>)> {
+    let all = scrape_jobs(m, e);
+    let claimed = |job: &str| {
+        e.agents
+            .iter()
+            .any(|a| a.jobs.iter().any(|j| j == job) || (a.name == job && e.kind == EngineKind::VictoriaMetrics))
+    };
+    e.agents
+        .iter()
+        .map(|a| {
+            let jobs = all
+                .iter()
+                .filter(|j| {
+                    a.jobs.contains(&j.name)
+                        || (j.name == a.name && e.kind == EngineKind::VictoriaMetrics)
+                        || (a.jobs.is_empty() && !claimed(&j.name))
+                })
+                .cloned()
+                .collect();
+            (a, jobs)
+        })
+        .collect()
 }
 
 fn scrape_file(m: &Model, jobs: &[ScrapeJob], remote_write: Vec<RemoteWrite>) -> Vec<u8> {
@@ -116,14 +139,14 @@ fn flag(name: &str, value: impl std::fmt::Display) -> String {
     format!("-{name}={value}")
 }
 
-/// vmagent's flags. `dir` is the rendered `victoriametrics/` folder; `data`
+/// A vmagent's flags. `dir` is the rendered `victoriametrics/` folder; `data`
 /// its buffer for samples the engine has not taken yet.
-pub fn vmagent_args(m: &Model, e: &EngineTarget, dir: &Path, data: &Path) -> Vec<String> {
+pub fn vmagent_args(m: &Model, e: &EngineTarget, agent: &Agent, dir: &Path, data: &Path) -> Vec<String> {
     let mut args = vec![
-        flag("promscrape.config", dir.join(VMAGENT_CONFIG).display()),
+        flag("promscrape.config", dir.join(vmagent_config(agent)).display()),
         flag("remoteWrite.url", e.write_url()),
         flag("remoteWrite.tmpDataPath", data.display()),
-        flag("httpListenAddr", listen(m, m.stack.agent_port)),
+        flag("httpListenAddr", listen(m, agent.port)),
     ];
     args.extend(
         m.prometheus
@@ -207,27 +230,11 @@ ruler:
 /// The target's own files, paths relative to the output root.
 pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
     let root = PathBuf::from(e.kind.dir());
-    let jobs = scrape_jobs(m, e);
-    let rule_file = root.join(DIR_RULES).join(format!("{}.yml", e.namespace));
     let here = Path::new("");
-    match e.kind {
-        EngineKind::VictoriaMetrics => vec![
-            Artifact {
-                path: rule_file,
-                bytes: super::rules::namespace_file(None, &m.groups),
-            },
-            Artifact {
-                path: root.join(VMAGENT_CONFIG),
-                bytes: scrape_file(m, &jobs, Vec::new()),
-            },
-            Artifact {
-                path: root.join("run-vmagent.sh"),
-                bytes: script(
-                    "vmagent",
-                    &vmagent_args(m, e, here, Path::new("data/vmagent")),
-                    "vmagent: scrapes every target and remote-writes each sample to the engine.",
-                ),
-            },
+    let mut out = Vec::new();
+    let (namespace, ruler) = match e.kind {
+        EngineKind::VictoriaMetrics => (
+            None,
             Artifact {
                 path: root.join("run-vmalert.sh"),
                 bytes: script(
@@ -236,16 +243,43 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
                     "vmalert: evaluates the rules on the engine and notifies Alertmanager.",
                 ),
             },
-        ],
-        EngineKind::Mimir => {
-            let headers = e.tenant.iter().map(|t| (TENANT_HEADER.to_string(), t.clone())).collect();
-            vec![
-                Artifact {
-                    path: rule_file,
-                    bytes: super::rules::namespace_file(Some(&e.namespace), &m.groups),
-                },
-                Artifact {
-                    path: root.join(AGENT_CONFIG),
+        ),
+        EngineKind::Mimir => (
+            Some(e.namespace.as_str()),
+            Artifact {
+                path: root.join("ruler.yml"),
+                bytes: mimir_ruler(m, e),
+            },
+        ),
+    };
+    out.push(Artifact {
+        path: root.join(DIR_RULES).join(format!("{}.yml", e.namespace)),
+        bytes: super::rules::namespace_file(namespace, &m.groups),
+    });
+    out.push(ruler);
+    for (agent, jobs) in agent_jobs(m, e) {
+        let run = root.join(format!("run-{}.sh", agent.name));
+        match e.kind {
+            EngineKind::VictoriaMetrics => {
+                out.push(Artifact {
+                    path: root.join(vmagent_config(agent)),
+                    bytes: scrape_file(m, &jobs, Vec::new()),
+                });
+                let data = Path::new("data").join(&agent.name);
+                out.push(Artifact {
+                    path: run,
+                    bytes: script(
+                        "vmagent",
+                        &vmagent_args(m, e, agent, here, &data),
+                        "vmagent: scrapes its jobs and remote-writes each sample to the engine.",
+                    ),
+                });
+            }
+            EngineKind::Mimir => {
+                let config = format!("{}.yml", agent.name);
+                let headers = e.tenant.iter().map(|t| (TENANT_HEADER.to_string(), t.clone())).collect();
+                out.push(Artifact {
+                    path: root.join(&config),
                     bytes: scrape_file(
                         m,
                         &jobs,
@@ -254,25 +288,22 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
                             headers,
                         }],
                     ),
-                },
-                Artifact {
-                    path: root.join("run-prometheus-agent.sh"),
+                });
+                out.push(Artifact {
+                    path: run,
                     bytes: script(
                         "prometheus",
                         &[
                             "--enable-feature=agent".to_string(),
-                            format!("--config.file={AGENT_CONFIG}"),
-                            "--storage.agent.path=data/prometheus-agent".to_string(),
-                            format!("--web.listen-address={}", listen(m, m.stack.prometheus_port)),
+                            format!("--config.file={config}"),
+                            format!("--storage.agent.path=data/{}", agent.name),
+                            format!("--web.listen-address={}", listen(m, agent.port)),
                         ],
-                        "Prometheus in agent mode: scrapes every target and remote-writes each sample to Mimir.",
+                        "Prometheus in agent mode: scrapes its jobs and remote-writes each sample to Mimir.",
                     ),
-                },
-                Artifact {
-                    path: root.join("ruler.yml"),
-                    bytes: mimir_ruler(m, e),
-                },
-            ]
+                });
+            }
         }
     }
+    out
 }

@@ -27,6 +27,11 @@ pub struct Engine {
     /// Rule namespace: the `namespace:` of Mimir's rule file
     /// (`mimirtool rules sync`) and the rule file's name for vmalert.
     pub namespace: String,
+    /// The scrapers (vmagent, or Prometheus in agent mode for Mimir), each
+    /// remote-writing what it scrapes to the engine: one per host or per
+    /// share of the jobs. Unset: one, `vmagent` (`prometheus-agent` for
+    /// Mimir) on `stack.agent_port`, running every scrape job.
+    pub agents: Vec<Agent>,
 }
 
 impl Default for Engine {
@@ -35,6 +40,23 @@ impl Default for Engine {
             url: None,
             tenant: None,
             namespace: "genmon".into(),
+            agents: Vec::new(),
         }
     }
+}
+
+/// One scraper of the engine targets.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// Its name: its files (`vmagent/<name>.yml` and `run-<name>.sh`; Mimir:
+    /// `<name>.yml`), its service under `genmon up` and its own scrape job.
+    pub name: String,
+    /// Its HTTP port (its own metrics and health).
+    pub port: u16,
+    /// The scrape jobs it runs, by job name (`genmon-exporter`, `alertmanager`,
+    /// `prometheus.scrape_jobs[].name`, `vmalert`, `victoriametrics`). Empty:
+    /// every job no other agent names; at most one agent may leave it empty.
+    #[serde(default)]
+    pub jobs: Vec<String>,
 }

@@ -10,7 +10,7 @@ mod structure;
 mod types;
 
 pub use duration::Duration;
-pub use engine::Engine;
+pub use engine::{Agent, Engine};
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use types::*;

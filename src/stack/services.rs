@@ -42,8 +42,8 @@ impl State {
 /// One program of the stack.
 #[derive(Debug, Clone)]
 pub struct Service {
-    /// Service name (as in docker-compose.yml).
-    pub name: &'static str,
+    /// Service name (as in docker-compose.yml; a scraper's name from the spec).
+    pub name: String,
     pub program: Program,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -82,7 +82,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
     ];
     let mut all = vec![
         Service {
-            name: c::SERVICE_EXPORTER,
+            name: c::SERVICE_EXPORTER.into(),
             program: binaries::EXPORTER,
             args: vec![
                 format!("--web.listen-address=127.0.0.1:{}", s.exporter_port),
@@ -94,7 +94,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             optional: false,
         },
         Service {
-            name: c::SERVICE_ALERTMANAGER,
+            name: c::SERVICE_ALERTMANAGER.into(),
             program: binaries::ALERTMANAGER,
             args: vec![
                 arg("--config.file", prov.join("alertmanager/alertmanager.yml")),
@@ -109,7 +109,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             optional: false,
         },
         Service {
-            name: c::SERVICE_PROMETHEUS,
+            name: c::SERVICE_PROMETHEUS.into(),
             program: binaries::PROMETHEUS,
             args: vec![
                 arg("--config.file", prov.join("prometheus/prometheus.yml")),
@@ -132,7 +132,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
         all.extend(engine_services(m, e, st));
     }
     all.push(Service {
-        name: c::SERVICE_GRAFANA,
+        name: c::SERVICE_GRAFANA.into(),
         program: binaries::GRAFANA,
         args: grafana_args(),
         env: grafana_env,
@@ -147,7 +147,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
 /// (unless `engine.url` names another), vmagent shipping every scrape to it,
 /// vmalert evaluating the rules on it and notifying Alertmanager.
 fn engine_services(m: &Model, e: &crate::model::engine::EngineTarget, st: &State) -> Vec<Service> {
-    use crate::render::engine::{SERVICE_VMAGENT, SERVICE_VMALERT, vmagent_args, vmalert_args};
+    use crate::render::engine::{SERVICE_VMALERT, vmagent_args, vmalert_args};
     let s = &m.stack;
     let base = |port: u16| format!("http://127.0.0.1:{port}");
     let dir = st.config().join(e.kind.dir());
@@ -156,7 +156,7 @@ fn engine_services(m: &Model, e: &crate::model::engine::EngineTarget, st: &State
         // Retention in whole hours (VictoriaMetrics counts bare numbers as months).
         let hours = m.prometheus.retention.secs().div_ceil(3600);
         out.push(Service {
-            name: crate::model::engine::EngineKind::VictoriaMetrics.dir(),
+            name: crate::model::engine::EngineKind::VictoriaMetrics.dir().into(),
             program: binaries::VICTORIA_METRICS,
             args: vec![
                 arg("-storageDataPath", st.data(e.kind.dir())),
@@ -171,17 +171,19 @@ fn engine_services(m: &Model, e: &crate::model::engine::EngineTarget, st: &State
             optional: false,
         });
     }
+    for agent in &e.agents {
+        out.push(Service {
+            name: agent.name.clone(),
+            program: binaries::VMAGENT,
+            args: vmagent_args(m, e, agent, &dir, &st.data(&agent.name)),
+            env: vec![],
+            health_url: format!("{}/health", base(agent.port)),
+            url: format!("{}/targets", base(agent.port)),
+            optional: false,
+        });
+    }
     out.push(Service {
-        name: SERVICE_VMAGENT,
-        program: binaries::VMAGENT,
-        args: vmagent_args(m, e, &dir, &st.data(SERVICE_VMAGENT)),
-        env: vec![],
-        health_url: format!("{}/health", base(s.agent_port)),
-        url: format!("{}/targets", base(s.agent_port)),
-        optional: false,
-    });
-    out.push(Service {
-        name: SERVICE_VMALERT,
+        name: SERVICE_VMALERT.into(),
         program: binaries::VMALERT,
         args: vmalert_args(m, e, &dir),
         env: vec![],
@@ -240,7 +242,7 @@ mod tests {
         let mut m = crate::model::lower(&spec, crate::model::Profile::Local);
         m.engine = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, crate::model::Profile::Local);
         let st = State { root: PathBuf::from("/s") };
-        let names: Vec<&str> = services(&m, &st, "pw").iter().map(|s| s.name).collect();
+        let names: Vec<String> = services(&m, &st, "pw").iter().map(|s| s.name.clone()).collect();
         assert_eq!(
             names,
             [

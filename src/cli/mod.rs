@@ -130,7 +130,7 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArgs,
     },
-    /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus, Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
+    /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus (with --target victoriametrics: VictoriaMetrics, vmagent and vmalert), Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
     Up {
         #[command(flatten)]
         spec: SpecArgs,

@@ -172,7 +172,14 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
     let hook_port = hook_listener.local_addr().unwrap().port();
     let hooks = webhook(hook_listener);
     let limit = Duration::from_secs(60);
-    let p = Ports::new();
+
+    // One spec, genmon up --target victoriametrics.
+    let spec_file = tmp.path().join("genmon.yaml");
+    let state = tmp.path().join("state");
+    let (mut up, p) = common::stack::up_on_free_ports(&spec_file, &state, &["--target", "victoriametrics"], Ports::new, |p| {
+        spec(p, hook_port)
+    });
+    lap("genmon up runs");
     let a_instance = format!("127.0.0.1:{}", p.exporter);
     let b_instance = format!("127.0.0.1:{}", p.exporter_b);
 
@@ -204,13 +211,6 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
     let host_b = HostB(vec![r]);
     assert!(healthy, "host B's exporter:\n{}", supervisor::tail(&log_b, 30));
 
-    // One spec, genmon up --target victoriametrics.
-    let spec_file = tmp.path().join("genmon.yaml");
-    std::fs::write(&spec_file, spec(&p, hook_port)).unwrap();
-    let state = tmp.path().join("state");
-    let mut up = Up::start_with(&spec_file, &state, "vm", &["--target", "victoriametrics"]);
-    up.wait_running(Duration::from_secs(90));
-    lap("genmon up runs");
     let mut names: Vec<String> = up.pids().into_iter().map(|(n, _)| n).collect();
     names.sort();
     assert_eq!(

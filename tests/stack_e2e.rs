@@ -95,39 +95,15 @@ fn generated_groups(config: &Path) -> Vec<String> {
 }
 
 /// `genmon up` on the spec `make_spec` writes for free ports, once it runs.
-/// Ephemeral ports can be taken by someone else between picking and
-/// binding: genmon up then refuses (exit 2, "already in use"); pick again.
 fn up_on_free_ports(spec_file: &Path, state: &Path, make_spec: impl Fn(&Ports) -> String) -> (Up, Ports) {
-    (1..=3)
-        .find_map(|attempt| {
-            let ports = Ports {
-                exporter: free_port(),
-                prometheus: free_port(),
-                alertmanager: free_port(),
-                grafana: free_port(),
-                probe: free_port(), // closed until step 3
-            };
-            std::fs::write(spec_file, make_spec(&ports)).unwrap();
-            let mut up = Up::start(spec_file, state, &format!("1-{attempt}"));
-            let t = Instant::now();
-            while t.elapsed() < Duration::from_secs(90) {
-                let out = std::fs::read_to_string(&up.out).unwrap_or_default();
-                if out.contains("the stack is running") {
-                    return Some((up, ports));
-                }
-                if let Ok(Some(_)) = up.child.try_wait() {
-                    let out = std::fs::read_to_string(&up.out).unwrap_or_default();
-                    if attempt < 3 && out.contains("already in use") {
-                        eprintln!("port taken meanwhile, retrying: {out}");
-                        return None;
-                    }
-                    panic!("genmon up exited before the stack ran\n{}", up.logs());
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            panic!("the stack did not come up within 90s\n{}", up.logs());
-        })
-        .expect("three attempts")
+    let new_ports = || Ports {
+        exporter: free_port(),
+        prometheus: free_port(),
+        alertmanager: free_port(),
+        grafana: free_port(),
+        probe: free_port(), // closed until step 3
+    };
+    common::stack::up_on_free_ports(spec_file, state, &[], new_ports, make_spec)
 }
 
 /// The repository's genmon.yaml on the test's ports, scraping and evaluating every second.

@@ -295,3 +295,40 @@ pub fn up_with_empty_path(more: &[&str]) -> (Option<i32>, String) {
     assert!(!tmp.path().join("state/pids").exists(), "nothing was started");
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// `genmon up <more>` on the spec `make_spec` writes for the ports
+/// `new_ports` picks, once it runs. Ephemeral ports can be taken by someone
+/// else between picking and binding: genmon up then refuses (exit 2,
+/// "already in use"); pick again, three times at most.
+pub fn up_on_free_ports<P>(
+    spec_file: &Path,
+    state: &Path,
+    more: &[&str],
+    new_ports: impl Fn() -> P,
+    make_spec: impl Fn(&P) -> String,
+) -> (Up, P) {
+    (1..=3)
+        .find_map(|attempt| {
+            let ports = new_ports();
+            std::fs::write(spec_file, make_spec(&ports)).unwrap();
+            let mut up = Up::start_with(spec_file, state, &format!("1-{attempt}"), more);
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(90) {
+                let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                if out.contains("the stack is running") {
+                    return Some((up, ports));
+                }
+                if let Ok(Some(_)) = up.child.try_wait() {
+                    let out = std::fs::read_to_string(&up.out).unwrap_or_default();
+                    if attempt < 3 && out.contains("already in use") {
+                        eprintln!("port taken meanwhile, retrying: {out}");
+                        return None;
+                    }
+                    panic!("genmon up exited before the stack ran\n{}", up.logs());
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            panic!("the stack did not come up within 90s\n{}", up.logs());
+        })
+        .expect("three attempts")
+}

@@ -3,6 +3,7 @@
 
 use crate::compose::Composed;
 use crate::diag::{Diagnostic, has_errors};
+use crate::model::engine::{EngineKind, EngineTarget};
 use crate::model::{Model, Profile, lower};
 use crate::render::{Artifact, render_all};
 use crate::spec::Source;
@@ -17,11 +18,22 @@ pub struct Compiled {
 
 /// Compile a spec. On any error, returns every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
-    compile_composed(src, profile, strict).map(|(_, c)| c)
+    compile_for(src, profile, strict, None)
 }
 
-/// [`compile`], also returning the composed spec (where each item and value came from).
-pub fn compile_composed(src: &Source, profile: Profile, strict: bool) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
+/// Compile a spec for a scaled-out engine (`--target mimir|victoriametrics`),
+/// or for Prometheus when `engine` is `None`.
+pub fn compile_for(src: &Source, profile: Profile, strict: bool, engine: Option<EngineKind>) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_composed(src, profile, strict, engine).map(|(_, c)| c)
+}
+
+/// [`compile_for`], also returning the composed spec (where each item and value came from).
+pub fn compile_composed(
+    src: &Source,
+    profile: Profile,
+    strict: bool,
+    engine: Option<EngineKind>,
+) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
     let t = Timer::start();
     let composed = crate::compose::load(src)?;
     let loaded = &composed.loaded;
@@ -32,7 +44,7 @@ pub fn compile_composed(src: &Source, profile: Profile, strict: bool) -> Result<
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (model, mut diags) = match resolve(loaded, profile, strict, &elsewhere, &t) {
+    let (mut model, mut diags) = match resolve(loaded, profile, strict, &elsewhere, &t) {
         Ok(r) => r,
         Err(mut diags) => {
             composed.relocate(&mut diags);
@@ -40,6 +52,23 @@ pub fn compile_composed(src: &Source, profile: Profile, strict: bool) -> Result<
         }
     };
     composed.relocate(&mut diags);
+    if let Some(kind) = engine {
+        let mut more = crate::check::engine::for_target(&loaded.spec, kind);
+        crate::check::locate(&mut more, &loaded.positions, strict);
+        diags.extend(more);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        model.engine = EngineTarget::resolve(&loaded.spec, kind, profile);
+        if let Some(e) = &model.engine {
+            let mut more = crate::check::engine::agents(&model, e);
+            crate::check::locate(&mut more, &loaded.positions, strict);
+            diags.extend(more);
+            if has_errors(&diags) {
+                return Err(diags);
+            }
+        }
+    }
     let artifacts = render_all(&model);
     t.lap("render");
     let compiled = Compiled {

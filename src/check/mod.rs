@@ -12,6 +12,7 @@ mod alert_values;
 pub(crate) mod alertmanager_routes;
 mod dashboard_ids;
 mod durations;
+pub mod engine;
 mod exporter_config;
 mod label_names;
 mod output_paths;
@@ -72,6 +73,7 @@ pub static ALL: &[&dyn Check] = &[
     &template_syntax::TemplateSyntax,
     &stack_ports::StackPorts,
     &url_safety::UrlSafety,
+    &engine::EngineSection,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.
@@ -211,7 +213,14 @@ pub fn run(
     cx.tested_elsewhere = tested_elsewhere.to_vec();
     cx.given_model = model;
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
-    for d in &mut out {
+    locate(&mut out, positions, strict);
+    out
+}
+
+/// Give diagnostics their file positions from their spec paths; `strict`
+/// turns warnings into errors.
+pub fn locate(out: &mut [Diagnostic], positions: &Positions, strict: bool) {
+    for d in out {
         if d.pos.is_none() {
             d.pos = match &d.within {
                 Some((r, text)) => positions.within(&d.path, r.clone(), text).or_else(|| positions.value(&d.path)),
@@ -223,7 +232,6 @@ pub fn run(
             d.level = crate::diag::Level::Error;
         }
     }
-    out
 }
 
 #[cfg(test)]

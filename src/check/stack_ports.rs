@@ -20,6 +20,9 @@ impl Check for StackPorts {
             ("prometheus_port", s.prometheus_port),
             ("alertmanager_port", s.alertmanager_port),
             ("grafana_port", s.grafana_port),
+            ("engine_port", s.engine_port),
+            ("agent_port", s.agent_port),
+            ("ruler_port", s.ruler_port),
         ];
         let mut out = Vec::new();
         for (i, (name, port)) in ports.iter().enumerate() {

@@ -84,6 +84,9 @@ impl Check for UrlSafety {
         if let Some(u) = &s.alertmanager.external_url {
             check_url("alertmanager.external_url".into(), u, &mut out);
         }
+        if let Some(u) = &s.engine.url {
+            check_url("engine.url".into(), u, &mut out);
+        }
         if let Some(u) = &s.alerting.runbook_base_url {
             check_url("alerting.runbook_base_url".into(), u, &mut out);
         }

@@ -68,6 +68,20 @@ pub enum ProfileArg {
     Local,
 }
 
+/// Where the rendered stack runs (`--target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// Local processes on 127.0.0.1 (`genmon up`), with Prometheus.
+    Local,
+    /// docker compose, with Prometheus; what the repository commits.
+    Compose,
+    /// Grafana Mimir: rule namespace for `mimirtool rules sync`, Prometheus in agent mode, ruler wiring (under mimir/).
+    Mimir,
+    /// VictoriaMetrics: rules for vmalert, vmagent remote-writing to the engine (under victoriametrics/).
+    #[value(name = "victoriametrics")]
+    VictoriaMetrics,
+}
+
 /// Options shared by commands that read a spec.
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
@@ -95,9 +109,12 @@ pub enum Command {
         /// Write nothing; exit 1 and print a unified diff when committed outputs are stale.
         #[arg(long)]
         check: bool,
-        /// Which stack the configs address.
-        #[arg(long, value_enum, default_value_t = ProfileArg::Compose)]
-        profile: ProfileArg,
+        /// Which stack the configs address (hosts: compose service names or 127.0.0.1).
+        #[arg(long, value_enum)]
+        profile: Option<ProfileArg>,
+        /// What the outputs deploy to (default: compose, or what --profile says); mimir and victoriametrics write their files under mimir/ or victoriametrics/ (docs/scaling-out.md).
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
         /// Do not flush the outputs to disk before swapping them in (still atomic
         /// against a failed or interrupted run, not against a power loss; faster).
         #[arg(long)]
@@ -121,13 +138,16 @@ pub enum Command {
     },
     /// Write a static HTML catalog (alerts, SLOs, dashboards, signals, policy report) to DIR, or print it as JSON. Exit 1 on spec errors, or with --strict when a policy does not hold; 2 on usage or I/O errors.
     Docs(docs::DocsArgs),
-    /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus, Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
+    /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus (with --target victoriametrics: VictoriaMetrics, vmagent and vmalert), Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
     Up {
         #[command(flatten)]
         spec: SpecArgs,
         /// Where configs, data, logs, PIDs and the lock live.
         #[arg(long = "state-dir", default_value = ".genmon", value_name = "DIR")]
         state_dir: PathBuf,
+        /// local: Prometheus evaluates the rules; victoriametrics: vmagent → VictoriaMetrics ← vmalert (apt-get install victoria-metrics).
+        #[arg(long, value_enum, default_value_t = TargetArg::Local)]
+        target: TargetArg,
     },
     /// Check the spec against a live Prometheus: every metric, label and variable value it uses exists; how often each alert would have fired over the last days (backtest); how many series each rule and panel query touches. Exit 0 when all holds, 1 on findings or spec errors, 2 on bad usage or when Prometheus cannot be queried.
     Verify(verify::VerifyArgs),
@@ -187,13 +207,17 @@ pub fn main() -> ExitCode {
             out,
             check,
             profile,
+            target,
             no_sync,
             force,
-        } => render::render(&spec, &out, check, profile, no_sync, force, color),
+        } => match render::profile_for(target, profile) {
+            Ok((profile, engine)) => render::render(&spec, &out, check, (profile, engine), no_sync, force, color),
+            Err(code) => code,
+        },
         Command::Check { spec } => render::check(&spec, color),
         Command::Test { spec, results } => test::test(&spec, results.as_deref(), color),
         Command::Docs(args) => docs::docs(&args, color),
-        Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
+        Command::Up { spec, state_dir, target } => up::up(&spec, &state_dir, target, color),
         Command::Verify(args) => verify::verify(&args, color),
         Command::Explain { spec, name } => explain::explain(&spec, &name, color),
         Command::Schema => {

@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use super::{Format, ProfileArg, SpecArgs, exit};
+use super::{Format, ProfileArg, SpecArgs, TargetArg, exit};
 use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
-use crate::pipeline::{Compiled, compile};
+use crate::model::engine::EngineKind;
+use crate::pipeline::{Compiled, compile_for};
 use crate::spec::Source;
 use crate::write::{Drift, Durability, WriteError, apply_with, drift};
 
@@ -20,8 +21,32 @@ pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, co
     }
 }
 
+/// The hosts profile and engine of `--target` (with `--profile` for the
+/// engine targets); a usage error when the two disagree.
+pub fn profile_for(target: Option<TargetArg>, profile: Option<ProfileArg>) -> Result<(Profile, Option<EngineKind>), u8> {
+    let hosts = |p: Option<ProfileArg>| match p {
+        Some(ProfileArg::Local) => Profile::Local,
+        Some(ProfileArg::Compose) | None => Profile::Compose,
+    };
+    match (target, profile) {
+        (None, p) => Ok((hosts(p), None)),
+        (Some(TargetArg::Local), None | Some(ProfileArg::Local)) => Ok((Profile::Local, None)),
+        (Some(TargetArg::Compose), None | Some(ProfileArg::Compose)) => Ok((Profile::Compose, None)),
+        (Some(t @ (TargetArg::Local | TargetArg::Compose)), Some(p)) => {
+            eprintln!("error: `--target {t:?}` and `--profile {p:?}` disagree; `--target` alone is enough");
+            Err(exit::USAGE)
+        }
+        (Some(TargetArg::Mimir), p) => Ok((hosts(p), Some(EngineKind::Mimir))),
+        (Some(TargetArg::VictoriaMetrics), p) => Ok((hosts(p), Some(EngineKind::VictoriaMetrics))),
+    }
+}
+
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-pub(super) fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
+pub(super) fn compile_reporting(
+    args: &SpecArgs,
+    (profile, engine): (Profile, Option<EngineKind>),
+    color: bool,
+) -> Result<(Source, Compiled), u8> {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -32,7 +57,7 @@ pub(super) fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) 
             return Err(exit::USAGE);
         }
     };
-    match compile(&src, profile, args.strict) {
+    match compile_for(&src, profile, args.strict, engine) {
         Ok(c) => {
             print_diags(&src, &c.warnings, args.format, color);
             Ok((src, c))
@@ -46,7 +71,7 @@ pub(super) fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) 
 
 /// `genmon check`.
 pub fn check(args: &SpecArgs, color: bool) -> u8 {
-    match compile_reporting(args, Profile::Compose, color) {
+    match compile_reporting(args, (Profile::Compose, None), color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
                 eprintln!(
@@ -67,12 +92,16 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 
 /// `genmon render`.
 #[allow(clippy::too_many_arguments)]
-pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, no_sync: bool, force: bool, color: bool) -> u8 {
-    let profile = match profile {
-        ProfileArg::Compose => Profile::Compose,
-        ProfileArg::Local => Profile::Local,
-    };
-    let (src, compiled) = match compile_reporting(args, profile, color) {
+pub fn render(
+    args: &SpecArgs,
+    out: &Path,
+    check_only: bool,
+    target: (Profile, Option<EngineKind>),
+    no_sync: bool,
+    force: bool,
+    color: bool,
+) -> u8 {
+    let (src, compiled) = match compile_reporting(args, target, color) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -73,6 +73,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         scrape_jobs: Vec::new(),
         tests,
         facts: super::facts::facts(spec, &expansions, &links),
+        engine: None,
     };
     m.scrape_jobs = scrape_jobs(&m);
     m

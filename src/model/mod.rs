@@ -3,6 +3,7 @@
 //! No serde, no spans: renderers read only this.
 
 pub mod dashboards;
+pub mod engine;
 pub mod facts;
 pub mod kinds;
 mod layout;
@@ -47,6 +48,8 @@ pub struct Model {
     pub tests: Vec<TestFile>,
     /// Where each alert came from, SLOs and signals (for `genmon docs`).
     pub facts: facts::Facts,
+    /// The scaled-out engine of `--target mimir|victoriametrics`; `None` for a plain Prometheus.
+    pub engine: Option<engine::EngineTarget>,
 }
 
 /// A promtool test file (`alerts/tests/<group>.test.yml`).

@@ -20,17 +20,26 @@ struct File<'a> {
 /// installed, and a missing Grafana must not burn the probe SLO.
 fn self_probes(m: &Model) -> Vec<ProbeConfig> {
     let s = &m.stack;
+    let url = |service: &str, port: u16, path: &str| format!("http://{}:{port}{path}", m.host(service));
+    // With a scaled-out engine there is no Prometheus: probe the engine instead.
+    let first = match &m.engine {
+        None => (c::SERVICE_PROMETHEUS, url(c::SERVICE_PROMETHEUS, s.prometheus_port, "/-/healthy")),
+        Some(e) => (e.kind.dir(), e.health_url()),
+    };
     let mut list = vec![
-        (c::SERVICE_PROMETHEUS, s.prometheus_port, "/-/healthy"),
-        (c::SERVICE_ALERTMANAGER, s.alertmanager_port, "/-/healthy"),
+        first,
+        (
+            c::SERVICE_ALERTMANAGER,
+            url(c::SERVICE_ALERTMANAGER, s.alertmanager_port, "/-/healthy"),
+        ),
     ];
     if m.profile == Profile::Compose {
-        list.push((c::SERVICE_GRAFANA, s.grafana_port, "/api/health"));
+        list.push((c::SERVICE_GRAFANA, url(c::SERVICE_GRAFANA, s.grafana_port, "/api/health")));
     }
     list.into_iter()
-        .map(|(service, port, path)| ProbeConfig {
+        .map(|(service, url)| ProbeConfig {
             name: service.to_string(),
-            url: format!("http://{}:{port}{path}", m.host(service)),
+            url,
             timeout: None,
             method: None,
             expect_status: None,

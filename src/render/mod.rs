@@ -2,6 +2,7 @@
 //! [`crate::write`] touches the disk.
 
 pub mod alertmanager;
+pub mod engine;
 pub mod exporter;
 pub mod grafana;
 mod panel_json;
@@ -78,10 +79,13 @@ pub fn render_all(m: &Model) -> Vec<Artifact> {
         bytes: tests::file(m, t),
     }));
     let prov = PathBuf::from(c::DIR_PROVISIONING);
-    out.push(Artifact {
-        path: prov.join("prometheus/prometheus.yml"),
-        bytes: prometheus::config(m),
-    });
+    match &m.engine {
+        None => out.push(Artifact {
+            path: prov.join("prometheus/prometheus.yml"),
+            bytes: prometheus::config(m),
+        }),
+        Some(e) => out.extend(engine::files(m, e)),
+    }
     out.push(Artifact {
         path: prov.join("alertmanager/alertmanager.yml"),
         bytes: alertmanager::config(m),

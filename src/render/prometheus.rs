@@ -16,7 +16,7 @@ struct Config<'a> {
 }
 
 #[derive(Serialize)]
-struct Global<'a> {
+pub(super) struct Global<'a> {
     scrape_interval: &'a str,
     scrape_timeout: &'a str,
     evaluation_interval: &'a str,
@@ -35,14 +35,14 @@ struct Static {
 }
 
 #[derive(Serialize)]
-struct Targets {
+pub(super) struct Targets {
     targets: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     labels: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
-struct Scrape<'a> {
+pub(super) struct Scrape<'a> {
     job_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     scrape_interval: Option<&'a str>,
@@ -56,14 +56,8 @@ struct Scrape<'a> {
 /// Render `prometheus.yml`. Rule files are found relative to the config file,
 /// so the same layout works in the container and on the host.
 pub fn config(m: &Model) -> Vec<u8> {
-    let p = &m.prometheus;
     let cfg = Config {
-        global: Global {
-            scrape_interval: p.scrape_interval.as_str(),
-            scrape_timeout: p.scrape_timeout.as_str(),
-            evaluation_interval: p.evaluation_interval.as_str(),
-            external_labels: &p.external_labels,
-        },
+        global: global(m),
         rule_files: vec![format!("../../{}/*.rules.yml", c::DIR_ALERTS)],
         alerting: Alerting {
             alertmanagers: vec![Static {
@@ -73,21 +67,35 @@ pub fn config(m: &Model) -> Vec<u8> {
                 }],
             }],
         },
-        scrape_configs: m
-            .scrape_jobs
-            .iter()
-            .map(|j| Scrape {
-                job_name: &j.name,
-                scrape_interval: j.interval.as_ref().map(|d| d.as_str()),
-                scrape_timeout: j.timeout.as_ref().map(|d| d.as_str()),
-                metrics_path: &j.metrics_path,
-                scheme: &j.scheme,
-                static_configs: vec![Targets {
-                    targets: j.targets.clone(),
-                    labels: j.labels.clone(),
-                }],
-            })
-            .collect(),
+        scrape_configs: scrape_configs(&m.scrape_jobs),
     };
     super::yaml(&cfg)
+}
+
+/// The `global:` section: intervals and external labels.
+pub(super) fn global(m: &Model) -> Global<'_> {
+    let p = &m.prometheus;
+    Global {
+        scrape_interval: p.scrape_interval.as_str(),
+        scrape_timeout: p.scrape_timeout.as_str(),
+        evaluation_interval: p.evaluation_interval.as_str(),
+        external_labels: &p.external_labels,
+    }
+}
+
+/// `scrape_configs:` of the jobs (static targets).
+pub(super) fn scrape_configs(jobs: &[crate::model::ScrapeJob]) -> Vec<Scrape<'_>> {
+    jobs.iter()
+        .map(|j| Scrape {
+            job_name: &j.name,
+            scrape_interval: j.interval.as_ref().map(|d| d.as_str()),
+            scrape_timeout: j.timeout.as_ref().map(|d| d.as_str()),
+            metrics_path: &j.metrics_path,
+            scheme: &j.scheme,
+            static_configs: vec![Targets {
+                targets: j.targets.clone(),
+                labels: j.labels.clone(),
+            }],
+        })
+        .collect()
 }

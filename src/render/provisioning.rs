@@ -24,6 +24,8 @@ struct Datasource<'a> {
     is_default: bool,
     editable: bool,
     json_data: JsonData<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secure_json_data: Option<SecureJsonData>,
 }
 
 #[derive(Serialize)]
@@ -32,11 +34,32 @@ struct JsonData<'a> {
     time_interval: &'a str,
     http_method: &'static str,
     prometheus_type: &'static str,
+    /// Mimir's tenant header (`X-Scope-OrgID`), its value in `secureJsonData`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_header_name1: Option<&'static str>,
 }
 
-/// `provisioning/grafana/datasources/genmon.yml`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecureJsonData {
+    http_header_value1: String,
+}
+
+/// `provisioning/grafana/datasources/genmon.yml`: Prometheus, or the
+/// engine's query path under `--target mimir|victoriametrics`.
 pub fn datasources(m: &Model) -> Vec<u8> {
+    use crate::model::engine::EngineKind;
     let ds = &m.grafana.datasource;
+    let (url, prometheus_type, tenant) = match &m.engine {
+        None => (
+            format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.stack.prometheus_port),
+            "Prometheus",
+            None,
+        ),
+        Some(e) if e.kind == EngineKind::Mimir => (e.query_url(), "Mimir", e.tenant.clone()),
+        // VictoriaMetrics answers the Prometheus API; its tenant is in the path.
+        Some(e) => (e.query_url(), "Prometheus", None),
+    };
     super::yaml(&Datasources {
         api_version: 1,
         datasources: vec![Datasource {
@@ -44,14 +67,16 @@ pub fn datasources(m: &Model) -> Vec<u8> {
             uid: &ds.uid,
             kind: "prometheus",
             access: "proxy",
-            url: format!("http://{}:{}", m.host(c::SERVICE_PROMETHEUS), m.stack.prometheus_port),
+            url,
             is_default: true,
             editable: false,
             json_data: JsonData {
                 time_interval: m.prometheus.scrape_interval.as_str(),
                 http_method: "POST",
-                prometheus_type: "Prometheus",
+                prometheus_type,
+                http_header_name1: tenant.as_ref().map(|_| "X-Scope-OrgID"),
             },
+            secure_json_data: tenant.map(|t| SecureJsonData { http_header_value1: t }),
         }],
     })
 }

@@ -8,6 +8,9 @@ use crate::model::{Model, Rule, RuleGroup};
 
 #[derive(Serialize)]
 struct File<'a> {
+    /// Mimir's rule namespace (`mimirtool rules sync`); vmalert and Prometheus refuse the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
     groups: Vec<Group<'a>>,
 }
 
@@ -38,6 +41,22 @@ struct RuleOut<'a> {
 
 /// Render one rule group as a Prometheus rule file.
 pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
+    super::yaml(&File {
+        namespace: None,
+        groups: vec![group_out(g)],
+    })
+}
+
+/// Every group in one file: a Mimir rule namespace (`namespace: Some`,
+/// for `mimirtool rules sync`) or a vmalert `-rule` file (`None`).
+pub fn namespace_file(namespace: Option<&str>, groups: &[RuleGroup]) -> Vec<u8> {
+    super::yaml(&File {
+        namespace,
+        groups: groups.iter().map(group_out).collect(),
+    })
+}
+
+fn group_out(g: &RuleGroup) -> Group<'_> {
     let rules = g
         .rules
         .iter()
@@ -62,12 +81,9 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
             },
         })
         .collect();
-    let file = File {
-        groups: vec![Group {
-            name: &g.name,
-            interval: g.interval.as_ref().map(|d| d.as_str()),
-            rules,
-        }],
-    };
-    super::yaml(&file)
+    Group {
+        name: &g.name,
+        interval: g.interval.as_ref().map(|d| d.as_str()),
+        rules,
+    }
 }

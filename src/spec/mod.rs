@@ -2,6 +2,7 @@
 //! file positions, so later checks can point at the exact line and column.
 
 mod duration;
+mod engine;
 pub mod limits;
 mod load;
 mod positions;
@@ -11,6 +12,7 @@ mod structure;
 mod types;
 
 pub use duration::Duration;
+pub use engine::{Agent, Engine};
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use reuse::*;

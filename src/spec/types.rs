@@ -66,6 +66,9 @@ pub struct Spec {
     /// Changes to alerts, signals and dashboards defined anywhere (here, in an include or a pack).
     #[serde(default, skip_serializing_if = "super::reuse::Overrides::is_empty")]
     pub overrides: super::reuse::Overrides,
+    /// The scaled-out engine (Mimir, VictoriaMetrics) of `genmon render --target mimir|victoriametrics`.
+    #[serde(default)]
+    pub engine: super::engine::Engine,
 }
 
 /// Where each service of the stack listens. Hosts are service names under
@@ -77,6 +80,13 @@ pub struct Stack {
     pub prometheus_port: u16,
     pub alertmanager_port: u16,
     pub grafana_port: u16,
+    /// VictoriaMetrics single-node under `genmon up --target victoriametrics`
+    /// (and the `victoriametrics` target's engine when `engine.url` is unset).
+    pub engine_port: u16,
+    /// vmagent's HTTP port (its own metrics and health) under the `victoriametrics` target.
+    pub agent_port: u16,
+    /// vmalert's HTTP port under the `victoriametrics` target.
+    pub ruler_port: u16,
     /// Scrape genmon-exporter, Prometheus and Alertmanager themselves, and
     /// probe the stack's health endpoints (Prometheus, Alertmanager; Grafana
     /// under compose) so that the probe panels and SLO have data from the start.
@@ -90,6 +100,9 @@ impl Default for Stack {
             prometheus_port: 9090,
             alertmanager_port: 9093,
             grafana_port: 3000,
+            engine_port: 8428,
+            agent_port: 8429,
+            ruler_port: 8880,
             self_monitoring: true,
         }
     }

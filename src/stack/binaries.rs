@@ -26,6 +26,19 @@ pub const ALERTMANAGER: Program = Program {
     names: &["prometheus-alertmanager", "alertmanager"],
     install: "apt-get install prometheus prometheus-alertmanager",
 };
+/// VictoriaMetrics single-node, vmagent and vmalert (Debian package `victoria-metrics`).
+pub const VICTORIA_METRICS: Program = Program {
+    names: &["victoria-metrics", "victoria-metrics-prod"],
+    install: "apt-get install victoria-metrics",
+};
+pub const VMAGENT: Program = Program {
+    names: &["vmagent", "vmagent-prod"],
+    install: "apt-get install victoria-metrics",
+};
+pub const VMALERT: Program = Program {
+    names: &["vmalert", "vmalert-prod"],
+    install: "apt-get install victoria-metrics",
+};
 /// Grafana (optional for `genmon up`).
 pub const GRAFANA: Program = Program {
     names: &["grafana-server", "grafana"],

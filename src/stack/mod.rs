@@ -1,6 +1,7 @@
 //! `genmon up`: the stack as local processes, without Docker. Renders the spec
 //! for [`Profile::Local`] into `<state>/config/`, starts genmon-exporter,
-//! Alertmanager, Prometheus and (when installed) Grafana on 127.0.0.1 with
+//! Alertmanager, Prometheus (with `--target victoriametrics`: VictoriaMetrics,
+//! vmagent and vmalert) and (when installed) Grafana on 127.0.0.1 with
 //! their data under `<state>/data/` and logs under `<state>/logs/`, waits until
 //! each is healthy, and supervises them until Ctrl-C/SIGTERM.
 //!
@@ -75,6 +76,8 @@ pub struct Options {
     pub state_dir: PathBuf,
     pub strict: bool,
     pub color: bool,
+    /// `--target victoriametrics`: vmagent → VictoriaMetrics ← vmalert instead of Prometheus.
+    pub engine: Option<crate::model::engine::EngineKind>,
 }
 
 /// Create the state directory and its folders owner-only (0700), tightening
@@ -130,7 +133,7 @@ pub fn up(o: &Options) -> u8 {
             return exit::USAGE;
         }
     };
-    let compiled = match crate::pipeline::compile(&src, Profile::Local, o.strict) {
+    let compiled = match crate::pipeline::compile_for(&src, Profile::Local, o.strict, o.engine) {
         Ok(c) => c,
         Err(diags) => {
             eprint!("{}", crate::diag::report(&src, &diags, o.color));
@@ -192,7 +195,7 @@ pub fn up(o: &Options) -> u8 {
         eprintln!("install it: {}", hints.join("; "));
         return MISSING_PROGRAM;
     }
-    if let Some(msg) = busy_port(&compiled.model.stack, plan.iter().map(|(s, _)| s.name)) {
+    if let Some(msg) = busy_port(&compiled.model, plan.iter().map(|(s, _)| s.name.as_str())) {
         eprintln!("error: {msg}");
         return exit::USAGE;
     }
@@ -322,18 +325,27 @@ fn localize_dashboard_path(artifacts: &mut [crate::render::Artifact], dir: &Path
 }
 
 /// A port of the stack another program already listens on.
-fn busy_port<'a>(s: &crate::spec::Stack, names: impl Iterator<Item = &'a str>) -> Option<String> {
+fn busy_port<'a>(m: &crate::model::Model, names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let s = &m.stack;
+    let agents = m.engine.iter().flat_map(|e| e.agents.iter());
     for name in names {
         let (port, key) = match name {
-            c::SERVICE_EXPORTER => (s.exporter_port, "exporter_port"),
-            c::SERVICE_PROMETHEUS => (s.prometheus_port, "prometheus_port"),
-            c::SERVICE_ALERTMANAGER => (s.alertmanager_port, "alertmanager_port"),
-            c::SERVICE_GRAFANA => (s.grafana_port, "grafana_port"),
-            _ => continue,
+            c::SERVICE_EXPORTER => (s.exporter_port, "stack.exporter_port".to_string()),
+            c::SERVICE_PROMETHEUS => (s.prometheus_port, "stack.prometheus_port".into()),
+            c::SERVICE_ALERTMANAGER => (s.alertmanager_port, "stack.alertmanager_port".into()),
+            c::SERVICE_GRAFANA => (s.grafana_port, "stack.grafana_port".into()),
+            "victoriametrics" => (s.engine_port, "stack.engine_port".into()),
+            crate::render::engine::SERVICE_VMALERT => (s.ruler_port, "stack.ruler_port".into()),
+            // A scraper: the default one on `stack.agent_port`, or one of `engine.agents`.
+            _ => match agents.clone().enumerate().find(|(_, a)| a.name == name) {
+                Some((_, a)) if a.port == s.agent_port => (a.port, "stack.agent_port".into()),
+                Some((i, a)) => (a.port, format!("engine.agents[{i}].port")),
+                None => continue,
+            },
         };
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             return Some(format!(
-                "127.0.0.1:{port} ({name}, `stack.{key}` in the spec) is already in use; stop what listens there or choose another port"
+                "127.0.0.1:{port} ({name}, `{key}` in the spec) is already in use; stop what listens there or choose another port"
             ));
         }
     }

@@ -42,8 +42,8 @@ impl State {
 /// One program of the stack.
 #[derive(Debug, Clone)]
 pub struct Service {
-    /// Service name (as in docker-compose.yml).
-    pub name: &'static str,
+    /// Service name (as in docker-compose.yml; a scraper's name from the spec).
+    pub name: String,
     pub program: Program,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -75,9 +75,9 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
         ("GF_ANALYTICS_REPORTING_ENABLED".to_string(), "false".to_string()),
         ("GF_SECURITY_ADMIN_PASSWORD".to_string(), grafana_password.to_string()),
     ];
-    vec![
+    let mut all = vec![
         Service {
-            name: c::SERVICE_EXPORTER,
+            name: c::SERVICE_EXPORTER.into(),
             program: binaries::EXPORTER,
             args: vec![
                 format!("--web.listen-address=127.0.0.1:{}", s.exporter_port),
@@ -89,7 +89,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             optional: false,
         },
         Service {
-            name: c::SERVICE_ALERTMANAGER,
+            name: c::SERVICE_ALERTMANAGER.into(),
             program: binaries::ALERTMANAGER,
             args: vec![
                 arg("--config.file", prov.join("alertmanager/alertmanager.yml")),
@@ -107,7 +107,7 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             optional: false,
         },
         Service {
-            name: c::SERVICE_PROMETHEUS,
+            name: c::SERVICE_PROMETHEUS.into(),
             program: binaries::PROMETHEUS,
             args: vec![
                 arg("--config.file", prov.join("prometheus/prometheus.yml")),
@@ -123,16 +123,73 @@ pub fn services(m: &Model, st: &State, grafana_password: &str) -> Vec<Service> {
             url: format!("{}/", base(s.prometheus_port)),
             optional: false,
         },
-        Service {
-            name: c::SERVICE_GRAFANA,
-            program: binaries::GRAFANA,
-            args: grafana_args(),
-            env: grafana_env,
-            health_url: format!("{}/api/health", base(s.grafana_port)),
-            url: format!("{}/", base(s.grafana_port)),
-            optional: true,
-        },
-    ]
+    ];
+    if let Some(e) = &m.engine {
+        // Prometheus' place: the engine, its scraper and its ruler.
+        all.pop();
+        all.extend(engine_services(m, e, st));
+    }
+    all.push(Service {
+        name: c::SERVICE_GRAFANA.into(),
+        program: binaries::GRAFANA,
+        args: grafana_args(),
+        env: grafana_env,
+        health_url: format!("{}/api/health", base(s.grafana_port)),
+        url: format!("{}/", base(s.grafana_port)),
+        optional: true,
+    });
+    all
+}
+
+/// `--target victoriametrics`: the stack's own single-node VictoriaMetrics
+/// (unless `engine.url` names another), vmagent shipping every scrape to it,
+/// vmalert evaluating the rules on it and notifying Alertmanager.
+fn engine_services(m: &Model, e: &crate::model::engine::EngineTarget, st: &State) -> Vec<Service> {
+    use crate::render::engine::{SERVICE_VMALERT, vmagent_args, vmalert_args};
+    let s = &m.stack;
+    let base = |port: u16| format!("http://127.0.0.1:{port}");
+    let dir = st.config().join(e.kind.dir());
+    let mut out = Vec::new();
+    if e.local {
+        // Retention in whole hours (VictoriaMetrics counts bare numbers as months).
+        let hours = m.prometheus.retention.secs().div_ceil(3600);
+        out.push(Service {
+            name: crate::model::engine::EngineKind::VictoriaMetrics.dir().into(),
+            program: binaries::VICTORIA_METRICS,
+            args: vec![
+                arg("-storageDataPath", st.data(e.kind.dir())),
+                format!("-httpListenAddr=127.0.0.1:{}", s.engine_port),
+                format!("-retentionPeriod={hours}h"),
+                // Samples are queryable one scrape after they arrive (default 30s).
+                format!("-search.latencyOffset={}", m.prometheus.scrape_interval.as_str()),
+            ],
+            env: vec![],
+            health_url: format!("{}/health", base(s.engine_port)),
+            url: format!("{}/", base(s.engine_port)),
+            optional: false,
+        });
+    }
+    for agent in &e.agents {
+        out.push(Service {
+            name: agent.name.clone(),
+            program: binaries::VMAGENT,
+            args: vmagent_args(m, e, agent, &dir, &st.data(&agent.name)),
+            env: vec![],
+            health_url: format!("{}/health", base(agent.port)),
+            url: format!("{}/targets", base(agent.port)),
+            optional: false,
+        });
+    }
+    out.push(Service {
+        name: SERVICE_VMALERT.into(),
+        program: binaries::VMALERT,
+        args: vmalert_args(m, e, &dir),
+        env: vec![],
+        health_url: format!("{}/health", base(s.ruler_port)),
+        url: format!("{}/", base(s.ruler_port)),
+        optional: false,
+    });
+    out
 }
 
 /// Grafana's home (static files); Debian/RPM packages install it here.
@@ -174,5 +231,41 @@ mod tests {
         );
         let am = svc.iter().find(|s| s.name == "alertmanager").unwrap();
         assert!(am.args.contains(&"--cluster.listen-address=".to_string()));
+    }
+
+    #[test]
+    fn victoriametrics_takes_prometheus_place() {
+        use crate::model::engine::{EngineKind, EngineTarget};
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\nprometheus: {retention: 2d}\n").unwrap();
+        let mut m = crate::model::lower(&spec, crate::model::Profile::Local);
+        m.engine = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, crate::model::Profile::Local);
+        let st = State { root: PathBuf::from("/s") };
+        let names: Vec<String> = services(&m, &st, "pw").iter().map(|s| s.name.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                "genmon-exporter",
+                "alertmanager",
+                "victoriametrics",
+                "vmagent",
+                "vmalert",
+                "grafana"
+            ]
+        );
+        let svc = services(&m, &st, "pw");
+        let vm = svc.iter().find(|s| s.name == "victoriametrics").unwrap();
+        assert!(vm.args.contains(&"-retentionPeriod=48h".to_string()), "{:?}", vm.args);
+        assert!(vm.args.contains(&"-httpListenAddr=127.0.0.1:8428".to_string()));
+        let ruler = svc.iter().find(|s| s.name == "vmalert").unwrap();
+        assert!(
+            ruler.args.contains(&"-rule=/s/config/victoriametrics/rules/*.yml".to_string()),
+            "{:?}",
+            ruler.args
+        );
+        assert!(ruler.args.contains(&"-notifier.url=http://127.0.0.1:9093".to_string()));
+        // An engine elsewhere: no local VictoriaMetrics.
+        let spec: crate::spec::Spec = serde_yaml_ng::from_str("version: 1\nengine: {url: 'http://vm.example.com:8428'}\n").unwrap();
+        m.engine = EngineTarget::resolve(&spec, EngineKind::VictoriaMetrics, crate::model::Profile::Local);
+        assert!(!services(&m, &st, "pw").iter().any(|s| s.name == "victoriametrics"));
     }
 }

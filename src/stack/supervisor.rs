@@ -19,7 +19,7 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// A running service.
 #[derive(Debug)]
 pub struct Running {
-    pub name: &'static str,
+    pub name: String,
     pub child: std::process::Child,
     pub log: PathBuf,
     pub health_url: String,
@@ -49,7 +49,7 @@ pub fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Start `svc` (program at `exe`), its output appended to its log.
 pub fn start(svc: &Service, exe: &Path, st: &State) -> Result<Running, String> {
-    let log = st.log(svc.name);
+    let log = st.log(&svc.name);
     let mut f = open_log(&log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
     let _ = writeln!(f, "--- genmon up: {} {}", exe.display(), svc.args.join(" "));
     let err = f.try_clone().map_err(|e| e.to_string())?;
@@ -70,7 +70,7 @@ pub fn start(svc: &Service, exe: &Path, st: &State) -> Result<Running, String> {
     }
     let child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
     Ok(Running {
-        name: svc.name,
+        name: svc.name.clone(),
         child,
         log,
         health_url: svc.health_url.clone(),

@@ -16,6 +16,11 @@ pub struct Compiled {
 
 /// Compile a spec. On any error, returns every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_target(src, profile, strict, false)
+}
+
+/// [`compile`], adding the `kubernetes/` objects (and that target's checks) when `kubernetes` is set.
+pub fn compile_target(src: &Source, profile: Profile, strict: bool, kubernetes: bool) -> Result<Compiled, Vec<Diagnostic>> {
     let t = Timer::start();
     let loaded = load(src)?;
     t.lap("load");
@@ -25,8 +30,19 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (model, diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
-    let artifacts = render_all(&model);
+    let (model, mut diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
+    let mut artifacts = render_all(&model);
+    if kubernetes {
+        let k = crate::render::kubernetes::render(&model);
+        let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
+        crate::check::locate(&mut problems, &loaded.positions, strict);
+        diags.extend(problems);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        artifacts.extend(k.artifacts);
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     t.lap("render");
     Ok(Compiled {
         model,

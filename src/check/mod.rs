@@ -9,7 +9,7 @@ mod alert_name;
 mod alert_panel;
 mod alert_untested;
 mod alert_values;
-mod alertmanager_routes;
+pub(crate) mod alertmanager_routes;
 mod dashboard_ids;
 mod durations;
 mod exporter_config;
@@ -209,7 +209,14 @@ pub fn run(
     cx.tested_elsewhere = tested_elsewhere.to_vec();
     cx.given_model = model;
     let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
-    for d in &mut out {
+    locate(&mut out, positions, strict);
+    out
+}
+
+/// Fill in each diagnostic's file position from its spec path; `strict`
+/// makes warnings errors.
+pub fn locate(out: &mut [Diagnostic], positions: &Positions, strict: bool) {
+    for d in out.iter_mut() {
         if d.pos.is_none() {
             d.pos = match &d.within {
                 Some((r, text)) => positions.within(&d.path, r.clone(), text).or_else(|| positions.value(&d.path)),
@@ -221,7 +228,6 @@ pub fn run(
             d.level = crate::diag::Level::Error;
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -65,6 +65,18 @@ pub enum ProfileArg {
     Local,
 }
 
+/// Where the outputs go. `local` and `compose` write today's outputs (for
+/// `genmon up` and docker compose); `kubernetes` adds `kubernetes/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// Local processes on 127.0.0.1 (as `--profile local`).
+    Local,
+    /// docker compose (as `--profile compose`, the default).
+    Compose,
+    /// Also Prometheus Operator and Grafana objects under kubernetes/ (PrometheusRule, ScrapeConfig, AlertmanagerConfig, dashboard ConfigMaps / GrafanaDashboards).
+    Kubernetes,
+}
+
 /// Options shared by commands that read a spec.
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
@@ -95,6 +107,9 @@ pub enum Command {
         /// Which stack the configs address.
         #[arg(long, value_enum, default_value_t = ProfileArg::Compose)]
         profile: ProfileArg,
+        /// What to write for: `local`/`compose` today's outputs, `kubernetes` also kubernetes/.
+        #[arg(long, value_enum, default_value_t = Target::Compose)]
+        target: Target,
         /// Do not flush the outputs to disk before swapping them in (still atomic
         /// against a failed or interrupted run, not against a power loss; faster).
         #[arg(long)]
@@ -112,6 +127,9 @@ pub enum Command {
     Test {
         #[command(flatten)]
         spec: SpecArgs,
+        /// `kubernetes`: also run every test against the rules inside the generated PrometheusRule objects.
+        #[arg(long, value_enum, default_value_t = Target::Compose)]
+        target: Target,
     },
     /// Run the stack as local processes, without Docker: genmon-exporter, Prometheus, Alertmanager and (when installed) Grafana on 127.0.0.1, configs rendered into <state>/config, data in <state>/data, logs in <state>/logs. Ctrl-C stops everything (exit 0); exit 1 when a service dies, 2 when a program is missing.
     Up {
@@ -170,11 +188,15 @@ pub fn main() -> ExitCode {
             out,
             check,
             profile,
+            target,
             no_sync,
             force,
-        } => render::render(&spec, &out, check, profile, no_sync, force, color),
+        } => {
+            let profile = if target == Target::Local { ProfileArg::Local } else { profile };
+            render::render(&spec, &out, check, profile, target, no_sync, force, color)
+        }
         Command::Check { spec } => render::check(&spec, color),
-        Command::Test { spec } => test::test(&spec, color),
+        Command::Test { spec, target } => test::test(&spec, target, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
@@ -192,6 +214,7 @@ pub fn main() -> ExitCode {
                     "the spec is too large, too deep, or its aliases expand too far",
                 ),
             ]);
+            codes.extend(crate::render::kubernetes::CODES.iter().copied());
             codes.sort();
             out(&codes.iter().map(|(code, what)| format!("{code:28} {what}\n")).collect::<String>());
             exit::OK

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use super::{Format, ProfileArg, SpecArgs, exit};
+use super::{Format, ProfileArg, SpecArgs, Target, exit};
 use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
-use crate::pipeline::{Compiled, compile};
+use crate::pipeline::{Compiled, compile_target};
 use crate::spec::Source;
 use crate::write::{Drift, Durability, WriteError, apply_with, drift};
 
@@ -21,7 +21,7 @@ pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, co
 }
 
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(Source, Compiled), u8> {
+fn compile_reporting(args: &SpecArgs, profile: Profile, target: Target, color: bool) -> Result<(Source, Compiled), u8> {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -32,7 +32,7 @@ fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(
             return Err(exit::USAGE);
         }
     };
-    match compile(&src, profile, args.strict) {
+    match compile_target(&src, profile, args.strict, target == Target::Kubernetes) {
         Ok(c) => {
             print_diags(&src, &c.warnings, args.format, color);
             Ok((src, c))
@@ -46,7 +46,7 @@ fn compile_reporting(args: &SpecArgs, profile: Profile, color: bool) -> Result<(
 
 /// `genmon check`.
 pub fn check(args: &SpecArgs, color: bool) -> u8 {
-    match compile_reporting(args, Profile::Compose, color) {
+    match compile_reporting(args, Profile::Compose, Target::Compose, color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
                 eprintln!(
@@ -67,12 +67,21 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 
 /// `genmon render`.
 #[allow(clippy::too_many_arguments)]
-pub fn render(args: &SpecArgs, out: &Path, check_only: bool, profile: ProfileArg, no_sync: bool, force: bool, color: bool) -> u8 {
+pub fn render(
+    args: &SpecArgs,
+    out: &Path,
+    check_only: bool,
+    profile: ProfileArg,
+    target: Target,
+    no_sync: bool,
+    force: bool,
+    color: bool,
+) -> u8 {
     let profile = match profile {
         ProfileArg::Compose => Profile::Compose,
         ProfileArg::Local => Profile::Local,
     };
-    let (src, compiled) = match compile_reporting(args, profile, color) {
+    let (src, compiled) = match compile_reporting(args, profile, target, color) {
         Ok(x) => x,
         Err(code) => return code,
     };

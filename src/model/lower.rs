@@ -58,6 +58,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         grafana: spec.grafana.clone(),
         alertmanager: spec.alertmanager.clone(),
         exporter: spec.exporter.clone(),
+        kubernetes: spec.kubernetes.clone(),
         profile,
         dashboards,
         groups,

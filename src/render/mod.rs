@@ -4,6 +4,7 @@
 pub mod alertmanager;
 pub mod exporter;
 pub mod grafana;
+pub mod kubernetes;
 mod panel_json;
 pub mod prometheus;
 pub mod provisioning;

@@ -11,8 +11,9 @@ struct File<'a> {
     groups: Vec<Group<'a>>,
 }
 
+/// One rule group as Prometheus reads it (also `spec.groups[]` of a `PrometheusRule`).
 #[derive(Serialize)]
-struct Group<'a> {
+pub(crate) struct Group<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<&'a str>,
@@ -38,6 +39,13 @@ struct RuleOut<'a> {
 
 /// Render one rule group as a Prometheus rule file.
 pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
+    super::yaml(&File {
+        groups: vec![group_out(g)],
+    })
+}
+
+/// One rule group, ready to serialize.
+pub(crate) fn group_out(g: &RuleGroup) -> Group<'_> {
     let rules = g
         .rules
         .iter()
@@ -62,12 +70,9 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
             },
         })
         .collect();
-    let file = File {
-        groups: vec![Group {
-            name: &g.name,
-            interval: g.interval.as_ref().map(|d| d.as_str()),
-            rules,
-        }],
-    };
-    super::yaml(&file)
+    Group {
+        name: &g.name,
+        interval: g.interval.as_ref().map(|d| d.as_str()),
+        rules,
+    }
 }

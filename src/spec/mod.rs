@@ -2,6 +2,7 @@
 //! file positions, so later checks can point at the exact line and column.
 
 mod duration;
+mod kubernetes;
 pub mod limits;
 mod load;
 mod positions;
@@ -9,6 +10,7 @@ mod structure;
 mod types;
 
 pub use duration::Duration;
+pub use kubernetes::{DashboardObjects, Kubernetes};
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use types::*;

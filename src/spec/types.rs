@@ -52,6 +52,9 @@ pub struct Spec {
     /// this section straight from the spec (`--config.file genmon.yaml`).
     #[serde(default)]
     pub exporter: crate::exporter::config::ExporterConfig,
+    /// Names, labels and namespace of the objects `genmon render --target kubernetes` writes.
+    #[serde(default)]
+    pub kubernetes: super::Kubernetes,
 }
 
 /// Where each service of the stack listens. Hosts are service names under

@@ -314,8 +314,10 @@ fn every_object_is_valid_against_its_crd_and_kubernetes_rules() {
             "AlertmanagerConfig",
             "ConfigMap",
             "GrafanaDashboard",
+            "PodMonitor",
             "PrometheusRule",
-            "ScrapeConfig"
+            "ScrapeConfig",
+            "ServiceMonitor",
         ],
         "every kind is written and checked"
     );
@@ -450,6 +452,52 @@ fn scrape_jobs_become_scrape_configs() {
             assert_eq!(&sc["spec"]["scrapeInterval"], i);
         }
     }
+}
+
+#[test]
+fn the_stacks_own_jobs_keep_the_job_names_the_rules_select() {
+    // genmon's rules say `up{job="alertmanager"}`: under the operator the
+    // scraped job must have that name, or the alert fires (absent) forever.
+    let out = render_k8s(&root().join("genmon.yaml"));
+    let rules: String = files(&out.path().join("alerts"), ".rules.yml")
+        .iter()
+        .map(|f| fs::read_to_string(f).unwrap())
+        .collect();
+    let objs = objects(out.path());
+    let monitors: Vec<&Value> = objs
+        .iter()
+        .map(|(_, o)| o)
+        .filter(|o| o["kind"] == "PodMonitor" || o["kind"] == "ServiceMonitor")
+        .collect();
+    let mut jobs = Vec::new();
+    for m in &monitors {
+        let endpoints = m["spec"]["podMetricsEndpoints"]
+            .as_array()
+            .or(m["spec"]["endpoints"].as_array())
+            .unwrap();
+        let relabel = &endpoints[0]["relabelings"][0];
+        assert_eq!(relabel["targetLabel"], "job");
+        jobs.push(relabel["replacement"].as_str().unwrap().to_string());
+    }
+    for job in Regex::new(r#"job="([^"]+)""#).unwrap().captures_iter(&rules) {
+        assert!(
+            jobs.contains(&job[1].to_string()),
+            "rules select job {} that no monitor scrapes ({jobs:?})",
+            &job[1]
+        );
+    }
+    let pm = monitors.iter().find(|o| o["kind"] == "PodMonitor").unwrap();
+    assert_eq!(pm["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"], "genmon-exporter");
+    // Without self-monitoring there is nothing of the stack's own to scrape.
+    let (_d, spec) = spec_with(&root().join("genmon.yaml"), "stack: {self_monitoring: false}\n");
+    let text = fs::read_to_string(&spec).unwrap();
+    assert_eq!(text.matches("\nstack:").count(), 1, "genmon.yaml has no stack section of its own");
+    let out = render_k8s(&spec);
+    assert!(
+        objects(out.path())
+            .iter()
+            .all(|(_, o)| o["kind"] != "PodMonitor" && o["kind"] != "ServiceMonitor")
+    );
 }
 
 // ---------------------------------------------------------------- diagnostics

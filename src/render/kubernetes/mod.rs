@@ -6,6 +6,10 @@
 //!   `kubernetes.rule_labels` for the Prometheus' `ruleSelector`;
 //! - `ScrapeConfig` (monitoring.coreos.com/v1alpha1), one per spec scrape job
 //!   (static targets, which neither `ServiceMonitor` nor `PodMonitor` can express);
+//! - with `stack.self_monitoring`, the stack's own jobs under the job names
+//!   genmon's rules select: a `PodMonitor` for genmon-exporter pods and
+//!   `ServiceMonitor`s for the operator's `prometheus-operated` /
+//!   `alertmanager-operated` Services, each relabelling `job`;
 //! - one `AlertmanagerConfig` (monitoring.coreos.com/v1alpha1): routes,
 //!   receivers, inhibit rules; secrets as `Secret` key references;
 //! - dashboards as sidecar `ConfigMap`s and/or grafana-operator `GrafanaDashboard`s.
@@ -36,7 +40,7 @@ use super::Artifact;
 pub const MAX_ANNOTATIONS: usize = 262_144;
 
 /// API versions of the objects written.
-pub const API_RULE: &str = "monitoring.coreos.com/v1";
+pub const API_V1: &str = "monitoring.coreos.com/v1";
 pub const API_OPERATOR_ALPHA: &str = "monitoring.coreos.com/v1alpha1";
 pub const API_GRAFANA: &str = "grafana.integreatly.org/v1beta1";
 
@@ -108,7 +112,7 @@ pub fn render(m: &Model) -> Rendered {
         let name = rule_name(&g.name);
         let spec = BTreeMap::from([("groups", [super::rules::group_out(g)])]);
         let obj = object(
-            API_RULE,
+            API_V1,
             "PrometheusRule",
             metadata(m, &name, &m.kubernetes.rule_labels),
             ("spec", spec),
@@ -141,6 +145,12 @@ pub fn render(m: &Model) -> Rendered {
         );
         out.artifacts.push(file("ScrapeConfig", &name, &obj));
     }
+    if m.stack.self_monitoring {
+        for (kind, obj) in self_monitors(m) {
+            let name = obj.metadata["name"].as_str().unwrap_or_default().to_string();
+            out.artifacts.push(file(kind, &name, &obj));
+        }
+    }
     let obj = object(
         API_OPERATOR_ALPHA,
         "AlertmanagerConfig",
@@ -160,6 +170,40 @@ pub fn render(m: &Model) -> Rendered {
         }
     }
     out.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Pod label that marks genmon-exporter pods for its PodMonitor.
+pub const EXPORTER_POD_LABEL: (&str, &str) = ("app.kubernetes.io/name", "genmon-exporter");
+
+/// Scrape the stack's own services under the job names genmon's rules and
+/// dashboards select (`up{job="alertmanager"}`), whatever the operator or
+/// the pods call them: a relabelling sets `job`.
+fn self_monitors(m: &Model) -> Vec<(&'static str, Object<'static, Value>)> {
+    let job = |name: &str| json!([{"action": "replace", "targetLabel": "job", "replacement": name}]);
+    let none = BTreeMap::new();
+    let exporter = object(
+        API_V1,
+        "PodMonitor",
+        metadata(m, &scrape_name(c::JOB_EXPORTER), &none),
+        (
+            "spec",
+            json!({
+                "selector": {"matchLabels": {EXPORTER_POD_LABEL.0: EXPORTER_POD_LABEL.1}},
+                "podMetricsEndpoints": [{"portNumber": m.stack.exporter_port, "relabelings": job(c::JOB_EXPORTER)}],
+            }),
+        ),
+    );
+    let mut out = vec![("PodMonitor", exporter)];
+    // The operator's governing Services: `<kind>-operated`, port `web`, labelled `operated-<kind>: "true"`.
+    for (kind, job_name) in [("prometheus", c::JOB_PROMETHEUS), ("alertmanager", c::JOB_ALERTMANAGER)] {
+        let spec = json!({
+            "selector": {"matchLabels": {format!("operated-{kind}"): "true"}},
+            "endpoints": [{"port": "web", "relabelings": job(job_name)}],
+        });
+        let obj = object(API_V1, "ServiceMonitor", metadata(m, &scrape_name(job_name), &none), ("spec", spec));
+        out.push(("ServiceMonitor", obj));
+    }
     out
 }
 

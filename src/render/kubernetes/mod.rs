@@ -54,17 +54,17 @@ pub struct Rendered {
 
 /// Object name of a rule group's `PrometheusRule`.
 pub fn rule_name(group: &str) -> String {
-    names::object_name(c::K8S_NAME_PREFIX, group, names::MAX_SUBDOMAIN)
+    names::object_name(c::K8S_NAME_PREFIX, group, names::MAX_LABEL)
 }
 
 /// Object name of a scrape job's `ScrapeConfig`.
 pub fn scrape_name(job: &str) -> String {
-    names::object_name(c::K8S_NAME_PREFIX, job, names::MAX_SUBDOMAIN)
+    names::object_name(c::K8S_NAME_PREFIX, job, names::MAX_LABEL)
 }
 
 /// Object name of a dashboard's ConfigMap / GrafanaDashboard.
 pub fn dashboard_name(uid: &str) -> String {
-    names::object_name(&format!("{}dashboard-", c::K8S_NAME_PREFIX), uid, names::MAX_SUBDOMAIN)
+    names::object_name(&format!("{}dashboard-", c::K8S_NAME_PREFIX), uid, names::MAX_LABEL)
 }
 
 /// Name of the `AlertmanagerConfig`.

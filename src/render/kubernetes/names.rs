@@ -4,7 +4,7 @@
 
 /// Longest DNS-1123 subdomain (object names).
 pub const MAX_SUBDOMAIN: usize = 253;
-/// Longest DNS-1123 label (namespaces) and label value / key name part.
+/// Longest DNS-1123 label (namespaces, the names genmon derives) and label value / key name part.
 pub const MAX_LABEL: usize = 63;
 
 fn alnum(c: char) -> bool {
@@ -46,9 +46,11 @@ pub fn is_label_value(s: &str) -> bool {
     s.is_empty() || is_label_part(s)
 }
 
-/// Map a spec name onto a DNS-1123 name: lower case, every run of other
-/// characters becomes one `-`, trimmed to `max` characters. Different names
-/// can map to the same result: callers check for collisions.
+/// Map a spec name onto a DNS-1123 label (no dots): lower case, every run of
+/// other characters becomes one `-`. A result longer than `max` is cut and
+/// ends with 8 hex digits of the full name's SHA-256, so long names stay
+/// apart. Different names can still map to the same result (`Db` and
+/// `db`): callers check for collisions.
 pub fn object_name(prefix: &str, name: &str, max: usize) -> String {
     let mut out = String::with_capacity(prefix.len() + name.len());
     for c in prefix.chars().chain(name.chars()) {
@@ -59,8 +61,15 @@ pub fn object_name(prefix: &str, name: &str, max: usize) -> String {
             out.push('-');
         }
     }
-    out.truncate(max);
-    out.trim_matches('-').to_string()
+    let mut out = out.trim_matches('-').to_string();
+    if out.len() > max {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(name.as_bytes());
+        let hex: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        out.truncate(max.saturating_sub(hex.len() + 1));
+        out = format!("{}-{hex}", out.trim_end_matches('-'));
+    }
+    out
 }
 
 /// A Secret data key for a file path: its file name, with every character
@@ -86,9 +95,10 @@ mod tests {
     fn names_follow_dns1123() {
         assert_eq!(object_name("genmon-", "Node_Alerts", MAX_SUBDOMAIN), "genmon-node-alerts");
         assert_eq!(object_name("genmon-", "a..b__", MAX_SUBDOMAIN), "genmon-a-b");
-        let long = object_name("genmon-", &"x".repeat(400), MAX_SUBDOMAIN);
-        assert_eq!(long.len(), MAX_SUBDOMAIN);
-        assert!(is_dns1123_subdomain(&long));
+        let long = object_name("genmon-", &"x".repeat(400), MAX_LABEL);
+        assert_eq!(long.len(), MAX_LABEL);
+        assert!(is_dns1123_label(&long));
+        assert_ne!(long, object_name("genmon-", &"x".repeat(401), MAX_LABEL), "long names stay apart");
         assert!(is_dns1123_subdomain("genmon.dashboards-1"));
         assert!(!is_dns1123_subdomain("Genmon"));
         assert!(!is_dns1123_subdomain("-genmon"));

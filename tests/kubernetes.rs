@@ -503,13 +503,17 @@ fn the_stacks_own_jobs_keep_the_job_names_the_rules_select() {
 // ---------------------------------------------------------------- diagnostics
 
 fn render_fails(extra: &str, code: &str, needle: &str) {
-    let (dir, spec) = spec_with(&full(), extra);
-    let out = genmon(
-        dir.path(),
-        &["render", "--target", "kubernetes", "-f", spec.to_str().unwrap(), "-o", "out"],
-    );
+    render_text_fails(&format!("{}\n{extra}", fs::read_to_string(full()).unwrap()), code, needle);
+}
+
+/// `--target kubernetes` refuses the spec `text` with `code` at a line:column
+/// and writes nothing; the default target renders it.
+fn render_text_fails(text: &str, code: &str, needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("genmon.yaml"), text).unwrap();
+    let out = genmon(dir.path(), &["render", "--target", "kubernetes", "-o", "out"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{extra}\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&format!("error[{code}]")), "{stderr}");
     assert!(stderr.contains(needle), "{stderr}");
     assert!(
@@ -518,7 +522,7 @@ fn render_fails(extra: &str, code: &str, needle: &str) {
     );
     assert!(!dir.path().join("out").exists(), "nothing is written");
     // The default target does not care.
-    let out = genmon(dir.path(), &["render", "-f", spec.to_str().unwrap(), "-o", "plain"]);
+    let out = genmon(dir.path(), &["render", "-o", "plain"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -544,17 +548,15 @@ fn what_kubernetes_cannot_express_is_a_located_error() {
 #[test]
 fn localhost_scrape_targets_are_located_errors() {
     let text = fs::read_to_string(full()).unwrap().replace("'db-1:9100'", "'127.0.0.1:9100'");
-    let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("genmon.yaml");
-    fs::write(&spec, text).unwrap();
-    let out = genmon(dir.path(), &["render", "--target", "kubernetes", "-o", "out"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("error[kubernetes/scrape]") && stderr.contains("Prometheus pod itself"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("genmon.yaml:12:"), "points at the target's line:\n{stderr}");
+    render_text_fails(&text, "kubernetes/scrape", "genmon.yaml:12:");
+}
+
+#[test]
+fn secret_files_that_map_to_one_secret_key_are_located_errors() {
+    let text = fs::read_to_string(full())
+        .unwrap()
+        .replace("/run/secrets/pagerduty_key", "/etc/other/smtp_password");
+    render_text_fails(&text, "kubernetes/secret", "both become key `smtp_password`");
 }
 
 #[test]

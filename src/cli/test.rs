@@ -64,7 +64,7 @@ pub fn test(args: &SpecArgs, target: Target, color: bool) -> u8 {
             return exit::USAGE;
         }
     }
-    let mut files = test_files(&tests_dir);
+    let files = test_files(&tests_dir);
     let (mut rows, mut failed_output) = run_tests(&tests_dir, &files, c::DIR_ALERT_TESTS);
     if target == Target::Kubernetes {
         // The same tests against the rules as the operator reads them: each
@@ -82,7 +82,6 @@ pub fn test(args: &SpecArgs, target: Target, color: bool) -> u8 {
         let (more_rows, more_failed) = run_tests(&k8s_tests, &files, &label);
         rows.extend(more_rows);
         failed_output.push_str(&more_failed);
-        files.extend(files.clone());
     }
     let w_file = rows.iter().map(|r| r.file.len()).max().unwrap_or(4).max(4);
     let w_alert = rows.iter().map(|r| r.alert.len()).max().unwrap_or(5).max(5);
@@ -113,7 +112,18 @@ pub fn test(args: &SpecArgs, target: Target, color: bool) -> u8 {
         eprintln!("{}: no alert tests (no alerts, or none genmon can test and no `tests:`)", src.name);
         return exit::OK;
     }
-    eprintln!("{}: {} test files, {} alerts, {} failed", src.name, files.len(), rows.len(), n_fail);
+    let runs = if target == Target::Kubernetes {
+        " (each run on the rule files and on the PrometheusRule objects)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "{}: {} test files{runs}, {} alerts, {} failed",
+        src.name,
+        files.len(),
+        rows.len(),
+        n_fail
+    );
     if n_fail > 0 || !failed_output.is_empty() {
         exit::INVALID
     } else {
@@ -230,4 +240,38 @@ fn run_tests(tests_dir: &Path, files: &[std::path::PathBuf], label: &str) -> (Ve
         }
     }
     (rows, failed_output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_rule_groups_become_rule_files() {
+        let k8s = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let rule = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x}\n\
+                    spec:\n  groups:\n  - name: g\n    rules:\n    - {alert: A, expr: up == 0}\n";
+        std::fs::write(k8s.path().join("prometheusrule-x.yaml"), rule).unwrap();
+        std::fs::write(k8s.path().join("configmap-y.yaml"), "apiVersion: v1\nkind: ConfigMap\n").unwrap();
+        extract_prometheus_rules(k8s.path(), root.path()).unwrap();
+        let got: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(root.path().join("alerts/g.rules.yml")).unwrap()).unwrap();
+        assert_eq!(got["groups"][0]["rules"][0]["alert"].as_str(), Some("A"));
+        assert_eq!(std::fs::read_dir(root.path().join("alerts")).unwrap().count(), 1);
+        // A group name that would leave the folder is refused, not followed.
+        std::fs::write(k8s.path().join("prometheusrule-x.yaml"), rule.replace("name: g", "name: ../g")).unwrap();
+        assert!(
+            extract_prometheus_rules(k8s.path(), root.path())
+                .unwrap_err()
+                .contains("usable name")
+        );
+        // So is a PrometheusRule without groups.
+        std::fs::write(k8s.path().join("prometheusrule-x.yaml"), "kind: PrometheusRule\nspec: {}\n").unwrap();
+        assert!(
+            extract_prometheus_rules(k8s.path(), root.path())
+                .unwrap_err()
+                .contains("without spec.groups")
+        );
+    }
 }

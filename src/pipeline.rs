@@ -33,7 +33,7 @@ pub fn compile_target(src: &Source, profile: Profile, strict: bool, kubernetes: 
     let (model, mut diags) = resolve(&loaded, profile, strict, &elsewhere, &t)?;
     let mut artifacts = render_all(&model);
     if kubernetes {
-        let k = crate::render::kubernetes::render(&model);
+        let k = crate::render::kubernetes::render(&model, &artifacts);
         let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
         crate::check::locate(&mut problems, &loaded.positions, strict);
         diags.extend(problems);

@@ -105,8 +105,10 @@ fn file(kind: &str, name: &str, obj: &impl Serialize) -> Artifact {
     }
 }
 
-/// Every Kubernetes object of the model, sorted by path.
-pub fn render(m: &Model) -> Rendered {
+/// Every Kubernetes object of the model, sorted by path. `plain` are the
+/// model's other outputs (sorted by path, as [`super::render_all`] returns
+/// them): dashboards already rendered there are reused, not rendered again.
+pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
     let mut out = Rendered::default();
     for g in &m.groups {
         let name = rule_name(&g.name);
@@ -158,7 +160,14 @@ pub fn render(m: &Model) -> Rendered {
         ("spec", alertmanager::spec(m)),
     );
     out.artifacts.push(file("AlertmanagerConfig", ALERTMANAGER_CONFIG_NAME, &obj));
-    let dashboards = super::par_map(&m.dashboards, |d| dashboard_objects(m, d));
+    let dashboards = super::par_map(&m.dashboards, |d| {
+        let path = super::dashboard_path(d);
+        let json = match plain.binary_search_by(|a| a.path.cmp(&path)) {
+            Ok(i) => String::from_utf8_lossy(&plain[i].bytes).into_owned(),
+            Err(_) => String::from_utf8_lossy(&super::grafana::dashboard(m, d)).into_owned(),
+        };
+        dashboard_objects(m, d, json)
+    });
     for (d, objs) in m.dashboards.iter().zip(dashboards) {
         let mut largest = 0;
         for (kind, obj) in objs {
@@ -208,8 +217,7 @@ fn self_monitors(m: &Model) -> Vec<(&'static str, Object<'static, Value>)> {
 }
 
 /// The ConfigMap and/or GrafanaDashboard of one dashboard.
-fn dashboard_objects<'a>(m: &'a Model, d: &Dashboard) -> Vec<(&'static str, Object<'a, Value>)> {
-    let json_text = String::from_utf8_lossy(&super::grafana::dashboard(m, d)).into_owned();
+fn dashboard_objects<'a>(m: &'a Model, d: &Dashboard, json_text: String) -> Vec<(&'static str, Object<'a, Value>)> {
     let name = dashboard_name(&d.uid);
     let folder = (d.folder != c::DEFAULT_FOLDER).then_some(d.folder_title.as_str());
     let k = &m.kubernetes;

@@ -171,7 +171,7 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
     for (d, objs) in m.dashboards.iter().zip(dashboards) {
         let mut largest = 0;
         for (kind, obj) in objs {
-            largest = largest.max(serde_json::to_vec(&obj).map_or(0, |v| v.len()));
+            largest = largest.max(json_len(&obj));
             out.artifacts.push(file(kind, &dashboard_name(&d.uid), &obj));
         }
         if largest > MAX_ANNOTATIONS {
@@ -180,6 +180,28 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
     }
     out.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// Bytes of `v` as compact JSON (what client-side apply stores), counted
+/// without building the text.
+fn json_len(v: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // These values have string keys only, so serializing cannot fail; if it
+    // did, the object would count as too large rather than pass unchecked.
+    match serde_json::to_writer(&mut c, v) {
+        Ok(()) => c.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 /// Pod label that marks genmon-exporter pods for its PodMonitor.

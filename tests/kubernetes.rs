@@ -521,6 +521,10 @@ fn render_text_fails(text: &str, code: &str, needle: &str) {
         "no location:\n{stderr}"
     );
     assert!(!dir.path().join("out").exists(), "nothing is written");
+    // `check --target kubernetes` reports the same.
+    let out = genmon(dir.path(), &["check", "--target", "kubernetes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("error[{code}]")));
     // The default target does not care.
     let out = genmon(dir.path(), &["render", "-o", "plain"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -122,6 +122,9 @@ pub enum Command {
     Check {
         #[command(flatten)]
         spec: SpecArgs,
+        /// `kubernetes`: also the checks of `render --target kubernetes` (names, labels, secrets, sizes).
+        #[arg(long, value_enum, default_value_t = Target::Compose)]
+        target: Target,
     },
     /// Run the alert tests: render into a temporary directory, then `promtool test rules` on every generated test file and the ones you keep in alerts/tests/ (exit 1 on any failure, 2 when promtool is missing).
     Test {
@@ -195,7 +198,7 @@ pub fn main() -> ExitCode {
             let profile = if target == Target::Local { ProfileArg::Local } else { profile };
             render::render(&spec, &out, check, profile, target, no_sync, force, color)
         }
-        Command::Check { spec } => render::check(&spec, color),
+        Command::Check { spec, target } => render::check(&spec, target, color),
         Command::Test { spec, target } => test::test(&spec, target, color),
         Command::Up { spec, state_dir } => up::up(&spec, &state_dir, color),
         Command::Schema => {

@@ -45,8 +45,8 @@ fn compile_reporting(args: &SpecArgs, profile: Profile, target: Target, color: b
 }
 
 /// `genmon check`.
-pub fn check(args: &SpecArgs, color: bool) -> u8 {
-    match compile_reporting(args, Profile::Compose, Target::Compose, color) {
+pub fn check(args: &SpecArgs, target: Target, color: bool) -> u8 {
+    match compile_reporting(args, Profile::Compose, target, color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
                 eprintln!(

@@ -42,6 +42,12 @@ pub const DIR_DASHBOARDS: &str = "dashboards";
 pub const DIR_ALERTS: &str = "alerts";
 pub const DIR_ALERT_TESTS: &str = "alerts/tests";
 pub const DIR_PROVISIONING: &str = "provisioning";
+/// Objects of `--target kubernetes`, one file each (`kubectl apply -f` reads the folder).
+pub const DIR_KUBERNETES: &str = "kubernetes";
+/// Prefix of every Kubernetes object name genmon writes.
+pub const K8S_NAME_PREFIX: &str = "genmon-";
+/// Label genmon puts on every Kubernetes object.
+pub const K8S_MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "genmon");
 /// Paths inside the containers of the compose stack.
 pub const CONTAINER_DASHBOARDS: &str = "/var/lib/grafana/dashboards";
 pub const CONTAINER_RULES: &str = "/etc/prometheus/rules";

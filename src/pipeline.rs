@@ -16,24 +16,29 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Compile a spec. On any error, returns every diagnostic (errors and warnings).
-pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
-    compile_for(src, profile, strict, None)
+/// What the outputs deploy onto, beside the hosts [`Profile`] (`--target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deploy {
+    /// Prometheus evaluates the rules (`local`, `compose`).
+    Prometheus,
+    /// Also the Prometheus Operator and Grafana objects under `kubernetes/`.
+    Kubernetes,
+    /// A scaled-out engine's ruler (`mimir`, `victoriametrics`).
+    Engine(EngineKind),
 }
 
-/// Compile a spec for a scaled-out engine (`--target mimir|victoriametrics`),
-/// or for Prometheus when `engine` is `None`.
-pub fn compile_for(src: &Source, profile: Profile, strict: bool, engine: Option<EngineKind>) -> Result<Compiled, Vec<Diagnostic>> {
-    compile_composed(src, profile, strict, engine).map(|(_, c)| c)
+/// Compile a spec. On any error, returns every diagnostic (errors and warnings).
+pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_for(src, profile, strict, Deploy::Prometheus)
+}
+
+/// Compile a spec for what its outputs deploy onto (`--target`).
+pub fn compile_for(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_composed(src, profile, strict, deploy).map(|(_, c)| c)
 }
 
 /// [`compile_for`], also returning the composed spec (where each item and value came from).
-pub fn compile_composed(
-    src: &Source,
-    profile: Profile,
-    strict: bool,
-    engine: Option<EngineKind>,
-) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
+pub fn compile_composed(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
     let t = Timer::start();
     let composed = crate::compose::load(src)?;
     let loaded = &composed.loaded;
@@ -52,7 +57,7 @@ pub fn compile_composed(
         }
     };
     composed.relocate(&mut diags);
-    if let Some(kind) = engine {
+    if let Deploy::Engine(kind) = deploy {
         let mut more = crate::check::engine::for_target(&loaded.spec, kind);
         crate::check::locate(&mut more, &loaded.positions, strict);
         diags.extend(more);
@@ -69,7 +74,18 @@ pub fn compile_composed(
             }
         }
     }
-    let artifacts = render_all(&model);
+    let mut artifacts = render_all(&model);
+    if deploy == Deploy::Kubernetes {
+        let k = crate::render::kubernetes::render(&model, &artifacts);
+        let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
+        crate::check::locate(&mut problems, &loaded.positions, strict);
+        diags.extend(problems);
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        artifacts.extend(k.artifacts);
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     t.lap("render");
     let compiled = Compiled {
         model,

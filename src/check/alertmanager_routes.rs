@@ -31,15 +31,30 @@ pub fn matcher_error(m: &str) -> Option<String> {
     None
 }
 
-/// A matcher's label, operator and unquoted value; `None` when it does not parse.
+/// Split a well-formed matcher into label name, operator and unquoted value.
 pub fn parse_matcher(m: &str) -> Option<(String, String, String)> {
     let c = MATCHER_RE.captures(m)?;
     let v = &c[3];
-    let v = match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+    let value = match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) => {
+            let mut out = String::with_capacity(inner.len());
+            let mut chars = inner.chars();
+            while let Some(ch) = chars.next() {
+                if ch != '\\' {
+                    out.push(ch);
+                    continue;
+                }
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some(x) => out.push(x),
+                    None => out.push('\\'),
+                }
+            }
+            out
+        }
         None => v.to_string(),
     };
-    Some((c[1].to_string(), c[2].to_string(), v))
+    Some((c[1].to_string(), c[2].to_string(), value))
 }
 
 fn walk(r: &Route, path: String, names: &[&str], used: &mut Vec<String>, out: &mut Vec<Diagnostic>) {

@@ -52,7 +52,12 @@ pub fn explain(args: &SpecArgs, name: &str, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let (composed, compiled) = match crate::pipeline::compile_composed(&src, crate::model::Profile::Compose, args.strict, None) {
+    let (composed, compiled) = match crate::pipeline::compile_composed(
+        &src,
+        crate::model::Profile::Compose,
+        args.strict,
+        crate::pipeline::Deploy::Prometheus,
+    ) {
         Ok(c) => c,
         Err(diags) => {
             super::render::print_diags(&src, &diags, args.format, color);

@@ -80,6 +80,8 @@ pub enum TargetArg {
     /// VictoriaMetrics: rules for vmalert, vmagent remote-writing to the engine (under victoriametrics/).
     #[value(name = "victoriametrics")]
     VictoriaMetrics,
+    /// Also Prometheus Operator and Grafana objects under kubernetes/ (PrometheusRule, ScrapeConfig, AlertmanagerConfig, dashboard ConfigMaps / GrafanaDashboards).
+    Kubernetes,
 }
 
 /// Options shared by commands that read a spec.
@@ -112,7 +114,7 @@ pub enum Command {
         /// Which stack the configs address (hosts: compose service names or 127.0.0.1).
         #[arg(long, value_enum)]
         profile: Option<ProfileArg>,
-        /// What the outputs deploy to (default: compose, or what --profile says); mimir and victoriametrics write their files under mimir/ or victoriametrics/ (docs/scaling-out.md).
+        /// What the outputs deploy to (default: compose, or what --profile says); kubernetes also writes kubernetes/; mimir and victoriametrics write their files under mimir/ or victoriametrics/ (docs/scaling-out.md).
         #[arg(long, value_enum)]
         target: Option<TargetArg>,
         /// Do not flush the outputs to disk before swapping them in (still atomic
@@ -127,6 +129,9 @@ pub enum Command {
     Check {
         #[command(flatten)]
         spec: SpecArgs,
+        /// `kubernetes`: also the checks of `render --target kubernetes` (names, labels, secrets, sizes).
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
     },
     /// Run the alert tests: render into a temporary directory, then `promtool test rules` on every generated test file and the ones you keep in alerts/tests/ (exit 1 on any failure, 2 when promtool is missing).
     Test {
@@ -135,6 +140,9 @@ pub enum Command {
         /// Where to leave the results as JSON for `genmon docs` (default: .genmon/test-results.json beside the spec).
         #[arg(long, value_name = "FILE")]
         results: Option<PathBuf>,
+        /// `kubernetes`: also run every test against the rules inside the generated PrometheusRule objects.
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
     },
     /// Write a static HTML catalog (alerts, SLOs, dashboards, signals, policy report) to DIR, or print it as JSON. Exit 1 on spec errors, or with --strict when a policy does not hold; 2 on usage or I/O errors.
     Docs(docs::DocsArgs),
@@ -214,8 +222,8 @@ pub fn main() -> ExitCode {
             Ok((profile, engine)) => render::render(&spec, &out, check, (profile, engine), no_sync, force, color),
             Err(code) => code,
         },
-        Command::Check { spec } => render::check(&spec, color),
-        Command::Test { spec, results } => test::test(&spec, results.as_deref(), color),
+        Command::Check { spec, target } => render::check(&spec, target, color),
+        Command::Test { spec, results, target } => test::test(&spec, results.as_deref(), target, color),
         Command::Docs(args) => docs::docs(&args, color),
         Command::Up { spec, state_dir, target } => up::up(&spec, &state_dir, target, color),
         Command::Verify(args) => verify::verify(&args, color),
@@ -236,6 +244,7 @@ pub fn main() -> ExitCode {
                     "the spec is too large, too deep, or its aliases expand too far",
                 ),
             ]);
+            codes.extend(crate::render::kubernetes::CODES.iter().copied());
             codes.sort();
             out(&codes.iter().map(|(code, what)| format!("{code:28} {what}\n")).collect::<String>());
             exit::OK

@@ -6,7 +6,7 @@ use super::{Format, ProfileArg, SpecArgs, TargetArg, exit};
 use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
 use crate::model::engine::EngineKind;
-use crate::pipeline::{Compiled, compile_for};
+use crate::pipeline::{Compiled, Deploy, compile_for};
 use crate::spec::Source;
 use crate::write::{Drift, Durability, WriteError, apply_with, drift};
 
@@ -23,30 +23,27 @@ pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, co
 
 /// The hosts profile and engine of `--target` (with `--profile` for the
 /// engine targets); a usage error when the two disagree.
-pub fn profile_for(target: Option<TargetArg>, profile: Option<ProfileArg>) -> Result<(Profile, Option<EngineKind>), u8> {
+pub fn profile_for(target: Option<TargetArg>, profile: Option<ProfileArg>) -> Result<(Profile, Deploy), u8> {
     let hosts = |p: Option<ProfileArg>| match p {
         Some(ProfileArg::Local) => Profile::Local,
         Some(ProfileArg::Compose) | None => Profile::Compose,
     };
     match (target, profile) {
-        (None, p) => Ok((hosts(p), None)),
-        (Some(TargetArg::Local), None | Some(ProfileArg::Local)) => Ok((Profile::Local, None)),
-        (Some(TargetArg::Compose), None | Some(ProfileArg::Compose)) => Ok((Profile::Compose, None)),
+        (None, p) => Ok((hosts(p), Deploy::Prometheus)),
+        (Some(TargetArg::Local), None | Some(ProfileArg::Local)) => Ok((Profile::Local, Deploy::Prometheus)),
+        (Some(TargetArg::Compose), None | Some(ProfileArg::Compose)) => Ok((Profile::Compose, Deploy::Prometheus)),
         (Some(t @ (TargetArg::Local | TargetArg::Compose)), Some(p)) => {
             eprintln!("error: `--target {t:?}` and `--profile {p:?}` disagree; `--target` alone is enough");
             Err(exit::USAGE)
         }
-        (Some(TargetArg::Mimir), p) => Ok((hosts(p), Some(EngineKind::Mimir))),
-        (Some(TargetArg::VictoriaMetrics), p) => Ok((hosts(p), Some(EngineKind::VictoriaMetrics))),
+        (Some(TargetArg::Kubernetes), p) => Ok((hosts(p), Deploy::Kubernetes)),
+        (Some(TargetArg::Mimir), p) => Ok((hosts(p), Deploy::Engine(EngineKind::Mimir))),
+        (Some(TargetArg::VictoriaMetrics), p) => Ok((hosts(p), Deploy::Engine(EngineKind::VictoriaMetrics))),
     }
 }
 
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-pub(super) fn compile_reporting(
-    args: &SpecArgs,
-    (profile, engine): (Profile, Option<EngineKind>),
-    color: bool,
-) -> Result<(Source, Compiled), u8> {
+pub(super) fn compile_reporting(args: &SpecArgs, (profile, deploy): (Profile, Deploy), color: bool) -> Result<(Source, Compiled), u8> {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
         Err(e) => {
@@ -57,7 +54,7 @@ pub(super) fn compile_reporting(
             return Err(exit::USAGE);
         }
     };
-    match compile_for(&src, profile, args.strict, engine) {
+    match compile_for(&src, profile, args.strict, deploy) {
         Ok(c) => {
             print_diags(&src, &c.warnings, args.format, color);
             Ok((src, c))
@@ -70,8 +67,12 @@ pub(super) fn compile_reporting(
 }
 
 /// `genmon check`.
-pub fn check(args: &SpecArgs, color: bool) -> u8 {
-    match compile_reporting(args, (Profile::Compose, None), color) {
+pub fn check(args: &SpecArgs, target: Option<TargetArg>, color: bool) -> u8 {
+    let target = match profile_for(target, None) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    match compile_reporting(args, target, color) {
         Ok((src, c)) => {
             if args.format != Format::Json {
                 eprintln!(
@@ -92,15 +93,7 @@ pub fn check(args: &SpecArgs, color: bool) -> u8 {
 
 /// `genmon render`.
 #[allow(clippy::too_many_arguments)]
-pub fn render(
-    args: &SpecArgs,
-    out: &Path,
-    check_only: bool,
-    target: (Profile, Option<EngineKind>),
-    no_sync: bool,
-    force: bool,
-    color: bool,
-) -> u8 {
+pub fn render(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, Deploy), no_sync: bool, force: bool, color: bool) -> u8 {
     let (src, compiled) = match compile_reporting(args, target, color) {
         Ok(x) => x,
         Err(code) => return code,

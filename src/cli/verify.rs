@@ -100,7 +100,8 @@ pub fn verify(args: &VerifyArgs, color: bool) -> u8 {
         strict: false,
         format: Format::Human,
     };
-    let (src, compiled) = match super::render::compile_reporting(&spec_args, (Profile::Compose, None), color) {
+    let (src, compiled) = match super::render::compile_reporting(&spec_args, (Profile::Compose, crate::pipeline::Deploy::Prometheus), color)
+    {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -67,6 +67,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
             ..spec.alertmanager.clone()
         },
         exporter: spec.exporter.clone(),
+        kubernetes: spec.kubernetes.clone(),
         profile,
         dashboards,
         groups,

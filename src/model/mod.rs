@@ -39,6 +39,8 @@ pub struct Model {
     pub alertmanager: crate::spec::Alertmanager,
     /// genmon-exporter's section (rendered into the stack's exporter config).
     pub exporter: crate::exporter::config::ExporterConfig,
+    /// The `kubernetes` target's names, labels and namespace.
+    pub kubernetes: crate::spec::Kubernetes,
     pub profile: Profile,
     pub dashboards: Vec<Dashboard>,
     pub groups: Vec<RuleGroup>,

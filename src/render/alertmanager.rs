@@ -21,23 +21,23 @@ struct Global<'a> {
 }
 
 #[derive(Serialize)]
-struct RouteOut<'a> {
+pub(crate) struct RouteOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    receiver: Option<&'a str>,
+    pub(crate) receiver: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group_by: Option<&'a [String]>,
+    pub(crate) group_by: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group_wait: Option<&'a str>,
+    pub(crate) group_wait: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group_interval: Option<&'a str>,
+    pub(crate) group_interval: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    repeat_interval: Option<&'a str>,
+    pub(crate) repeat_interval: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    matchers: &'a [String],
+    pub(crate) matchers: &'a [String],
     #[serde(rename = "continue", skip_serializing_if = "std::ops::Not::not")]
-    continue_: bool,
+    pub(crate) continue_: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    routes: Vec<RouteOut<'a>>,
+    pub(crate) routes: Vec<RouteOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -105,11 +105,12 @@ struct Inhibit<'a> {
     equal: &'a [String],
 }
 
-const SLACK_TITLE: &str =
+pub(crate) const SLACK_TITLE: &str =
     "[{{ .Status | toUpper }}{{ if eq .Status \"firing\" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}";
-const SLACK_TEXT: &str = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\nDashboard: {{ .Annotations.panel_url }}\n{{ end }}";
+pub(crate) const SLACK_TEXT: &str = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\nDashboard: {{ .Annotations.panel_url }}\n{{ end }}";
 
-fn route(r: &Route, root: bool) -> RouteOut<'_> {
+/// A route with the root's defaults filled in.
+pub(crate) fn route(r: &Route, root: bool) -> RouteOut<'_> {
     RouteOut {
         receiver: r.receiver.as_deref(),
         group_by: r

@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod engine;
 pub mod exporter;
 pub mod grafana;
+pub mod kubernetes;
 mod panel_json;
 pub mod prometheus;
 pub mod provisioning;
@@ -37,6 +38,16 @@ pub fn folder_dir(folder: &str, title: &str) -> Option<String> {
     (folder != c::DEFAULT_FOLDER).then(|| title.to_string())
 }
 
+/// Path of a dashboard's JSON, relative to the output root.
+pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
+    let mut path = PathBuf::from(c::DIR_DASHBOARDS);
+    if let Some(dir) = folder_dir(&d.folder, &d.folder_title) {
+        path.push(dir);
+    }
+    path.push(format!("{}.json", d.uid));
+    path
+}
+
 /// Map `f` over `items` on all cores (scoped threads, order kept). Renderers
 /// are pure, so this changes nothing but the wall time.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -59,16 +70,9 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 
 /// Render every output, sorted by path.
 pub fn render_all(m: &Model) -> Vec<Artifact> {
-    let mut out = par_map(&m.dashboards, |d| {
-        let mut path = PathBuf::from(c::DIR_DASHBOARDS);
-        if let Some(dir) = folder_dir(&d.folder, &d.folder_title) {
-            path.push(dir);
-        }
-        path.push(format!("{}.json", d.uid));
-        Artifact {
-            path,
-            bytes: grafana::dashboard(m, d),
-        }
+    let mut out = par_map(&m.dashboards, |d| Artifact {
+        path: dashboard_path(d),
+        bytes: grafana::dashboard(m, d),
     });
     out.extend(par_map(&m.groups, |g| Artifact {
         path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),

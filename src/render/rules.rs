@@ -14,8 +14,9 @@ struct File<'a> {
     groups: Vec<Group<'a>>,
 }
 
+/// One rule group as Prometheus reads it (also `spec.groups[]` of a `PrometheusRule`).
 #[derive(Serialize)]
-struct Group<'a> {
+pub(crate) struct Group<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<&'a str>,
@@ -56,7 +57,8 @@ pub fn namespace_file(namespace: Option<&str>, groups: &[RuleGroup]) -> Vec<u8> 
     })
 }
 
-fn group_out(g: &RuleGroup) -> Group<'_> {
+/// One rule group, ready to serialize.
+pub(crate) fn group_out(g: &RuleGroup) -> Group<'_> {
     let rules = g
         .rules
         .iter()

@@ -3,6 +3,7 @@
 
 mod duration;
 mod engine;
+mod kubernetes;
 pub mod limits;
 mod load;
 mod positions;
@@ -13,6 +14,7 @@ mod types;
 
 pub use duration::Duration;
 pub use engine::{Agent, Engine};
+pub use kubernetes::{DashboardObjects, Kubernetes};
 pub use load::{Loaded, codes as load_codes, load};
 pub use positions::Positions;
 pub use reuse::*;

@@ -69,6 +69,9 @@ pub struct Spec {
     /// The scaled-out engine (Mimir, VictoriaMetrics) of `genmon render --target mimir|victoriametrics`.
     #[serde(default)]
     pub engine: super::engine::Engine,
+    /// Names, labels and namespace of the objects `genmon render --target kubernetes` writes.
+    #[serde(default)]
+    pub kubernetes: super::Kubernetes,
 }
 
 /// Where each service of the stack listens. Hosts are service names under

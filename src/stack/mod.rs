@@ -133,7 +133,13 @@ pub fn up(o: &Options) -> u8 {
             return exit::USAGE;
         }
     };
-    let compiled = match crate::pipeline::compile_for(&src, Profile::Local, o.strict, o.engine) {
+    let compiled = match crate::pipeline::compile_for(
+        &src,
+        Profile::Local,
+        o.strict,
+        o.engine
+            .map_or(crate::pipeline::Deploy::Prometheus, crate::pipeline::Deploy::Engine),
+    ) {
         Ok(c) => c,
         Err(diags) => {
             eprint!("{}", crate::diag::report(&src, &diags, o.color));

@@ -12,9 +12,9 @@
 mod common;
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::stack::{Up, api, delivered, free_port, now, query, serve_ok, webhook};

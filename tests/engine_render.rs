@@ -38,6 +38,30 @@ fn render(dir: &Path, name: &str, text: &str, args: &[&str]) -> (PathBuf, String
     (out, err)
 }
 
+/// The folders beside `spec` (what its `include:` reads), copied into `dir`
+/// where the rendered copies of the spec are written.
+fn copy_includes(spec: &Path, dir: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            let dest = to.join(p.file_name().unwrap());
+            if p.is_dir() {
+                copy(&p, &dest);
+            } else {
+                std::fs::copy(&p, &dest).unwrap();
+            }
+        }
+    }
+    for e in std::fs::read_dir(spec.parent().unwrap()).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if p.is_dir() && name.ends_with(".d") {
+            copy(&p, &dir.join(name));
+        }
+    }
+}
+
 fn yaml(p: &Path) -> Value {
     serde_yaml_ng::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -78,6 +102,7 @@ fn every_target_carries_the_same_promql_and_each_engine_loads_its_files() {
     let tmp = tempfile::tempdir().unwrap();
     for spec in common::specs() {
         let stem = spec.file_stem().unwrap().to_string_lossy().to_string();
+        copy_includes(&spec, tmp.path());
         let text = spec_text(&spec, "");
         let (prom, _) = render(tmp.path(), &format!("{stem}-prometheus"), &text, &[]);
         let (vm, _) = render(tmp.path(), &format!("{stem}-vm"), &text, &["--target", "victoriametrics"]);

@@ -438,11 +438,13 @@ fn alertmanager_config_references_secrets_by_name_and_keeps_the_route_tree() {
 fn scrape_jobs_become_scrape_configs() {
     let out = render_k8s(&full());
     let spec: Value = serde_yaml_ng::from_str(&fs::read_to_string(full()).unwrap()).unwrap();
-    let jobs = spec["prometheus"]["scrape_jobs"].as_array().unwrap();
+    // The spec's scrape jobs and its services' (each service is scraped by a job of its own).
+    let mut jobs = spec["prometheus"]["scrape_jobs"].as_array().unwrap().clone();
+    jobs.extend(spec["services"].as_array().into_iter().flatten().map(|s| s["scrape"].clone()));
     let objs = objects(out.path());
     let scs: Vec<&Value> = objs.iter().map(|(_, o)| o).filter(|o| o["kind"] == "ScrapeConfig").collect();
     assert_eq!(scs.len(), jobs.len());
-    for j in jobs {
+    for j in &jobs {
         let sc = scs
             .iter()
             .find(|o| o["spec"]["jobName"] == j["name"])
@@ -532,11 +534,12 @@ fn render_text_fails(text: &str, code: &str, needle: &str) {
 
 #[test]
 fn names_that_collide_after_sanitising_are_located_errors() {
-    render_fails(
-        "  - name: App\n    recording: [{record: 'job:up:sum', expr: 'sum by (job) (up)'}]\n",
-        "kubernetes/name",
-        "both become Kubernetes object `genmon-app`",
+    let text = fs::read_to_string(full()).unwrap().replacen(
+        "\nrules:\n",
+        "\nrules:\n  - name: App\n    recording: [{record: 'job:up:sum', expr: 'sum by (job) (up)'}]\n",
+        1,
     );
+    render_text_fails(&text, "kubernetes/name", "both become Kubernetes object `genmon-app`");
 }
 
 #[test]

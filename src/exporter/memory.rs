@@ -9,9 +9,10 @@
 //! - marks its own file-backed, read-only mappings (code, read-only data,
 //!   unwind tables) `MADV_RANDOM`, so a later fault reads the page it needs
 //!   rather than a read-ahead window around it, and
-//! - pages them out (`MADV_PAGEOUT`): startup code leaves memory, as the
-//!   kernel frees its `__init` sections; what scrapes run faults back in on
-//!   the first scrapes;
+//! - pages them out (`MADV_PAGEOUT`) and drops the now unmapped pages of
+//!   the executable from the page cache (`POSIX_FADV_DONTNEED`): startup code
+//!   leaves memory, as the kernel frees its `__init` sections; what scrapes
+//!   run faults back in, page by page, on the first scrape;
 //! - trims the heap eagerly (glibc's `M_TRIM_THRESHOLD`, `M_TOP_PAD`): a
 //!   scrape's buffers are freed after each answer, the memory goes back.
 //!
@@ -67,6 +68,14 @@ pub fn release_startup() -> std::io::Result<usize> {
             }
         }
     }
+    // MADV_PAGEOUT unmaps the pages but may leave them in the page cache
+    // (large folios, pages being written back), where fault-around would map
+    // them again. Now that no one maps them, drop the clean ones from the
+    // cache; a page another process maps stays.
+    use std::os::fd::AsRawFd;
+    let f = std::fs::File::open(&exe)?;
+    // SAFETY: a hint on an open descriptor; it never changes file contents.
+    unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
     Ok(released)
 }
 

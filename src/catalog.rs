@@ -83,6 +83,17 @@ pub static CATALOG: &[MetricInfo] = &[
     m!("process", "namedprocess_namegroup_context_switches_total", Counter, "", ["groupname", "ctxswitchtype"], "Context switches"),
     m!("process", "namedprocess_namegroup_states", Gauge, "", ["groupname", "state"], "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other"),
     m!("process", "namedprocess_namegroup_worst_fd_ratio", Gauge, "ratio", ["groupname"], "the worst (closest to 1) ratio between open fds and max fds among all procs in this group"),
+    m!("process", "namedprocess_namegroup_threads_wchan", Gauge, "", ["groupname", "wchan"], "Number of threads in this group waiting on each wchan"),
+    m!("process", "namedprocess_scrape_errors", Counter, "", [], "general scrape errors: no proc metrics collected during a cycle"),
+    m!("process", "namedprocess_scrape_procread_errors", Counter, "", [], "incremented each time a proc's metrics collection fails"),
+    m!("process", "namedprocess_scrape_partial_errors", Counter, "", [], "incremented each time a tracked proc's metrics collection fails partially, e.g. unreadable I/O stats"),
+    // process groups with `process_threads: true` (process-exporter's -threads)
+    m!("process", "namedprocess_namegroup_thread_count", Gauge, "", ["groupname", "threadname"], "Number of threads in this group with same threadname"),
+    m!("process", "namedprocess_namegroup_thread_cpu_seconds_total", Counter, "seconds", ["groupname", "threadname", "mode"], "Cpu user/system usage in seconds"),
+    m!("process", "namedprocess_namegroup_thread_io_bytes_total", Counter, "bytes", ["groupname", "threadname", "iomode"], "number of bytes read/written by these threads"),
+    m!("process", "namedprocess_namegroup_thread_major_page_faults_total", Counter, "", ["groupname", "threadname"], "Major page faults for these threads"),
+    m!("process", "namedprocess_namegroup_thread_minor_page_faults_total", Counter, "", ["groupname", "threadname"], "Minor page faults for these threads"),
+    m!("process", "namedprocess_namegroup_thread_context_switches_total", Counter, "", ["groupname", "threadname", "ctxswitchtype"], "Context switches for these threads"),
     // probe: blackbox_exporter's names, plus `probe` (the probe's name) and `target`
     m!("probe", "probe_success", Gauge, "", ["probe", "target"], "Displays whether or not the probe was a success"),
     m!("probe", "probe_duration_seconds", Gauge, "seconds", ["probe", "target"], "Returns how long the probe took to complete in seconds"),

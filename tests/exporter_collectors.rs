@@ -350,3 +350,182 @@ fn process_group_cpu_is_a_counter_across_exits() {
         "the exited member's CPU stays counted"
     );
 }
+
+/// A copy of the fixture tree's `stat` and the listed pid directories, so a
+/// test can change processes and threads between scrapes.
+fn proc_copy(pids: &[&str]) -> (tempfile::TempDir, Paths) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for pid in pids {
+        copy(&fixtures().join("proc").join(pid), &dir.path().join(pid));
+    }
+    std::fs::copy(fixtures().join("proc/stat"), dir.path().join("stat")).unwrap();
+    let p = Paths {
+        procfs: dir.path().into(),
+        ..paths()
+    };
+    (dir, p)
+}
+
+fn worker_group(p: Paths, threads: bool, smaps: bool) -> collectors::process::Process {
+    let groups = config::parse("exporter:\n  process_groups:\n    - {name: worker, match_name: '^worker$'}\n")
+        .unwrap()
+        .process_groups;
+    collectors::process::Process::new(p, fixtures().join("proc/self"), &groups)
+        .unwrap()
+        .gather(threads, smaps)
+}
+
+#[test]
+fn process_group_threads_smaps_and_wchan_as_process_exporter() {
+    let (dir, p) = proc_copy(&["100", "103"]);
+    let c = worker_group(p.clone(), true, true);
+    let f = run(&c).unwrap();
+    let g = |rest: &str| get(&f, &format!("namedprocess_namegroup_{rest}"));
+    let t = |fam: &str, thread: &str, extra: &str| {
+        get(
+            &f,
+            &format!("namedprocess_namegroup_{fam}{{groupname=\"worker\",threadname=\"{thread}\"{extra}}}"),
+        )
+    };
+    // Per thread name: count, CPU (ticks / 100), I/O, faults, context switches.
+    assert_eq!(t("thread_count", "worker", ""), 1.0);
+    assert_eq!(t("thread_count", "pool-1", ""), 1.0);
+    assert_eq!(t("thread_cpu_seconds_total", "pool-1", ",mode=\"user\""), 0.04);
+    assert_eq!(t("thread_cpu_seconds_total", "pool-1", ",mode=\"system\""), 0.08);
+    assert_eq!(t("thread_io_bytes_total", "worker", ",iomode=\"read\""), 100.0);
+    assert_eq!(t("thread_io_bytes_total", "pool-1", ",iomode=\"write\""), 400.0);
+    assert_eq!(t("thread_major_page_faults_total", "worker", ""), 2.0);
+    assert_eq!(t("thread_minor_page_faults_total", "pool-1", ""), 10.0);
+    assert_eq!(t("thread_context_switches_total", "pool-1", ",ctxswitchtype=\"voluntary\""), 7.0);
+    assert_eq!(t("thread_context_switches_total", "worker", ",ctxswitchtype=\"nonvoluntary\""), 1.0);
+    // With threads, the group's context switches are its threads' (status
+    // counts the main thread only) and threads count in `states`.
+    assert_eq!(g("context_switches_total{groupname=\"worker\",ctxswitchtype=\"voluntary\"}"), 12.0);
+    assert_eq!(g("states{groupname=\"worker\",state=\"Sleeping\"}"), 2.0);
+    assert_eq!(g("states{groupname=\"worker\",state=\"Running\"}"), 1.0);
+    // wchan: the process' and each thread's, `0` (running) not counted.
+    assert_eq!(g("threads_wchan{groupname=\"worker\",wchan=\"do_epoll_wait\"}"), 2.0);
+    assert!(absent(&f, "namedprocess_namegroup_threads_wchan{groupname=\"worker\",wchan=\"0\""));
+    // smaps_rollup, kB -> bytes.
+    assert_eq!(
+        g("memory_bytes{groupname=\"worker\",memtype=\"proportionalResident\"}"),
+        1234.0 * 1024.0
+    );
+    assert_eq!(
+        g("memory_bytes{groupname=\"worker\",memtype=\"proportionalSwapped\"}"),
+        10.0 * 1024.0
+    );
+    assert_eq!(g("memory_bytes{groupname=\"worker\",memtype=\"swapped\"}"), 16.0 * 1024.0);
+    for e in ["errors", "procread_errors", "partial_errors"] {
+        assert_eq!(get(&f, &format!("namedprocess_scrape_{e}")), 0.0, "{e}");
+    }
+
+    // A thread exits and another of the same name starts: the name's
+    // counters keep what the first counted.
+    let task = dir.path().join("103/task");
+    std::fs::remove_dir_all(task.join("104")).unwrap();
+    std::fs::create_dir_all(task.join("105")).unwrap();
+    std::fs::write(
+        task.join("105/stat"),
+        "105 (pool-1) S 1 103 103 0 -1 4194560 1 0 0 0 1 0 0 0 20 0 2 0 7200 200000000 3000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0",
+    )
+    .unwrap();
+    let f = run(&c).unwrap();
+    let user = get(
+        &f,
+        "namedprocess_namegroup_thread_cpu_seconds_total{groupname=\"worker\",threadname=\"pool-1\",mode=\"user\"}",
+    );
+    assert_eq!(user, 0.05);
+    // 105 has no io, status nor wchan: counted as 0, not an error.
+    assert_eq!(get(&f, "namedprocess_scrape_partial_errors"), 0.0);
+
+    // Without the options: none of the thread families, no PSS, the main
+    // thread's context switches, processes only in `states`.
+    let plain = run(&worker_group(p.clone(), false, false)).unwrap();
+    assert!(absent(&plain, "namedprocess_namegroup_thread_"));
+    assert!(absent(
+        &plain,
+        "namedprocess_namegroup_memory_bytes{groupname=\"worker\",memtype=\"proportional"
+    ));
+    assert_eq!(
+        get(
+            &plain,
+            "namedprocess_namegroup_context_switches_total{groupname=\"worker\",ctxswitchtype=\"voluntary\"}"
+        ),
+        5.0
+    );
+    assert_eq!(
+        get(&plain, "namedprocess_namegroup_states{groupname=\"worker\",state=\"Sleeping\"}"),
+        1.0
+    );
+    assert_eq!(
+        get(
+            &plain,
+            "namedprocess_namegroup_threads_wchan{groupname=\"worker\",wchan=\"do_epoll_wait\"}"
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn process_group_scrape_error_counters() {
+    let (dir, p) = proc_copy(&["103"]);
+    let c = worker_group(p, false, true);
+    let count = |f: &[Family], e: &str| get(f, &format!("namedprocess_scrape_{e}"));
+    // A member whose io and smaps_rollup are unreadable is one partial error
+    // per scrape; a process whose stat cannot be parsed, a procread error.
+    std::fs::remove_file(dir.path().join("103/io")).unwrap();
+    std::fs::remove_file(dir.path().join("103/smaps_rollup")).unwrap();
+    std::fs::create_dir_all(dir.path().join("666")).unwrap();
+    std::fs::write(dir.path().join("666/stat"), "garbage").unwrap();
+    run(&c).unwrap();
+    let f = run(&c).unwrap();
+    assert_eq!((count(&f, "partial_errors"), count(&f, "procread_errors")), (2.0, 2.0));
+    // The io that could not be read counts 0.
+    assert_eq!(get(&f, "namedprocess_namegroup_read_bytes_total{groupname=\"worker\"}"), 0.0);
+    // /proc cannot be listed: the collector fails and the general counter
+    // says so once /proc is back.
+    let moved = dir.path().with_extension("moved");
+    std::fs::rename(dir.path(), &moved).unwrap();
+    assert!(run(&c).is_err());
+    std::fs::rename(&moved, dir.path()).unwrap();
+    let f = run(&c).unwrap();
+    assert_eq!(count(&f, "errors"), 1.0);
+    assert_eq!(count(&f, "partial_errors"), 3.0);
+}
+
+#[test]
+fn a_missing_source_is_no_data_not_a_failure() {
+    // node_exporter's ErrNoData: logged at debug, not as a failed collector
+    // on every scrape. The fixture /proc has no mdstat, schedstat nor rpc.
+    let p = paths();
+    let cs: [Box<dyn Collector>; 4] = [
+        Box::new(collectors::mdadm::Mdadm::new(&p)),
+        Box::new(collectors::nfs::Nfs::new(&p)),
+        Box::new(collectors::nfsd::Nfsd::new(&p)),
+        Box::new(collectors::schedstat::Schedstat::new(&p)),
+    ];
+    for c in &cs {
+        let e = run(c.as_ref()).err().unwrap_or_else(|| panic!("{}: no error", c.name()));
+        assert!(e.downcast_ref::<collectors::NoData>().is_some(), "{}: {e:#}", c.name());
+    }
+    // Any other read error stays a failure.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mdstat")).unwrap();
+    let p = Paths {
+        procfs: dir.path().into(),
+        ..paths()
+    };
+    let e = run(&collectors::mdadm::Mdadm::new(&p)).unwrap_err();
+    assert!(e.downcast_ref::<collectors::NoData>().is_none(), "{e:#}");
+}

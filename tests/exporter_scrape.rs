@@ -35,7 +35,7 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     let cfg = util::write_config(
         dir.path(),
         &format!(
-            "exporter:\n  process_groups:\n    - {{name: self, match_name: '^genmon-exporte'}}\n  probes:\n    - {{name: local, url: 'http://{target}/', timeout: 2s}}\n  textfile: {{directory: '{}'}}\n",
+            "exporter:\n  process_threads: true\n  process_smaps: true\n  process_groups:\n    - {{name: self, match_name: '^genmon-exporte'}}\n  probes:\n    - {{name: local, url: 'http://{target}/', timeout: 2s}}\n  textfile: {{directory: '{}'}}\n",
             fixtures().join("textfile/good").display()
         ),
     );
@@ -137,6 +137,32 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     }
     assert_eq!(value(&scrape, "probe_success", &[("probe", "local")]), Some(1.0));
     assert!(value(&scrape, "namedprocess_namegroup_num_procs", &[("groupname", "self")]).unwrap() >= 1.0);
+    // process_threads and process_smaps on the exporter itself: its main
+    // thread and the blocking thread that scans /proc; its own PSS.
+    let threads: f64 = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "namedprocess_namegroup_thread_count")
+        .filter_map(|s| match s.value {
+            prometheus_parse::Value::Gauge(v) => Some(v),
+            _ => None,
+        })
+        .sum();
+    assert!(threads >= 2.0, "thread_count sums to {threads}");
+    let pss = value(
+        &scrape,
+        "namedprocess_namegroup_memory_bytes",
+        &[("groupname", "self"), ("memtype", "proportionalResident")],
+    )
+    .unwrap();
+    let rss = value(
+        &scrape,
+        "namedprocess_namegroup_memory_bytes",
+        &[("groupname", "self"), ("memtype", "resident")],
+    )
+    .unwrap();
+    assert!(pss > 1e5 && pss <= rss * 1.5, "PSS {pss} vs RSS {rss}");
+    assert_eq!(value(&scrape, "namedprocess_scrape_procread_errors", &[]), Some(0.0));
     assert_eq!(value(&scrape, "node_textfile_scrape_error", &[]), Some(0.0));
     assert!(value(&scrape, "node_memory_MemTotal_bytes", &[]).unwrap() > 1e6);
     assert!(value(&scrape, "process_resident_memory_bytes", &[]).unwrap() > 1e5);

@@ -147,8 +147,10 @@ pub fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
 
 /// Run `promtool check metrics` on `body`; return its findings, except those
 /// on node_exporter's own names (`node_memory_Active_bytes` is camelCase,
-/// `node_entropy_available_bits` not in base units): a drop-in keeps them, and
-/// exporter_node_compat.rs checks that promtool finds the same in node_exporter.
+/// `node_entropy_available_bits` not in base units) and process-exporter's
+/// (`namedprocess_scrape_errors` is a counter without `_total`): a drop-in
+/// keeps them, and exporter_node_compat.rs checks that promtool finds the
+/// same in node_exporter.
 pub fn promtool_check(body: &str) -> String {
     let raw = promtool_check_raw(body);
     raw.lines()
@@ -156,7 +158,7 @@ pub fn promtool_check(body: &str) -> String {
             let name = l.split_whitespace().next().unwrap_or_default();
             !genmon::catalog::BUNDLED
                 .iter()
-                .any(|m| m.collector == "node_exporter" && m.name == name)
+                .any(|m| (m.collector == "node_exporter" || m.collector == "process_exporter") && m.name == name)
                 && !name.starts_with("node_memory_")
                 && !name.starts_with("node_netstat_")
                 && !name.starts_with("node_sockstat_")

@@ -254,6 +254,10 @@ fn run() -> anyhow::Result<()> {
             .with_context(|| format!("listening on {} (--web.listen-address)", cli.listen))?;
         let addr = listener.local_addr()?;
         tracing::info!(address = %addr, tls, basic_auth = auth, collectors = exporter.collector_names().join(","), version = genmon::exporter::framework::VERSION, "listening");
+        match genmon::exporter::memory::release_startup() {
+            Ok(n) => tracing::debug!(bytes = n, "startup code paged out"),
+            Err(e) => tracing::debug!(error = %e, "startup memory not released"),
+        }
         server::serve(listener, Arc::new(exporter), opts, server::shutdown_signal()).await
     });
     // A collector thread stuck in the kernel (a hung mount) must not keep

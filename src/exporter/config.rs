@@ -35,6 +35,15 @@ pub struct ExporterConfig {
     pub network: NetworkConfig,
     /// Named groups of processes to account for.
     pub process_groups: Vec<ProcessGroupConfig>,
+    /// Process groups: also export the per-thread families
+    /// (`namedprocess_namegroup_thread_*{threadname}`), reading every member's
+    /// `/proc/PID/task/*` on each scrape (process-exporter's `-threads`).
+    pub process_threads: bool,
+    /// Process groups: also export `namedprocess_namegroup_memory_bytes` with
+    /// `memtype` `proportionalResident` and `proportionalSwapped` (PSS), from
+    /// `/proc/PID/smaps_rollup` (process-exporter's `-gather-smaps`). The kernel
+    /// walks every mapping of every member on each scrape.
+    pub process_smaps: bool,
     /// HTTP(S) probes run on every scrape. Only these targets are ever probed.
     pub probes: Vec<ProbeConfig>,
     /// Textfile collector options.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod framework;
 pub mod healthcheck;
 pub mod logging;
+pub mod memory;
 pub mod metric;
 pub mod server;
 pub mod textformat;
@@ -72,6 +73,8 @@ pub fn read_file(path: &Path) -> anyhow::Result<String> {
     let mut s = String::with_capacity(4096);
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_string(&mut s))
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        // An io::Error of the same kind, so callers can tell a missing file
+        // (collectors::read_opt: node_exporter's "no data") from a failure.
+        .map_err(|e| std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display())))?;
     Ok(s)
 }

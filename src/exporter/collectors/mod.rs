@@ -235,7 +235,10 @@ pub static REGISTRY: &[Registration] = &[
         "process",
         true,
         "The exporter's own process_* metrics and process groups (namedprocess_namegroup_*)",
-        |b| process::Process::new(b.paths.clone(), b.self_dir.to_path_buf(), &b.cfg.process_groups)
+        |b| Ok::<_, anyhow::Error>(
+            process::Process::new(b.paths.clone(), b.self_dir.to_path_buf(), &b.cfg.process_groups)?
+                .gather(b.cfg.process_threads, b.cfg.process_smaps)
+        )
     ),
     reg!(
         "probe",

@@ -370,7 +370,8 @@ impl Collector for ProbeCollector {
         "probe"
     }
     fn cheap(&self) -> bool {
-        false
+        // Without probes there is nothing to wait for: no blocking thread.
+        self.probes.is_empty()
     }
     fn collect(&self, ctx: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         if self.probes.is_empty() {

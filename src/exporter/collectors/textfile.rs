@@ -119,7 +119,8 @@ impl Collector for Textfile {
         "textfile"
     }
     fn cheap(&self) -> bool {
-        false
+        // Without a directory there is nothing to read: no blocking thread.
+        self.dir.is_none()
     }
     fn collect(&self, _: &ScrapeContext) -> anyhow::Result<Vec<Family>> {
         let Some(dir) = &self.dir else {

@@ -24,6 +24,7 @@ mod promql_parse;
 mod promql_rate;
 mod rule_groups;
 mod rule_record_name;
+mod scrape_config;
 mod scrape_jobs;
 mod services;
 mod stack_ports;
@@ -64,6 +65,7 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &scrape_config::ScrapeConfig,
     &services::Services,
     &exporter_config::ExporterConfig,
     &output_paths::OutputPaths,

@@ -5,6 +5,7 @@ mod duration;
 pub mod limits;
 mod load;
 mod positions;
+pub mod scrape;
 mod service;
 mod structure;
 mod types;

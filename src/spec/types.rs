@@ -118,15 +118,18 @@ impl Default for Prometheus {
     }
 }
 
-/// One Prometheus scrape job with static targets.
+/// One Prometheus scrape job: static `targets`, service discovery or both.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeJob {
     /// The `job` label.
     pub name: String,
     /// `host:port` targets.
+    #[serde(default)]
     pub targets: Vec<String>,
+    /// This job's `scrape_interval`.
     pub interval: Option<Duration>,
+    /// This job's `scrape_timeout`.
     pub timeout: Option<Duration>,
     #[serde(default = "default_metrics_path")]
     pub metrics_path: String,
@@ -135,6 +138,12 @@ pub struct ScrapeJob {
     /// Labels added to every target of the job.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Service discovery, relabelling, authentication, TLS (Prometheus's names).
+    #[serde(flatten)]
+    pub options: super::scrape::ScrapeOptions,
+    /// `basic_auth`, `authorization`, `tls_config`, secrets from files.
+    #[serde(flatten)]
+    pub client: super::scrape::HttpClient,
 }
 
 fn default_metrics_path() -> String {

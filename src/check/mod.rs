@@ -29,6 +29,7 @@ mod scrape_jobs;
 mod services;
 mod stack_ports;
 mod template_syntax;
+mod threshold_by;
 pub mod units;
 mod url_safety;
 
@@ -74,6 +75,7 @@ pub static ALL: &[&dyn Check] = &[
     &template_syntax::TemplateSyntax,
     &stack_ports::StackPorts,
     &url_safety::UrlSafety,
+    &threshold_by::ThresholdBy,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.

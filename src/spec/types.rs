@@ -230,6 +230,12 @@ pub struct Signal {
     /// Named levels (`warning: 0.8`); alerts refer to them by name and panels draw them.
     #[serde(default)]
     pub thresholds: IndexMap<String, f64>,
+    /// Levels for particular values of one label the signal keeps, e.g.
+    /// `{instance: {"db-1:9100": {critical: 0.98}}}`; a threshold alert on a
+    /// named level compares those series with their own level and every other
+    /// series with `thresholds`. Panels draw `thresholds` only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds_by: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
 }
 
 /// A Grafana dashboard.
@@ -787,6 +793,12 @@ pub struct ThresholdAlert {
     pub op: Op,
     /// A number, or the name of one of the signal's `thresholds`.
     pub value: ThresholdValue,
+    /// Thresholds for particular values of one label, e.g.
+    /// `{instance: {"db-1:9100": 0.98}}`; every other series is compared with
+    /// `value`. One alert: the listed values become threshold series joined
+    /// onto the signal. Takes the place of the signal's `thresholds_by`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds_by: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// A literal value or a named threshold level.

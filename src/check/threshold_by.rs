@@ -51,6 +51,20 @@ impl Check for ThresholdBy {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let Some(t) = a.threshold() else { continue };
+                let signal_by = cx.spec.signals.get(&t.signal).is_some_and(|s| !s.thresholds_by.is_empty());
+                if signal_by && t.thresholds_by.is_empty() && matches!(t.value, crate::spec::ThresholdValue::Number(_)) {
+                    out.push(
+                        Diagnostic::warning(
+                            CODE,
+                            format!("rules[{gi}].alerts[{ai}].threshold.value"),
+                            format!(
+                                "signal `{}`'s thresholds_by applies to named levels; this alert compares every series with a number",
+                                t.signal
+                            ),
+                        )
+                        .help("name one of the signal's levels as `value:`, or give the alert its own `thresholds_by`"),
+                    );
+                }
                 if t.thresholds_by.is_empty() {
                     continue;
                 }
@@ -64,7 +78,7 @@ impl Check for ThresholdBy {
                         finite(format!("{path}.{l}.{val}"), *v, &mut out);
                     }
                 }
-                if cx.spec.signals.get(&t.signal).is_some_and(|s| !s.thresholds_by.is_empty()) {
+                if signal_by {
                     out.push(
                         Diagnostic::error(
                             CODE,
@@ -149,6 +163,7 @@ rules:
   alerts:
   - {name: A, threshold: {signal: cpu, op: '>', value: critical, thresholds_by: {instance: {"db-1:9100": 0.97}}}}
   - {name: B, threshold: {signal: mem, op: '<', value: 1, thresholds_by: {job: {x: 2}, instance: {}}}}
+  - {name: C, threshold: {signal: cpu, op: '>', value: 0.5}}
 "#;
         assert_eq!(
             problems(&ThresholdBy, bad),
@@ -158,6 +173,7 @@ rules:
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.job",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.instance",
+                "alerts/threshold-by@rules[0].alerts[2].threshold.value",
             ]
         );
     }

@@ -61,6 +61,16 @@ prometheus:
     )
 }
 
+/// Write `spec` to `dir/genmon.yaml` and render it into `dir/out`.
+fn render_in(dir: &Path, spec: &str) -> std::path::PathBuf {
+    let spec_path = dir.join("genmon.yaml");
+    std::fs::write(&spec_path, spec).unwrap();
+    let out_dir = dir.join("out");
+    let out = genmon(dir, &["render", "-f", spec_path.to_str().unwrap(), "-o", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "render failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out_dir
+}
+
 #[test]
 fn every_scrape_option_passes_promtool_and_reaches_prometheus_yml() {
     let promtool = tool("promtool", "prometheus");
@@ -75,14 +85,7 @@ fn every_scrape_option_passes_promtool_and_reaches_prometheus_yml() {
     ] {
         std::fs::write(dir.path().join(name), body).unwrap();
     }
-    let spec_path = dir.path().join("genmon.yaml");
-    std::fs::write(&spec_path, spec(dir.path())).unwrap();
-    let out_dir = dir.path().join("out");
-    let out = genmon(
-        dir.path(),
-        &["render", "-f", spec_path.to_str().unwrap(), "-o", out_dir.to_str().unwrap()],
-    );
-    assert!(out.status.success(), "render failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out_dir = render_in(dir.path(), &spec(dir.path()));
     let yml = out_dir.join("provisioning/prometheus/prometheus.yml");
     let text = std::fs::read_to_string(&yml).unwrap();
     let cfg: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
@@ -180,4 +183,55 @@ fn inline_secrets_and_unknown_keys_are_located_errors() {
         assert!(err.contains(want), "missing `{want}` in:\n{err}");
     }
     assert!(!dir.path().join("out").exists(), "a refused spec was rendered");
+}
+
+#[test]
+fn webhook_http_config_with_secrets_from_files_passes_amtool() {
+    let amtool = tool("amtool", "prometheus-alertmanager");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["token", "pw", "ca.pem"] {
+        std::fs::write(dir.path().join(name), "s3cret\n").unwrap();
+    }
+    let f = |n: &str| dir.path().join(n).display().to_string();
+    let spec = format!(
+        "version: 1\nalertmanager:\n  receivers:\n  - name: default\n    webhook:\n    - {{url: 'https://hooks.example.org/a', http_config: {{authorization: {{credentials_file: '{}'}}, tls_config: {{ca_file: '{}'}}}}}}\n    - {{url: 'https://hooks.example.org/b', http_config: {{basic_auth: {{username: am, password_file: '{}'}}}}}}\n",
+        f("token"),
+        f("ca.pem"),
+        f("pw")
+    );
+    let out_dir = render_in(dir.path(), &spec);
+    let yml = out_dir.join("provisioning/alertmanager/alertmanager.yml");
+    let check = Command::new(&amtool).arg("check-config").arg(&yml).output().unwrap();
+    assert!(
+        check.status.success(),
+        "amtool check-config refused the rendered config:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let text = std::fs::read_to_string(&yml).unwrap();
+    assert!(!text.contains("s3cret"), "{text}");
+    let cfg: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let hooks = &cfg["receivers"][0]["webhook_configs"];
+    assert!(
+        hooks[0]["http_config"]["authorization"]["credentials_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("token"),
+        "{text}"
+    );
+    assert!(
+        hooks[0]["http_config"]["tls_config"]["ca_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("ca.pem"),
+        "{text}"
+    );
+    assert_eq!(hooks[1]["http_config"]["basic_auth"]["username"].as_str(), Some("am"), "{text}");
+    assert!(
+        hooks[1]["http_config"]["basic_auth"]["password_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("pw"),
+        "{text}"
+    );
 }

@@ -6,6 +6,7 @@
 //! label names are valid. `scrape/discovery`: a job has targets from
 //! somewhere, a non-SRV DNS lookup has a port, `labels` are not silently
 //! dropped, the scheme is http(s). URLs go through the `url/*` checks.
+//! Alertmanager webhooks' `http_config` follows the same secret rules.
 
 use super::{Check, Ctx};
 use crate::diag::Diagnostic;
@@ -43,6 +44,13 @@ impl Check for ScrapeConfig {
         let mut out = Vec::new();
         for (i, j) in cx.spec.prometheus.scrape_jobs.iter().enumerate() {
             job(&format!("prometheus.scrape_jobs[{i}]"), j, &mut out);
+        }
+        for (ri, r) in cx.spec.alertmanager.receivers.iter().enumerate() {
+            for (wi, w) in r.webhook.iter().enumerate() {
+                if let Some(c) = &w.http_config {
+                    auth(&format!("alertmanager.receivers[{ri}].webhook[{wi}].http_config"), c, &mut out);
+                }
+            }
         }
         out
     }
@@ -138,6 +146,16 @@ fn scheme(path: String, s: &str, out: &mut Vec<Diagnostic>) {
 
 /// Inline secrets are refused wherever an auth block may appear.
 fn auth(path: &str, c: &HttpClient, out: &mut Vec<Diagnostic>) {
+    if c.basic_auth.is_some() && c.authorization.is_some() {
+        out.push(
+            Diagnostic::error(
+                SECRET,
+                format!("{path}.authorization"),
+                "basic_auth and authorization both set; Prometheus and Alertmanager accept one",
+            )
+            .help("keep one: `basic_auth` (user and password file) or `authorization` (token file)"),
+        );
+    }
     if let Some(b) = &c.basic_auth {
         if b.password.is_some() {
             out.push(
@@ -316,14 +334,19 @@ prometheus:
     - {target_label: 'bad-name', replacement: x}
     - {action: labeldrop}
   - name: b
+    basic_auth: {username: u, password_file: /p}
+    authorization: {credentials_file: /t}
   - name: c
     dns_sd_configs: [{names: [db.example], type: A}]
     labels: {env: prod}
     scheme: ftp
+alertmanager:
+  receivers: [{name: default, webhook: [{url: 'https://h.example/x', http_config: {authorization: {credentials: tok}}}]}]
 "#;
         assert_eq!(
             problems(&ScrapeConfig, bad),
             vec![
+                "scrape/secret@prometheus.scrape_jobs[0].authorization",
                 "scrape/secret@prometheus.scrape_jobs[0].basic_auth.password",
                 "scrape/secret@prometheus.scrape_jobs[0].authorization.credentials",
                 "scrape/secret@prometheus.scrape_jobs[0].tls_config",
@@ -332,10 +355,12 @@ prometheus:
                 "scrape/relabel@prometheus.scrape_jobs[0].relabel_configs[2]",
                 "scrape/relabel@prometheus.scrape_jobs[0].relabel_configs[3].target_label",
                 "scrape/relabel@prometheus.scrape_jobs[0].relabel_configs[4]",
+                "scrape/secret@prometheus.scrape_jobs[1].authorization",
                 "scrape/discovery@prometheus.scrape_jobs[1].targets",
                 "scrape/discovery@prometheus.scrape_jobs[2].dns_sd_configs[0]",
                 "scrape/discovery@prometheus.scrape_jobs[2].scheme",
                 "scrape/discovery@prometheus.scrape_jobs[2].labels",
+                "scrape/secret@alertmanager.receivers[0].webhook[0].http_config.authorization.credentials",
             ]
         );
     }

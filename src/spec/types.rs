@@ -1169,8 +1169,8 @@ pub struct Receiver {
 }
 
 /// Webhook: POSTs Alertmanager's JSON payload. (Alertmanager 0.25, the
-/// Debian/compose target, has no `url_file`: put tokens in a header-less
-/// endpoint, or use a receiver type that reads its secret from a file.)
+/// Debian/compose target, has no `url_file`: keep tokens out of the URL and
+/// send them from a file with `http_config.authorization.credentials_file`.)
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookReceiver {
@@ -1178,6 +1178,10 @@ pub struct WebhookReceiver {
     pub url: String,
     #[serde(default = "yes")]
     pub send_resolved: bool,
+    /// `basic_auth`, `authorization` (bearer token) or `tls_config` towards
+    /// the endpoint, secrets from files only (as for scrape jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_config: Option<super::scrape::HttpClient>,
 }
 
 /// E-mail through an SMTP smarthost.

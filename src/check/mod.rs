@@ -18,7 +18,7 @@ mod output_paths;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
-mod promql_label;
+pub(crate) mod promql_label;
 mod promql_metric;
 mod promql_parse;
 mod promql_rate;

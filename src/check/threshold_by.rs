@@ -118,7 +118,12 @@ fn label<'a>(cx: &Ctx, signal: &str, path: &str, labels: impl ExactSizeIterator<
             .help("keep one label (usually `instance`); join two by recording a signal that carries a combined label"),
         );
     }
-    let kept = signal_labels(cx.spec, signal);
+    // Labels the signal keeps; without an aggregation, its metric's labels per the catalogs.
+    let kept = signal_labels(cx.spec, signal).or_else(|| {
+        let at = format!("signals.{signal}.expr");
+        let ast = cx.exprs.iter().find(|e| e.path == at)?.ast.as_ref().ok()?;
+        super::promql_label::result_labels(cx, ast).map(|s| s.into_iter().collect())
+    });
     for l in labels {
         if !super::label_names::label_name_ok(l) {
             out.push(
@@ -158,6 +163,7 @@ mod tests {
 signals:
   cpu: {expr: 'avg by (instance) (rate(node_cpu_seconds_total[5m]))', thresholds: {critical: 0.9}, thresholds_by: {instance: {"db-1:9100": {critcal: 0.98}}}}
   mem: {expr: 'sum by (instance) (node_memory_MemFree_bytes)'}
+  fs: {expr: 'node_filesystem_avail_bytes', thresholds_by: {device: {sda1: {}}, dev: {sda1: {}}}}
 rules:
 - name: g
   alerts:
@@ -169,6 +175,8 @@ rules:
             problems(&ThresholdBy, bad),
             vec![
                 "alerts/threshold-by@signals.cpu.thresholds_by.instance.db-1:9100.critcal",
+                "alerts/threshold-by@signals.fs.thresholds_by",
+                "alerts/threshold-by@signals.fs.thresholds_by.dev",
                 "alerts/threshold-by@rules[0].alerts[0].threshold.thresholds_by",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.job",

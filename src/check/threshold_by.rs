@@ -31,6 +31,7 @@ impl Check for ThresholdBy {
                     out.push(empty(format!("{path}.{l}")));
                 }
                 for (val, m) in by {
+                    value(format!("{path}.{l}.{val}"), val, &mut out);
                     for (level, v) in m {
                         let p = format!("{path}.{l}.{val}.{level}");
                         if !s.thresholds.contains_key(level) {
@@ -75,6 +76,7 @@ impl Check for ThresholdBy {
                         out.push(empty(format!("{path}.{l}")));
                     }
                     for (val, v) in by {
+                        value(format!("{path}.{l}.{val}"), val, &mut out);
                         finite(format!("{path}.{l}.{val}"), *v, &mut out);
                     }
                 }
@@ -97,6 +99,23 @@ impl Check for ThresholdBy {
 fn empty(path: String) -> Diagnostic {
     Diagnostic::error(CODE, path, "no label values listed")
         .help("list values with their thresholds, e.g. `\"db-1:9100\": 0.98`, or remove the label")
+}
+
+/// Label values go into PromQL strings and promtool series selectors.
+fn value(path: String, v: &str, out: &mut Vec<Diagnostic>) {
+    if v.is_empty() || v.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+        out.push(
+            Diagnostic::error(
+                CODE,
+                path,
+                format!(
+                    "label value `{}` is empty or holds a quote, backslash or control character",
+                    v.escape_debug()
+                ),
+            )
+            .help("give the value exactly as the series carry it, e.g. `db-1:9100`"),
+        );
+    }
 }
 
 fn finite(path: String, v: f64, out: &mut Vec<Diagnostic>) {
@@ -168,7 +187,7 @@ rules:
 - name: g
   alerts:
   - {name: A, threshold: {signal: cpu, op: '>', value: critical, thresholds_by: {instance: {"db-1:9100": 0.97}}}}
-  - {name: B, threshold: {signal: mem, op: '<', value: 1, thresholds_by: {job: {x: 2}, instance: {}}}}
+  - {name: B, threshold: {signal: mem, op: '<', value: 1, thresholds_by: {job: {'x"y': 2}, instance: {}}}}
   - {name: C, threshold: {signal: cpu, op: '>', value: 0.5}}
 "#;
         assert_eq!(
@@ -181,6 +200,7 @@ rules:
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.job",
                 "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.instance",
+                "alerts/threshold-by@rules[0].alerts[1].threshold.thresholds_by.job.x\"y",
                 "alerts/threshold-by@rules[0].alerts[2].threshold.value",
             ]
         );

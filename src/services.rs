@@ -229,6 +229,7 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
             min: Some(0.0),
             max: None,
             thresholds: [("warning".to_string(), a.error_ratio)].into_iter().collect(),
+            thresholds_by: Default::default(),
         },
     );
     out.signals.insert(
@@ -242,6 +243,7 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
             min: Some(0.0),
             max: None,
             thresholds: [("warning".to_string(), a.latency_p99)].into_iter().collect(),
+            thresholds_by: Default::default(),
         },
     );
 
@@ -453,6 +455,7 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
                     signal: err_sig,
                     op: Op::Gt,
                     value: ThresholdValue::Level("warning".into()),
+                    thresholds_by: Default::default(),
                 }),
             )
         },
@@ -466,6 +469,7 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
                     signal: lat_sig,
                     op: Op::Gt,
                     value: ThresholdValue::Level("warning".into()),
+                    thresholds_by: Default::default(),
                 }),
             )
         },

@@ -553,6 +553,32 @@ fn what_kubernetes_cannot_express_is_a_located_error() {
 }
 
 #[test]
+fn scrape_settings_a_scrape_config_does_not_carry_are_located_errors() {
+    let text = fs::read_to_string(full()).unwrap().replacen(
+        "      metrics_path: /internal/metrics\n",
+        "      metrics_path: /internal/metrics\n      http_sd_configs: [{url: 'https://sd.example.com/targets'}]\n",
+        1,
+    );
+    render_text_fails(&text, "kubernetes/scrape", "`http_sd_configs` of scrape job `app` is not mapped");
+}
+
+#[test]
+fn relabelling_params_and_honor_labels_reach_the_scrape_config() {
+    let out = render_k8s(&full());
+    let objs = objects(out.path());
+    let app = objs
+        .iter()
+        .map(|(_, o)| o)
+        .find(|o| o["kind"] == "ScrapeConfig" && o["spec"]["jobName"] == "app")
+        .expect("the app job's ScrapeConfig");
+    assert_eq!(app["spec"]["honorLabels"], true);
+    assert_eq!(app["spec"]["params"]["format"][0], "prometheus");
+    assert_eq!(app["spec"]["relabelings"][0]["sourceLabels"][0], "__address__");
+    assert_eq!(app["spec"]["relabelings"][0]["targetLabel"], "host");
+    assert_eq!(app["spec"]["metricRelabelings"][0]["action"], "drop");
+}
+
+#[test]
 fn localhost_scrape_targets_are_located_errors() {
     let text = fs::read_to_string(full()).unwrap().replace("'db-1:9100'", "'127.0.0.1:9100'");
     render_text_fails(&text, "kubernetes/scrape", "genmon.yaml:12:");

@@ -19,16 +19,18 @@ mod output_paths;
 mod panel_content;
 mod panel_unit;
 mod panel_variable;
-mod promql_label;
+pub(crate) mod promql_label;
 mod promql_metric;
 mod promql_parse;
 mod promql_rate;
 mod rule_groups;
 mod rule_record_name;
+mod scrape_config;
 mod scrape_jobs;
 mod services;
 mod stack_ports;
 mod template_syntax;
+mod threshold_by;
 pub mod units;
 mod url_safety;
 
@@ -65,6 +67,7 @@ pub static ALL: &[&dyn Check] = &[
     &rule_groups::RuleGroups,
     &alertmanager_routes::AlertmanagerRoutes,
     &scrape_jobs::ScrapeJobs,
+    &scrape_config::ScrapeConfig,
     &services::Services,
     &exporter_config::ExporterConfig,
     &output_paths::OutputPaths,
@@ -74,6 +77,7 @@ pub static ALL: &[&dyn Check] = &[
     &stack_ports::StackPorts,
     &url_safety::UrlSafety,
     &engine::EngineSection,
+    &threshold_by::ThresholdBy,
 ];
 
 /// Where an expression comes from: dashboards may use Grafana variables, rules may not.

@@ -181,16 +181,36 @@ impl Walk<'_> {
     }
 }
 
+/// Labels every scraped series carries: `instance`, `job`, scrape jobs'
+/// `labels` and the labels their `relabel_configs` write.
+fn target_labels(cx: &Ctx) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = ["instance", "job"].map(String::from).into();
+    for j in &cx.spec.prometheus.scrape_jobs {
+        out.extend(j.labels.keys().cloned());
+        let written = j.options.relabel_configs.iter().filter_map(|r| r.target_label.as_ref());
+        out.extend(written.filter(|l| !l.starts_with("__") && !l.contains('$')).cloned());
+    }
+    out
+}
+
+/// Labels of `ast`'s result per the bundled catalogs, or `None` when
+/// unknown (an external metric, a recorded series, a label-changing function).
+pub(crate) fn result_labels(cx: &Ctx, ast: &Expr) -> Option<BTreeSet<String>> {
+    let target_labels = target_labels(cx);
+    let mut w = Walk {
+        target_labels: &target_labels,
+        problems: Vec::new(),
+    };
+    w.labels(ast)
+}
+
 impl Check for PromqlLabel {
     fn codes(&self) -> &'static [(&'static str, &'static str)] {
         &[(CODE, "a matcher or grouping names a label the metric does not have")]
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let mut target_labels: BTreeSet<String> = ["instance", "job"].map(String::from).into();
-        for j in &cx.spec.prometheus.scrape_jobs {
-            target_labels.extend(j.labels.keys().cloned());
-        }
+        let target_labels = target_labels(cx);
         let external = |n: &str| {
             cx.spec.metrics.external.iter().any(|p| match p.strip_suffix('*') {
                 Some(prefix) => n.starts_with(prefix),
@@ -249,9 +269,10 @@ mod tests {
             "node_load1{nosuch=\"\"}",
             "sum by (env) (node_load1)",
             "sum by (x) (my_app_metric)",
+            "sum by (zone) (node_load1)",
         ] {
             let spec = format!(
-                "version: 1\nmetrics: {{external: [my_app_*]}}\nprometheus: {{scrape_jobs: [{{name: n, targets: ['a:1'], labels: {{env: prod}}}}]}}\nsignals: {{a: {{expr: '{expr}'}}}}\n"
+                "version: 1\nmetrics: {{external: [my_app_*]}}\nprometheus: {{scrape_jobs: [{{name: n, targets: ['a:1'], labels: {{env: prod}}, relabel_configs: [{{target_label: zone, replacement: eu}}]}}]}}\nsignals: {{a: {{expr: '{expr}'}}}}\n"
             );
             assert!(
                 problems(&PromqlLabel, &spec).is_empty(),

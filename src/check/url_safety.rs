@@ -32,7 +32,7 @@ const SECRET_KEYS: &[&str] = &[
     "private_token",
 ];
 
-fn check_url(path: String, text: &str, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_url(path: String, text: &str, out: &mut Vec<Diagnostic>) {
     let Ok(u) = url::Url::parse(text.trim()) else {
         // Relative links (`/d/uid`) carry no scheme and no credentials.
         if text.trim_start().starts_with('/') && !text.trim_start().starts_with("//") {

@@ -663,6 +663,8 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
         metrics_path: "/metrics".into(),
         scheme: "http".into(),
         labels: BTreeMap::new(),
+        options: Default::default(),
+        client: Default::default(),
     };
     if spec.stack.self_monitoring {
         jobs.push(job(
@@ -687,6 +689,8 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
             metrics_path: j.metrics_path.clone(),
             scheme: j.scheme.clone(),
             labels: j.labels.clone(),
+            options: j.options.clone(),
+            client: j.client.clone(),
         });
     }
     jobs

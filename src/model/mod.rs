@@ -191,6 +191,9 @@ pub struct ScrapeJob {
     pub metrics_path: String,
     pub scheme: String,
     pub labels: BTreeMap<String, String>,
+    /// Service discovery, relabelling, authentication, TLS.
+    pub options: crate::spec::scrape::ScrapeOptions,
+    pub client: crate::spec::scrape::HttpClient,
 }
 
 impl Model {

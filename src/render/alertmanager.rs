@@ -59,6 +59,8 @@ struct ReceiverOut<'a> {
 struct Webhook<'a> {
     url: &'a str,
     send_resolved: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_config: Option<&'a crate::spec::scrape::HttpClient>,
 }
 
 #[derive(Serialize)]
@@ -146,6 +148,7 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
             .map(|w| Webhook {
                 url: &w.url,
                 send_resolved: w.send_resolved,
+                http_config: w.http_config.as_ref(),
             })
             .collect(),
         email_configs: r

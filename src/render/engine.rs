@@ -81,6 +81,8 @@ pub fn scrape_jobs(m: &Model, e: &EngineTarget) -> Vec<ScrapeJob> {
             metrics_path: "/metrics".into(),
             scheme: "http".into(),
             labels: BTreeMap::new(),
+            options: Default::default(),
+            client: Default::default(),
         }));
     }
     jobs

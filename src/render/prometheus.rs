@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::conventions as c;
 use crate::model::Model;
+use crate::spec::scrape::{HttpClient, ScrapeOptions};
 
 #[derive(Serialize)]
 struct Config<'a> {
@@ -50,7 +51,12 @@ pub(super) struct Scrape<'a> {
     scrape_timeout: Option<&'a str>,
     metrics_path: &'a str,
     scheme: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     static_configs: Vec<Targets>,
+    #[serde(flatten)]
+    options: &'a ScrapeOptions,
+    #[serde(flatten)]
+    client: &'a HttpClient,
 }
 
 /// Render `prometheus.yml`. Rule files are found relative to the config file,
@@ -92,10 +98,17 @@ pub(super) fn scrape_configs(jobs: &[crate::model::ScrapeJob]) -> Vec<Scrape<'_>
             scrape_timeout: j.timeout.as_ref().map(|d| d.as_str()),
             metrics_path: &j.metrics_path,
             scheme: &j.scheme,
-            static_configs: vec![Targets {
-                targets: j.targets.clone(),
-                labels: j.labels.clone(),
-            }],
+            // A discovery-only job has no static targets; its `labels`
+            // are then applied by relabelling (see the scrape check).
+            static_configs: (!j.targets.is_empty())
+                .then(|| Targets {
+                    targets: j.targets.clone(),
+                    labels: j.labels.clone(),
+                })
+                .into_iter()
+                .collect(),
+            options: &j.options,
+            client: &j.client,
         })
         .collect()
 }

@@ -8,6 +8,7 @@ pub mod limits;
 mod load;
 mod positions;
 mod reuse;
+pub mod scrape;
 mod service;
 mod structure;
 mod types;

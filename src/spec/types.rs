@@ -144,15 +144,18 @@ impl Default for Prometheus {
     }
 }
 
-/// One Prometheus scrape job with static targets.
+/// One Prometheus scrape job: static `targets`, service discovery or both.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeJob {
     /// The `job` label.
     pub name: String,
     /// `host:port` targets.
+    #[serde(default)]
     pub targets: Vec<String>,
+    /// This job's `scrape_interval`.
     pub interval: Option<Duration>,
+    /// This job's `scrape_timeout`.
     pub timeout: Option<Duration>,
     #[serde(default = "default_metrics_path")]
     pub metrics_path: String,
@@ -161,6 +164,12 @@ pub struct ScrapeJob {
     /// Labels added to every target of the job.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Service discovery, relabelling, authentication, TLS (Prometheus's names).
+    #[serde(flatten)]
+    pub options: super::scrape::ScrapeOptions,
+    /// `basic_auth`, `authorization`, `tls_config`, secrets from files.
+    #[serde(flatten)]
+    pub client: super::scrape::HttpClient,
 }
 
 fn default_metrics_path() -> String {
@@ -247,6 +256,12 @@ pub struct Signal {
     /// Named levels (`warning: 0.8`); alerts refer to them by name and panels draw them.
     #[serde(default)]
     pub thresholds: IndexMap<String, f64>,
+    /// Levels for particular values of one label the signal keeps, e.g.
+    /// `{instance: {"db-1:9100": {critical: 0.98}}}`; a threshold alert on a
+    /// named level compares those series with their own level and every other
+    /// series with `thresholds`. Panels draw `thresholds` only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds_by: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
 }
 
 /// A Grafana dashboard.
@@ -804,6 +819,12 @@ pub struct ThresholdAlert {
     pub op: Op,
     /// A number, or the name of one of the signal's `thresholds`.
     pub value: ThresholdValue,
+    /// Thresholds for particular values of one label, e.g.
+    /// `{instance: {"db-1:9100": 0.98}}`; every other series is compared with
+    /// `value`. One alert: the listed values become threshold series joined
+    /// onto the signal. Takes the place of the signal's `thresholds_by`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds_by: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// A literal value or a named threshold level.
@@ -1174,8 +1195,8 @@ pub struct Receiver {
 }
 
 /// Webhook: POSTs Alertmanager's JSON payload. (Alertmanager 0.25, the
-/// Debian/compose target, has no `url_file`: put tokens in a header-less
-/// endpoint, or use a receiver type that reads its secret from a file.)
+/// Debian/compose target, has no `url_file`: keep tokens out of the URL and
+/// send them from a file with `http_config.authorization.credentials_file`.)
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookReceiver {
@@ -1183,6 +1204,10 @@ pub struct WebhookReceiver {
     pub url: String,
     #[serde(default = "yes")]
     pub send_resolved: bool,
+    /// `basic_auth`, `authorization` (bearer token) or `tls_config` towards
+    /// the endpoint, secrets from files only (as for scrape jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_config: Option<super::scrape::HttpClient>,
 }
 
 /// E-mail through an SMTP smarthost.

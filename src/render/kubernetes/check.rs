@@ -75,6 +75,30 @@ pub fn check(spec: &Spec, m: &Model, r: &Rendered) -> Vec<Diagnostic> {
         &mut out,
     );
     for (i, j) in spec.prometheus.scrape_jobs.iter().enumerate() {
+        let o = &j.options;
+        let unmapped = [
+            ("file_sd_configs", !o.file_sd_configs.is_empty()),
+            ("dns_sd_configs", !o.dns_sd_configs.is_empty()),
+            ("http_sd_configs", !o.http_sd_configs.is_empty()),
+            ("kubernetes_sd_configs", !o.kubernetes_sd_configs.is_empty()),
+            ("consul_sd_configs", !o.consul_sd_configs.is_empty()),
+            ("basic_auth", j.client.basic_auth.is_some()),
+            ("authorization", j.client.authorization.is_some()),
+            ("tls_config", j.client.tls_config.is_some()),
+        ];
+        for (key, _) in unmapped.iter().filter(|(_, set)| *set) {
+            out.push(
+                Diagnostic::error(
+                    SCRAPE,
+                    format!("prometheus.scrape_jobs[{i}].{key}"),
+                    format!("`{key}` of scrape job `{}` is not mapped to a ScrapeConfig yet", j.name),
+                )
+                .help(
+                    "on Kubernetes, select the targets with a ServiceMonitor/PodMonitor of your own \
+                     (credentials as Secret references), or use static targets in this job",
+                ),
+            );
+        }
         for (ti, t) in j.targets.iter().enumerate() {
             let host = t.rsplit_once(':').map_or(t.as_str(), |(h, _)| h);
             let host = host.trim_start_matches('[').trim_end_matches(']');

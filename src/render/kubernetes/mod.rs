@@ -57,6 +57,23 @@ pub fn rule_name(group: &str) -> String {
     names::object_name(c::K8S_NAME_PREFIX, group, names::MAX_LABEL)
 }
 
+/// Prometheus' `relabel_configs` in the operator's RelabelConfig shape
+/// (the same fields, camelCase).
+fn relabelings(steps: &[crate::spec::scrape::RelabelConfig]) -> serde_json::Value {
+    let camel = |k: &str| match k {
+        "source_labels" => "sourceLabels".to_string(),
+        "target_label" => "targetLabel".to_string(),
+        other => other.to_string(),
+    };
+    steps
+        .iter()
+        .map(|r| match serde_json::to_value(r) {
+            Ok(serde_json::Value::Object(o)) => o.into_iter().map(|(k, v)| (camel(&k), v)).collect(),
+            _ => serde_json::Value::Null,
+        })
+        .collect()
+}
+
 /// Object name of a scrape job's `ScrapeConfig`.
 pub fn scrape_name(job: &str) -> String {
     names::object_name(c::K8S_NAME_PREFIX, job, names::MAX_LABEL)
@@ -138,6 +155,21 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
         }
         if let Some(t) = &j.timeout {
             spec["scrapeTimeout"] = json!(t.as_str());
+        }
+        // What ScrapeConfig expresses the same way; discovery and client
+        // settings are refused by `check` (kubernetes/scrape), never dropped.
+        let o = &j.options;
+        if let Some(h) = o.honor_labels {
+            spec["honorLabels"] = json!(h);
+        }
+        if !o.params.is_empty() {
+            spec["params"] = json!(o.params);
+        }
+        if !o.relabel_configs.is_empty() {
+            spec["relabelings"] = relabelings(&o.relabel_configs);
+        }
+        if !o.metric_relabel_configs.is_empty() {
+            spec["metricRelabelings"] = relabelings(&o.metric_relabel_configs);
         }
         let obj = object(
             API_OPERATOR_ALPHA,

@@ -352,6 +352,12 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
                     "none",
                     vec![(q.plain(lib::TOKIO_ALIVE_TASKS), "{{instance}}")],
                 ),
+                panel(
+                    "Blocking threads",
+                    Timeseries,
+                    "none",
+                    vec![(q.plain(lib::TOKIO_BLOCKING_THREADS), "{{instance}}")],
+                ),
             ],
         },
     ];

@@ -117,6 +117,13 @@ pub fn expand(spec: &Spec) -> Option<(Spec, Origins)> {
             expand_one(&mut out, &mut origins, i, svc);
         }
     }
+    // `overrides.alerts` of the alerts made here, checked and left by compose.
+    for (name, a) in std::mem::take(&mut out.overrides.alerts) {
+        if let Some(alert) = out.rules.iter_mut().flat_map(|g| &mut g.alerts).find(|x| x.name == name) {
+            // compose checked the override against this very alert.
+            let _ = crate::compose::set_alert_fields(alert, a);
+        }
+    }
     Some((out, origins))
 }
 
@@ -353,6 +360,12 @@ fn expand_one(out: &mut Spec, origins: &mut Origins, i: usize, svc: &Service) {
                     Timeseries,
                     "none",
                     vec![(q.plain(lib::TOKIO_ALIVE_TASKS), "{{instance}}")],
+                ),
+                panel(
+                    "Blocking threads",
+                    Timeseries,
+                    "none",
+                    vec![(q.plain(lib::TOKIO_BLOCKING_THREADS), "{{instance}}")],
                 ),
             ],
         },

@@ -566,8 +566,8 @@ fn a_declared_service_gets_data_on_every_panel_and_pages_through_its_slo() {
     assert_eq!(firing["labels"]["severity"], "critical");
     assert_eq!(firing["labels"]["slo"], "checkout-availability");
     let ann = &firing["annotations"];
-    // An SLO's alerts share the runbook of the spec's alert (`CheckoutAvailability`).
-    assert_eq!(ann["runbook_url"], "https://runbooks.example.com/CheckoutAvailability");
+    // Each of an SLO's alerts links its own runbook section.
+    assert_eq!(ann["runbook_url"], "https://runbooks.example.com/CheckoutAvailabilityFastBurn");
     let dash = ann["dashboard_url"].as_str().expect("dashboard_url");
     assert_eq!(dash, "http://grafana.example.com/d/slos", "{firing}");
     let panel = ann["panel_url"].as_str().expect("panel_url");

@@ -8,6 +8,7 @@
 
 mod include;
 mod overrides;
+pub(crate) use overrides::set_alert_fields;
 pub mod packs;
 
 use std::collections::HashMap;

@@ -1,19 +1,24 @@
 //! `overrides:`: change an alert, signal or dashboard defined anywhere (the
 //! spec, an included file, a pack) by name, without copying it. Applied to
 //! the merged spec before it is lowered, so rules, dashboards' threshold
-//! lines, alert links and generated tests all see the result.
+//! lines, alert links and generated tests all see the result. Overrides of
+//! alerts that `services:` generate are checked here against the expansion
+//! and left in the spec's `overrides.alerts` for `services::expand` to apply.
 
 use std::collections::HashMap;
 
 use super::{Applied, Composed, codes, suggest};
 use crate::diag::Diagnostic;
-use crate::spec::{Condition, Overrides};
+use crate::spec::{Alert, AlertOverride, Condition, Overrides};
 
 /// Apply every part's overrides (`ovs[part]`) to the merged spec.
 pub(super) fn apply(c: &mut Composed, ovs: Vec<Overrides>, diags: &mut Vec<Diagnostic>) {
     let mut first: HashMap<(&'static str, String), usize> = HashMap::new();
     let mut disabled_alerts = Vec::new();
     let mut disabled_dashboards = Vec::new();
+    // The spec with its `services:` expanded, made once when an override
+    // names an alert the spec itself does not have.
+    let mut service_alerts: Option<Option<crate::spec::Spec>> = None;
     for (part, o) in ovs.into_iter().enumerate() {
         let err = |diags: &mut Vec<Diagnostic>, c: &Composed, path: String, msg: String, help: String| {
             diags.push(Composed::diag_at(
@@ -52,10 +57,26 @@ pub(super) fn apply(c: &mut Composed, ovs: Vec<Overrides>, diags: &mut Vec<Diagn
             if twice(diags, &mut first, c, "alert", &name, &path) {
                 continue;
             }
-            let Some((gi, ai)) = c.find_alert(&name) else {
-                let help = suggest(&name, c.alert_names());
-                err(diags, c, path, format!("no alert is named `{name}`"), help);
-                continue;
+            // Alerts of `services:` are generated later (pipeline::resolve);
+            // their overrides wait in the spec's `overrides.alerts` until
+            // services::expand has made them.
+            let target = match c.find_alert(&name) {
+                Some(at) => Some(at),
+                None if service_alerts
+                    .get_or_insert_with(|| crate::services::expand(&c.loaded.spec).map(|(s, _)| s))
+                    .as_ref()
+                    .is_some_and(|s| service_alert(s, &name).is_some()) =>
+                {
+                    None
+                }
+                None => {
+                    let generated = service_alerts.as_ref().and_then(|s| s.as_ref());
+                    let mut names = c.alert_names();
+                    names.extend(generated.map(service_alert_names).unwrap_or_default());
+                    let help = suggest(&name, names);
+                    err(diags, c, path, format!("no alert is named `{name}`"), help);
+                    continue;
+                }
             };
             let mut set = |field: &str, value: String| {
                 c.applied.push(Applied {
@@ -69,7 +90,6 @@ pub(super) fn apply(c: &mut Composed, ovs: Vec<Overrides>, diags: &mut Vec<Diagn
             };
             if a.disabled {
                 set("disabled", "true".into());
-                disabled_alerts.push((gi, ai));
             }
             let mut changes = Vec::new();
             if let Some(t) = &a.threshold {
@@ -103,40 +123,46 @@ pub(super) fn apply(c: &mut Composed, ovs: Vec<Overrides>, diags: &mut Vec<Diagn
                 };
                 set(&field, v);
             }
-            let alert = &mut c.loaded.spec.rules[gi].alerts[ai];
-            if let Some(t) = a.threshold {
-                match &mut alert.condition {
-                    Condition::Threshold(th) => th.value = t,
-                    _ => {
+            let not_threshold = |diags: &mut Vec<Diagnostic>, c: &Composed| {
+                err(
+                    diags,
+                    c,
+                    format!("{path}.threshold"),
+                    format!("alert `{name}` is not a threshold alert"),
+                    "override its signal's levels (`overrides.signals.<name>.thresholds`) or its condition in its own file".into(),
+                );
+            };
+            match target {
+                Some((gi, ai)) => {
+                    if a.disabled {
+                        disabled_alerts.push((gi, ai));
+                    }
+                    if set_alert_fields(&mut c.loaded.spec.rules[gi].alerts[ai], a.clone()).is_err() {
+                        not_threshold(diags, c);
+                    }
+                }
+                None => {
+                    if a.disabled {
                         err(
                             diags,
                             c,
-                            format!("{path}.threshold"),
-                            format!("alert `{name}` is not a threshold alert"),
-                            "override its signal's levels (`overrides.signals.<name>.thresholds`) or its condition in its own file".into(),
+                            format!("{path}.disabled"),
+                            format!("alert `{name}` is generated from `services:` and cannot be disabled"),
+                            "a service's Down, HighErrorRatio and HighLatency alerts are always generated; change their levels under `services[].alerts`, or their severity, `for`, labels and text here".into(),
                         );
                         continue;
                     }
+                    let generated = service_alerts
+                        .as_ref()
+                        .and_then(|s| s.as_ref())
+                        .and_then(|s| service_alert(s, &name));
+                    if generated.is_some_and(|alert| set_alert_fields(&mut alert.clone(), a.clone()).is_err()) {
+                        not_threshold(diags, c);
+                        continue;
+                    }
+                    c.loaded.spec.overrides.alerts.insert(name, a);
                 }
             }
-            let alert = &mut c.loaded.spec.rules[gi].alerts[ai];
-            if a.for_.is_some() {
-                alert.for_ = a.for_;
-            }
-            if a.severity.is_some() {
-                alert.severity = a.severity;
-            }
-            if a.summary.is_some() {
-                alert.summary = a.summary;
-            }
-            if a.description.is_some() {
-                alert.description = a.description;
-            }
-            if a.runbook_url.is_some() {
-                alert.runbook_url = a.runbook_url;
-            }
-            alert.labels.extend(a.labels);
-            alert.annotations.extend(a.annotations);
         }
         for (name, s) in o.signals {
             let path = format!("overrides.signals.{name}");
@@ -209,6 +235,50 @@ pub(super) fn apply(c: &mut Composed, ovs: Vec<Overrides>, diags: &mut Vec<Diagn
         }
     }
     remove_disabled(c, disabled_alerts, disabled_dashboards);
+}
+
+/// The alerts `services:` generated into `expanded` (their groups are named
+/// like their dashboards).
+fn service_alerts_of(expanded: &crate::spec::Spec) -> impl Iterator<Item = &Alert> {
+    let generated = |g: &&crate::spec::RuleGroup| expanded.services.iter().any(|s| g.name == crate::services::dashboard_uid(&s.name));
+    expanded.rules.iter().filter(generated).flat_map(|g| &g.alerts)
+}
+
+fn service_alert<'a>(expanded: &'a crate::spec::Spec, name: &str) -> Option<&'a Alert> {
+    service_alerts_of(expanded).find(|a| a.name == name)
+}
+
+fn service_alert_names(expanded: &crate::spec::Spec) -> Vec<&str> {
+    service_alerts_of(expanded).map(|a| a.name.as_str()).collect()
+}
+
+/// Sets the fields an alert override changes (not `disabled`); Err when it
+/// sets a threshold on an alert of another kind (then nothing is changed).
+pub(crate) fn set_alert_fields(alert: &mut Alert, a: AlertOverride) -> Result<(), ()> {
+    if let Some(t) = a.threshold {
+        match &mut alert.condition {
+            Condition::Threshold(th) => th.value = t,
+            _ => return Err(()),
+        }
+    }
+    if a.for_.is_some() {
+        alert.for_ = a.for_;
+    }
+    if a.severity.is_some() {
+        alert.severity = a.severity;
+    }
+    if a.summary.is_some() {
+        alert.summary = a.summary;
+    }
+    if a.description.is_some() {
+        alert.description = a.description;
+    }
+    if a.runbook_url.is_some() {
+        alert.runbook_url = a.runbook_url;
+    }
+    alert.labels.extend(a.labels);
+    alert.annotations.extend(a.annotations);
+    Ok(())
 }
 
 fn threshold_text(t: &crate::spec::ThresholdValue) -> String {

@@ -609,10 +609,16 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     if !description.is_empty() {
         ann.insert(c::ANNOTATION_DESCRIPTION.to_string(), description);
     }
-    let runbook = a
-        .runbook_url
-        .clone()
-        .or_else(|| spec.alerting.runbook_base_url.as_ref().map(|b| format!("{b}{}", a.name)));
+    // The generated alert's own name (an SLO's `<Name>FastBurn`, not `<Name>`):
+    // the page a runbook base URL points at has one section per alert. An
+    // alert's own `runbook_url` ending in `#` is such a base too (an empty
+    // fragment means nothing else), so one spec alert expanding to several
+    // can link each generated alert's section.
+    let runbook = match a.runbook_url.as_deref() {
+        Some(base) if base.ends_with('#') => Some(format!("{base}{}", d.name)),
+        Some(url) => Some(url.to_owned()),
+        None => spec.alerting.runbook_base_url.as_ref().map(|b| format!("{b}{}", d.name)),
+    };
     if let Some(r) = runbook {
         ann.insert(c::ANNOTATION_RUNBOOK.to_string(), r);
     }

@@ -222,7 +222,8 @@ impl Default for Datasource {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Alerting {
-    /// When set, an alert without `runbook_url` gets `<runbook_base_url><AlertName>`.
+    /// When set, an alert without `runbook_url` gets `<runbook_base_url><AlertName>`,
+    /// the generated alert's name (an SLO's `<name>FastBurn`, …).
     pub runbook_base_url: Option<String>,
 }
 
@@ -796,7 +797,9 @@ struct AlertYaml {
     summary: Option<String>,
     /// How bad, and what to check first. Generated kinds write one; override it here.
     description: Option<String>,
-    /// Runbook link (default: `alerting.runbook_base_url` + alert name).
+    /// Runbook link (default: `alerting.runbook_base_url` + alert name). Ending
+    /// in `#`, it is a base: each generated alert's name is appended
+    /// (an SLO's `<name>FastBurn`, `<name>SlowBurn`, `<name>InputAbsent`).
     runbook_url: Option<String>,
     /// The panel that shows this alert's signal: `<dashboard uid>/<panel title>`.
     /// Found automatically when a panel shows the same signal.

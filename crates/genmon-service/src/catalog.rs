@@ -40,6 +40,7 @@ pub const TOKIO_WORKERS: &str = "tokio_workers";
 pub const TOKIO_ALIVE_TASKS: &str = "tokio_alive_tasks";
 pub const TOKIO_GLOBAL_QUEUE: &str = "tokio_global_queue_depth";
 pub const TOKIO_BUSY: &str = "tokio_worker_busy_seconds_total";
+pub const TOKIO_BLOCKING_THREADS: &str = "tokio_blocking_threads";
 
 /// Label of [`HTTP_DURATION`] and [`HTTP_ACTIVE`]: the request method.
 pub const LABEL_METHOD: &str = "http_request_method";
@@ -89,6 +90,12 @@ pub const CATALOG: &[CatalogMetric] = &[
     m(TOKIO_ALIVE_TASKS, Gauge, &[], "Tasks alive in the tokio runtime."),
     m(TOKIO_GLOBAL_QUEUE, Gauge, &[], "Tasks waiting in the tokio runtime's global queue."),
     m(TOKIO_BUSY, Counter, &[], "Time tokio workers spent busy, summed over workers."),
+    m(
+        TOKIO_BLOCKING_THREADS,
+        Gauge,
+        &[],
+        "Threads of the tokio runtime's blocking pool (busy or idle), workers excluded.",
+    ),
     m(
         "tokio_worker_parks_total",
         Counter,

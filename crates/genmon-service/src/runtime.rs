@@ -53,8 +53,10 @@ pub(crate) fn write_process(out: &mut String) {
     let _ = out;
 }
 
-/// Appends the tokio runtime metrics of `handle`.
-pub(crate) fn write_tokio(out: &mut String, handle: &tokio::runtime::Handle) {
+/// Appends the tokio runtime metrics of `handle`. `thread_name` is the name
+/// the runtime gives its threads (see [`runtime_thread_name`]); without it (or
+/// off Linux) `tokio_blocking_threads` is left out rather than guessed.
+pub(crate) fn write_tokio(out: &mut String, handle: &tokio::runtime::Handle, thread_name: Option<&str>) {
     let m = handle.metrics();
     let workers = m.num_workers();
     family(
@@ -64,6 +66,25 @@ pub(crate) fn write_tokio(out: &mut String, handle: &tokio::runtime::Handle) {
         "Worker threads of the tokio runtime.",
         workers as f64,
     );
+    #[cfg(target_os = "linux")]
+    if let Some(count) = thread_name.and_then(linux::threads_named) {
+        // A multi-thread runtime starts its workers through the blocking
+        // pool, so they carry the same name; a current-thread runtime's
+        // worker is the thread calling block_on, named by its owner.
+        let blocking = match handle.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::CurrentThread => count,
+            _ => count.saturating_sub(workers),
+        };
+        family(
+            out,
+            "tokio_blocking_threads",
+            "gauge",
+            "Threads of the tokio runtime's blocking pool (busy or idle), workers excluded.",
+            blocking as f64,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = thread_name;
     family(
         out,
         "tokio_alive_tasks",
@@ -99,8 +120,38 @@ pub(crate) fn write_tokio(out: &mut String, handle: &tokio::runtime::Handle) {
     }
 }
 
+/// The name the current runtime gives its threads (`Builder::thread_name`,
+/// default `tokio-runtime-worker`), asked of one of its blocking-pool threads
+/// (tokio has no stable accessor). That thread then idles in the pool for
+/// the runtime's keep-alive (10 s by default) like any other.
+pub(crate) async fn runtime_thread_name() -> Option<String> {
+    tokio::task::spawn_blocking(|| std::thread::current().name().map(str::to_owned))
+        .await
+        .ok()
+        .flatten()
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
+    /// Threads of this process whose name is `name` as the kernel keeps it
+    /// (`/proc/self/task/*/comm`: the first 15 bytes; Rust's std truncates
+    /// thread names the same way). None when /proc cannot be read.
+    pub(super) fn threads_named(name: &str) -> Option<usize> {
+        let want = &name.as_bytes()[..name.len().min(15)];
+        let mut n = 0;
+        for task in std::fs::read_dir("/proc/self/task").ok()? {
+            let Ok(task) = task else { continue };
+            // A thread that exited since the listing has no comm: not counted.
+            let Ok(comm) = std::fs::read(task.path().join("comm")) else {
+                continue;
+            };
+            if comm.strip_suffix(b"\n").unwrap_or(&comm) == want {
+                n += 1;
+            }
+        }
+        Some(n)
+    }
+
     pub(super) struct Process {
         pub cpu_seconds: f64,
         pub resident_bytes: f64,

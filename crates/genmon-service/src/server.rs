@@ -99,11 +99,13 @@ impl Builder {
         let prometheus = recorder.handle();
         metrics::set_global_recorder(recorder).map_err(|_| Error::AlreadyInstalled)?;
         describe();
+        let thread_name = runtime::runtime_thread_name().await;
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let inner = Arc::new(Inner {
             prometheus,
             runtime: runtime.clone(),
+            thread_name,
             ready: AtomicBool::new(true),
             stop: stop_tx,
         });
@@ -152,6 +154,8 @@ impl Builder {
 struct Inner {
     prometheus: PrometheusHandle,
     runtime: tokio::runtime::Handle,
+    /// The runtime's thread name, to count its blocking threads.
+    thread_name: Option<String>,
     ready: AtomicBool,
     stop: watch::Sender<bool>,
 }
@@ -199,7 +203,7 @@ impl Service {
     pub fn render(&self) -> String {
         let mut out = self.inner.prometheus.render();
         runtime::write_process(&mut out);
-        runtime::write_tokio(&mut out, &self.inner.runtime);
+        runtime::write_tokio(&mut out, &self.inner.runtime, self.inner.thread_name.as_deref());
         out
     }
 }

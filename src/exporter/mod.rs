@@ -9,6 +9,7 @@
 //! filesystem, a removed interface) simply stops being exported.
 
 pub mod bounded;
+pub mod cert;
 pub mod collectors;
 pub mod config;
 pub mod framework;

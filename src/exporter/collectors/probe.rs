@@ -188,12 +188,6 @@ struct Outcome {
     cert_expiry: Option<f64>,
 }
 
-/// Unix time a DER certificate expires.
-pub fn cert_not_after(der: &[u8]) -> anyhow::Result<i64> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| anyhow::anyhow!("parsing certificate: {e}"))?;
-    Ok(cert.validity().not_after.timestamp())
-}
-
 impl Probe {
     fn new(cfg: &ProbeConfig) -> anyhow::Result<Probe> {
         let at = format!("probe {:?}", cfg.name);
@@ -259,7 +253,7 @@ impl Probe {
         if let Some(info) = resp.extensions().get::<reqwest::tls::TlsInfo>()
             && let Some(der) = info.peer_certificate()
         {
-            match cert_not_after(der) {
+            match crate::exporter::cert::not_after(der) {
                 Ok(t) => out.cert_expiry = Some(t as f64),
                 Err(e) => {
                     tracing::debug!(probe = %self.name, error = %e, "cannot read the peer certificate")

@@ -473,23 +473,7 @@ prometheus:
   scrape_timeout: 1s
   evaluation_interval: 1s
   rule_rate_window: 10s
-alerting:
-  runbook_base_url: https://runbooks.example.com/
-grafana:
-  external_url: http://grafana.example.com
-alertmanager:
-  resolve_timeout: 5s
-  route:
-    receiver: test
-    group_by: [alertname]
-    group_wait: 1s
-    group_interval: 1s
-    repeat_interval: 1h
-  receivers:
-    - name: test
-      webhook:
-        - url: http://127.0.0.1:{webhook}/hook
-exporter:
+{alerting}exporter:
   collectors: {{diskstats: false, process: false, filesystem: false}}
 services:
   - name: checkout
@@ -504,6 +488,7 @@ services:
         prometheus = p.prometheus,
         alertmanager = p.alertmanager,
         grafana = p.grafana,
+        alerting = common::stack::alerting_yaml(webhook),
     )
 }
 

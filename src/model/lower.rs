@@ -661,17 +661,7 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
 fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
     let spec = m;
     let mut jobs = Vec::new();
-    let job = |name: &str, target: String| ScrapeJob {
-        name: name.to_string(),
-        targets: vec![target],
-        interval: None,
-        timeout: None,
-        metrics_path: "/metrics".into(),
-        scheme: "http".into(),
-        labels: BTreeMap::new(),
-        options: Default::default(),
-        client: Default::default(),
-    };
+    let job = ScrapeJob::own;
     if spec.stack.self_monitoring {
         jobs.push(job(
             c::JOB_EXPORTER,

@@ -196,6 +196,23 @@ pub struct ScrapeJob {
     pub client: crate::spec::scrape::HttpClient,
 }
 
+impl ScrapeJob {
+    /// A job of the stack's own: one target, `/metrics` over HTTP, nothing else.
+    pub fn own(name: &str, target: String) -> ScrapeJob {
+        ScrapeJob {
+            name: name.to_string(),
+            targets: vec![target],
+            interval: None,
+            timeout: None,
+            metrics_path: "/metrics".into(),
+            scheme: "http".into(),
+            labels: std::collections::BTreeMap::new(),
+            options: Default::default(),
+            client: Default::default(),
+        }
+    }
+}
+
 impl Model {
     /// Host of a stack service under this profile.
     pub fn host(&self, service: &str) -> String {

@@ -73,17 +73,10 @@ pub fn scrape_jobs(m: &Model, e: &EngineTarget) -> Vec<ScrapeJob> {
         if e.local {
             own.push((e.kind.dir(), s.engine_port));
         }
-        jobs.extend(own.into_iter().map(|(name, port)| ScrapeJob {
-            name: name.to_string(),
-            targets: vec![format!("{}:{port}", m.host(name))],
-            interval: None,
-            timeout: None,
-            metrics_path: "/metrics".into(),
-            scheme: "http".into(),
-            labels: BTreeMap::new(),
-            options: Default::default(),
-            client: Default::default(),
-        }));
+        jobs.extend(
+            own.into_iter()
+                .map(|(name, port)| ScrapeJob::own(name, format!("{}:{port}", m.host(name)))),
+        );
     }
     jobs
 }

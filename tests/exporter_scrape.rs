@@ -24,6 +24,44 @@ fn http_ok_server() -> String {
     addr
 }
 
+/// A `sleep` child, killed and reaped on drop.
+struct Sleeper(std::process::Child);
+
+impl Sleeper {
+    fn start() -> Sleeper {
+        let child = std::process::Command::new("sleep").arg("300").spawn().expect("spawn sleep (coreutils)");
+        let s = Sleeper(child);
+        // Wait until it has exec'd and gone to sleep (its comm is `sleep`).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while s.comm().as_deref() != Some("sleep") || s.state() != Some('S') {
+            assert!(Instant::now() < deadline, "sleep child did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s
+    }
+    fn proc(&self, f: &str) -> Option<String> {
+        std::fs::read_to_string(format!("/proc/{}/{f}", self.0.id())).ok()
+    }
+    fn comm(&self) -> Option<String> {
+        self.proc("comm").map(|c| c.trim().to_string())
+    }
+    fn state(&self) -> Option<char> {
+        let stat = self.proc("stat")?;
+        stat.rsplit_once(')')?.1.trim().chars().next()
+    }
+    /// What the kernel says the child sleeps in; `None` where it hides it.
+    fn wchan(&self) -> Option<String> {
+        genmon::exporter::collectors::process::parse_wchan(&self.proc("wchan")?).map(str::to_string)
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn fixtures() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exporter")
 }
@@ -32,10 +70,14 @@ fn fixtures() -> std::path::PathBuf {
 fn scrape_is_valid_complete_and_matches_the_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let target = http_ok_server();
+    // A process that is certainly asleep, so the wchan family has a sample
+    // whenever the kernel shows wchan at all (the exporter's own threads may
+    // all be running while it is scraped). Killed on drop.
+    let sleeper = Sleeper::start();
     let cfg = util::write_config(
         dir.path(),
         &format!(
-            "exporter:\n  process_threads: true\n  process_smaps: true\n  process_groups:\n    - {{name: self, match_name: '^genmon-exporte'}}\n  probes:\n    - {{name: local, url: 'http://{target}/', timeout: 2s}}\n  textfile: {{directory: '{}'}}\n",
+            "exporter:\n  process_threads: true\n  process_smaps: true\n  process_groups:\n    - {{name: self, match_name: '^genmon-exporte'}}\n    - {{name: sleeper, match_name: '^sleep$'}}\n  probes:\n    - {{name: local, url: 'http://{target}/', timeout: 2s}}\n  textfile: {{directory: '{}'}}\n",
             fixtures().join("textfile/good").display()
         ),
     );
@@ -79,7 +121,18 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
         .map(|m| m.name)
         .filter(|n| !scraped.contains(n) && *n != "probe_ssl_earliest_cert_expiry")
         .collect();
+    // Where the kernel hides wchan (it then reads `0` for a sleeping task),
+    // process-exporter and genmon-exporter both have no wchan series.
+    let sleeper_wchan = sleeper.wchan();
+    let missing: Vec<_> = match &sleeper_wchan {
+        Some(_) => missing,
+        None => missing.into_iter().filter(|n| *n != "namedprocess_namegroup_threads_wchan").collect(),
+    };
     assert!(missing.is_empty(), "in the catalog but not exported: {missing:?}\n{body}");
+    if let Some(w) = &sleeper_wchan {
+        let want = format!("namedprocess_namegroup_threads_wchan{{groupname=\"sleeper\",wchan=\"{w}\"}}");
+        assert!(body.lines().any(|l| l.starts_with(&want)), "no {want} in\n{body}");
+    }
     for t in textfile {
         assert!(types.contains_key(t), "textfile metric {t} missing");
     }

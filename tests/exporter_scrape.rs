@@ -29,7 +29,10 @@ struct Sleeper(std::process::Child);
 
 impl Sleeper {
     fn start() -> Sleeper {
-        let child = std::process::Command::new("sleep").arg("300").spawn().expect("spawn sleep (coreutils)");
+        let child = std::process::Command::new("sleep")
+            .arg("300")
+            .spawn()
+            .expect("spawn sleep (coreutils)");
         let s = Sleeper(child);
         // Wait until it has exec'd and gone to sleep (its comm is `sleep`).
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -126,7 +129,10 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     let sleeper_wchan = sleeper.wchan();
     let missing: Vec<_> = match &sleeper_wchan {
         Some(_) => missing,
-        None => missing.into_iter().filter(|n| *n != "namedprocess_namegroup_threads_wchan").collect(),
+        None => missing
+            .into_iter()
+            .filter(|n| *n != "namedprocess_namegroup_threads_wchan")
+            .collect(),
     };
     assert!(missing.is_empty(), "in the catalog but not exported: {missing:?}\n{body}");
     if let Some(w) = &sleeper_wchan {

@@ -171,7 +171,15 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     }
 
     // Spot-check values.
-    let ncpu = std::thread::available_parallelism().unwrap().get();
+    // Every CPU the kernel lists, whatever this process may run on
+    // (available_parallelism honours affinity and cgroup quotas: under
+    // `taskset -c 0` or a CPU-limited container it is smaller).
+    let ncpu = std::fs::read_to_string("/proc/stat")
+        .unwrap()
+        .lines()
+        .filter(|l| l.strip_prefix("cpu").is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())))
+        .count();
+    assert!(ncpu >= 1, "no cpuN line in /proc/stat");
     let cpu_series = scrape.samples.iter().filter(|s| s.metric == "node_cpu_seconds_total").count();
     assert_eq!(cpu_series, ncpu * 8);
     assert_eq!(value(&scrape, "node_scrape_collector_success", &[("collector", "cpu")]), Some(1.0));

@@ -99,7 +99,9 @@ pub static CATALOG: &[MetricInfo] = &[
     m!("probe", "probe_duration_seconds", Gauge, "seconds", ["probe", "target"], "Returns how long the probe took to complete in seconds"),
     m!("probe", "probe_http_duration_seconds", Gauge, "seconds", ["probe", "target", "phase"], "Duration of http request by phase, summed over all redirects"),
     m!("probe", "probe_http_status_code", Gauge, "", ["probe", "target"], "Response HTTP status code"),
+    m!("probe", "probe_http_ssl", Gauge, "", ["probe", "target"], "Indicates if SSL was used for the final redirect"),
     m!("probe", "probe_ssl_earliest_cert_expiry", Gauge, "seconds", ["probe", "target"], "Returns last SSL chain expiry in unixtime"),
+    m!("probe", "probe_tls_version_info", Gauge, "", ["probe", "target", "version"], "Returns the TLS version used or NaN when unknown"),
     m!("probe", "genmon_probe_requests_total", Counter, "", ["probe", "target", "result"], "Probes run, by result (success, failure)."),
     m!("probe", "genmon_probe_phase_duration_seconds", Histogram, "seconds", ["probe", "target", "phase"], "Probe duration by phase (resolve, connect, processing, transfer, total)."),
     // textfile: node_exporter's names

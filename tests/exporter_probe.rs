@@ -50,29 +50,45 @@ async fn http_server() -> String {
 struct Tls {
     addr: String,
     ca_pem: String,
-    not_after: i64,
+    /// notAfter of the intermediate: the earliest of the presented chain.
+    intermediate_not_after: i64,
+    leaf_not_after: i64,
 }
 
-async fn tls_server() -> Tls {
+/// A CA (never expiring) → intermediate (2030-06-01) → leaf (2031-01-02)
+/// chain; the server presents leaf and intermediate, as real servers do.
+/// blackbox_exporter's `probe_ssl_earliest_cert_expiry` is the earliest
+/// notAfter of the presented chain: here the intermediate's, not the leaf's.
+async fn tls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> Tls {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params.distinguished_name.push(rcgen::DnType::CommonName, "genmon test CA");
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
 
+    let mid_key = rcgen::KeyPair::generate().unwrap();
+    let mut mid_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    mid_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    mid_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "genmon test intermediate");
+    mid_params.not_after = rcgen::date_time_ymd(2030, 6, 1);
+    let intermediate_not_after = mid_params.not_after.unix_timestamp();
+    let mid = rcgen::CertifiedIssuer::signed_by(mid_params, mid_key, &ca).unwrap();
+
     let leaf_key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
     params.not_after = rcgen::date_time_ymd(2031, 1, 2);
-    let not_after = params.not_after.unix_timestamp();
-    let leaf = params.signed_by(&leaf_key, &ca).unwrap();
+    let leaf_not_after = params.not_after.unix_timestamp();
+    let leaf = params.signed_by(&leaf_key, &mid).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            vec![leaf.der().clone(), ca.der().clone()],
+            vec![leaf.der().clone(), mid.der().clone()],
             rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
         )
         .unwrap();
@@ -92,7 +108,8 @@ async fn tls_server() -> Tls {
     Tls {
         addr,
         ca_pem: ca.pem(),
-        not_after,
+        intermediate_not_after,
+        leaf_not_after,
     }
 }
 
@@ -105,7 +122,8 @@ fn refused_addr() -> String {
 fn probes_report_success_failure_timeout_and_tls_expiry() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = rt.block_on(http_server());
-    let tls = rt.block_on(tls_server());
+    let tls = rt.block_on(tls_server(rustls::DEFAULT_VERSIONS));
+    let tls12 = rt.block_on(tls_server(&[&rustls::version::TLS12]));
     let tls_port = tls.addr.rsplit(':').next().unwrap().to_string();
     let refused = refused_addr();
     let dir = tempfile::tempdir().unwrap();
@@ -124,8 +142,10 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     - {{name: tls_insecure, url: "https://{tls_addr}/ok", tls_insecure: true, timeout: 3s}}
     - {{name: tls_ca, url: "https://localhost:{tls_port}/ok", ca_file: "{ca}", timeout: 3s}}
     - {{name: tls_untrusted, url: "https://{tls_addr}/ok", timeout: 3s}}
+    - {{name: tls12, url: "https://{tls12_addr}/ok", tls_insecure: true, timeout: 3s}}
 "#,
             tls_addr = tls.addr,
+            tls12_addr = tls12.addr,
             ca = ca_file.display()
         ),
     );
@@ -170,9 +190,31 @@ fn probes_report_success_failure_timeout_and_tls_expiry() {
     assert_eq!(p("probe_success", "tls_insecure"), Some(1.0), "{body2}");
     assert_eq!(p("probe_success", "tls_ca"), Some(1.0), "{body2}");
     assert_eq!(p("probe_success", "tls_untrusted"), Some(0.0));
+    // Second scrape: a fresh full handshake each run (no session resumption
+    // hiding the chain), like blackbox_exporter's new client per probe.
+    assert!(tls.intermediate_not_after < tls.leaf_not_after);
     for probe in ["tls_insecure", "tls_ca"] {
-        assert_eq!(p("probe_ssl_earliest_cert_expiry", probe), Some(tls.not_after as f64), "{probe}");
+        assert_eq!(
+            p("probe_ssl_earliest_cert_expiry", probe),
+            Some(tls.intermediate_not_after as f64),
+            "{probe}: the intermediate expires first\n{body2}"
+        );
+        let version = value(&s, "probe_tls_version_info", &[("probe", probe), ("version", "TLS 1.3")]);
+        assert_eq!(version, Some(1.0), "{probe}\n{body2}");
+        assert_eq!(p("probe_http_ssl", probe), Some(1.0), "{probe}");
     }
+    let v12 = value(&s, "probe_tls_version_info", &[("probe", "tls12"), ("version", "TLS 1.2")]);
+    assert_eq!(v12, Some(1.0), "{body2}");
+    assert_eq!(
+        p("probe_ssl_earliest_cert_expiry", "tls12"),
+        Some(tls12.intermediate_not_after as f64)
+    );
+    // An untrusted chain fails the probe; as in blackbox_exporter (no TLS
+    // state without a response) no certificate or TLS version series.
+    assert_eq!(p("probe_ssl_earliest_cert_expiry", "tls_untrusted"), None, "{body2}");
+    assert_eq!(p("probe_tls_version_info", "tls_untrusted"), None, "{body2}");
+    assert_eq!(p("probe_http_ssl", "tls_untrusted"), Some(0.0));
+    assert_eq!(p("probe_http_ssl", "ok"), Some(0.0));
 
     // Histogram by phase: total always; resolve only for a host name.
     let count = |probe: &str, phase: &str| {

@@ -118,11 +118,11 @@ fn scrape_is_valid_complete_and_matches_the_catalog() {
     assert!(extra.is_empty(), "exported but not in the catalog: {extra:?}");
     // Every genmon-specific family is exported (node_exporter's depend on the
     // host: exporter_node_compat.rs compares them with node_exporter's). The
-    // TLS expiry needs an https target: covered by exporter_probe.rs.
+    // TLS expiry and version need an https target: covered by exporter_probe.rs.
     let missing: Vec<_> = genmon::catalog::CATALOG
         .iter()
         .map(|m| m.name)
-        .filter(|n| !scraped.contains(n) && *n != "probe_ssl_earliest_cert_expiry")
+        .filter(|n| !scraped.contains(n) && !["probe_ssl_earliest_cert_expiry", "probe_tls_version_info"].contains(n))
         .collect();
     // Where the kernel hides wchan (it then reads `0` for a sleeping task),
     // process-exporter and genmon-exporter both have no wchan series.

@@ -17,6 +17,7 @@ pub mod healthcheck;
 pub mod logging;
 pub mod memory;
 pub mod metric;
+pub mod probe_tls;
 pub mod server;
 pub mod textformat;
 pub mod webconfig;

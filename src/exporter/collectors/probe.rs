@@ -27,6 +27,10 @@ use anyhow::Context;
 use super::{Collector, ScrapeContext};
 use crate::exporter::config::{ProbeConfig, parse_duration};
 use crate::exporter::metric::{Family, Sample, label};
+use crate::exporter::probe_tls::{self, Recorder, Seen};
+use tokio_rustls::rustls::RootCertStore;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// Histogram bucket bounds (seconds) for `genmon_probe_phase_duration_seconds`.
 pub const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -160,7 +164,9 @@ struct State {
     failures: u64,
     success: bool,
     status: u16,
-    cert_expiry: Option<f64>,
+    /// The final response came over TLS (`probe_http_ssl`).
+    ssl: bool,
+    tls: Seen,
 }
 
 struct Probe {
@@ -173,6 +179,7 @@ struct Probe {
     timeout: Duration,
     expect: Vec<u16>,
     client: reqwest::Client,
+    tls: Arc<Recorder>,
     resolve: Slot,
     connect: Slot,
     running: tokio::sync::Mutex<()>,
@@ -185,11 +192,12 @@ struct Outcome {
     success: bool,
     status: u16,
     phases: [Option<f64>; PHASES.len()],
-    cert_expiry: Option<f64>,
+    ssl: bool,
+    tls: Seen,
 }
 
 impl Probe {
-    fn new(cfg: &ProbeConfig) -> anyhow::Result<Probe> {
+    fn new(cfg: &ProbeConfig, public_roots: &Arc<RootCertStore>) -> anyhow::Result<Probe> {
         let at = format!("probe {:?}", cfg.name);
         let url = reqwest::Url::parse(&cfg.url).with_context(|| format!("{at}: invalid url"))?;
         let timeout = match &cfg.timeout {
@@ -204,25 +212,35 @@ impl Probe {
         };
         let resolve: Slot = Arc::default();
         let connect: Slot = Arc::default();
-        let mut b = reqwest::Client::builder()
+        // The public roots, plus the CA file's certificates (as reqwest's
+        // add_root_certificate did).
+        let roots = match &cfg.ca_file {
+            None => public_roots.clone(),
+            Some(ca) => {
+                let (pem, _) = crate::exporter::bounded::read_regular(ca, 1 << 20).with_context(|| format!("{at}: ca_file"))?;
+                let bad = || format!("{at}: ca_file {} is not a PEM certificate bundle", ca.display());
+                let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+                    .collect::<Result<Vec<_>, _>>()
+                    .with_context(bad)?;
+                if certs.is_empty() {
+                    anyhow::bail!("{at}: ca_file {} holds no certificate", ca.display());
+                }
+                let mut roots = RootCertStore::clone(public_roots);
+                for c in certs {
+                    roots.add(c).with_context(bad)?;
+                }
+                Arc::new(roots)
+            }
+        };
+        let (tls_config, tls) = probe_tls::client_config(roots, cfg.tls_insecure).with_context(|| format!("{at}: TLS client"))?;
+        let client = reqwest::Client::builder()
             .user_agent(concat!("genmon-exporter/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(0)
-            .tls_info(true)
-            .danger_accept_invalid_certs(cfg.tls_insecure)
+            .use_preconfigured_tls(tls_config)
             .dns_resolver(Arc::new(TimedResolver(resolve.clone())))
-            .connector_layer(TimingLayer(connect.clone()));
-        if let Some(ca) = &cfg.ca_file {
-            let (pem, _) = crate::exporter::bounded::read_regular(ca, 1 << 20).with_context(|| format!("{at}: ca_file"))?;
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .with_context(|| format!("{at}: ca_file {} is not a PEM certificate bundle", ca.display()))?;
-            if certs.is_empty() {
-                anyhow::bail!("{at}: ca_file {} holds no certificate", ca.display());
-            }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
-        }
-        let client = b.build().with_context(|| format!("{at}: building the HTTP client"))?;
+            .connector_layer(TimingLayer(connect.clone()))
+            .build()
+            .with_context(|| format!("{at}: building the HTTP client"))?;
         Ok(Probe {
             name: cfg.name.clone(),
             target: redact_url(&url),
@@ -232,6 +250,7 @@ impl Probe {
             timeout,
             expect: cfg.expect_status.as_ref().map(|s| s.codes()).unwrap_or_default(),
             client,
+            tls,
             resolve,
             connect,
             running: tokio::sync::Mutex::new(()),
@@ -250,15 +269,12 @@ impl Probe {
             .map_err(|e| e.without_url())?;
         let headers_at = start.elapsed();
         out.status = resp.status().as_u16();
-        if let Some(info) = resp.extensions().get::<reqwest::tls::TlsInfo>()
-            && let Some(der) = info.peer_certificate()
-        {
-            match crate::exporter::cert::not_after(der) {
-                Ok(t) => out.cert_expiry = Some(t as f64),
-                Err(e) => {
-                    tracing::debug!(probe = %self.name, error = %e, "cannot read the peer certificate")
-                }
-            }
+        // The last handshake is the final response's unless a redirect led
+        // to plain HTTP.
+        let tls = self.tls.take();
+        if resp.url().scheme() == "https" {
+            out.ssl = true;
+            out.tls = tls;
         }
         let resolve = take(&self.resolve);
         let connect = take(&self.connect);
@@ -306,6 +322,7 @@ impl Probe {
         };
         take(&self.resolve);
         take(&self.connect);
+        self.tls.take();
         let start = Instant::now();
         match tokio::time::timeout_at(tdl, self.request(&mut out)).await {
             Ok(Ok(())) => {}
@@ -341,7 +358,8 @@ impl Probe {
         }
         s.success = out.success;
         s.status = out.status;
-        s.cert_expiry = out.cert_expiry;
+        s.ssl = out.ssl;
+        s.tls = out.tls;
     }
 }
 
@@ -354,7 +372,15 @@ impl ProbeCollector {
     /// Build one HTTP client per configured probe.
     pub fn new(cfgs: &[ProbeConfig]) -> anyhow::Result<Self> {
         Ok(ProbeCollector {
-            probes: cfgs.iter().map(|c| Probe::new(c).map(Arc::new)).collect::<anyhow::Result<_>>()?,
+            probes: match cfgs {
+                [] => Vec::new(),
+                _ => {
+                    let roots = probe_tls::public_roots();
+                    cfgs.iter()
+                        .map(|c| Probe::new(c, &roots).map(Arc::new))
+                        .collect::<anyhow::Result<_>>()?
+                }
+            },
         })
     }
 }
@@ -389,7 +415,9 @@ impl Collector for ProbeCollector {
         let mut last_dur = Family::with_capacity("probe_duration_seconds", n);
         let mut phase_dur = Family::with_capacity("probe_http_duration_seconds", n * (PHASES.len() - 1));
         let mut status = Family::with_capacity("probe_http_status_code", n);
+        let mut ssl = Family::with_capacity("probe_http_ssl", n);
         let mut expiry = Family::with_capacity("probe_ssl_earliest_cert_expiry", n);
+        let mut version = Family::with_capacity("probe_tls_version_info", n);
         let mut requests = Family::with_capacity("genmon_probe_requests_total", 2 * n);
         let mut dur = Family::with_capacity("genmon_probe_phase_duration_seconds", n * PHASES.len() * (BUCKETS.len() + 3));
         for p in &self.probes {
@@ -407,8 +435,14 @@ impl Collector for ProbeCollector {
                 }
             }
             status.push(l(), s.status as f64);
-            if let Some(t) = s.cert_expiry {
-                expiry.push(l(), t);
+            ssl.push(l(), if s.ssl { 1.0 } else { 0.0 });
+            if let Some(t) = s.tls.earliest_expiry {
+                expiry.push(l(), t as f64);
+            }
+            if let Some(v) = s.tls.version {
+                let mut lb = l();
+                lb.push(label("version", v));
+                version.push(lb, 1.0);
             }
             for (result, v) in [("success", s.successes), ("failure", s.failures)] {
                 let mut lb = l();
@@ -452,7 +486,7 @@ impl Collector for ProbeCollector {
                 });
             }
         }
-        Ok(vec![success, last_dur, phase_dur, status, expiry, requests, dur])
+        Ok(vec![success, last_dur, phase_dur, status, ssl, expiry, version, requests, dur])
     }
 }
 

@@ -2,13 +2,13 @@
 //! semantic-convention names, in Prometheus form.
 
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
 use axum::extract::MatchedPath;
 use http::{Method, Request, Response};
-use metrics::{Gauge, SharedString};
+use metrics::{Gauge, Histogram, SharedString};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -43,7 +43,10 @@ impl<S> Layer<S> for HttpMetricsLayer {
     type Service = HttpMetrics<S>;
 
     fn layer(&self, inner: S) -> HttpMetrics<S> {
-        HttpMetrics { inner }
+        HttpMetrics {
+            inner,
+            handles: Arc::default(),
+        }
     }
 }
 
@@ -51,6 +54,52 @@ impl<S> Layer<S> for HttpMetricsLayer {
 #[derive(Clone, Debug)]
 pub struct HttpMetrics<S> {
     inner: S,
+    handles: Arc<Handles>,
+}
+
+/// Methods with a label of their own, in [`method_label`]'s order; the last
+/// slot is `_OTHER`.
+const METHODS: usize = 10;
+/// Status codes whose histograms are cached; other codes (and requests
+/// without a response) look the histogram up in the registry each time.
+const CACHED_STATUS: [u16; 16] = [200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429, 500, 503];
+
+/// Metric handles resolved once and reused, so the common request records
+/// without building a label set or hashing it into the registry.
+///
+/// axum's `Router::layer` wraps each route's service in its own
+/// [`HttpMetrics`], so one instance sees one route: the first matched route
+/// is remembered and its histograms are cached per (method, status). A
+/// request on any other route (or none) takes the registry path, so the
+/// labels are always those of the request. Handles come from the recorder
+/// current at the first request of each label set.
+#[derive(Debug, Default)]
+struct Handles {
+    route: OnceLock<Box<str>>,
+    active: [OnceLock<Gauge>; METHODS],
+    durations: [[OnceLock<Histogram>; CACHED_STATUS.len()]; METHODS],
+}
+
+impl Handles {
+    fn active(&self, method: usize) -> &Gauge {
+        self.active[method].get_or_init(|| metrics::gauge!(HTTP_ACTIVE, LABEL_METHOD => METHOD_LABELS[method]))
+    }
+
+    /// The cached histogram for this route, method and status, if cacheable.
+    fn duration(&self, method: usize, route: Option<&str>, code: u16) -> Option<&Histogram> {
+        let route = route?;
+        let mine = self.route.get_or_init(|| route.into());
+        if **mine != *route {
+            return None;
+        }
+        let slot = CACHED_STATUS.iter().position(|&c| c == code)?;
+        Some(self.durations[method][slot].get_or_init(|| {
+            metrics::histogram!(HTTP_DURATION,
+                LABEL_METHOD => METHOD_LABELS[method],
+                LABEL_ROUTE => route.to_owned(),
+                LABEL_STATUS => status_label(code))
+        }))
+    }
 }
 
 impl<S, B, RB> Service<Request<B>> for HttpMetrics<S>
@@ -66,14 +115,14 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let method = method_label(req.method());
-        let route: SharedString = match req.extensions().get::<MatchedPath>() {
-            Some(p) => p.as_str().to_owned().into(),
-            None => UNMATCHED_ROUTE.into(),
-        };
-        let span = request_span(&req, method, &route);
-        let active = metrics::gauge!(HTTP_ACTIVE, LABEL_METHOD => method);
-        active.increment(1.0);
+        let method = method_index(req.method());
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        let span = request_span(
+            &req,
+            METHOD_LABELS[method],
+            route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
+        );
+        self.handles.active(method).increment(1.0);
         let inner = {
             let _enter = span.enter();
             self.inner.call(req)
@@ -84,7 +133,7 @@ where
                 start: Instant::now(),
                 method,
                 route,
-                active,
+                handles: self.handles.clone(),
                 span,
             }),
         }
@@ -93,16 +142,25 @@ where
 
 struct InFlight {
     start: Instant,
-    method: &'static str,
-    route: SharedString,
-    active: Gauge,
+    method: usize,
+    route: Option<MatchedPath>,
+    handles: Arc<Handles>,
     span: tracing::Span,
+}
+
+impl InFlight {
+    fn route_label(&self) -> SharedString {
+        match &self.route {
+            Some(p) => p.as_str().to_owned().into(),
+            None => UNMATCHED_ROUTE.into(),
+        }
+    }
 }
 
 impl Drop for InFlight {
     // Also runs when the client goes away and the future is dropped unfinished.
     fn drop(&mut self) {
-        self.active.decrement(1.0);
+        self.handles.active(self.method).decrement(1.0);
     }
 }
 
@@ -132,16 +190,18 @@ where
         };
         if let Some(s) = this.state.take() {
             let seconds = s.start.elapsed().as_secs_f64();
-            let method = s.method;
-            let route = s.route.clone();
+            let method = METHOD_LABELS[s.method];
             match &result {
                 Ok(resp) => {
                     let code = resp.status().as_u16();
-                    metrics::histogram!(HTTP_DURATION,
-                        LABEL_METHOD => method,
-                        LABEL_ROUTE => route,
-                        LABEL_STATUS => status_label(code))
-                    .record(seconds);
+                    match s.handles.duration(s.method, s.route.as_ref().map(MatchedPath::as_str), code) {
+                        Some(h) => h.record(seconds),
+                        None => metrics::histogram!(HTTP_DURATION,
+                            LABEL_METHOD => method,
+                            LABEL_ROUTE => s.route_label(),
+                            LABEL_STATUS => status_label(code))
+                        .record(seconds),
+                    }
                     if !s.span.is_disabled() {
                         let _enter = s.span.enter();
                         tracing::info!(status = code, duration_ms = seconds * 1e3, "request");
@@ -150,7 +210,7 @@ where
                 Err(_) => {
                     metrics::histogram!(HTTP_DURATION,
                         LABEL_METHOD => method,
-                        LABEL_ROUTE => route,
+                        LABEL_ROUTE => s.route_label(),
                         LABEL_ERROR_TYPE => "_OTHER")
                     .record(seconds);
                     if !s.span.is_disabled() {
@@ -164,20 +224,25 @@ where
     }
 }
 
-/// OpenTelemetry `http.request.method`: the known methods, else `_OTHER`
-/// (an extension method must not become a label value per client whim).
-pub(crate) fn method_label(m: &Method) -> &'static str {
+/// `http_request_method` label values, indexed by [`method_index`].
+const METHOD_LABELS: [&str; METHODS] = [
+    "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE", "_OTHER",
+];
+
+/// Index into [`METHOD_LABELS`]: the known methods, else `_OTHER` (an
+/// extension method must not become a label value per client whim).
+fn method_index(m: &Method) -> usize {
     match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
+        Method::GET => 0,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::DELETE => 3,
+        Method::HEAD => 4,
+        Method::OPTIONS => 5,
+        Method::PATCH => 6,
+        Method::CONNECT => 7,
+        Method::TRACE => 8,
+        _ => METHODS - 1,
     }
 }
 
@@ -229,8 +294,107 @@ mod tests {
 
     #[test]
     fn methods_are_bounded() {
-        assert_eq!(method_label(&Method::GET), "GET");
-        assert_eq!(method_label(&Method::from_bytes(b"PURGE").unwrap()), "_OTHER");
+        assert_eq!(METHOD_LABELS[method_index(&Method::GET)], "GET");
+        assert_eq!(METHOD_LABELS[method_index(&Method::TRACE)], "TRACE");
+        assert_eq!(METHOD_LABELS[method_index(&Method::from_bytes(b"PURGE").unwrap())], "_OTHER");
+    }
+
+    /// A service answering the status the request's `x-status` header asks
+    /// for, or an error when it says `err`.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Service<Request<()>> for Echo {
+        type Response = Response<()>;
+        type Error = ();
+        type Future = std::future::Ready<Result<Response<()>, ()>>;
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: Request<()>) -> Self::Future {
+            let want = req.headers()["x-status"].to_str().unwrap().to_owned();
+            std::future::ready(match want.as_str() {
+                "err" => Err(()),
+                code => {
+                    let mut r = Response::new(());
+                    *r.status_mut() = http::StatusCode::from_u16(code.parse().unwrap()).unwrap();
+                    Ok(r)
+                }
+            })
+        }
+    }
+
+    /// Cached handles never give a request another request's labels: one
+    /// layer instance sees two routes, no route, cached and uncached status
+    /// codes, two methods and an error.
+    #[test]
+    fn cached_handles_keep_each_requests_labels() {
+        let route = |path: &'static str| {
+            let captured = Arc::new(std::sync::Mutex::new(None));
+            let c = captured.clone();
+            let app: axum::Router = axum::Router::new().route(
+                path,
+                axum::routing::any(move |p: MatchedPath| {
+                    *c.lock().unwrap() = Some(p);
+                    async {}
+                }),
+            );
+            let req = Request::builder().uri(path).body(axum::body::Body::empty()).unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(tower_service::Service::call(&mut app.into_service(), req)).unwrap();
+            captured.lock().unwrap().take().expect("matched path")
+        };
+        let (a, b) = (route("/a"), route("/b"));
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let mut svc = HttpMetricsLayer::new().layer(Echo);
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let calls: [(&Method, Option<&MatchedPath>, &str); 8] = [
+                (&Method::GET, Some(&a), "200"),
+                (&Method::GET, Some(&a), "200"),
+                (&Method::POST, Some(&a), "200"),
+                (&Method::GET, Some(&a), "418"),
+                (&Method::GET, Some(&b), "200"),
+                (&Method::GET, None, "404"),
+                (&Method::GET, Some(&a), "err"),
+                (&Method::GET, Some(&b), "500"),
+            ];
+            for (method, path, status) in calls {
+                let mut req = Request::builder().method(method).header("x-status", status).body(()).unwrap();
+                if let Some(p) = path {
+                    req.extensions_mut().insert(p.clone());
+                }
+                let mut fut = std::pin::pin!(svc.call(req));
+                assert!(fut.as_mut().poll(&mut cx).is_ready());
+            }
+        });
+        let text = handle.render();
+        let count = |labels: &str| {
+            let prefix = format!("{HTTP_DURATION}_count{{{labels}}} ");
+            text.lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .map(|v| v.parse::<f64>().unwrap())
+        };
+        for (labels, n) in [
+            (r#"http_request_method="GET",http_route="/a",http_response_status_code="200""#, 2.0),
+            (r#"http_request_method="POST",http_route="/a",http_response_status_code="200""#, 1.0),
+            (r#"http_request_method="GET",http_route="/a",http_response_status_code="418""#, 1.0),
+            (r#"http_request_method="GET",http_route="/b",http_response_status_code="200""#, 1.0),
+            (
+                r#"http_request_method="GET",http_route="unmatched",http_response_status_code="404""#,
+                1.0,
+            ),
+            (r#"http_request_method="GET",http_route="/a",error_type="_OTHER""#, 1.0),
+            (r#"http_request_method="GET",http_route="/b",http_response_status_code="500""#, 1.0),
+        ] {
+            assert_eq!(count(labels), Some(n), "{labels} in:\n{text}");
+        }
+        let series = text.lines().filter(|l| l.starts_with(&format!("{HTTP_DURATION}_count"))).count();
+        assert_eq!(series, 7, "no other series:\n{text}");
+        for m in ["GET", "POST"] {
+            assert!(text.contains(&format!("{HTTP_ACTIVE}{{http_request_method=\"{m}\"}} 0")), "{text}");
+        }
     }
 
     #[test]

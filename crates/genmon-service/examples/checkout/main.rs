@@ -8,16 +8,22 @@
 //! Faults can also be switched at run time, e.g. 20 % errors and 50 ms:
 //! `curl -X PUT 'http://127.0.0.1:8080/fault?error_share=0.2&latency_ms=50'`
 //! (`error_share=0&latency_ms=0` removes them).
+//!
+//! `POST /orders` is the JSON API handler `benches/service-overhead.sh`
+//! measures the layer against: it parses a ~0.3 KB order, looks each item up
+//! in a 10,000-product catalog and answers a ~1.6 KB JSON quote (see
+//! docs/service.md, "Overhead").
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Json, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use genmon_service::{Builder, HttpMetricsLayer, ops};
 
 /// Injected faults: a share of requests answered 500, and added latency.
@@ -86,6 +92,99 @@ async fn checkout(State(f): State<Arc<Faults>>, Path(cart): Path<u64>) -> (Statu
     (StatusCode::OK, format!("cart {cart}: total {total}\n"))
 }
 
+/// A product of the in-memory catalog `POST /orders` looks items up in.
+struct Product {
+    name: String,
+    description: String,
+    price_cents: u64,
+    stock: u32,
+}
+
+type Catalog = HashMap<String, Product>;
+
+fn catalog() -> Catalog {
+    (0..10_000u32)
+        .map(|i| {
+            let p = Product {
+                name: format!("Product {i}"),
+                description: format!("Stainless steel item {i}, dishwasher safe, 2-year warranty, ships in 48 h"),
+                price_cents: 199 + u64::from(i % 97) * 100,
+                stock: i % 50,
+            };
+            (format!("SKU-{i:05}"), p)
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct Order {
+    customer_id: u64,
+    currency: String,
+    items: Vec<OrderItem>,
+    coupon: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct OrderItem {
+    sku: String,
+    quantity: u32,
+}
+
+#[derive(serde::Serialize)]
+struct Quote<'a> {
+    customer_id: u64,
+    currency: &'a str,
+    lines: Vec<QuoteLine<'a>>,
+    subtotal_cents: u64,
+    discount_cents: u64,
+    tax_cents: u64,
+    total_cents: u64,
+}
+
+#[derive(serde::Serialize)]
+struct QuoteLine<'a> {
+    sku: &'a str,
+    name: &'a str,
+    description: &'a str,
+    quantity: u32,
+    unit_price_cents: u64,
+    total_cents: u64,
+    in_stock: bool,
+}
+
+/// A JSON API handler: parse the order, look every item up, answer a quote.
+async fn order(Extension(catalog): Extension<Arc<Catalog>>, Json(order): Json<Order>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut lines = Vec::with_capacity(order.items.len());
+    for item in &order.items {
+        let Some(p) = catalog.get(&item.sku) else {
+            return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown sku {:?}\n", item.sku)).into_response();
+        };
+        lines.push(QuoteLine {
+            sku: &item.sku,
+            name: &p.name,
+            description: &p.description,
+            quantity: item.quantity,
+            unit_price_cents: p.price_cents,
+            total_cents: p.price_cents * u64::from(item.quantity),
+            in_stock: p.stock >= item.quantity,
+        });
+    }
+    let subtotal: u64 = lines.iter().map(|l| l.total_cents).sum();
+    let discount = if order.coupon.is_some() { subtotal / 10 } else { 0 };
+    let tax = (subtotal - discount) * 19 / 100;
+    Json(Quote {
+        customer_id: order.customer_id,
+        currency: &order.currency,
+        lines,
+        subtotal_cents: subtotal,
+        discount_cents: discount,
+        tax_cents: tax,
+        total_cents: subtotal - discount + tax,
+    })
+    .into_response()
+}
+
 struct Args {
     listen: SocketAddr,
     metrics_listen: SocketAddr,
@@ -147,9 +246,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/checkout/{cart}", post(checkout).get(checkout))
         .route("/fault", put(set_fault))
+        .route("/orders", post(order))
         .route("/", get(|| async { "checkout\n" }))
         .fallback(|| async { StatusCode::NOT_FOUND })
-        .with_state(faults);
+        .with_state(faults)
+        .layer(Extension(Arc::new(catalog())));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     if args.metrics {
         // The three lines.

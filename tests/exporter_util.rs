@@ -80,6 +80,16 @@ impl Drop for ExporterProc {
     }
 }
 
+/// A child process killed (SIGKILL, by PID) and reaped on drop.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGKILL) };
+        let _ = self.0.wait();
+    }
+}
+
 /// A minimal HTTP/1.1 response.
 #[derive(Debug)]
 pub struct Resp {

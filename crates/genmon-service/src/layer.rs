@@ -117,11 +117,7 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let method = method_index(req.method());
         let route = req.extensions().get::<MatchedPath>().cloned();
-        let span = request_span(
-            &req,
-            METHOD_LABELS[method],
-            route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
-        );
+        let span = request_span(&req, METHOD_LABELS[method], route_str(route.as_ref()));
         self.handles.active(method).increment(1.0);
         let inner = {
             let _enter = span.enter();
@@ -150,11 +146,13 @@ struct InFlight {
 
 impl InFlight {
     fn route_label(&self) -> SharedString {
-        match &self.route {
-            Some(p) => p.as_str().to_owned().into(),
-            None => UNMATCHED_ROUTE.into(),
-        }
+        route_str(self.route.as_ref()).to_owned().into()
     }
+}
+
+/// `http_route`: the matched route, or [`UNMATCHED_ROUTE`].
+fn route_str(route: Option<&MatchedPath>) -> &str {
+    route.map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
 }
 
 impl Drop for InFlight {

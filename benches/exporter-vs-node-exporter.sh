@@ -23,6 +23,13 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# Major page faults (field 12): pages read back from disk, e.g. code paged
+# out at startup (src/exporter/memory.rs) that a scrape runs for the first time.
+majflt() { awk '{print $12}' "/proc/$1/stat"; }
+# Time its threads spent runnable but waiting for a CPU (ns, the second field
+# of schedstat): a p99 that grows with this is the machine's other load, not a
+# stall of the exporter's own.
+run_wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s+=$2} END{printf "%d", s}'; }
 rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "http://$1/metrics" && return 0; sleep 0.1; done; echo "$1 did not come up" >&2; exit 1; }
 
@@ -37,11 +44,15 @@ measure() { # name pid addr
   sleep "$IDLE"
   R[$name.rss_idle]=$(rss_kb "$pid")
   local t0; t0=$(cpu_ticks "$pid")
+  local f0; f0=$(majflt "$pid")
+  local w0; w0=$(run_wait_ns "$pid")
   local out; out=$(wrk -t1 -c1 -d"${DUR}s" --latency "http://$addr/metrics")
   local t1; t1=$(cpu_ticks "$pid")
+  R[$name.majflt]=$(( $(majflt "$pid") - f0 ))
   R[$name.rss_load]=$(rss_kb "$pid")
   local reqs; reqs=$(awk '/requests in/{print $1}' <<<"$out")
   R[$name.reqs]=$reqs
+  R[$name.wait_ms]=$(awk -v a="$w0" -v b="$(run_wait_ns "$pid")" -v n="$reqs" 'BEGIN{printf "%.3f", (b-a)/1e6/n}')
   R[$name.cpu_ms]=$(awk -v a="$t0" -v b="$t1" -v n="$reqs" -v hz="$TICKS" 'BEGIN{printf "%.3f", (b-a)/hz*1000/n}')
   R[$name.cpu_us_series]=$(awk -v ms="${R[$name.cpu_ms]}" -v s="${R[$name.series]}" 'BEGIN{printf "%.3f", ms*1000/s}')
   R[$name.p50]=$(awk '$1=="50%"{print $2}' <<<"$out")
@@ -74,6 +85,8 @@ row "CPU ms / scrape" "${R[node.cpu_ms]}" "${R[genmon.cpu_ms]}"
 row "CPU us / series" "${R[node.cpu_us_series]}" "${R[genmon.cpu_us_series]}"
 row "p50 latency (ms)" "$(to_ms "${R[node.p50]}")" "$(to_ms "${R[genmon.p50]}")"
 row "p99 latency (ms)" "$(to_ms "${R[node.p99]}")" "$(to_ms "${R[genmon.p99]}")"
+row "major faults under load" "${R[node.majflt]}" "${R[genmon.majflt]}"
+row "CPU wait ms / scrape" "${R[node.wait_ms]}" "${R[genmon.wait_ms]}"
 echo
 echo "goals: CPU/series ratio <= 0.50, RSS after load ratio <= 0.33, p99 ratio <= 0.50"
 echo "node_exporter: $(prometheus-node-exporter --version 2>&1 | head -1)"

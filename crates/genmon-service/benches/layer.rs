@@ -92,5 +92,36 @@ fn main() {
     println!("bare service:        {bare:8.1} ns/request");
     println!("with HttpMetricsLayer: {layered:6.1} ns/request");
     println!("layer cost:          {:8.1} ns/request (goal < 2000)", layered - bare);
+    // Two threads at once through clones of one layered service (as axum
+    // clones a route's service per request): what contention adds.
+    let threads = 2;
+    let both = |layer: bool| {
+        let shared = HttpMetricsLayer::new().layer(Ok200);
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads)
+                .map(|_| {
+                    let svc = shared.clone();
+                    let route = route.clone();
+                    s.spawn(move || {
+                        if layer {
+                            per_request(svc, &route, n)
+                        } else {
+                            per_request(Ok200, &route, n)
+                        }
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).fold(0.0, f64::max)
+        })
+    };
+    let mut bare2 = f64::MAX;
+    let mut layered2 = f64::MAX;
+    for _ in 0..5 {
+        bare2 = bare2.min(both(false));
+        layered2 = layered2.min(both(true));
+    }
+    println!("{threads} threads, bare:      {bare2:8.1} ns/request");
+    println!("{threads} threads, layered:   {layered2:8.1} ns/request");
+    println!("layer cost, {threads} threads: {:7.1} ns/request", layered2 - bare2);
     assert!(service.render().contains("http_server_request_duration_seconds_count"));
 }

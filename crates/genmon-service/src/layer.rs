@@ -1,19 +1,20 @@
 //! Tower layer recording RED metrics under OpenTelemetry's HTTP server
 //! semantic-convention names, in Prometheus form.
 
+use quanta::Instant;
+use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
 
 use axum::extract::MatchedPath;
 use http::{Method, Request, Response};
-use metrics::{Gauge, Histogram, SharedString};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::catalog::{HTTP_ACTIVE, HTTP_DURATION, LABEL_ERROR_TYPE, LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS};
+use crate::catalog::{LABEL_ERROR_TYPE, LABEL_METHOD, LABEL_ROUTE, LABEL_STATUS};
+use crate::http_stats::{self, Series};
 
 /// Route label of requests no route matched (axum's fallback, 404s): the raw
 /// path is never used, so label cardinality stays bounded by the routes.
@@ -28,6 +29,11 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 /// instead of a response has `error_type="_OTHER"` and no status code.
 /// Add it with axum's `Router::layer` so the matched route is known; give
 /// the router a `fallback` so requests no route matches are recorded too.
+///
+/// The two families are kept apart from the `metrics` recorder, in counters
+/// each thread updates on its own cache lines (see `http_stats`), and written
+/// by [`crate::Service::render`]'s `/metrics`; a service that renders its own
+/// exposition appends them with [`crate::write_http_metrics`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HttpMetricsLayer {
     _private: (),
@@ -42,63 +48,92 @@ impl HttpMetricsLayer {
 impl<S> Layer<S> for HttpMetricsLayer {
     type Service = HttpMetrics<S>;
 
+    /// axum's `Router::layer` calls this once per route when the router is
+    /// built. Each call allocates a 16-byte slot that lives as long as the
+    /// process (the route's cached handles; see [`HttpMetrics`]).
     fn layer(&self, inner: S) -> HttpMetrics<S> {
         HttpMetrics {
             inner,
-            handles: Arc::default(),
+            route: Box::leak(Box::default()),
         }
     }
 }
 
 /// The service [`HttpMetricsLayer`] wraps around the inner one.
+///
+/// axum's `Router::layer` wraps each route's service in its own
+/// [`HttpMetrics`] and clones it for every request, so the instance holds
+/// only plain references: a clone touches no shared reference count. The
+/// first matched route it sees is remembered with its series handles; a
+/// request on any other route (or none) looks its route up in the registry,
+/// so the labels are always those of the request.
 #[derive(Clone, Debug)]
 pub struct HttpMetrics<S> {
     inner: S,
-    handles: Arc<Handles>,
+    route: &'static OnceLock<&'static RouteHandles>,
 }
 
 /// Methods with a label of their own, in [`method_label`]'s order; the last
 /// slot is `_OTHER`.
-const METHODS: usize = 10;
-/// Status codes whose histograms are cached; other codes (and requests
-/// without a response) look the histogram up in the registry each time.
+pub(crate) const METHODS: usize = 10;
+/// Status codes whose series are cached per route and method; other codes
+/// look theirs up in the registry each time.
 const CACHED_STATUS: [u16; 16] = [200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429, 500, 503];
+/// Slot of a request that ended in an error instead of a response.
+const ERROR_SLOT: usize = CACHED_STATUS.len();
 
-/// Metric handles resolved once and reused, so the common request records
-/// without building a label set or hashing it into the registry.
-///
-/// axum's `Router::layer` wraps each route's service in its own
-/// [`HttpMetrics`], so one instance sees one route: the first matched route
-/// is remembered and its histograms are cached per (method, status). A
-/// request on any other route (or none) takes the registry path, so the
-/// labels are always those of the request. Handles come from the recorder
-/// current at the first request of each label set.
-#[derive(Debug, Default)]
-struct Handles {
-    route: OnceLock<Box<str>>,
-    active: [OnceLock<Gauge>; METHODS],
-    durations: [[OnceLock<Histogram>; CACHED_STATUS.len()]; METHODS],
+/// One route's series handles, resolved once and reused, so the common
+/// request builds no label set and takes no lock.
+pub(crate) struct RouteHandles {
+    route: Box<str>,
+    series: [[OnceLock<&'static Series>; CACHED_STATUS.len() + 1]; METHODS],
 }
 
-impl Handles {
-    fn active(&self, method: usize) -> &Gauge {
-        self.active[method].get_or_init(|| metrics::gauge!(HTTP_ACTIVE, LABEL_METHOD => METHOD_LABELS[method]))
+impl std::fmt::Debug for RouteHandles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteHandles").field("route", &self.route).finish_non_exhaustive()
+    }
+}
+
+impl RouteHandles {
+    /// The handles of `route` (`http_route`'s value), created on first use.
+    fn of(route: &str) -> &'static RouteHandles {
+        static ALL: OnceLock<Mutex<HashMap<Box<str>, &'static RouteHandles>>> = OnceLock::new();
+        let mut all = ALL.get_or_init(Mutex::default).lock().unwrap_or_else(|p| p.into_inner());
+        all.entry(route.into()).or_insert_with(|| {
+            Box::leak(Box::new(RouteHandles {
+                route: route.into(),
+                series: std::array::from_fn(|_| std::array::from_fn(|_| OnceLock::new())),
+            }))
+        })
     }
 
-    /// The cached histogram for this route, method and status, if cacheable.
-    fn duration(&self, method: usize, route: Option<&str>, code: u16) -> Option<&Histogram> {
-        let route = route?;
-        let mine = self.route.get_or_init(|| route.into());
-        if **mine != *route {
-            return None;
-        }
-        let slot = CACHED_STATUS.iter().position(|&c| c == code)?;
-        Some(self.durations[method][slot].get_or_init(|| {
-            metrics::histogram!(HTTP_DURATION,
-                LABEL_METHOD => METHOD_LABELS[method],
-                LABEL_ROUTE => route.to_owned(),
-                LABEL_STATUS => status_label(code))
-        }))
+    /// The series of this method and outcome (a status code, or `None` for a
+    /// request that failed without a response).
+    fn series(&self, method: usize, code: Option<u16>) -> &'static Series {
+        let labels = |code: Option<u16>| {
+            let last = match code {
+                Some(c) => (LABEL_STATUS, status_label(c)),
+                None => (LABEL_ERROR_TYPE, "_OTHER"),
+            };
+            http_stats::series(&[(LABEL_METHOD, METHOD_LABELS[method]), (LABEL_ROUTE, &self.route), last])
+        };
+        let slot = match code {
+            None => ERROR_SLOT,
+            Some(c) => match CACHED_STATUS.iter().position(|&k| k == c) {
+                Some(slot) => slot,
+                None => return labels(code),
+            },
+        };
+        self.series[method][slot].get_or_init(|| labels(code))
+    }
+}
+
+impl<S> HttpMetrics<S> {
+    /// The handles of the request's route.
+    fn route_handles(&self, route: &str) -> &'static RouteHandles {
+        let mine = *self.route.get_or_init(|| RouteHandles::of(route));
+        if *mine.route == *route { mine } else { RouteHandles::of(route) }
     }
 }
 
@@ -116,9 +151,10 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let method = method_index(req.method());
-        let route = req.extensions().get::<MatchedPath>().cloned();
-        let span = request_span(&req, METHOD_LABELS[method], route_str(route.as_ref()));
-        self.handles.active(method).increment(1.0);
+        let route = route_str(req.extensions().get::<MatchedPath>());
+        let handles = self.route_handles(route);
+        let span = request_span(&req, METHOD_LABELS[method], route);
+        http_stats::active_inc(method);
         let inner = {
             let _enter = span.enter();
             self.inner.call(req)
@@ -128,8 +164,7 @@ where
             state: Some(InFlight {
                 start: Instant::now(),
                 method,
-                route,
-                handles: self.handles.clone(),
+                handles,
                 span,
             }),
         }
@@ -139,15 +174,8 @@ where
 struct InFlight {
     start: Instant,
     method: usize,
-    route: Option<MatchedPath>,
-    handles: Arc<Handles>,
+    handles: &'static RouteHandles,
     span: tracing::Span,
-}
-
-impl InFlight {
-    fn route_label(&self) -> SharedString {
-        route_str(self.route.as_ref()).to_owned().into()
-    }
 }
 
 /// `http_route`: the matched route, or [`UNMATCHED_ROUTE`].
@@ -158,7 +186,7 @@ fn route_str(route: Option<&MatchedPath>) -> &str {
 impl Drop for InFlight {
     // Also runs when the client goes away and the future is dropped unfinished.
     fn drop(&mut self) {
-        self.handles.active(self.method).decrement(1.0);
+        http_stats::active_dec(self.method);
     }
 }
 
@@ -187,34 +215,17 @@ where
             None => ready!(this.inner.poll(cx)),
         };
         if let Some(s) = this.state.take() {
-            let seconds = s.start.elapsed().as_secs_f64();
-            let method = METHOD_LABELS[s.method];
-            match &result {
-                Ok(resp) => {
-                    let code = resp.status().as_u16();
-                    match s.handles.duration(s.method, s.route.as_ref().map(MatchedPath::as_str), code) {
-                        Some(h) => h.record(seconds),
-                        None => metrics::histogram!(HTTP_DURATION,
-                            LABEL_METHOD => method,
-                            LABEL_ROUTE => s.route_label(),
-                            LABEL_STATUS => status_label(code))
-                        .record(seconds),
-                    }
-                    if !s.span.is_disabled() {
-                        let _enter = s.span.enter();
-                        tracing::info!(status = code, duration_ms = seconds * 1e3, "request");
-                    }
-                }
-                Err(_) => {
-                    metrics::histogram!(HTTP_DURATION,
-                        LABEL_METHOD => method,
-                        LABEL_ROUTE => s.route_label(),
-                        LABEL_ERROR_TYPE => "_OTHER")
-                    .record(seconds);
-                    if !s.span.is_disabled() {
-                        let _enter = s.span.enter();
-                        tracing::warn!(duration_ms = seconds * 1e3, "request failed without a response");
-                    }
+            let elapsed = s.start.elapsed();
+            let code = result.as_ref().ok().map(|r| r.status().as_u16());
+            s.handles
+                .series(s.method, code)
+                .record(elapsed.as_nanos().min(u128::from(u64::MAX)) as u64);
+            if !s.span.is_disabled() {
+                let _enter = s.span.enter();
+                let duration_ms = elapsed.as_secs_f64() * 1e3;
+                match code {
+                    Some(status) => tracing::info!(status, duration_ms, "request"),
+                    None => tracing::warn!(duration_ms, "request failed without a response"),
                 }
             }
         }
@@ -223,7 +234,7 @@ where
 }
 
 /// `http_request_method` label values, indexed by [`method_index`].
-const METHOD_LABELS: [&str; METHODS] = [
+pub(crate) const METHOD_LABELS: [&str; METHODS] = [
     "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE", "_OTHER",
 ];
 
@@ -289,6 +300,8 @@ fn next_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{HTTP_ACTIVE, HTTP_DURATION};
+    use std::sync::Arc;
 
     #[test]
     fn methods_are_bounded() {
@@ -343,9 +356,7 @@ mod tests {
             captured.lock().unwrap().take().expect("matched path")
         };
         let (a, b) = (route("/a"), route("/b"));
-        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-        let handle = recorder.handle();
-        metrics::with_local_recorder(&recorder, || {
+        {
             let mut svc = HttpMetricsLayer::new().layer(Echo);
             let mut cx = Context::from_waker(std::task::Waker::noop());
             let calls: [(&Method, Option<&MatchedPath>, &str); 8] = [
@@ -366,8 +377,9 @@ mod tests {
                 let mut fut = std::pin::pin!(svc.call(req));
                 assert!(fut.as_mut().poll(&mut cx).is_ready());
             }
-        });
-        let text = handle.render();
+        }
+        let mut text = String::new();
+        http_stats::write_http_metrics(&mut text);
         let count = |labels: &str| {
             let prefix = format!("{HTTP_DURATION}_count{{{labels}}} ");
             text.lines()
@@ -388,7 +400,11 @@ mod tests {
         ] {
             assert_eq!(count(labels), Some(n), "{labels} in:\n{text}");
         }
-        let series = text.lines().filter(|l| l.starts_with(&format!("{HTTP_DURATION}_count"))).count();
+        // (http_stats' own tests add series of other label names.)
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{HTTP_DURATION}_count{{{LABEL_METHOD}=")))
+            .count();
         assert_eq!(series, 7, "no other series:\n{text}");
         for m in ["GET", "POST"] {
             assert!(text.contains(&format!("{HTTP_ACTIVE}{{http_request_method=\"{m}\"}} 0")), "{text}");

@@ -14,6 +14,7 @@
 //! section builds its dashboards, SLOs and alerts on.
 
 pub mod catalog;
+mod http_stats;
 mod layer;
 #[cfg(feature = "json-logs")]
 mod logs;
@@ -22,6 +23,7 @@ mod runtime;
 mod server;
 
 pub use catalog::{CATALOG, CatalogMetric, MetricKind};
+pub use http_stats::write_http_metrics;
 pub use layer::{HttpMetrics, HttpMetricsLayer, ResponseFuture};
 #[cfg(feature = "json-logs")]
 pub use logs::init_json_logs;

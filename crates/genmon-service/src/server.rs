@@ -25,6 +25,10 @@ pub enum Error {
     AlreadyInstalled,
     #[error("cannot listen on {addr} for /metrics: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "{0} is recorded by HttpMetricsLayer with OpenTelemetry's bucket boundaries (genmon's dashboards and latency SLOs are built on them) and cannot take others; remove Builder::buckets({0:?}, ..)"
+    )]
+    FixedBuckets(&'static str),
     #[error("Builder::install must run inside a tokio runtime")]
     NoRuntime,
 }
@@ -67,7 +71,10 @@ impl Builder {
     }
 
     /// Histogram bucket boundaries for the metric named `name` (full name as
-    /// recorded, e.g. `checkout_payment_seconds`).
+    /// recorded, e.g. `checkout_payment_seconds`). The HTTP layer's
+    /// `http_server_request_duration_seconds` keeps OpenTelemetry's
+    /// boundaries ([`crate::HTTP_DURATION_BUCKETS`]): naming it is an error at
+    /// [`Builder::install`].
     pub fn buckets(mut self, name: impl Into<String>, bounds: &[f64]) -> Self {
         self.buckets.push((name.into(), bounds.to_vec()));
         self
@@ -78,9 +85,11 @@ impl Builder {
     /// endpoints until a shutdown signal.
     pub async fn install(self) -> Result<Service, Error> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        if self.buckets.iter().any(|(name, _)| name == catalog::HTTP_DURATION) {
+            return Err(Error::FixedBuckets(catalog::HTTP_DURATION));
+        }
         let mut builder = PrometheusBuilder::new()
             .set_buckets(HTTP_DURATION_BUCKETS)?
-            .set_buckets_for_metric(Matcher::Full(catalog::HTTP_DURATION.into()), HTTP_DURATION_BUCKETS)?
             .set_buckets_for_metric(Matcher::Full(catalog::OP_DURATION.into()), OPERATION_DURATION_BUCKETS)?;
         for (name, bounds) in &self.buckets {
             builder = builder.set_buckets_for_metric(Matcher::Full(name.clone()), bounds)?;
@@ -199,9 +208,11 @@ impl Service {
         }
     }
 
-    /// The /metrics body: recorded metrics, then process_* and tokio_*.
+    /// The /metrics body: recorded metrics, the HTTP layer's, then process_*
+    /// and tokio_*.
     pub fn render(&self) -> String {
         let mut out = self.inner.prometheus.render();
+        crate::write_http_metrics(&mut out);
         runtime::write_process(&mut out);
         runtime::write_tokio(&mut out, &self.inner.runtime, self.inner.thread_name.as_deref());
         out
@@ -223,7 +234,10 @@ async fn ready_handler(State(inner): State<Arc<Inner>>) -> impl IntoResponse {
 
 /// HELP text for the recorded families of the catalog.
 fn describe() {
-    let sampled = |name: &str| name.starts_with("process_") || name.starts_with("tokio_");
+    // Sampled at scrape time or kept by the HTTP layer itself (`http_stats`).
+    let sampled = |name: &str| {
+        name.starts_with("process_") || name.starts_with("tokio_") || [catalog::HTTP_DURATION, catalog::HTTP_ACTIVE].contains(&name)
+    };
     for m in CATALOG.iter().filter(|m| !sampled(m.name)) {
         match m.kind {
             MetricKind::Histogram => metrics::describe_histogram!(m.name, m.help),

@@ -34,6 +34,16 @@ async fn scrape_is_parseable_promtool_clean_and_route_bounded() {
         .expect("busy port fails");
     assert!(err.to_string().contains(&busy_addr.to_string()), "{err}");
     drop(busy);
+    // The layer's histogram keeps OpenTelemetry's buckets: asking for others
+    // is an error naming the metric, not silently ignored.
+    let err = Builder::new()
+        .buckets(genmon_service::catalog::HTTP_DURATION, &[0.1, 1.0])
+        .without_listener()
+        .install()
+        .await
+        .err()
+        .expect("custom buckets for the layer's histogram fail");
+    assert!(err.to_string().contains("http_server_request_duration_seconds"), "{err}");
 
     let service = Builder::new()
         .metrics_listen("127.0.0.1:0".parse().unwrap())

@@ -7,8 +7,9 @@
 #            look-ups, a 1.8 KB JSON quote; benches/service-order.lua).
 # Then the layer's per-request cost (cargo bench --bench layer).
 #   benches/service-overhead.sh [seconds per run, default 10] [rounds, default 3]
-# Needs wrk (apt-get install wrk). Runs alternate so machine noise hits both;
-# every run is printed, then the median and best of each.
+# Needs wrk (apt-get install wrk). Runs alternate (and which goes first
+# alternates by round) so machine noise hits both; every run is printed, then
+# the median and best of each and the median of the rounds' paired losses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -58,11 +59,18 @@ stats() { # reads numbers, prints "median best"
 declare -A runs
 for r in $(seq "$rounds"); do
   for h in trivial json; do
-    read -r bare bare_cpu < <(run "$h" --no-metrics)
-    read -r inst inst_cpu < <(run "$h")
+    # Alternate which goes first, so a drift within a round favours neither.
+    if [ $((r % 2)) = 1 ]; then
+      read -r bare bare_cpu < <(run "$h" --no-metrics)
+      read -r inst inst_cpu < <(run "$h")
+    else
+      read -r inst inst_cpu < <(run "$h")
+      read -r bare bare_cpu < <(run "$h" --no-metrics)
+    fi
     echo "round $r, $h: without ${bare} req/s (${bare_cpu} µs CPU/request), with ${inst} req/s (${inst_cpu} µs CPU/request)"
     runs[$h.bare]+="$bare "
     runs[$h.inst]+="$inst "
+    runs[$h.loss]+="$(awk -v a="$bare" -v b="$inst" 'BEGIN {printf "%.3f", (a-b)/a*100}') "
     runs[$h.bare_cpu]+="$bare_cpu "
     runs[$h.inst_cpu]+="$inst_cpu "
   done
@@ -70,9 +78,10 @@ done
 for h in trivial json; do
   read -r bare_med bare_best < <(tr ' ' '\n' <<<"${runs[$h.bare]}" | grep . | stats)
   read -r inst_med inst_best < <(tr ' ' '\n' <<<"${runs[$h.inst]}" | grep . | stats)
-  awk -v h="$h" -v n="$rounds" -v am="$bare_med" -v bm="$inst_med" -v ab="$bare_best" -v bb="$inst_best" 'BEGIN {
-    printf "%-7s median of %d: without %.0f, with %.0f req/s, loss %.2f %%; best: without %.0f, with %.0f, loss %.2f %% (goal < 1 %%)\n",
-      h, n, am, bm, (am-bm)/am*100, ab, bb, (ab-bb)/ab*100 }'
+  loss_med=$(tr ' ' '\n' <<<"${runs[$h.loss]}" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
+  awk -v h="$h" -v n="$rounds" -v am="$bare_med" -v bm="$inst_med" -v ab="$bare_best" -v bb="$inst_best" -v lm="$loss_med" 'BEGIN {
+    printf "%-7s median of %d: without %.0f, with %.0f req/s, loss %.2f %%; best: without %.0f, with %.0f, loss %.2f %%; median of the rounds\x27 losses %.2f %% (goal < 1 %%)\n",
+      h, n, am, bm, (am-bm)/am*100, ab, bb, (ab-bb)/ab*100, lm }'
   bare_cpu=$(tr ' ' '\n' <<<"${runs[$h.bare_cpu]}" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
   inst_cpu=$(tr ' ' '\n' <<<"${runs[$h.inst_cpu]}" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}')
   awk -v h="$h" -v a="$bare_cpu" -v b="$inst_cpu" 'BEGIN {

@@ -14,17 +14,19 @@
 //! in a 10,000-product catalog and answers a ~1.6 KB JSON quote (see
 //! docs/service.md, "Overhead").
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::{Json, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use genmon_service::{Builder, HttpMetricsLayer, ops};
+
+mod orders;
+use orders::{catalog, order};
 
 /// Injected faults: a share of requests answered 500, and added latency.
 #[derive(Default)]
@@ -92,99 +94,6 @@ async fn checkout(State(f): State<Arc<Faults>>, Path(cart): Path<u64>) -> (Statu
     (StatusCode::OK, format!("cart {cart}: total {total}\n"))
 }
 
-/// A product of the in-memory catalog `POST /orders` looks items up in.
-struct Product {
-    name: String,
-    description: String,
-    price_cents: u64,
-    stock: u32,
-}
-
-type Catalog = HashMap<String, Product>;
-
-fn catalog() -> Catalog {
-    (0..10_000u32)
-        .map(|i| {
-            let p = Product {
-                name: format!("Product {i}"),
-                description: format!("Stainless steel item {i}, dishwasher safe, 2-year warranty, ships in 48 h"),
-                price_cents: 199 + u64::from(i % 97) * 100,
-                stock: i % 50,
-            };
-            (format!("SKU-{i:05}"), p)
-        })
-        .collect()
-}
-
-#[derive(serde::Deserialize)]
-struct Order {
-    customer_id: u64,
-    currency: String,
-    items: Vec<OrderItem>,
-    coupon: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct OrderItem {
-    sku: String,
-    quantity: u32,
-}
-
-#[derive(serde::Serialize)]
-struct Quote<'a> {
-    customer_id: u64,
-    currency: &'a str,
-    lines: Vec<QuoteLine<'a>>,
-    subtotal_cents: u64,
-    discount_cents: u64,
-    tax_cents: u64,
-    total_cents: u64,
-}
-
-#[derive(serde::Serialize)]
-struct QuoteLine<'a> {
-    sku: &'a str,
-    name: &'a str,
-    description: &'a str,
-    quantity: u32,
-    unit_price_cents: u64,
-    total_cents: u64,
-    in_stock: bool,
-}
-
-/// A JSON API handler: parse the order, look every item up, answer a quote.
-async fn order(Extension(catalog): Extension<Arc<Catalog>>, Json(order): Json<Order>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut lines = Vec::with_capacity(order.items.len());
-    for item in &order.items {
-        let Some(p) = catalog.get(&item.sku) else {
-            return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown sku {:?}\n", item.sku)).into_response();
-        };
-        lines.push(QuoteLine {
-            sku: &item.sku,
-            name: &p.name,
-            description: &p.description,
-            quantity: item.quantity,
-            unit_price_cents: p.price_cents,
-            total_cents: p.price_cents * u64::from(item.quantity),
-            in_stock: p.stock >= item.quantity,
-        });
-    }
-    let subtotal: u64 = lines.iter().map(|l| l.total_cents).sum();
-    let discount = if order.coupon.is_some() { subtotal / 10 } else { 0 };
-    let tax = (subtotal - discount) * 19 / 100;
-    Json(Quote {
-        customer_id: order.customer_id,
-        currency: &order.currency,
-        lines,
-        subtotal_cents: subtotal,
-        discount_cents: discount,
-        tax_cents: tax,
-        total_cents: subtotal - discount + tax,
-    })
-    .into_response()
-}
-
 struct Args {
     listen: SocketAddr,
     metrics_listen: SocketAddr,
@@ -249,15 +158,17 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .route("/orders", post(order))
         .route("/", get(|| async { "checkout\n" }))
         .fallback(|| async { StatusCode::NOT_FOUND })
-        .with_state(faults)
-        .layer(Extension(Arc::new(catalog())));
+        .with_state(faults);
+    let catalog = Extension(Arc::new(catalog()));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     if args.metrics {
-        // The three lines.
+        // The three lines. The layer joins the service's other layers in one
+        // `Router::layer` call: axum wraps every route once per call.
         let service = Builder::new().metrics_listen(args.metrics_listen).install().await?;
-        let app = app.layer(HttpMetricsLayer::new());
+        let app = app.layer(tower::ServiceBuilder::new().layer(catalog).layer(HttpMetricsLayer::new()));
         axum::serve(listener, app).with_graceful_shutdown(service.shutdown_signal()).await?;
     } else {
+        let app = app.layer(catalog);
         axum::serve(listener, app)
             .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
             .await?;

@@ -27,9 +27,13 @@ pub struct Artifact {
     pub bytes: Vec<u8>,
 }
 
-/// Serialize to YAML behind the "generated" header.
+/// Serialize to YAML behind the "generated" header: block style, long lines
+/// kept whole (no folding, so an expression or a URL reads and greps as one
+/// line), multi-line strings as literal blocks.
 pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Vec<u8> {
-    let body = serde_yaml_ng::to_string(v).unwrap_or_default();
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    let body = serde_saphyr::to_string_with_options(v, options).unwrap_or_default();
     format!("{}\n{body}", c::GENERATED_HEADER).into_bytes()
 }
 

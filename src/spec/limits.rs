@@ -95,9 +95,10 @@ fn deep_flow(text: &str) -> Option<usize> {
     None
 }
 
-/// The first limit the spec's text breaks, if any. YAML syntax errors are
-/// left to the loader, which reports them with more context.
-pub fn check(src: &Source) -> Option<Diagnostic> {
+/// The text-only limits, checked before any YAML parser sees the text: the
+/// file size, and flow collections nested too deep (the YAML scanner is
+/// quadratic in flow nesting: 100 000 `[` take minutes).
+pub fn precheck(src: &Source) -> Option<Diagnostic> {
     if src.text.len() as u64 > MAX_SPEC_BYTES {
         return Some(
             Diagnostic::error(
@@ -108,21 +109,32 @@ pub fn check(src: &Source) -> Option<Diagnostic> {
             .help("split it, or generate less: a spec this large is not hand-written"),
         );
     }
-    // The YAML scanner is quadratic in flow nesting (100 000 `[` take
-    // minutes): refuse deep flow collections from the text first.
-    if let Some(offset) = deep_flow(&src.text) {
-        let line = src.text[..offset].matches('\n').count() + 1;
-        let line_start = src.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let mut d = Diagnostic::error(LIMIT, "", format!("the spec nests deeper than {MAX_DEPTH} levels"))
-            .help("flatten it: no part of the spec needs this depth");
-        d.pos = Some(Pos {
-            line,
-            col: src.text[line_start..offset].chars().count() + 1,
-            offset,
-            len: 1,
-        });
-        return Some(d);
-    }
+    let offset = deep_flow(&src.text)?;
+    let line = src.text[..offset].matches('\n').count() + 1;
+    let line_start = src.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut d = Diagnostic::error(LIMIT, "", format!("the spec nests deeper than {MAX_DEPTH} levels"))
+        .help("flatten it: no part of the spec needs this depth");
+    d.pos = Some(Pos {
+        line,
+        col: src.text[line_start..offset].chars().count() + 1,
+        offset,
+        len: 1,
+    });
+    Some(d)
+}
+
+/// Every limit: [`precheck`], then one pass over the parser's events for
+/// depth and alias expansion. `None` when the spec is within bounds (or is
+/// not valid YAML: the loader reports that).
+pub fn check(src: &Source) -> Option<Diagnostic> {
+    precheck(src).or_else(|| scan(src, |_, _| {}).err())
+}
+
+/// One pass over the parser's events after [`precheck`]: the depth and alias
+/// limits, and every event handed on to `also` (the duplicate-key scan rides
+/// on this pass instead of parsing the text again). Stops at the first limit
+/// exceeded, or at a YAML syntax error (the loader reports that).
+pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Diagnostic> {
     let mut parser = Parser::new_from_str(&src.text);
     // Per open collection: (anchor id, node count when it opened).
     let mut open: Vec<(usize, u64)> = Vec::new();
@@ -130,15 +142,15 @@ pub fn check(src: &Source) -> Option<Diagnostic> {
     let (mut nodes, mut added) = (0u64, 0u64);
     loop {
         let Ok((ev, mark)) = parser.next_token() else {
-            return None;
+            return Ok(());
         };
         match ev {
-            Event::StreamEnd => return None,
+            Event::StreamEnd => return Ok(()),
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 nodes += 1;
                 open.push((anchor, nodes));
                 if open.len() > MAX_DEPTH {
-                    return Some(limit(
+                    return Err(limit(
                         src,
                         mark,
                         format!("the spec nests deeper than {MAX_DEPTH} levels"),
@@ -164,7 +176,7 @@ pub fn check(src: &Source) -> Option<Diagnostic> {
                 nodes = nodes.saturating_add(n);
                 added = added.saturating_add(n);
                 if added > MAX_ALIAS_NODES {
-                    return Some(limit(
+                    return Err(limit(
                         src,
                         mark,
                         format!("aliases expand the spec by more than {MAX_ALIAS_NODES} nodes"),
@@ -174,6 +186,7 @@ pub fn check(src: &Source) -> Option<Diagnostic> {
             }
             _ => {}
         }
+        also(ev, mark);
     }
 }
 
@@ -199,6 +212,13 @@ mod tests {
         // Deeper still, the YAML scanner refuses it first (the loader reports that).
         let deeper = format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(crate::spec::load(&src(&deeper)).is_err());
+        // The loader's single pass (limits and duplicate keys together): a
+        // limit exceeded is the one error, even with a duplicate key before it.
+        let errs = crate::spec::load(&src(&format!("x: 1\nx: 2\n{bomb}"))).err().expect("refused");
+        assert_eq!(errs.iter().map(|d| d.code).collect::<Vec<_>>(), [LIMIT], "{errs:?}");
+        // Within the limits, the same pass finds the duplicate.
+        let errs = crate::spec::load(&src("x: 1\nt: &t {a: 1}\nu: *t\nx: 2\n")).err().expect("refused");
+        assert!(errs.iter().any(|d| d.message.contains("duplicate key `x`")), "{errs:?}");
         // Ordinary anchors are fine.
         assert!(check(&src("t: &t {a: 1, b: 2}\nu: *t\nv: [*t, *t]\n")).is_none());
     }

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use yaml_rust2::parser::MarkedEventReceiver as _;
 
 use super::{Positions, Source, Spec};
 use crate::diag::{Diagnostic, Pos, did_you_mean};
@@ -36,11 +37,17 @@ static UNKNOWN: LazyLock<Regex> =
 /// structural error from the spec's JSON Schema ([`super::structure`]); a
 /// clean spec takes serde's fast path alone.
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
-    if let Some(d) = super::limits::check(src) {
+    if let Some(d) = super::limits::precheck(src) {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
-    let duplicates = duplicate_keys(&src.text, &positions);
+    // One pass of yaml-rust2's events checks the depth and alias limits and
+    // finds duplicate keys; serde_yaml_ng's typed parse is a second, bounded
+    // on its own (recursion and alias-repetition limits), so the two could
+    // run side by side. A limit exceeded wins over everything else.
+    let mut dups = super::positions::DuplicateKeys::default();
+    super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map_err(|d| vec![d])?;
+    let duplicates = duplicate_keys(dups.found(&src.text), &positions);
     if !duplicates.is_empty() {
         return Err(duplicates);
     }
@@ -66,8 +73,8 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
 }
 
 /// Every key given twice in one mapping (anywhere: `signals`, a dashboard, ...).
-fn duplicate_keys(text: &str, positions: &Positions) -> Vec<Diagnostic> {
-    super::positions::duplicate_keys(text)
+fn duplicate_keys(found: Vec<(String, Pos, Pos)>, positions: &Positions) -> Vec<Diagnostic> {
+    found
         .into_iter()
         .map(|(key, first, second)| {
             let path = positions.key_path_at(second.offset).unwrap_or_default();

@@ -155,75 +155,77 @@ fn pos_of(text: &str, line_starts: &[usize], m: Marker, len: usize) -> Pos {
     }
 }
 
-/// Keys given twice in one mapping, anywhere in `text`: (key, first, second), in
-/// file order. YAML requires unique keys; serde would keep the last one
-/// silently. One cheap pass over the parser's events: no paths are built
-/// (see [`Positions::key_path_at`] for the path of a reported key).
-pub fn duplicate_keys(text: &str) -> Vec<(String, Pos, Pos)> {
-    struct Finder {
-        /// Per open mapping: its keys so far and whether a key comes next.
-        stack: Vec<Option<(HashMap<String, Marker>, bool)>>,
-        found: Vec<(String, Marker, Marker)>,
-    }
-    impl Finder {
-        fn value_done(&mut self) {
-            if let Some(Some((_, expect_key))) = self.stack.last_mut() {
-                *expect_key = true;
-            }
+/// Keys given twice in one mapping: (key, first, second), in file order.
+/// YAML requires unique keys; serde would keep the last one silently. Fed
+/// the parser's events one at a time (the loader feeds it from the limits
+/// pass, [`super::limits::scan`]); no paths are built (see
+/// [`Positions::key_path_at`] for the path of a reported key).
+#[derive(Default)]
+pub struct DuplicateKeys {
+    /// Per open mapping: its keys so far and whether a key comes next.
+    stack: Vec<Option<(HashMap<String, Marker>, bool)>>,
+    found: Vec<(String, Marker, Marker)>,
+}
+
+impl DuplicateKeys {
+    fn value_done(&mut self) {
+        if let Some(Some((_, expect_key))) = self.stack.last_mut() {
+            *expect_key = true;
         }
     }
-    impl MarkedEventReceiver for Finder {
-        fn on_event(&mut self, ev: Event, mark: Marker) {
-            match ev {
-                Event::Scalar(value, ..) => {
-                    if let Some(Some((keys, expect_key))) = self.stack.last_mut()
-                        && *expect_key
-                    {
-                        *expect_key = false;
-                        match keys.entry(value) {
-                            Entry::Occupied(first) => self.found.push((first.key().clone(), *first.get(), mark)),
-                            Entry::Vacant(slot) => {
-                                slot.insert(mark);
-                            }
+
+    /// Every key given twice in one mapping of `text` (the text the events
+    /// came from): the key, its first and its second position.
+    pub fn found(self, text: &str) -> Vec<(String, Pos, Pos)> {
+        if self.found.is_empty() {
+            return Vec::new();
+        }
+        let starts = line_starts(text);
+        self.found
+            .into_iter()
+            .map(|(key, a, b)| {
+                let (mut first, mut second) = (pos_of(text, &starts, a, 0), pos_of(text, &starts, b, 0));
+                first.len = token_len(text, first.offset, &key);
+                second.len = token_len(text, second.offset, &key);
+                (key, first, second)
+            })
+            .collect()
+    }
+}
+
+impl MarkedEventReceiver for DuplicateKeys {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, ..) => {
+                if let Some(Some((keys, expect_key))) = self.stack.last_mut()
+                    && *expect_key
+                {
+                    *expect_key = false;
+                    match keys.entry(value) {
+                        Entry::Occupied(first) => self.found.push((first.key().clone(), *first.get(), mark)),
+                        Entry::Vacant(slot) => {
+                            slot.insert(mark);
                         }
-                        return;
                     }
-                    self.value_done();
+                    return;
                 }
-                Event::Alias(_) => self.value_done(),
-                Event::MappingStart(..) => {
-                    self.value_done();
-                    self.stack.push(Some((HashMap::new(), true)));
-                }
-                Event::SequenceStart(..) => {
-                    self.value_done();
-                    self.stack.push(None);
-                }
-                Event::MappingEnd | Event::SequenceEnd => {
-                    self.stack.pop();
-                }
-                _ => {}
+                self.value_done();
             }
+            Event::Alias(_) => self.value_done(),
+            Event::MappingStart(..) => {
+                self.value_done();
+                self.stack.push(Some((HashMap::new(), true)));
+            }
+            Event::SequenceStart(..) => {
+                self.value_done();
+                self.stack.push(None);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
         }
     }
-    let mut f = Finder {
-        stack: Vec::new(),
-        found: Vec::new(),
-    };
-    let _ = Parser::new_from_str(text).load(&mut f, false);
-    if f.found.is_empty() {
-        return Vec::new();
-    }
-    let starts = line_starts(text);
-    f.found
-        .into_iter()
-        .map(|(key, a, b)| {
-            let (mut first, mut second) = (pos_of(text, &starts, a, 0), pos_of(text, &starts, b, 0));
-            first.len = token_len(text, first.offset, &key);
-            second.len = token_len(text, second.offset, &key);
-            (key, first, second)
-        })
-        .collect()
 }
 
 /// Bytes the key `key` takes at `offset` as written (quotes included), on a

@@ -127,14 +127,14 @@ pub fn precheck(src: &Source) -> Option<Diagnostic> {
 /// depth and alias expansion. `None` when the spec is within bounds (or is
 /// not valid YAML: the loader reports that).
 pub fn check(src: &Source) -> Option<Diagnostic> {
-    precheck(src).or_else(|| scan(src, |_, _| {}).err())
+    precheck(src).or_else(|| scan(src, |_, _| {}).err().map(|d| *d))
 }
 
 /// One pass over the parser's events after [`precheck`]: the depth and alias
 /// limits, and every event handed on to `also` (the duplicate-key scan rides
 /// on this pass instead of parsing the text again). Stops at the first limit
 /// exceeded, or at a YAML syntax error (the loader reports that).
-pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Diagnostic> {
+pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Box<Diagnostic>> {
     let mut parser = Parser::new_from_str(&src.text);
     // Per open collection: (anchor id, node count when it opened).
     let mut open: Vec<(usize, u64)> = Vec::new();
@@ -150,12 +150,12 @@ pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Dia
                 nodes += 1;
                 open.push((anchor, nodes));
                 if open.len() > MAX_DEPTH {
-                    return Err(limit(
+                    return Err(Box::new(limit(
                         src,
                         mark,
                         format!("the spec nests deeper than {MAX_DEPTH} levels"),
                         "flatten it: no part of the spec needs this depth",
-                    ));
+                    )));
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -176,12 +176,12 @@ pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Dia
                 nodes = nodes.saturating_add(n);
                 added = added.saturating_add(n);
                 if added > MAX_ALIAS_NODES {
-                    return Err(limit(
+                    return Err(Box::new(limit(
                         src,
                         mark,
                         format!("aliases expand the spec by more than {MAX_ALIAS_NODES} nodes"),
                         "write the repeated parts out, or use fewer nested aliases (`*name`)",
-                    ));
+                    )));
                 }
             }
             _ => {}
@@ -214,10 +214,14 @@ mod tests {
         assert!(crate::spec::load(&src(&deeper)).is_err());
         // The loader's single pass (limits and duplicate keys together): a
         // limit exceeded is the one error, even with a duplicate key before it.
-        let errs = crate::spec::load(&src(&format!("x: 1\nx: 2\n{bomb}"))).err().expect("refused");
+        let Err(errs) = crate::spec::load(&src(&format!("x: 1\nx: 2\n{bomb}"))) else {
+            panic!("bomb loaded")
+        };
         assert_eq!(errs.iter().map(|d| d.code).collect::<Vec<_>>(), [LIMIT], "{errs:?}");
         // Within the limits, the same pass finds the duplicate.
-        let errs = crate::spec::load(&src("x: 1\nt: &t {a: 1}\nu: *t\nx: 2\n")).err().expect("refused");
+        let Err(errs) = crate::spec::load(&src("x: 1\nt: &t {a: 1}\nu: *t\nx: 2\n")) else {
+            panic!("duplicate loaded")
+        };
         assert!(errs.iter().any(|d| d.message.contains("duplicate key `x`")), "{errs:?}");
         // Ordinary anchors are fine.
         assert!(check(&src("t: &t {a: 1, b: 2}\nu: *t\nv: [*t, *t]\n")).is_none());

@@ -46,7 +46,7 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     // on its own (recursion and alias-repetition limits), so the two could
     // run side by side. A limit exceeded wins over everything else.
     let mut dups = super::positions::DuplicateKeys::default();
-    super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map_err(|d| vec![d])?;
+    super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map_err(|d| vec![*d])?;
     let duplicates = duplicate_keys(dups.found(&src.text), &positions);
     if !duplicates.is_empty() {
         return Err(duplicates);

@@ -13,11 +13,9 @@ use crate::spec::{self, PanelType};
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let spec = &with_generated_dashboards(spec);
-    let expansions: Vec<Vec<(usize, Expansion)>> = spec
-        .rules
-        .iter()
-        .map(|g| g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect())
-        .collect();
+    let expansions: Vec<Vec<(usize, Expansion)>> = crate::par::map(&spec.rules, |g| {
+        g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
+    });
     let links = alert_links(spec, &expansions);
     let mut watched: Vec<&str> = spec
         .rules
@@ -46,11 +44,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         line_panels,
         bands: kinds::all_alert_bands(spec),
     };
-    let dashboards = spec
-        .dashboards
-        .iter()
-        .map(|d| dashboard(spec, d, &watched, &links, &extras))
-        .collect();
+    let dashboards = crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras));
     let (groups, tests) = groups(spec, &expansions, &links);
     let mut m = Model {
         stack: spec.stack.clone(),

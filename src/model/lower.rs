@@ -501,11 +501,10 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
     }
     // A group whose alerts all went to groups of their own (SLOs) has nothing left to write.
     out.retain(|o| !o.0.rules.is_empty() || !o.2.is_empty());
-    let groups: Vec<RuleGroup> = out.iter().map(|o| o.0.clone()).collect();
-    let tests = out
-        .into_iter()
-        .filter(|o| !o.2.is_empty())
-        .map(|(g, uses, tests, covers)| {
+    let mut groups: Vec<RuleGroup> = Vec::with_capacity(out.len());
+    let mut tests = Vec::new();
+    for (g, uses, cases, covers) in out {
+        if !cases.is_empty() {
             let mut files = vec![g.name.clone()];
             for u in uses {
                 if let Some(o) = owner.get(&u)
@@ -514,14 +513,15 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                     files.push(o.clone());
                 }
             }
-            TestFile {
-                group: g.name,
+            tests.push(TestFile {
+                group: g.name.clone(),
                 rule_files: files.iter().map(|f| format!("../{f}.rules.yml")).collect(),
-                tests,
+                tests: cases,
                 covers,
-            }
-        })
-        .collect();
+            });
+        }
+        groups.push(g);
+    }
     (groups, tests)
 }
 

@@ -41,17 +41,22 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
-    // One pass of yaml-rust2's events checks the depth and alias limits and
-    // finds duplicate keys; serde_yaml_ng's typed parse is a second, bounded
-    // on its own (recursion and alias-repetition limits), so the two could
-    // run side by side. A limit exceeded wins over everything else.
-    let mut dups = super::positions::DuplicateKeys::default();
-    super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map_err(|d| vec![*d])?;
-    let duplicates = duplicate_keys(dups.found(&src.text), &positions);
+    // Side by side: one pass of yaml-rust2's events checks the depth and
+    // alias limits and finds duplicate keys; serde_yaml_ng's typed parse is
+    // bounded on its own (recursion and alias-repetition limits), so it need
+    // not wait. A limit exceeded wins over everything else, then duplicates.
+    let (scanned, parsed) = crate::par::join(
+        || {
+            let mut dups = super::positions::DuplicateKeys::default();
+            super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map(|()| dups.found(&src.text))
+        },
+        || serde_yaml_ng::from_str::<Spec>(&src.text),
+    );
+    let duplicates = duplicate_keys(scanned.map_err(|d| vec![*d])?, &positions);
     if !duplicates.is_empty() {
         return Err(duplicates);
     }
-    let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
+    let spec: Spec = match parsed {
         Ok(s) => s,
         Err(e) => {
             let first = alert_kind_error(from_yaml_error(src, &e), &src.text, &positions);

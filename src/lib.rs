@@ -15,6 +15,7 @@ pub mod diag;
 pub mod docs;
 pub mod exporter;
 pub mod model;
+pub mod par;
 pub mod pipeline;
 pub mod promql;
 pub mod render;

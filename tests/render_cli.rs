@@ -301,3 +301,49 @@ fn bench_spec_is_clean_so_the_benchmark_measures_a_real_render() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// Inode and modification time of every output file (what a re-render must not touch).
+fn stamps(dir: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    files(dir, "")
+        .into_iter()
+        .filter(|p| !p.ends_with(".genmon-lock"))
+        .map(|p| {
+            let m = fs::metadata(&p).unwrap();
+            (p.display().to_string(), (m.ino(), m.modified().unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn render_is_the_same_on_one_core_as_on_all_and_a_rerender_writes_nothing() {
+    // Lowering, rendering and the writer run on all cores: a spec big enough
+    // to be split must give the same bytes when the process may use one core.
+    let out = genmon(&root(), &["bench-spec", "--dashboards", "40", "--panels", "3", "--rules", "400"]);
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("bench.yaml");
+    fs::write(&spec, &out.stdout).unwrap();
+    let many = render(&spec);
+    let one = tempfile::tempdir().unwrap();
+    let pinned = std::process::Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_genmon"), "render", "-f"])
+        .arg(&spec)
+        .arg("-o")
+        .arg(one.path())
+        .output()
+        .expect("taskset (util-linux) runs genmon on one core: apt-get install -y util-linux");
+    assert!(pinned.status.success(), "{}", String::from_utf8_lossy(&pinned.stderr));
+    let (a, b) = (snapshot(many.path()), snapshot(one.path()));
+    assert!(a.len() > 100, "{} files", a.len());
+    assert_eq!(a, b, "one core and all cores render different bytes");
+
+    let before = stamps(many.path());
+    let again = genmon(
+        &root(),
+        &["render", "-f", spec.to_str().unwrap(), "-o", many.path().to_str().unwrap()],
+    );
+    let said = String::from_utf8_lossy(&again.stdout).to_string() + &String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success() && said.contains("wrote 0 files"), "{said}");
+    assert_eq!(before, stamps(many.path()), "a re-render of unchanged outputs touched files");
+}

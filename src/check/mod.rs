@@ -110,15 +110,8 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Collect and parse every expression of the spec.
     pub fn new(spec: &'a Spec) -> Ctx<'a> {
-        let mut exprs = Vec::new();
-        let mut add = |path: String, text: &str, origin: Origin| {
-            exprs.push(SpecExpr {
-                path,
-                text: text.to_string(),
-                origin,
-                ast: crate::promql::parse(text),
-            });
-        };
+        let mut found: Vec<(String, String, Origin)> = Vec::new();
+        let mut add = |path: String, text: &str, origin: Origin| found.push((path, text.to_string(), origin));
         for (name, s) in &spec.signals {
             add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
         }
@@ -157,6 +150,13 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        // Parsing is most of the work and independent per expression.
+        let asts = crate::par::map(&found, |(_, text, _)| crate::promql::parse(text));
+        let exprs = found
+            .into_iter()
+            .zip(asts)
+            .map(|((path, text, origin), ast)| SpecExpr { path, text, origin, ast })
+            .collect();
         Ctx {
             spec,
             exprs,
@@ -216,7 +216,7 @@ pub fn run(
     let mut cx = Ctx::new(spec);
     cx.tested_elsewhere = tested_elsewhere.to_vec();
     cx.given_model = model;
-    let mut out: Vec<Diagnostic> = ALL.iter().flat_map(|c| c.run(&cx)).collect();
+    let mut out: Vec<Diagnostic> = crate::par::map(ALL, |c| c.run(&cx)).into_iter().flatten().collect();
     locate(&mut out, positions, strict);
     out
 }

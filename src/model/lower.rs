@@ -13,11 +13,9 @@ use crate::spec::{self, PanelType};
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let spec = &with_generated_dashboards(spec);
-    let expansions: Vec<Vec<(usize, Expansion)>> = spec
-        .rules
-        .iter()
-        .map(|g| g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect())
-        .collect();
+    let expansions: Vec<Vec<(usize, Expansion)>> = crate::par::map(&spec.rules, |g| {
+        g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
+    });
     let links = alert_links(spec, &expansions);
     let mut watched: Vec<&str> = spec
         .rules
@@ -46,11 +44,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         line_panels,
         bands: kinds::all_alert_bands(spec),
     };
-    let dashboards = spec
-        .dashboards
-        .iter()
-        .map(|d| dashboard(spec, d, &watched, &links, &extras))
-        .collect();
+    let dashboards = crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras));
     let (groups, tests) = groups(spec, &expansions, &links);
     let mut m = Model {
         stack: spec.stack.clone(),
@@ -507,11 +501,10 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
     }
     // A group whose alerts all went to groups of their own (SLOs) has nothing left to write.
     out.retain(|o| !o.0.rules.is_empty() || !o.2.is_empty());
-    let groups: Vec<RuleGroup> = out.iter().map(|o| o.0.clone()).collect();
-    let tests = out
-        .into_iter()
-        .filter(|o| !o.2.is_empty())
-        .map(|(g, uses, tests, covers)| {
+    let mut groups: Vec<RuleGroup> = Vec::with_capacity(out.len());
+    let mut tests = Vec::new();
+    for (g, uses, cases, covers) in out {
+        if !cases.is_empty() {
             let mut files = vec![g.name.clone()];
             for u in uses {
                 if let Some(o) = owner.get(&u)
@@ -520,14 +513,15 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                     files.push(o.clone());
                 }
             }
-            TestFile {
-                group: g.name,
+            tests.push(TestFile {
+                group: g.name.clone(),
                 rule_files: files.iter().map(|f| format!("../{f}.rules.yml")).collect(),
-                tests,
+                tests: cases,
                 covers,
-            }
-        })
-        .collect();
+            });
+        }
+        groups.push(g);
+    }
     (groups, tests)
 }
 

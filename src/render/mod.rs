@@ -48,37 +48,17 @@ pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
     path
 }
 
-/// Map `f` over `items` on all cores (scoped threads, order kept). Renderers
-/// are pure, so this changes nothing but the wall time.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || items.len() < 16 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
 /// Render every output, sorted by path.
 pub fn render_all(m: &Model) -> Vec<Artifact> {
-    let mut out = par_map(&m.dashboards, |d| Artifact {
+    let mut out = crate::par::map(&m.dashboards, |d| Artifact {
         path: dashboard_path(d),
         bytes: grafana::dashboard(m, d),
     });
-    out.extend(par_map(&m.groups, |g| Artifact {
+    out.extend(crate::par::map(&m.groups, |g| Artifact {
         path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
         bytes: rules::group(m, g),
     }));
-    out.extend(par_map(&m.tests, |t| Artifact {
+    out.extend(crate::par::map(&m.tests, |t| Artifact {
         path: PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
         bytes: tests::file(m, t),
     }));

@@ -40,11 +40,16 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
-    let duplicates = duplicate_keys(&src.text, &positions);
+    // Two independent parses of the same text: the duplicate-key scan and
+    // serde's typed parse run side by side; duplicates are reported first.
+    let (duplicates, parsed) = crate::par::join(
+        || duplicate_keys(&src.text, &positions),
+        || serde_yaml_ng::from_str::<Spec>(&src.text),
+    );
     if !duplicates.is_empty() {
         return Err(duplicates);
     }
-    let spec: Spec = match serde_yaml_ng::from_str(&src.text) {
+    let spec: Spec = match parsed {
         Ok(s) => s,
         Err(e) => {
             let first = alert_kind_error(from_yaml_error(src, &e), &src.text, &positions);

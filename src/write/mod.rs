@@ -281,8 +281,10 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     // Plan everything before touching anything.
     let mut clashes = Vec::new();
     let mut to_write = Vec::new();
-    for a in artifacts {
-        match plan_one(root, a, &old, force) {
+    // Reading and comparing what is on disk is independent per file.
+    let plans = crate::par::map(artifacts, |a| plan_one(root, a, &old, force));
+    for (a, plan) in artifacts.iter().zip(plans) {
+        match plan {
             Ok(Plan::Same) => summary.unchanged += 1,
             Ok(Plan::Write) => to_write.push(a),
             Err(e) => clashes.push(e),
@@ -323,10 +325,13 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     fs::create_dir(&staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     let mut ops = Vec::with_capacity(to_write.len() + deletes.len() + 1);
     let staged = (|| -> Result<(), String> {
-        for (n, a) in to_write.iter().enumerate() {
-            let staged = stage(&staging, n, &a.bytes)?;
+        let numbered: Vec<(usize, &Artifact)> = to_write.iter().copied().enumerate().collect();
+        for (staged, (_, a)) in crate::par::map(&numbered, |(n, a)| stage(&staging, *n, &a.bytes))
+            .into_iter()
+            .zip(&numbered)
+        {
             ops.push(Op::Rename {
-                staged,
+                staged: staged?,
                 path: a.path.clone(),
             });
         }

@@ -192,7 +192,7 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
         ("spec", alertmanager::spec(m)),
     );
     out.artifacts.push(file("AlertmanagerConfig", ALERTMANAGER_CONFIG_NAME, &obj));
-    let dashboards = super::par_map(&m.dashboards, |d| {
+    let dashboards = crate::par::map(&m.dashboards, |d| {
         let path = super::dashboard_path(d);
         let json = match plain.binary_search_by(|a| a.path.cmp(&path)) {
             Ok(i) => String::from_utf8_lossy(&plain[i].bytes).into_owned(),

@@ -362,10 +362,10 @@ struct Stacking {
 /// saved ones whenever the panel loads (`PanelPlugin.fieldConfigDefaults` sets
 /// every registered option's `defaultValue`; `getPanelOptionsWithDefaults`
 /// merges the saved `fieldConfig.defaults` over them: npm `@grafana/data`,
-/// panel/). The defaults, Grafana 10.4 to 12 (public/app/plugins/panel/
+/// panel/). The defaults (Grafana 10.x to 12.x sources: public/app/plugins/panel/
 /// timeseries/config.ts `defaultGraphConfig`, @grafana/ui `addAxisConfig`,
-/// `addHideFrom`, `addStackingConfig`) are [`TIMESERIES_GRAFANA_DEFAULTS`];
-/// writing them again only made each panel ~40 % longer.
+/// `addHideFrom`, `addStackingConfig`) are `TIMESERIES_GRAFANA_DEFAULTS` (its test);
+/// writing them again made a bench panel 1,957 bytes instead of 1,239.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TimeseriesCustom {
@@ -379,7 +379,7 @@ struct TimeseriesCustom {
 }
 
 /// The timeseries plugin's field-config defaults genmon relies on (see
-/// [`TimeseriesCustom`]), as `(path, JSON value)`.
+/// `TimeseriesCustom`), as `(path, JSON value)`.
 #[cfg(test)]
 const TIMESERIES_GRAFANA_DEFAULTS: &[(&str, &str)] = &[
     ("axisBorderShow", "false"),

@@ -176,6 +176,22 @@ impl Ctx<'_> {
         self.model
             .get_or_init(|| crate::model::lower(self.spec, crate::model::Profile::Compose))
     }
+
+    /// Every series the rules genmon writes record (the spec's recording
+    /// rules and those its alert kinds generate), read off the lowered model
+    /// rather than expanding every alert a second time. Sorted, so "did you
+    /// mean" picks the same name on every run.
+    pub fn recorded(&self) -> std::collections::BTreeSet<&str> {
+        self.model()
+            .groups
+            .iter()
+            .flat_map(|g| &g.rules)
+            .filter_map(|r| match r {
+                crate::model::Rule::Recording { record, .. } => Some(record.as_str()),
+                crate::model::Rule::Alert(_) => None,
+            })
+            .collect()
+    }
 }
 
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').

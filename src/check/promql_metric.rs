@@ -38,9 +38,7 @@ impl Check for PromqlMetric {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let generated = crate::model::kinds::recorded_names(cx.spec);
-        let mut recorded: Vec<&str> = cx.spec.rules.iter().flat_map(|g| &g.recording).map(|r| r.record.as_str()).collect();
-        recorded.extend(generated.iter().map(String::as_str));
+        let recorded = cx.recorded();
         let known = |n: &str| {
             crate::catalog::lookup(n).is_some()
                 || BUILTIN.contains(&n)

@@ -1,5 +1,6 @@
 //! Model → classic Grafana dashboard JSON (file-provisionable): no `id`, no
-//! `__inputs`, no explicit nulls, full option sets per panel type.
+//! `__inputs`, no explicit nulls, full option sets per panel type (timeseries
+//! `custom` options Grafana defaults to the same value are left out).
 
 use serde::Serialize;
 use serde_json::{Value, json};

@@ -325,13 +325,13 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     fs::create_dir(&staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     let mut ops = Vec::with_capacity(to_write.len() + deletes.len() + 1);
     let staged = (|| -> Result<(), String> {
-        let numbered: Vec<(usize, &Artifact)> = to_write.iter().copied().enumerate().collect();
-        for (staged, (_, a)) in crate::par::map(&numbered, |(n, a)| stage(&staging, *n, &a.bytes))
-            .into_iter()
-            .zip(&numbered)
-        {
+        // Sequential on purpose: creating files is serialised in the kernel
+        // (ext4's inode allocator), and staging on all cores only raised
+        // system time (measured 4x) without shortening the wall.
+        for (n, a) in to_write.iter().enumerate() {
+            let staged = stage(&staging, n, &a.bytes)?;
             ops.push(Op::Rename {
-                staged: staged?,
+                staged,
                 path: a.path.clone(),
             });
         }

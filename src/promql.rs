@@ -154,7 +154,7 @@ fn substitute(expr: &str, on_value: &mut dyn FnMut(&str)) -> String {
 /// several dashboards, one query per instance of a template), and parsing
 /// compiles a regex per `=~` matcher, so each distinct text is parsed once.
 type Memo<K, V> = LazyLock<Mutex<HashMap<K, V>>>;
-static PARSED: Memo<String, Result<Expr, String>> = LazyLock::new(Default::default);
+static PARSED: Memo<String, Result<std::sync::Arc<Expr>, String>> = LazyLock::new(Default::default);
 static RULE_FORM: Memo<(String, String), Result<String, String>> = LazyLock::new(Default::default);
 /// Entries kept before a memo starts over (bounds memory for long-lived callers).
 const MEMO_CAP: usize = 100_000;
@@ -175,12 +175,16 @@ fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: 
 
 /// Parse an expression that may contain Grafana variables. Expressions
 /// longer or deeper than [`shape_problem`] allows are refused unparsed.
-pub fn parse(expr: &str) -> Result<Expr, String> {
+/// Memoized and shared: a repeated expression costs a look-up, not a parse
+/// or a deep copy of its syntax tree.
+pub fn parse(expr: &str) -> Result<std::sync::Arc<Expr>, String> {
     if let Some(p) = shape_problem(expr) {
         return Err(p);
     }
     memo(&PARSED, expr.to_string(), || {
-        parser::parse(&substitute_vars(expr)).map_err(|e| e.to_string())
+        parser::parse(&substitute_vars(expr))
+            .map(std::sync::Arc::new)
+            .map_err(|e| e.to_string())
     })
 }
 
@@ -263,7 +267,8 @@ fn for_rule_uncached(expr: &str, window: &str) -> Result<String, String> {
             "`{expr}` uses the dashboard variable `{v}` as a value, which a rule cannot have"
         ));
     }
-    let mut ast = parse(expr)?;
+    // Rewritten in place: a copy of the shared tree.
+    let mut ast = std::sync::Arc::unwrap_or_clone(parse(expr)?);
     struct V;
     impl ExprVisitorMut for V {
         type Error = ();

@@ -637,7 +637,8 @@ mod tests {
     fn errors_are_5xx_or_no_response() {
         let q = Q { job: "j".into() };
         let sel = format!("x{{{}}}", q.errors());
-        let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = crate::promql::parse(&sel) else {
+        let parsed = crate::promql::parse(&sel);
+        let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = parsed.as_deref() else {
             panic!("{sel}")
         };
         let m = &vs.matchers.matchers.iter().find(|m| m.name == lib::LABEL_STATUS).unwrap();

@@ -93,7 +93,7 @@ pub struct SpecExpr {
     pub path: String,
     pub text: String,
     pub origin: Origin,
-    pub ast: Result<Expr, String>,
+    pub ast: Result<std::sync::Arc<Expr>, String>,
 }
 
 /// What every check sees.

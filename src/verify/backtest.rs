@@ -37,7 +37,7 @@ pub type Recording = (String, BTreeMap<String, String>);
 /// label, or with `@`, is left as it is (a matcher cannot apply to an
 /// expression), and so is a result longer than `max_bytes`.
 pub fn inline(expr: &str, rules: &HashMap<String, Vec<Recording>>, eval: &str, max_bytes: usize) -> (String, Mode) {
-    let Ok(mut ast) = crate::promql::parse(expr) else {
+    let Ok(mut ast) = crate::promql::parse(expr).map(std::sync::Arc::unwrap_or_clone) else {
         return (expr.to_string(), Mode::Recorded);
     };
     let mut v = Inliner {
@@ -87,7 +87,7 @@ impl Inliner<'_> {
             if !selected {
                 continue;
             }
-            let mut ast = crate::promql::parse(expr).ok()?;
+            let mut ast = std::sync::Arc::unwrap_or_clone(crate::promql::parse(expr).ok()?);
             self.depth += 1;
             let _ = walk_expr_mut(self, &mut ast);
             self.depth -= 1;
@@ -134,7 +134,7 @@ impl ExprVisitorMut for Inliner<'_> {
         };
         match crate::promql::parse(&text) {
             Ok(new) => {
-                *e = new;
+                *e = std::sync::Arc::unwrap_or_clone(new);
                 self.inlined += 1;
             }
             Err(_) => self.kept += 1,

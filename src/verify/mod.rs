@@ -380,7 +380,7 @@ async fn existence(
             .exprs
             .iter()
             .filter(|e| (e.origin != Origin::Rule && e.path.starts_with(&format!("dashboards[{di}]."))) || dash_uses_signal(d, &e.path))
-            .filter_map(|e| e.ast.as_ref().ok())
+            .filter_map(|e| e.ast.as_deref().ok())
             .flat_map(selectors)
             .collect();
         for (vi, v) in d.variables.iter().enumerate() {

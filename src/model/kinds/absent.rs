@@ -53,7 +53,7 @@ impl AlertKind for AbsentAlert {
         ));
         } else if let Some(sel) = &ab.selector {
             let mut cases = Vec::new();
-            if let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = crate::promql::parse(sel) {
+            if let Ok(promql_parser::parser::Expr::VectorSelector(vs)) = crate::promql::parse(sel).as_deref() {
                 let eq: BTreeMap<String, String> = vs
                     .matchers
                     .matchers
@@ -93,8 +93,8 @@ impl AlertKind for AbsentAlert {
                     "No series have matched `{sel}` for {}. The exporter may be down, renamed the metric, or the label values changed.",
                     dur(f)
                 ),
-                match crate::promql::parse(sel) {
-                    Ok(promql_parser::parser::Expr::VectorSelector(vs)) => vs.name.map_or(LinkKey::None, LinkKey::Metric),
+                match crate::promql::parse(sel).as_deref() {
+                    Ok(promql_parser::parser::Expr::VectorSelector(vs)) => vs.name.clone().map_or(LinkKey::None, LinkKey::Metric),
                     _ => LinkKey::None,
                 },
                 cases,

@@ -398,7 +398,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
 /// Raw series for a case that drives only `signal:<sig>:value` (gauge signals).
 fn raw_of_recorded(spec: &Spec, signal: &str, inputs: &[(String, String)]) -> Option<Vec<(String, String)>> {
     let [(series, values)] = inputs else { return None };
-    let promql_parser::parser::Expr::VectorSelector(vs) = crate::promql::parse(series).ok()? else {
+    let promql_parser::parser::Expr::VectorSelector(vs) = &*crate::promql::parse(series).ok()? else {
         return None;
     };
     if vs.name.as_deref() != Some(signal_record(signal).as_str()) {

@@ -360,8 +360,8 @@ struct RawSli {
 
 /// A selector's metric name and matchers.
 fn parse_selector(sel: &str) -> Option<(String, Vec<Matcher>)> {
-    match crate::promql::parse(sel).ok()? {
-        Expr::VectorSelector(vs) => super::raw::name_and_matchers(&vs),
+    match &*crate::promql::parse(sel).ok()? {
+        Expr::VectorSelector(vs) => super::raw::name_and_matchers(vs),
         _ => None,
     }
 }

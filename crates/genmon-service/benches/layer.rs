@@ -69,6 +69,15 @@ where
     start.elapsed().as_nanos() as f64 / f64::from(n)
 }
 
+/// Runs `f` on `threads` threads at once; the slowest thread's result
+/// (ns/request), so contention between them is not averaged away.
+fn slowest_of(threads: usize, f: impl Fn() -> f64 + Sync) -> f64 {
+    std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads).map(|_| s.spawn(&f)).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).fold(0.0, f64::max)
+    })
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let service = rt
@@ -107,21 +116,12 @@ fn main() {
     let threads = 2;
     let both = |layer: bool| {
         let shared = HttpMetricsLayer::new().layer(Ok200);
-        std::thread::scope(|s| {
-            let hs: Vec<_> = (0..threads)
-                .map(|_| {
-                    let svc = shared.clone();
-                    let route = route.clone();
-                    s.spawn(move || {
-                        if layer {
-                            per_request(svc, &route, n)
-                        } else {
-                            per_request(Ok200, &route, n)
-                        }
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).fold(0.0, f64::max)
+        slowest_of(threads, || {
+            if layer {
+                per_request(shared.clone(), &route, n)
+            } else {
+                per_request(Ok200, &route, n)
+            }
         })
     };
     let mut bare2 = f64::MAX;
@@ -151,30 +151,22 @@ fn main() {
     let body = include_str!("order.json").trim_end();
     let calls = 100_000;
     let orders_per_request = |app: axum::Router| {
-        std::thread::scope(|s| {
-            let hs: Vec<_> = (0..threads)
-                .map(|_| {
-                    let app = app.clone();
-                    s.spawn(move || {
-                        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-                        rt.block_on(async {
-                            let mut svc = app.into_service::<axum::body::Body>();
-                            let start = Instant::now();
-                            for _ in 0..calls {
-                                let req = Request::post("/orders")
-                                    .header("content-type", "application/json")
-                                    .body(axum::body::Body::from(body))
-                                    .unwrap();
-                                let resp = svc.call(req).await.unwrap();
-                                assert_eq!(resp.status(), StatusCode::OK);
-                                black_box(axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap());
-                            }
-                            start.elapsed().as_nanos() as f64 / f64::from(calls)
-                        })
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).fold(0.0, f64::max)
+        slowest_of(threads, || {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                let mut svc = app.clone().into_service::<axum::body::Body>();
+                let start = Instant::now();
+                for _ in 0..calls {
+                    let req = Request::post("/orders")
+                        .header("content-type", "application/json")
+                        .body(axum::body::Body::from(body))
+                        .unwrap();
+                    let resp = svc.call(req).await.unwrap();
+                    assert_eq!(resp.status(), StatusCode::OK);
+                    black_box(axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap());
+                }
+                start.elapsed().as_nanos() as f64 / f64::from(calls)
+            })
         })
     };
     let mut bare3 = f64::MAX;

@@ -123,13 +123,6 @@ pub fn precheck(src: &Source) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// Every limit: [`precheck`], then one pass over the parser's events for
-/// depth and alias expansion. `None` when the spec is within bounds (or is
-/// not valid YAML: the loader reports that).
-pub fn check(src: &Source) -> Option<Diagnostic> {
-    precheck(src).or_else(|| scan(src, |_, _| {}).err().map(|d| *d))
-}
-
 /// One pass over the parser's events after [`precheck`]: the depth and alias
 /// limits, and every event handed on to `also` (the duplicate-key scan rides
 /// on this pass instead of parsing the text again). Stops at the first limit
@@ -194,6 +187,11 @@ pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Box
 mod tests {
     use super::*;
     use crate::spec::load::tests::src;
+
+    /// Every limit, as the loader applies them: [`precheck`], then [`scan`].
+    fn check(src: &Source) -> Option<Diagnostic> {
+        precheck(src).or_else(|| scan(src, |_, _| {}).err().map(|d| *d))
+    }
 
     #[test]
     fn refuses_alias_bombs_and_deep_nesting_quickly() {

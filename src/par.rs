@@ -1,52 +1,54 @@
 //! Data parallelism for the pure phases (lowering, rendering, loading):
-//! scoped threads, order kept, so the output is byte-for-byte the same on one
+//! rayon's pool, order kept, so the output is byte-for-byte the same on one
 //! core or many.
 
-/// Map `f` over `items` on all cores (at most 8 threads, order kept).
+use rayon::prelude::*;
+
+/// Map `f` over `items` on all cores, order kept. One pool of threads serves
+/// every call (threads started per call cost their start-up, and each new
+/// thread's allocator heap its fresh pages), and idle threads steal work, so
+/// one slow item (a big dashboard, the heaviest check) does not hold back a
+/// fixed share of the others.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || items.len() < 16 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
+    items.par_iter().map(&f).collect()
 }
 
 /// Run `a` and `b` at the same time; both results, as if run one after the other.
-pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        return (a(), b());
-    }
-    std::thread::scope(|s| {
-        let h = s.spawn(a);
-        let rb = b();
-        (h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rb)
-    })
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    rayon::join(a, b)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn map_keeps_order_on_many_threads() {
-        let items: Vec<u64> = (0..1000).collect();
+        let items: Vec<u64> = (0..200).collect();
         let seen = std::sync::Mutex::new(std::collections::HashSet::new());
         let out = super::map(&items, |x| {
             seen.lock().map(|mut s| s.insert(std::thread::current().id())).ok();
+            // Long enough (40 ms in all) that the caller cannot finish alone
+            // before the other threads start taking items.
+            std::thread::sleep(std::time::Duration::from_micros(200));
             x * 3
         });
         assert_eq!(out, items.iter().map(|x| x * 3).collect::<Vec<_>>());
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = seen.lock().map(|s| s.len()).unwrap_or(0);
         assert_eq!(threads > 1, cores > 1, "{threads} threads on {cores} cores");
+    }
+
+    #[test]
+    fn map_keeps_order_when_items_take_unequal_time() {
+        let items: Vec<u64> = (0..64).collect();
+        let out = super::map(&items, |x| {
+            if x % 7 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            x + 1
+        });
+        assert_eq!(out, (1..=64).collect::<Vec<_>>());
+        assert_eq!(super::map(&[5u8], |x| *x), [5]);
+        assert!(super::map(&[] as &[u8], |x| *x).is_empty());
     }
 
     #[test]

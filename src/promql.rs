@@ -14,7 +14,10 @@ use regex::Regex;
 pub const GRAFANA_RANGE_SENTINEL: &str = "11d11h11m11s";
 const SENTINEL_MS: u64 = ((11 * 24 + 11) * 3600 + 11 * 60 + 11) * 1000;
 
-const VAR_RE: &str = r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]";
+/// Grafana's variable syntax. Its `\w` is JavaScript's, ASCII only (as here):
+/// `$hé` is the variable `h`. (Unicode classes also made each thread's first
+/// match build a far larger automaton.)
+const VAR_RE: &str = r"\$\{([A-Za-z_][0-9A-Za-z_]*)(?::[^}]*)?\}|\$([A-Za-z_][0-9A-Za-z_]*)|\[\[([A-Za-z_][0-9A-Za-z_]*)\]\]";
 static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(VAR_RE).expect("regex"));
 /// [`VAR`] anchored at the start: matching at one position costs what the
 /// variable's length does, not the rest of the text (no quadratic scans).
@@ -153,14 +156,16 @@ fn substitute(expr: &str, on_value: &mut dyn FnMut(&str)) -> String {
 /// Parse results by expression text. Specs repeat expressions (a signal on
 /// several dashboards, one query per instance of a template), and parsing
 /// compiles a regex per `=~` matcher, so each distinct text is parsed once.
-type Memo<K, V> = LazyLock<Mutex<HashMap<K, V>>>;
-static PARSED: Memo<String, Result<std::sync::Arc<Expr>, String>> = LazyLock::new(Default::default);
-static RULE_FORM: Memo<(String, String), Result<String, String>> = LazyLock::new(Default::default);
+type Memo<V> = LazyLock<Mutex<HashMap<String, V>>>;
+static PARSED: Memo<Result<std::sync::Arc<Expr>, String>> = LazyLock::new(Default::default);
+/// Rule forms by rate window, then expression.
+static RULE_FORM: Memo<HashMap<String, Result<String, String>>> = LazyLock::new(Default::default);
 /// Entries kept before a memo starts over (bounds memory for long-lived callers).
 const MEMO_CAP: usize = 100_000;
 
-fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: impl FnOnce() -> V) -> V {
-    if let Some(v) = m.lock().ok().and_then(|g| g.get(&key).cloned()) {
+/// The value memoized in `m` under `key` (a look-up allocates nothing).
+fn memo<V: Clone>(m: &Mutex<HashMap<String, V>>, key: &str, f: impl FnOnce() -> V) -> V {
+    if let Some(v) = m.lock().ok().and_then(|g| g.get(key).cloned()) {
         return v;
     }
     let v = f();
@@ -168,7 +173,7 @@ fn memo<K: std::hash::Hash + Eq, V: Clone>(m: &Mutex<HashMap<K, V>>, key: K, f: 
         if g.len() >= MEMO_CAP {
             g.clear();
         }
-        g.insert(key, v.clone());
+        g.insert(key.to_string(), v.clone());
     }
     v
 }
@@ -181,7 +186,7 @@ pub fn parse(expr: &str) -> Result<std::sync::Arc<Expr>, String> {
     if let Some(p) = shape_problem(expr) {
         return Err(p);
     }
-    memo(&PARSED, expr.to_string(), || {
+    memo(&PARSED, expr, || {
         parser::parse(&substitute_vars(expr))
             .map(std::sync::Arc::new)
             .map_err(|e| e.to_string())
@@ -253,9 +258,19 @@ pub fn rate_windows(expr: &Expr) -> Vec<(&'static str, u64)> {
 /// The rule form of a dashboard expression: Grafana interval variables become
 /// `window`, and matchers on dashboard variables (`instance=~"$instance"`) are dropped.
 pub fn for_rule(expr: &str, window: &str) -> Result<String, String> {
-    memo(&RULE_FORM, (expr.to_string(), window.to_string()), || {
-        for_rule_uncached(expr, window)
-    })
+    let hit = RULE_FORM.lock().ok().and_then(|g| g.get(window)?.get(expr).cloned());
+    if let Some(v) = hit {
+        return v;
+    }
+    let v = for_rule_uncached(expr, window);
+    if let Ok(mut g) = RULE_FORM.lock() {
+        let by_expr = g.entry(window.to_string()).or_default();
+        if by_expr.len() >= MEMO_CAP {
+            by_expr.clear();
+        }
+        by_expr.insert(expr.to_string(), v.clone());
+    }
+    v
 }
 
 fn for_rule_uncached(expr: &str, window: &str) -> Result<String, String> {
@@ -355,5 +370,7 @@ mod tests {
             variables("a $x ${y} ${z:csv} [[w]] $__rate_interval"),
             vec!["x", "y", "z", "w", "__rate_interval"]
         );
+        // Grafana's `\w` is JavaScript's, ASCII only: `$hé` is `$h` then text.
+        assert_eq!(variables("up{a=\"$hé\", b=\"${dc}é\"}"), vec!["h", "dc"]);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::lower::{panel_queries, panel_title};
+use super::lower::panel_title;
 use crate::spec::{self, PanelType, Spec};
 
 /// A panel as alerts see it.
@@ -34,12 +34,22 @@ impl PanelIndex {
     pub fn new(spec: &Spec) -> PanelIndex {
         let window = spec.prometheus.rule_rate_window.as_str();
         let mut ix = PanelIndex::default();
+        let n: usize = spec
+            .dashboards
+            .iter()
+            .map(|d| d.panels.len() + d.rows.iter().map(|r| r.panels.len()).sum::<usize>())
+            .sum();
+        ix.panels.reserve(n);
+        ix.by_ref.reserve(n);
         for d in &spec.dashboards {
             let mut id = 0u32;
             let add = |p: &spec::Panel, id: u32, ix: &mut PanelIndex| {
-                let rule_exprs: Vec<String> = panel_queries(spec, p)
-                    .iter()
-                    .filter_map(|q| crate::promql::for_rule(&q.expr, window).ok())
+                // The panel's queries (`panel_queries`' order), without copying them.
+                let signal_expr = p.signal.as_ref().and_then(|n| spec.signals.get(n)).map(|s| &s.expr);
+                let rule_exprs: Vec<String> = signal_expr
+                    .into_iter()
+                    .chain(p.queries.iter().map(|q| &q.expr))
+                    .filter_map(|e| crate::promql::for_rule(e, window).ok())
                     .collect();
                 let i = ix.panels.len();
                 for e in &rule_exprs {

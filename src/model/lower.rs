@@ -12,11 +12,15 @@ use crate::spec::{self, PanelType};
 
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
+    let t = crate::pipeline::Timer::start();
     let spec = &with_generated_dashboards(spec);
+    t.lap("l.spec");
     let expansions: Vec<Vec<(usize, Expansion)>> = crate::par::map(&spec.rules, |g| {
         g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
     });
+    t.lap("l.expand");
     let links = alert_links(spec, &expansions);
+    t.lap("l.links");
     let mut watched: Vec<&str> = spec
         .rules
         .iter()
@@ -44,8 +48,11 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         line_panels,
         bands: kinds::all_alert_bands(spec),
     };
+    t.lap("l.extras");
     let dashboards = crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras));
+    t.lap("l.dash");
     let (groups, tests) = groups(spec, &expansions, &links);
+    t.lap("l.groups");
     let mut m = Model {
         stack: spec.stack.clone(),
         prometheus: spec.prometheus.clone(),
@@ -71,6 +78,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         engine: None,
     };
     m.scrape_jobs = scrape_jobs(&m);
+    t.lap("l.facts");
     m
 }
 
@@ -399,9 +407,23 @@ fn recording(record: &str, expr: &str, labels: &BTreeMap<String, String>) -> Rul
 /// SLOs get a group of their own.
 fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
+    // Each generated alert and its test cases, on all cores; only which
+    // group records a series (and so whether raw inputs apply) is sequential.
+    let pairs: Vec<(&spec::RuleGroup, &Vec<(usize, Expansion)>)> = spec.rules.iter().zip(expansions).collect();
+    let built: Vec<Vec<Built>> = crate::par::map(&pairs, |(g, xs)| {
+        xs.iter()
+            .flat_map(|(ai, x)| x.drafts.iter().map(|d| (&g.alerts[*ai], d)))
+            .map(|(a, d)| {
+                let al = alert(spec, a, d, links);
+                let cases = draft_tests(d, &al);
+                (al, cases)
+            })
+            .collect()
+    });
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut out: Vec<GroupOut> = Vec::new();
-    for (g, xs) in spec.rules.iter().zip(expansions) {
+    for ((g, xs), built) in spec.rules.iter().zip(expansions).zip(built) {
+        let mut built = built.into_iter();
         let mut recs: Vec<Rule> = g.recording.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
         let mut derived = Vec::new();
         let mut alerts = Vec::new();
@@ -414,10 +436,9 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
                 let mut rules: Vec<Rule> = x.recs.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
                 let mut t = Vec::new();
                 let mut all = true;
-                for d in &x.drafts {
-                    let al = alert(spec, a, d, links);
-                    match draft_tests(d, &al, true) {
-                        Some(mut ts) => t.append(&mut ts),
+                for (al, cases) in built.by_ref().take(x.drafts.len()) {
+                    match cases {
+                        Some(cs) => t.extend(cs.into_iter().map(|c| c.pick(true))),
                         None => all = false,
                     }
                     rules.push(Rule::Alert(al));
@@ -466,10 +487,9 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
             let raw_ok =
                 x.signals.iter().map(|s| kinds::signal_record(s)).all(|r| same_group(&r)) && x.recs.iter().all(|r| same_group(&r.record));
             let mut all = true;
-            for d in &x.drafts {
-                let al = alert(spec, a, d, links);
-                match draft_tests(d, &al, raw_ok) {
-                    Some(mut ts) => tests.append(&mut ts),
+            for (al, cases) in built.by_ref().take(x.drafts.len()) {
+                match cases {
+                    Some(cs) => tests.extend(cs.into_iter().map(|c| c.pick(raw_ok))),
                     None => all = false,
                 }
                 alerts.push(Rule::Alert(al));
@@ -525,10 +545,45 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
     (groups, tests)
 }
 
+/// A generated alert and its promtool cases (`None`: no cases, or a template
+/// beyond what genmon can expand).
+type Built = (Alert, Option<Vec<CaseOut>>);
+
+/// A generated promtool case: driven by the recorded series, and by raw
+/// series of the signal's own PromQL when genmon could build them.
+struct CaseOut {
+    test: crate::spec::RuleTest,
+    raw: Option<Vec<crate::spec::InputSeries>>,
+}
+
+impl CaseOut {
+    /// The case, from raw series when `raw_ok` (this group records
+    /// everything the alert reads) and the case has them.
+    fn pick(self, raw_ok: bool) -> crate::spec::RuleTest {
+        match self.raw {
+            Some(raw) if raw_ok => crate::spec::RuleTest {
+                input_series: raw,
+                ..self.test
+            },
+            _ => self.test,
+        }
+    }
+}
+
+fn input_series(inputs: &[(String, String)]) -> Vec<crate::spec::InputSeries> {
+    inputs
+        .iter()
+        .map(|(series, values)| crate::spec::InputSeries {
+            series: series.clone(),
+            values: values.clone(),
+        })
+        .collect()
+}
+
 /// promtool tests of a generated alert, with every annotation expanded as
-/// Prometheus would, from raw series when `raw_ok` and the case has them; `None` when it has no cases or a template is beyond
+/// Prometheus would; `None` when it has no cases or a template is beyond
 /// what genmon can expand.
-fn draft_tests(d: &Draft, a: &Alert, raw_ok: bool) -> Option<Vec<crate::spec::RuleTest>> {
+fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<CaseOut>> {
     if d.cases.is_empty() {
         return None;
     }
@@ -549,41 +604,34 @@ fn draft_tests(d: &Draft, a: &Alert, raw_ok: bool) -> Option<Vec<crate::spec::Ru
                 exp_annotations,
             });
         }
-        // Raw series of the signal's own PromQL when genmon could build them and
-        // the annotations do not print `$value` beyond what its float noise changes.
-        let robust = case.fires.iter().all(|(labels, value)| {
-            let text = |v: f64| {
-                a.annotations
-                    .values()
-                    .chain(a.labels.values())
-                    .map(|t| super::template::expand(t, labels, v).ok())
-                    .collect::<Vec<_>>()
-            };
-            [value * (1.0 + 1e-9), value * (1.0 - 1e-9)]
+        // Raw series only when the texts do not print `$value` beyond what
+        // its float noise (the raw chain computes it, not reads it) changes.
+        let robust = case.fires.iter().zip(&exp).all(|((labels, value), e)| {
+            let texts = a
+                .annotations
                 .iter()
-                .all(|v| text(*v) == text(*value))
+                .map(|(k, t)| (t, e.exp_annotations.get(k)))
+                .chain(a.labels.iter().map(|(k, t)| (t, e.exp_labels.get(k))));
+            texts.filter(|(t, _)| super::template::reads_value(t)).all(|(t, got)| {
+                [value * (1.0 + 1e-9), value * (1.0 - 1e-9)]
+                    .iter()
+                    .all(|v| super::template::expand(t, labels, *v).ok().as_ref() == got)
+            })
         });
-        let inputs = match &case.raw {
-            Some(raw) if raw_ok && robust => raw,
-            _ => &case.inputs,
-        };
-        out.push(crate::spec::RuleTest {
-            name: Some(case.name.clone()),
-            interval: Duration::from_secs(60),
-            input_series: inputs
-                .iter()
-                .map(|(series, values)| crate::spec::InputSeries {
-                    series: series.clone(),
-                    values: values.clone(),
-                })
-                .collect(),
-            alert_rule_test: vec![crate::spec::AlertRuleTest {
-                eval_time: Duration::from_secs(case.eval),
-                alertname: d.name.clone(),
-                exp_alerts: exp,
-            }],
-            promql_expr_test: Vec::new(),
-            external_labels: BTreeMap::new(),
+        out.push(CaseOut {
+            test: crate::spec::RuleTest {
+                name: Some(case.name.clone()),
+                interval: Duration::from_secs(60),
+                input_series: input_series(&case.inputs),
+                alert_rule_test: vec![crate::spec::AlertRuleTest {
+                    eval_time: Duration::from_secs(case.eval),
+                    alertname: d.name.clone(),
+                    exp_alerts: exp,
+                }],
+                promql_expr_test: Vec::new(),
+                external_labels: BTreeMap::new(),
+            },
+            raw: case.raw.as_deref().filter(|_| robust).map(input_series),
         });
     }
     Some(out)

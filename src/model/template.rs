@@ -17,6 +17,12 @@ pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Resu
     Ok(out)
 }
 
+/// Whether `text` can print the sample's value (`$value`, `.Value`): only
+/// such texts change with it.
+pub fn reads_value(text: &str) -> bool {
+    text.contains("$value") || text.contains(".Value")
+}
+
 fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>, out: &mut String) -> Result<(), String> {
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -295,5 +301,26 @@ mod tests {
             expand("?var-instance={{ $labels.instance | urlquery }}", &odd, 1.0).unwrap(),
             "?var-instance=a+b%26c%23d%2F%C3%A9"
         );
+    }
+
+    /// Generated tests skip re-expanding texts that cannot print the value:
+    /// every way the subset reads it must be seen by `reads_value`.
+    #[test]
+    fn reads_value_sees_every_text_that_prints_the_value() {
+        let labels = l(&[("instance", "h1")]);
+        for t in [
+            "{{ $value }}",
+            "{{$value|humanize}}",
+            "{{ humanizeDuration $value }}",
+            "{{ printf \"%.2f\" $value }}",
+            "{{ .Value }}",
+            "{{ with $labels.instance }}{{ $value }} on {{ . }}{{ end }}",
+            "on {{ $labels.instance }}",
+            "{{ with $labels.instance }}on {{ . }}{{ end }}",
+            "no template at all",
+        ] {
+            let changes = expand(t, &labels, 1.5).unwrap() != expand(t, &labels, 2.5).unwrap();
+            assert_eq!(reads_value(t), changes, "{t}");
+        }
     }
 }

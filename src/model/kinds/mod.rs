@@ -102,20 +102,28 @@ pub fn fmt_num(v: f64) -> String {
 /// Every alert on a signal asks several times: each expression is parsed once
 /// per thread (memoized by its text, so never stale; at most 4,096 kept).
 pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
-    type Memo = std::cell::RefCell<std::collections::HashMap<String, Option<Vec<String>>>>;
-    thread_local!(static MEMO: Memo = Memo::default());
+    thread_local!(static MEMO: PerExpr<Option<Vec<String>>> = PerExpr::default());
     let expr = &spec.signals.get(signal)?.expr;
-    MEMO.with_borrow_mut(|memo| {
-        if let Some(hit) = memo.get(expr) {
-            return hit.clone();
+    per_expr(&MEMO, expr, || kept_labels(expr))
+}
+
+/// A per-thread memo by signal expression: a spec repeats a few signals in
+/// many alerts, and what is derived from one depends on its text alone.
+type PerExpr<V> = std::cell::RefCell<std::collections::HashMap<String, V>>;
+
+/// `f()` for `expr`, memoized in `memo` (bounded: it starts over at 4096 entries).
+fn per_expr<V: Clone>(memo: &'static std::thread::LocalKey<PerExpr<V>>, expr: &str, f: impl FnOnce() -> V) -> V {
+    if let Some(hit) = memo.with_borrow(|m| m.get(expr).cloned()) {
+        return hit;
+    }
+    let v = f();
+    memo.with_borrow_mut(|m| {
+        if m.len() >= 4096 {
+            m.clear();
         }
-        if memo.len() >= 4096 {
-            memo.clear();
-        }
-        let labels = kept_labels(expr);
-        memo.insert(expr.clone(), labels.clone());
-        labels
-    })
+        m.insert(expr.to_string(), v.clone());
+    });
+    v
 }
 
 fn kept_labels(expr: &str) -> Option<Vec<String>> {
@@ -142,6 +150,14 @@ fn kept_labels(expr: &str) -> Option<Vec<String>> {
 }
 
 fn test_labels(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
+    thread_local!(static MEMO: PerExpr<BTreeMap<String, String>> = PerExpr::default());
+    match spec.signals.get(signal) {
+        Some(s) => per_expr(&MEMO, &s.expr, || test_labels_uncached(spec, signal)),
+        None => test_labels_uncached(spec, signal),
+    }
+}
+
+fn test_labels_uncached(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
     match signal_labels(spec, signal) {
         Some(ls) => ls.into_iter().map(|l| (l.clone(), format!("test-{l}"))).collect(),
         None => {

@@ -17,11 +17,17 @@ impl Check for AlertUntested {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let model = cx.model();
-        let covered: Vec<&String> = model.tests.iter().flat_map(|t| &t.covers).chain(&cx.tested_elsewhere).collect();
+        let covered: std::collections::HashSet<&str> = model
+            .tests
+            .iter()
+            .flat_map(|t| &t.covers)
+            .chain(&cx.tested_elsewhere)
+            .map(String::as_str)
+            .collect();
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                if covered.contains(&&a.name) {
+                if covered.contains(a.name.as_str()) {
                     continue;
                 }
                 let help = if a.expr().is_some() {

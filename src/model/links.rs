@@ -31,7 +31,7 @@ pub struct PanelIndex {
 
 impl PanelIndex {
     /// Index the spec's panels in Grafana order.
-    pub fn new(spec: &Spec) -> PanelIndex {
+    pub fn new<'s>(spec: &'s Spec) -> PanelIndex {
         let window = spec.prometheus.rule_rate_window.as_str();
         let mut ix = PanelIndex::default();
         let n: usize = spec
@@ -41,24 +41,29 @@ impl PanelIndex {
             .sum();
         ix.panels.reserve(n);
         ix.by_ref.reserve(n);
+        // Rule form and metric names by query text: a signal is on many panels.
+        let mut forms: HashMap<&str, Option<(String, Vec<String>)>> = HashMap::new();
         for d in &spec.dashboards {
             let mut id = 0u32;
-            let add = |p: &spec::Panel, id: u32, ix: &mut PanelIndex| {
+            let mut add = |p: &'s spec::Panel, id: u32, ix: &mut PanelIndex| {
                 // The panel's queries (`panel_queries`' order), without copying them.
-                let signal_expr = p.signal.as_ref().and_then(|n| spec.signals.get(n)).map(|s| &s.expr);
-                let rule_exprs: Vec<String> = signal_expr
-                    .into_iter()
-                    .chain(p.queries.iter().map(|q| &q.expr))
-                    .filter_map(|e| crate::promql::for_rule(e, window).ok())
-                    .collect();
+                let signal_expr = p.signal.as_ref().and_then(|n| spec.signals.get(n)).map(|s| s.expr.as_str());
+                let mut rule_exprs: Vec<String> = Vec::new();
                 let i = ix.panels.len();
-                for e in &rule_exprs {
-                    if let Ok(ast) = crate::promql::parse(e) {
-                        for m in crate::promql::metric_names(&ast) {
-                            let v = ix.by_metric.entry(m).or_default();
-                            if v.last() != Some(&i) {
-                                v.push(i);
-                            }
+                for e in signal_expr.into_iter().chain(p.queries.iter().map(|q| q.expr.as_str())) {
+                    let form = forms.entry(e).or_insert_with(|| {
+                        let rule = crate::promql::for_rule(e, window).ok()?;
+                        let metrics = crate::promql::parse(&rule)
+                            .map(|ast| crate::promql::metric_names(&ast))
+                            .unwrap_or_default();
+                        Some((rule, metrics))
+                    });
+                    let Some((rule, metrics)) = form else { continue };
+                    rule_exprs.push(rule.clone());
+                    for m in metrics {
+                        let v = ix.by_metric.entry(m.clone()).or_default();
+                        if v.last() != Some(&i) {
+                            v.push(i);
                         }
                     }
                 }

@@ -671,12 +671,8 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
         // signal filters on is set to the alert's value of that label.
         let mut vars = String::new();
         if let kinds::LinkKey::Signal(sig) = &d.link {
-            let defined = |var: &str| {
-                spec.dashboards
-                    .iter()
-                    .find(|x| &x.uid == uid)
-                    .is_some_and(|x| x.variables.iter().any(|v| v.name() == var))
-            };
+            let dashboard = spec.dashboards.iter().find(|x| &x.uid == uid);
+            let defined = |var: &str| dashboard.is_some_and(|x| x.variables.iter().any(|v| v.name() == var));
             for (label, var) in kinds::link_vars(spec, sig) {
                 if defined(&var) {
                     // A label value is any string: `urlquery` keeps `&`, `#` and

@@ -81,7 +81,11 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
         version: 1,
         week_start: "",
     };
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    // About 1.6 kB a panel: one allocation instead of a dozen doublings.
+    let mut out = Vec::with_capacity(4096 + 2048 * d.panels.len());
+    if serde_json::to_writer_pretty(&mut out, &doc).is_err() {
+        out.clear();
+    }
     out.push(b'\n');
     out
 }

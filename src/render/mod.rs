@@ -33,8 +33,15 @@ pub struct Artifact {
 pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Vec<u8> {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.folded_wrap_chars = usize::MAX;
-    let body = serde_saphyr::to_string_with_options(v, options).unwrap_or_default();
-    format!("{}\n{body}", c::GENERATED_HEADER).into_bytes()
+    // Written after the header in one buffer (no copy of the body).
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str(c::GENERATED_HEADER);
+    out.push('\n');
+    let header = out.len();
+    if serde_saphyr::to_fmt_writer_with_options(&mut out, v, options).is_err() {
+        out.truncate(header);
+    }
+    out.into_bytes()
 }
 
 /// Directory (relative to `dashboards/`) of a dashboard's folder.

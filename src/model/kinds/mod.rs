@@ -445,16 +445,21 @@ pub(crate) fn le_matcher(le: f64) -> String {
 }
 
 static VAR_MATCHER: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r#"(\w+)\s*=~\s*"\$\{?(\w+)\}?""#).expect("regex"));
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"([A-Za-z0-9_]+)\s*=~\s*"\$\{?([A-Za-z0-9_]+)\}?""#).expect("regex"));
 
 /// `(label, variable)` of the signal's dashboard-variable matchers
 /// (`instance=~"$instance"`) on labels its recorded series keeps: an alert's
 /// `panel_url` sets each variable to the alert's label value.
 pub fn link_vars(spec: &Spec, signal: &str) -> Vec<(String, String)> {
+    thread_local!(static MEMO: PerExpr<Vec<(String, String)>> = PerExpr::default());
     let Some(s) = spec.signals.get(signal) else { return Vec::new() };
+    per_expr(&MEMO, &s.expr, || link_vars_uncached(spec, signal, &s.expr))
+}
+
+fn link_vars_uncached(spec: &Spec, signal: &str, expr: &str) -> Vec<(String, String)> {
     let kept = signal_labels(spec, signal);
     let mut out: Vec<(String, String)> = VAR_MATCHER
-        .captures_iter(&s.expr)
+        .captures_iter(expr)
         .filter(|c| kept.as_ref().is_none_or(|k| k.iter().any(|l| *l == c[1])))
         .map(|c| (c[1].to_string(), c[2].to_string()))
         .collect();

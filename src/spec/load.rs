@@ -220,6 +220,117 @@ pub(super) mod tests {
         }
     }
 
+    /// How the loader reads YAML forms whose reading differs between YAML
+    /// libraries and versions (YAML 1.1 vs 1.2, libyaml vs others): what a
+    /// spec means must not change when the YAML crate does. `Ok` is the
+    /// value at a JSON pointer into the loaded spec, `Err` the first code.
+    #[test]
+    fn yaml_forms_read_as_genmon_always_read_them() {
+        use serde_json::{Value, json};
+        let alert = |v: &str| {
+            format!(
+                "version: 1\nrules: [{{name: g, alerts: [{{name: A, threshold: {{signal: s, op: '>', value: {v}}}, severity: critical, summary: s, description: d}}]}}]\n"
+            )
+        };
+        let value = "/rules/0/alerts/0/threshold/value";
+        let port = |v: &str| format!("version: 1\nstack: {{grafana_port: {v}}}\n");
+        let flag = |v: &str| format!("version: 1\nstack: {{self_monitoring: {v}}}\n");
+        let label = |v: &str| format!("version: 1\nprometheus: {{external_labels: {{a: {v}}}}}\n");
+        let labels = "/prometheus/external_labels";
+        let cases: Vec<(String, &str, Result<Value, &str>)> = vec![
+            // Booleans: YAML 1.2 core spellings only; YAML 1.1's yes/on/y are not booleans.
+            (flag("True"), "/stack/self_monitoring", Ok(json!(true))),
+            (flag("FALSE"), "/stack/self_monitoring", Ok(json!(false))),
+            (flag("yes"), "", Err(codes::TYPE)),
+            (flag("no"), "", Err(codes::TYPE)),
+            (flag("on"), "", Err(codes::TYPE)),
+            (flag("off"), "", Err(codes::TYPE)),
+            (flag("y"), "", Err(codes::TYPE)),
+            // Integers: 0o/0x/0b prefixes and a sign; no YAML 1.1 octal (0755), no `_`, no quotes.
+            (port("0o7000"), "/stack/grafana_port", Ok(json!(3584))),
+            (port("0x1F00"), "/stack/grafana_port", Ok(json!(7936))),
+            (port("0b101"), "/stack/grafana_port", Ok(json!(5))),
+            (port("+3000"), "/stack/grafana_port", Ok(json!(3000))),
+            (port("0755"), "", Err(codes::TYPE)),
+            (port("3_000"), "", Err(codes::TYPE)),
+            (port("'3000'"), "", Err(codes::TYPE)),
+            (port("3000.0"), "", Err(codes::TYPE)),
+            (port("99999"), "", Err(codes::TYPE)),
+            (port("~"), "", Err(codes::TYPE)),
+            ("version: '1'\n".into(), "", Err(codes::TYPE)),
+            ("version: !!int 1\n".into(), "/version", Ok(json!(1))),
+            ("version: !custom 1\n".into(), "/version", Ok(json!(1))),
+            // Where a string goes, every plain scalar is its own text.
+            (label("yes"), labels, Ok(json!({"a": "yes"}))),
+            (label("1_000"), labels, Ok(json!({"a": "1_000"}))),
+            (label("0755"), labels, Ok(json!({"a": "0755"}))),
+            (label("1.0"), labels, Ok(json!({"a": "1.0"}))),
+            (label("0x10"), labels, Ok(json!({"a": "0x10"}))),
+            (label("~"), labels, Ok(json!({"a": "~"}))),
+            (label("null"), labels, Ok(json!({"a": "null"}))),
+            (label(".inf"), labels, Ok(json!({"a": ".inf"}))),
+            (label("12:30"), labels, Ok(json!({"a": "12:30"}))),
+            (label("2001-12-14"), labels, Ok(json!({"a": "2001-12-14"}))),
+            (label("''"), labels, Ok(json!({"a": ""}))),
+            (label("'it''s'"), labels, Ok(json!({"a": "it's"}))),
+            (label("\"t\\u00e9\""), labels, Ok(json!({"a": "t\u{e9}"}))),
+            ("version: 1\nprometheus:\n  external_labels:\n    a: >-\n      folded\n      text\n    b: |\n      kept\n    c: plain\n      continued\n".into(), labels, Ok(json!({"a": "folded text", "b": "kept\n", "c": "plain continued"}))),
+            // A number or a level's name: what reads as a number is one.
+            (alert("0.5"), value, Ok(json!(0.5))),
+            (alert("1e3"), value, Ok(json!(1000.0))),
+            (alert("0x10"), value, Ok(json!(16.0))),
+            (alert("1_000"), value, Ok(json!("1_000"))),
+            (alert("0755"), value, Ok(json!("0755"))),
+            (alert("yes"), value, Ok(json!("yes"))),
+            (alert("'5'"), value, Ok(json!("5"))),
+            ("version: 1\npacks: [node, 1_0, 010]\n".into(), "/packs", Ok(json!(["node", "1_0", "010"]))),
+            // Anchors and aliases; `<<` is an ordinary key (never merged).
+            ("version: &v 1\nstack: {grafana_port: *v}\n".into(), "/stack/grafana_port", Ok(json!(1))),
+            ("version: 1\nprometheus: {external_labels: &l {a: b}}\nkubernetes: {labels: *l}\n".into(), "/kubernetes/labels", Ok(json!({"a": "b"}))),
+            ("version: 1\nalerting: {<<: {runbook_base_url: x}}\n".into(), "", Err(codes::TYPE)),
+            ("version: 1\nstack: {grafana_port: *nope}\n".into(), "", Err(codes::SYNTAX)),
+            // Keys given twice, compared as text.
+            ("version: 1\nstack: {grafana_port: 1, grafana_port: 2}\n".into(), "", Err(codes::SYNTAX)),
+            ("version: 1\nprometheus: {external_labels: {a: x, \"a\": y}}\n".into(), "", Err(codes::SYNTAX)),
+            ("version: 1\nprometheus: {external_labels: {1: x, '1': y}}\n".into(), "", Err(codes::SYNTAX)),
+            ("version: 1\nprometheus: {external_labels: {true: x, 'true': y}}\n".into(), "", Err(codes::SYNTAX)),
+            ("version: 1\nprometheus: {external_labels: {1: x, 0x1: y}}\n".into(), labels, Ok(json!({"1": "x", "0x1": "y"}))),
+            // An empty value is an empty list or mapping; null (`~`) is not.
+            ("version: 1\nstack:\n".into(), "/stack/grafana_port", Ok(json!(3000))),
+            ("version: 1\nsignals: # none yet\n".into(), "/signals", Ok(json!({}))),
+            ("version: 1\ndashboards:\r\n".into(), "/dashboards", Ok(json!([]))),
+            ("version: 1\nrules:\n  - name: g\n    alerts:\n".into(), "/rules/0/alerts", Ok(json!([]))),
+            ("version: 1\nrules: [{name: g, alerts: , interval: 1m}]\n".into(), "/rules/0/alerts", Ok(json!([]))),
+            ("version: 1\nstack: ~\n".into(), "", Err(codes::TYPE)),
+            ("version: 1\ndashboards: ~\n".into(), "", Err(codes::TYPE)),
+            ("version: 1\nrules: [{name: g, alerts:}]\n".into(), "", Err(codes::SYNTAX)),
+            // Documents: one, markers allowed, a BOM skipped; empty or several refused.
+            ("---\nversion: 1\n...\n".into(), "/version", Ok(json!(1))),
+            ("%YAML 1.1\n---\nversion: 1\n".into(), "/version", Ok(json!(1))),
+            ("\u{feff}version: 1\n".into(), "/version", Ok(json!(1))),
+            ("{version: 1, stack: {grafana_port: 3001}}".into(), "/stack/grafana_port", Ok(json!(3001))),
+            ("version: 1\n---\nversion: 1\n".into(), "", Err(codes::SYNTAX)),
+            ("".into(), "", Err(codes::TYPE)),
+            ("# only a comment\n".into(), "", Err(codes::TYPE)),
+            ("version: 1\n\tstack: {}\n".into(), "", Err(codes::SYNTAX)),
+        ];
+        let mut wrong = Vec::new();
+        for (t, at, want) in &cases {
+            let got = match load(&src(t)) {
+                Ok(l) => Ok(serde_json::to_value(&l.spec)
+                    .expect("spec as JSON")
+                    .pointer(at)
+                    .cloned()
+                    .unwrap_or(Value::Null)),
+                Err(d) => Err(d[0].code),
+            };
+            if got != *want {
+                wrong.push(format!("{t:?} at {at:?}: got {got:?}, want {want:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
     #[test]
     fn unknown_key_points_at_it_and_suggests() {
         let e = load(&src("version: 1\ndashboards:\n  - uid: a\n    titel: x\n")).unwrap_err();

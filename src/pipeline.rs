@@ -110,9 +110,21 @@ pub fn resolve(
 ) -> Result<(Model, Vec<Diagnostic>), Vec<Diagnostic>> {
     let expanded = crate::services::expand(&loaded.spec);
     let spec = expanded.as_ref().map_or(&loaded.spec, |(s, _)| s);
-    let model = lower(spec, profile);
+    // The checks that read only the spec run while it lowers (a core idle in
+    // lowering's sequential parts takes them); then those reading the model.
+    let (model, (mut cx, early)) = crate::par::join(
+        || lower(spec, profile),
+        || {
+            let mut cx = crate::check::Ctx::new(spec);
+            cx.tested_elsewhere = tested_elsewhere.to_vec();
+            let early = crate::check::run_checks(&cx, |c| !c.reads_model());
+            (cx, early)
+        },
+    );
     t.lap("lower");
-    let mut diags = crate::check::run(spec, &loaded.positions, strict, tested_elsewhere, Some(&model));
+    cx.set_model(&model);
+    let late = crate::check::run_checks(&cx, |c| c.reads_model());
+    let mut diags = crate::check::finish(early.into_iter().chain(late).collect(), &loaded.positions, strict);
     if let Some((_, origins)) = &expanded {
         origins.relocate(&mut diags, &loaded.positions);
     }
@@ -123,21 +135,39 @@ pub fn resolve(
     Ok((model, diags))
 }
 
-/// Phase timings on stderr when `GENMON_TIMINGS` is set (for profiling).
-pub struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+/// Phase timings on stderr when `GENMON_TIMINGS` is set (for profiling): the
+/// wall time of each phase and the CPU time the process spent in it (user +
+/// system, all threads), so a phase that leaves cores idle shows.
+pub struct Timer(Option<std::cell::Cell<(std::time::Instant, f64)>>);
+
+/// CPU time of the whole process so far, in milliseconds.
+fn cpu_ms() -> f64 {
+    // SAFETY: `getrusage` only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return 0.0;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    ms(u.ru_utime) + ms(u.ru_stime)
+}
 
 impl Timer {
     /// Timings on when `GENMON_TIMINGS` is set.
     pub fn start() -> Timer {
-        Timer(std::env::var_os("GENMON_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+        Timer(std::env::var_os("GENMON_TIMINGS").map(|_| std::cell::Cell::new((std::time::Instant::now(), cpu_ms()))))
     }
 
     /// Print the time since the last lap (or the start) under `phase`.
     pub fn lap(&self, phase: &str) {
         if let Some(c) = &self.0 {
-            let now = std::time::Instant::now();
-            eprintln!("genmon: {phase:7} {:8.2} ms", (now - c.get()).as_secs_f64() * 1000.0);
-            c.set(now);
+            let (now, cpu) = (std::time::Instant::now(), cpu_ms());
+            let (then, cpu_then) = c.get();
+            eprintln!(
+                "genmon: {phase:8} {:8.2} ms  (cpu {:7.2} ms)",
+                (now - then).as_secs_f64() * 1000.0,
+                cpu - cpu_then
+            );
+            c.set((now, cpu));
         }
     }
 }

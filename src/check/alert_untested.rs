@@ -15,6 +15,10 @@ impl Check for AlertUntested {
         &[(CODE, "an alert has no promtool test, generated or written")]
     }
 
+    fn reads_model(&self) -> bool {
+        true
+    }
+
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let model = cx.model();
         let covered: std::collections::HashSet<&str> = model

@@ -45,6 +45,11 @@ pub trait Check: Sync {
     fn codes(&self) -> &'static [(&'static str, &'static str)];
     /// Find problems.
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic>;
+    /// Whether it reads the lowered model ([`Ctx::model`], [`Ctx::recorded`]):
+    /// the pipeline runs the checks that do not while it lowers.
+    fn reads_model(&self) -> bool {
+        false
+    }
 }
 
 /// Every check, in the order their problems are reported.
@@ -167,7 +172,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// Give the checks the model the caller lowered.
+    pub fn set_model(&mut self, model: &'a crate::model::Model) {
+        self.given_model = Some(model);
+    }
+
     /// The lowered model (generated rules, tests), built once for the checks that need it.
     pub fn model(&self) -> &crate::model::Model {
         if let Some(m) = self.given_model {
@@ -232,7 +242,19 @@ pub fn run(
     let mut cx = Ctx::new(spec);
     cx.tested_elsewhere = tested_elsewhere.to_vec();
     cx.given_model = model;
-    let mut out: Vec<Diagnostic> = crate::par::map(ALL, |c| c.run(&cx)).into_iter().flatten().collect();
+    finish(run_checks(&cx, |_| true), positions, strict)
+}
+
+/// Problems of each check in [`ALL`] that `pick` selects, by its place in `ALL`.
+pub fn run_checks(cx: &Ctx, pick: impl Fn(&dyn Check) -> bool) -> Vec<(usize, Vec<Diagnostic>)> {
+    let picked: Vec<usize> = (0..ALL.len()).filter(|&i| pick(ALL[i])).collect();
+    crate::par::map(&picked, |&i| (i, ALL[i].run(cx)))
+}
+
+/// Problems of [`run_checks`] calls in [`ALL`]'s order, located.
+pub fn finish(mut parts: Vec<(usize, Vec<Diagnostic>)>, positions: &Positions, strict: bool) -> Vec<Diagnostic> {
+    parts.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Diagnostic> = parts.into_iter().flat_map(|(_, d)| d).collect();
     locate(&mut out, positions, strict);
     out
 }
@@ -264,5 +286,38 @@ pub(crate) mod testing {
         let spec: Spec = serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| panic!("test spec does not load: {e}"));
         let cx = Ctx::new(&spec);
         check.run(&cx).into_iter().map(|d| format!("{}@{}", d.code, d.path)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pipeline runs the checks whose `reads_model` is false before the
+    /// model exists: such a check lowering the spec on its own would be a
+    /// second lowering, silently. Probed on the project's own spec.
+    #[test]
+    fn checks_that_skip_the_model_never_lower_it() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("genmon.yaml");
+        let src = crate::spec::Source::read(&path).expect("genmon.yaml");
+        let composed = crate::compose::load(&src).expect("genmon.yaml loads");
+        let expanded = crate::services::expand(&composed.loaded.spec);
+        let spec = expanded.as_ref().map_or(&composed.loaded.spec, |(s, _)| s);
+        assert!(
+            spec.rules.iter().flat_map(|g| &g.alerts).count() > 20,
+            "a spec with alerts of every kind"
+        );
+        let mut lowered_by = Vec::new();
+        for c in ALL {
+            let cx = Ctx::new(spec);
+            c.run(&cx);
+            let code = c.codes()[0].0;
+            if cx.model.get().is_some() {
+                assert!(c.reads_model(), "`{code}` lowers the spec: its `reads_model` must say so");
+                lowered_by.push(code);
+            }
+        }
+        // The probe sees a check that does read the model.
+        assert!(lowered_by.contains(&"alerts/untested"), "{lowered_by:?}");
     }
 }

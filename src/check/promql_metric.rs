@@ -37,6 +37,10 @@ impl Check for PromqlMetric {
         &[(CODE, "an expression uses a metric nobody exports")]
     }
 
+    fn reads_model(&self) -> bool {
+        true
+    }
+
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let recorded = cx.recorded();
         let known = |n: &str| {

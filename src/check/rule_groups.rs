@@ -23,6 +23,10 @@ impl Check for RuleGroups {
         ]
     }
 
+    fn reads_model(&self) -> bool {
+        true
+    }
+
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // Generated rules count too: recorded signals, derived recordings, SLO groups.

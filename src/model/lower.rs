@@ -15,11 +15,18 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let t = crate::pipeline::Timer::start();
     let spec = &with_generated_dashboards(spec);
     t.lap("l.spec");
-    let expansions: Vec<Vec<(usize, Expansion)>> = crate::par::map(&spec.rules, |g| {
-        g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
-    });
+    // Independent pieces side by side: a core idle in one's sequential part
+    // takes work from the other.
+    let (expansions, panels) = crate::par::join(
+        || -> Vec<Vec<(usize, Expansion)>> {
+            crate::par::map(&spec.rules, |g| {
+                g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
+            })
+        },
+        || super::links::PanelIndex::new(spec),
+    );
     t.lap("l.expand");
-    let links = alert_links(spec, &expansions);
+    let links = alert_links(&panels, spec, &expansions);
     t.lap("l.links");
     let mut watched: Vec<&str> = spec
         .rules
@@ -49,10 +56,16 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         bands: kinds::all_alert_bands(spec),
     };
     t.lap("l.extras");
-    let dashboards = crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras));
-    t.lap("l.dash");
-    let (groups, tests) = groups(spec, &expansions, &links);
-    t.lap("l.groups");
+    let (dashboards, ((groups, tests), facts)) = crate::par::join(
+        || crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras)),
+        || {
+            crate::par::join(
+                || groups(spec, &expansions, &links),
+                || super::facts::facts(spec, &expansions, &links),
+            )
+        },
+    );
+    t.lap("l.build");
     let mut m = Model {
         stack: spec.stack.clone(),
         prometheus: spec.prometheus.clone(),
@@ -74,11 +87,11 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         groups,
         scrape_jobs: Vec::new(),
         tests,
-        facts: super::facts::facts(spec, &expansions, &links),
+        facts,
         engine: None,
     };
     m.scrape_jobs = scrape_jobs(&m);
-    t.lap("l.facts");
+    t.lap("l.model");
     m
 }
 
@@ -118,8 +131,7 @@ type Links = BTreeMap<String, (String, u32, String)>;
 /// Which panel shows each alert's signal: the explicit `panel:` reference, else
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
-fn alert_links(spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
-    let ix = super::links::PanelIndex::new(spec);
+fn alert_links(ix: &super::links::PanelIndex, spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
     let mut out = Links::new();
     for (g, xs) in spec.rules.iter().zip(expansions) {
         for (ai, x) in xs {

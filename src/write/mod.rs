@@ -102,8 +102,13 @@ pub enum Drift {
 }
 
 fn sha(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn sha_ok(s: &str) -> bool {
@@ -315,12 +320,18 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
             },
         }
     }
-    let manifest = manifest_bytes(artifacts);
-    let manifest_same = paths::read_regular(&root.join(MANIFEST), MAX_MANIFEST).is_some_and(|m| m == manifest);
-    t.lap("w.plan");
-    if to_write.is_empty() && deletes.is_empty() && manifest_same {
-        return Ok(summary);
+    // The new manifest hashes every output (megabytes): when files change
+    // anyway it is computed while they are staged.
+    let mut manifest = None;
+    if to_write.is_empty() && deletes.is_empty() {
+        let m = manifest_bytes(artifacts);
+        if paths::read_regular(&root.join(MANIFEST), MAX_MANIFEST).is_some_and(|old| old == m) {
+            t.lap("w.plan");
+            return Ok(summary);
+        }
+        manifest = Some(m);
     }
+    t.lap("w.plan");
 
     // Stage.
     let staging = root.join(STAGING);
@@ -328,15 +339,25 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     let mut ops = Vec::with_capacity(to_write.len() + deletes.len() + 1);
     let staged = (|| -> Result<(), String> {
         // Sequential on purpose: creating files is serialised in the kernel
-        // (ext4's inode allocator), and staging on all cores only raised
-        // system time (measured 4x) without shortening the wall.
-        for (n, a) in to_write.iter().enumerate() {
-            let staged = stage(&staging, n, &a.bytes)?;
-            ops.push(Op::Rename {
-                staged,
-                path: a.path.clone(),
-            });
-        }
+        // (the directory's lock, ext4's inode allocator); staging on all
+        // cores raised system time without shortening the wall (measured
+        // 4x; again within 1 ms either way on tmpfs and ext4, 2026-12-01).
+        // The cores left idle hash the manifest meanwhile.
+        let stage_all = || -> Result<Vec<Op>, String> {
+            let mut renames = Vec::with_capacity(to_write.len());
+            for (n, a) in to_write.iter().enumerate() {
+                renames.push(Op::Rename {
+                    staged: stage(&staging, n, &a.bytes)?,
+                    path: a.path.clone(),
+                });
+            }
+            Ok(renames)
+        };
+        let (renames, manifest) = match manifest.take() {
+            Some(m) => (stage_all(), m),
+            None => crate::par::join(stage_all, || manifest_bytes(artifacts)),
+        };
+        ops.extend(renames?);
         ops.extend(deletes);
         ops.push(Op::Manifest {
             staged: stage(&staging, to_write.len(), &manifest)?,
@@ -415,6 +436,12 @@ pub fn drift(root: &Path, artifacts: &[Artifact]) -> Vec<Drift> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha_is_lowercase_hex_sha256() {
+        assert_eq!(sha(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert!(sha_ok(&sha(b"")));
+    }
 
     fn art(p: &str, b: &str) -> Artifact {
         Artifact {

@@ -276,6 +276,10 @@ pub fn unit_text(unit: Option<&str>, v: f64) -> String {
 
 /// Round to 6 significant digits (test inputs stay short and exact in text).
 pub(crate) fn r6(v: f64) -> f64 {
+    // An integer below a million already has at most six digits.
+    if v.fract() == 0.0 && v.abs() < 1e6 {
+        return v;
+    }
     format!("{v:.5e}").parse().unwrap_or(v)
 }
 
@@ -537,5 +541,14 @@ pub(crate) mod testing {
                 assert_eq!(c.name.contains("quiet"), c.fires.is_empty(), "{}", c.name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn r6_keeps_six_significant_digits() {
+        let got = [110.0, -42.0, 999_999.0, 1_234_567.0, 0.123_456_789, 6_600.000_000_1].map(super::r6);
+        assert_eq!(got, [110.0, -42.0, 999_999.0, 1_234_570.0, 0.123_457, 6600.0]);
     }
 }

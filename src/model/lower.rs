@@ -37,7 +37,8 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
             _ => None,
         })
         .collect();
-    watched.sort();
+    watched.sort_unstable();
+    watched.dedup();
     // Panels whose low values are bad (base step red, the alert's level green),
     // and generated panels drawing their thresholds: as the kinds declare them.
     let mut low_bad: Vec<(String, Option<f64>)> = Vec::new();
@@ -308,6 +309,7 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, 
     }
 }
 
+/// `watched`: signals threshold alerts watch, sorted and unique.
 fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], extras: &Extras) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let mut overrides = p.overrides.clone();
@@ -365,8 +367,8 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], e
     }
     thresholds.sort_by(|a, b| a.0.total_cmp(&b.0));
     let burn_rate = p.title.as_ref().is_some_and(|t| extras.line_panels.contains(t));
-    let threshold_lines =
-        (p.signal.as_deref().is_some_and(|s| watched.contains(&s)) || base_color.is_some() || burn_rate) && !thresholds.is_empty();
+    let threshold_lines = (p.signal.as_deref().is_some_and(|s| watched.binary_search(&s).is_ok()) || base_color.is_some() || burn_rate)
+        && !thresholds.is_empty();
     Panel {
         id,
         title: panel_title(spec, p),

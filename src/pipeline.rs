@@ -136,8 +136,9 @@ pub fn resolve(
 }
 
 /// Phase timings on stderr when `GENMON_TIMINGS` is set (for profiling): the
-/// wall time of each phase and the CPU time the process spent in it (user +
-/// system, all threads), so a phase that leaves cores idle shows.
+/// wall time of each phase, the CPU time the process spent in it (user +
+/// system, all threads), so a phase that leaves cores idle shows, and the
+/// resident memory after it.
 pub struct Timer(Option<std::cell::Cell<(std::time::Instant, f64)>>);
 
 /// CPU time of the whole process so far, in milliseconds.
@@ -162,8 +163,14 @@ impl Timer {
         if let Some(c) = &self.0 {
             let (now, cpu) = (std::time::Instant::now(), cpu_ms());
             let (then, cpu_then) = c.get();
+            // Resident memory after the phase (pages the kernel had to fault in and zero).
+            let rss_mb = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+                // SAFETY: `sysconf` reads a constant of the system.
+                .map_or(0.0, |pages| pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64 / 1e6);
             eprintln!(
-                "genmon: {phase:8} {:8.2} ms  (cpu {:7.2} ms)",
+                "genmon: {phase:8} {:8.2} ms  (cpu {:7.2} ms, rss {rss_mb:6.1} MB)",
                 (now - then).as_secs_f64() * 1000.0,
                 cpu - cpu_then
             );

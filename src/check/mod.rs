@@ -248,6 +248,12 @@ pub fn run(
 /// Problems of each check in [`ALL`] that `pick` selects, by its place in `ALL`.
 pub fn run_checks(cx: &Ctx, pick: impl Fn(&dyn Check) -> bool) -> Vec<(usize, Vec<Diagnostic>)> {
     let picked: Vec<usize> = (0..ALL.len()).filter(|&i| pick(ALL[i])).collect();
+    // Lowered before the checks run side by side, never inside one of them:
+    // a thread of the pool waiting on lowering's own parallel parts may pick
+    // up another check, which would then wait on the model it is building.
+    if picked.iter().any(|&i| ALL[i].reads_model()) {
+        cx.model();
+    }
     crate::par::map(&picked, |&i| (i, ALL[i].run(cx)))
 }
 
@@ -319,5 +325,23 @@ mod tests {
         }
         // The probe sees a check that does read the model.
         assert!(lowered_by.contains(&"alerts/untested"), "{lowered_by:?}");
+    }
+
+    /// Without a lowered model the checks lower it themselves (up front, see
+    /// `run_checks`) and find what they find with the model handed in.
+    #[test]
+    fn checks_without_a_given_model_lower_it_first() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("genmon.yaml");
+        let src = crate::spec::Source::read(&path).expect("genmon.yaml");
+        let composed = crate::compose::load(&src).expect("genmon.yaml loads");
+        let expanded = crate::services::expand(&composed.loaded.spec);
+        let spec = expanded.as_ref().map_or(&composed.loaded.spec, |(s, _)| s);
+        let model = crate::model::lower(spec, crate::model::Profile::Compose);
+        for _ in 0..5 {
+            let alone = run(spec, &composed.loaded.positions, false, &[], None);
+            let given = run(spec, &composed.loaded.positions, false, &[], Some(&model));
+            let key = |d: &Vec<Diagnostic>| d.iter().map(|d| format!("{}@{}", d.code, d.path)).collect::<Vec<_>>();
+            assert_eq!(key(&alone), key(&given));
+        }
     }
 }

@@ -299,49 +299,55 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
 
+    /// `f` on the project's own spec (packs composed, services expanded) and its positions.
+    fn on_project_spec(f: impl FnOnce(&Spec, &Positions)) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("genmon.yaml");
+        let src = crate::spec::Source::read(&path).expect("genmon.yaml");
+        let composed = crate::compose::load(&src).expect("genmon.yaml loads");
+        let expanded = crate::services::expand(&composed.loaded.spec);
+        f(
+            expanded.as_ref().map_or(&composed.loaded.spec, |(s, _)| s),
+            &composed.loaded.positions,
+        );
+    }
+
     /// The pipeline runs the checks whose `reads_model` is false before the
     /// model exists: such a check lowering the spec on its own would be a
     /// second lowering, silently. Probed on the project's own spec.
     #[test]
     fn checks_that_skip_the_model_never_lower_it() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("genmon.yaml");
-        let src = crate::spec::Source::read(&path).expect("genmon.yaml");
-        let composed = crate::compose::load(&src).expect("genmon.yaml loads");
-        let expanded = crate::services::expand(&composed.loaded.spec);
-        let spec = expanded.as_ref().map_or(&composed.loaded.spec, |(s, _)| s);
-        assert!(
-            spec.rules.iter().flat_map(|g| &g.alerts).count() > 20,
-            "a spec with alerts of every kind"
-        );
-        let mut lowered_by = Vec::new();
-        for c in ALL {
-            let cx = Ctx::new(spec);
-            c.run(&cx);
-            let code = c.codes()[0].0;
-            if cx.model.get().is_some() {
-                assert!(c.reads_model(), "`{code}` lowers the spec: its `reads_model` must say so");
-                lowered_by.push(code);
+        on_project_spec(|spec, _| {
+            assert!(
+                spec.rules.iter().flat_map(|g| &g.alerts).count() > 20,
+                "a spec with alerts of every kind"
+            );
+            let mut lowered_by = Vec::new();
+            for c in ALL {
+                let cx = Ctx::new(spec);
+                c.run(&cx);
+                let code = c.codes()[0].0;
+                if cx.model.get().is_some() {
+                    assert!(c.reads_model(), "`{code}` lowers the spec: its `reads_model` must say so");
+                    lowered_by.push(code);
+                }
             }
-        }
-        // The probe sees a check that does read the model.
-        assert!(lowered_by.contains(&"alerts/untested"), "{lowered_by:?}");
+            // The probe sees a check that does read the model.
+            assert!(lowered_by.contains(&"alerts/untested"), "{lowered_by:?}");
+        });
     }
 
     /// Without a lowered model the checks lower it themselves (up front, see
     /// `run_checks`) and find what they find with the model handed in.
     #[test]
     fn checks_without_a_given_model_lower_it_first() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("genmon.yaml");
-        let src = crate::spec::Source::read(&path).expect("genmon.yaml");
-        let composed = crate::compose::load(&src).expect("genmon.yaml loads");
-        let expanded = crate::services::expand(&composed.loaded.spec);
-        let spec = expanded.as_ref().map_or(&composed.loaded.spec, |(s, _)| s);
-        let model = crate::model::lower(spec, crate::model::Profile::Compose);
-        for _ in 0..5 {
-            let alone = run(spec, &composed.loaded.positions, false, &[], None);
-            let given = run(spec, &composed.loaded.positions, false, &[], Some(&model));
-            let key = |d: &Vec<Diagnostic>| d.iter().map(|d| format!("{}@{}", d.code, d.path)).collect::<Vec<_>>();
-            assert_eq!(key(&alone), key(&given));
-        }
+        on_project_spec(|spec, positions| {
+            let model = crate::model::lower(spec, crate::model::Profile::Compose);
+            for _ in 0..5 {
+                let alone = run(spec, positions, false, &[], None);
+                let given = run(spec, positions, false, &[], Some(&model));
+                let key = |d: &Vec<Diagnostic>| d.iter().map(|d| format!("{}@{}", d.code, d.path)).collect::<Vec<_>>();
+                assert_eq!(key(&alone), key(&given));
+            }
+        });
     }
 }

@@ -228,23 +228,6 @@ pub fn all_codes() -> Vec<(&'static str, &'static str)> {
     ALL.iter().flat_map(|c| c.codes().iter().copied()).collect()
 }
 
-/// Run every check; `strict` turns warnings into errors. Diagnostics get
-/// their file positions from `positions`. `tested_elsewhere` names the alerts
-/// the user's test files beside the spec cover; `model` is the spec already
-/// lowered, when the caller has it (else the checks that need it lower it).
-pub fn run(
-    spec: &Spec,
-    positions: &Positions,
-    strict: bool,
-    tested_elsewhere: &[String],
-    model: Option<&crate::model::Model>,
-) -> Vec<Diagnostic> {
-    let mut cx = Ctx::new(spec);
-    cx.tested_elsewhere = tested_elsewhere.to_vec();
-    cx.given_model = model;
-    finish(run_checks(&cx, |_| true), positions, strict)
-}
-
 /// Problems of each check in [`ALL`] that `pick` selects, by its place in `ALL`.
 pub fn run_checks(cx: &Ctx, pick: impl Fn(&dyn Check) -> bool) -> Vec<(usize, Vec<Diagnostic>)> {
     let picked: Vec<usize> = (0..ALL.len()).filter(|&i| pick(ALL[i])).collect();
@@ -342,9 +325,15 @@ mod tests {
     fn checks_without_a_given_model_lower_it_first() {
         on_project_spec(|spec, positions| {
             let model = crate::model::lower(spec, crate::model::Profile::Compose);
+            let all = |model: Option<&crate::model::Model>| {
+                let mut cx = Ctx::new(spec);
+                if let Some(m) = model {
+                    cx.set_model(m);
+                }
+                finish(run_checks(&cx, |_| true), positions, false)
+            };
             for _ in 0..5 {
-                let alone = run(spec, positions, false, &[], None);
-                let given = run(spec, positions, false, &[], Some(&model));
+                let (alone, given) = (all(None), all(Some(&model)));
                 let key = |d: &Vec<Diagnostic>| d.iter().map(|d| format!("{}@{}", d.code, d.path)).collect::<Vec<_>>();
                 assert_eq!(key(&alone), key(&given));
             }

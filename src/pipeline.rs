@@ -74,9 +74,9 @@ pub fn compile_composed(src: &Source, profile: Profile, strict: bool, deploy: De
             }
         }
     }
-    let mut artifacts = render_all(&model);
+    let mut artifacts = render_all(&model).map_err(|d| vec![*d])?;
     if deploy == Deploy::Kubernetes {
-        let k = crate::render::kubernetes::render(&model, &artifacts);
+        let k = crate::render::kubernetes::render(&model, &artifacts).map_err(|d| vec![*d])?;
         let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
         crate::check::locate(&mut problems, &loaded.positions, strict);
         diags.extend(problems);

@@ -196,7 +196,7 @@ fn receiver(r: &spec::Receiver) -> ReceiverOut<'_> {
 }
 
 /// Render `alertmanager.yml`.
-pub fn config(m: &Model) -> Vec<u8> {
+pub fn config(m: &Model) -> super::Bytes {
     let a = &m.alertmanager;
     let root = route(&a.route, true);
     let cfg = Config {

@@ -108,7 +108,7 @@ pub fn agent_jobs<'a>(m: &Model, e: &'a EngineTarget) -> Vec<(&'a Agent, Vec<Scr
         .collect()
 }
 
-fn scrape_file(m: &Model, jobs: &[ScrapeJob], remote_write: Vec<RemoteWrite>) -> Vec<u8> {
+fn scrape_file(m: &Model, jobs: &[ScrapeJob], remote_write: Vec<RemoteWrite>) -> super::Bytes {
     let p = &m.prometheus;
     super::yaml(&ScrapeFile {
         global: ScrapeGlobal {
@@ -223,7 +223,7 @@ ruler:
 }
 
 /// The target's own files, paths relative to the output root.
-pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
+pub fn files(m: &Model, e: &EngineTarget) -> Result<Vec<Artifact>, Box<crate::diag::Diagnostic>> {
     let root = PathBuf::from(e.kind.dir());
     let here = Path::new("");
     let mut out = Vec::new();
@@ -247,19 +247,19 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
             },
         ),
     };
-    out.push(Artifact {
-        path: root.join(DIR_RULES).join(format!("{}.yml", e.namespace)),
-        bytes: super::rules::namespace_file(namespace, &m.groups),
-    });
+    out.push(super::artifact(
+        root.join(DIR_RULES).join(format!("{}.yml", e.namespace)),
+        super::rules::namespace_file(namespace, &m.groups),
+    )?);
     out.push(ruler);
     for (agent, jobs) in agent_jobs(m, e) {
         let run = root.join(format!("run-{}.sh", agent.name));
         match e.kind {
             EngineKind::VictoriaMetrics => {
-                out.push(Artifact {
-                    path: root.join(vmagent_config(agent)),
-                    bytes: scrape_file(m, &jobs, Vec::new()),
-                });
+                out.push(super::artifact(
+                    root.join(vmagent_config(agent)),
+                    scrape_file(m, &jobs, Vec::new()),
+                )?);
                 let data = Path::new("data").join(&agent.name);
                 out.push(Artifact {
                     path: run,
@@ -273,9 +273,9 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
             EngineKind::Mimir => {
                 let config = format!("{}.yml", agent.name);
                 let headers = e.tenant.iter().map(|t| (TENANT_HEADER.to_string(), t.clone())).collect();
-                out.push(Artifact {
-                    path: root.join(&config),
-                    bytes: scrape_file(
+                out.push(super::artifact(
+                    root.join(&config),
+                    scrape_file(
                         m,
                         &jobs,
                         vec![RemoteWrite {
@@ -283,7 +283,7 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
                             headers,
                         }],
                     ),
-                });
+                )?);
                 out.push(Artifact {
                     path: run,
                     bytes: script(
@@ -300,5 +300,5 @@ pub fn files(m: &Model, e: &EngineTarget) -> Vec<Artifact> {
             }
         }
     }
-    out
+    Ok(out)
 }

@@ -51,7 +51,7 @@ fn self_probes(m: &Model) -> Vec<ProbeConfig> {
 }
 
 /// The exporter's config file.
-pub fn config(m: &Model) -> Vec<u8> {
+pub fn config(m: &Model) -> super::Bytes {
     let mut cfg = m.exporter.clone();
     if m.stack.self_monitoring {
         for p in self_probes(m) {
@@ -61,7 +61,7 @@ pub fn config(m: &Model) -> Vec<u8> {
         }
     }
     // Unset options stay unset in the file (no `key: null` lines).
-    let mut v = serde_json::to_value(File { exporter: &cfg }).unwrap_or_default();
+    let mut v = serde_json::to_value(File { exporter: &cfg }).map_err(|e| format!("JSON: {e}"))?;
     drop_nulls(&mut v);
     super::yaml(&v)
 }
@@ -84,7 +84,7 @@ mod tests {
 
     fn probes(profile: Profile, yaml: &str) -> Vec<(String, String)> {
         let spec: crate::spec::Spec = serde_yaml_ng::from_str(yaml).unwrap();
-        let text = String::from_utf8(config(&lower(&spec, profile))).unwrap();
+        let text = String::from_utf8(config(&lower(&spec, profile)).expect("exporter config")).unwrap();
         let cfg = crate::exporter::config::parse(&text).unwrap();
         cfg.probes.into_iter().map(|p| (p.name, p.url)).collect()
     }

@@ -50,7 +50,7 @@ struct TimeJson<'a> {
 struct Empty {}
 
 /// Render one dashboard to pretty JSON bytes.
-pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
+pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
     let var = d.datasource_var.as_str();
     let mut tags: Vec<&str> = d.tags.iter().map(String::as_str).collect();
     if !tags.contains(&c::GENERATED_TAG) {
@@ -83,11 +83,9 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> Vec<u8> {
     };
     // About 1.6 kB a panel: one allocation instead of a dozen doublings.
     let mut out = Vec::with_capacity(4096 + 2048 * d.panels.len());
-    if serde_json::to_writer_pretty(&mut out, &doc).is_err() {
-        out.clear();
-    }
+    serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| format!("JSON: {e}"))?;
     out.push(b'\n');
-    out
+    Ok(out)
 }
 
 /// The Prometheus datasource, through the dashboard's datasource variable.

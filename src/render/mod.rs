@@ -27,21 +27,36 @@ pub struct Artifact {
     pub bytes: Vec<u8>,
 }
 
+/// A rendered file's bytes, or why the serializer refused the value (never
+/// an empty or cut file in its place).
+pub type Bytes = Result<Vec<u8>, String>;
+
+/// Code of a file that could not be serialized (a bug in genmon, not the spec).
+pub const SERIALIZE: &str = "render/serialize";
+
 /// Serialize to YAML behind the "generated" header: block style, long lines
 /// kept whole (no folding, so an expression or a URL reads and greps as one
 /// line), multi-line strings as literal blocks.
-pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Bytes {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.folded_wrap_chars = usize::MAX;
     // Written after the header in one buffer (no copy of the body).
     let mut out = String::with_capacity(16 * 1024);
     out.push_str(c::GENERATED_HEADER);
     out.push('\n');
-    let header = out.len();
-    if serde_saphyr::to_fmt_writer_with_options(&mut out, v, options).is_err() {
-        out.truncate(header);
+    serde_saphyr::to_fmt_writer_with_options(&mut out, v, options).map_err(|e| format!("YAML: {e}"))?;
+    Ok(out.into_bytes())
+}
+
+/// The file at `path` from `bytes`, or the located error saying it could not be made.
+pub(crate) fn artifact(path: PathBuf, bytes: Bytes) -> Result<Artifact, Box<crate::diag::Diagnostic>> {
+    match bytes {
+        Ok(bytes) => Ok(Artifact { path, bytes }),
+        Err(e) => Err(Box::new(
+            crate::diag::Diagnostic::error(SERIALIZE, "", format!("{} could not be written: {e}", path.display()))
+                .help("this is a bug in genmon, not in your spec: please report it with the spec that caused it"),
+        )),
     }
-    out.into_bytes()
 }
 
 /// Directory (relative to `dashboards/`) of a dashboard's folder.
@@ -59,44 +74,74 @@ pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
     path
 }
 
-/// Render every output, sorted by path.
-pub fn render_all(m: &Model) -> Vec<Artifact> {
-    let mut out = crate::par::map(&m.dashboards, |d| Artifact {
-        path: dashboard_path(d),
-        bytes: grafana::dashboard(m, d),
-    });
-    out.extend(crate::par::map(&m.groups, |g| Artifact {
-        path: PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
-        bytes: rules::group(m, g),
-    }));
-    out.extend(crate::par::map(&m.tests, |t| Artifact {
-        path: PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
-        bytes: tests::file(m, t),
-    }));
+/// Render every output, sorted by path; an error names the file that could
+/// not be serialized.
+pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnostic>> {
+    let files = |r: Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>| r.into_iter().collect::<Result<Vec<_>, _>>();
+    let mut out = files(crate::par::map(&m.dashboards, |d| {
+        artifact(dashboard_path(d), grafana::dashboard(m, d))
+    }))?;
+    out.extend(files(crate::par::map(&m.groups, |g| {
+        artifact(
+            PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
+            rules::group(m, g),
+        )
+    }))?);
+    out.extend(files(crate::par::map(&m.tests, |t| {
+        artifact(
+            PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
+            tests::file(m, t),
+        )
+    }))?);
     let prov = PathBuf::from(c::DIR_PROVISIONING);
     match &m.engine {
-        None => out.push(Artifact {
-            path: prov.join("prometheus/prometheus.yml"),
-            bytes: prometheus::config(m),
-        }),
-        Some(e) => out.extend(engine::files(m, e)),
+        None => out.push(artifact(prov.join("prometheus/prometheus.yml"), prometheus::config(m))?),
+        Some(e) => out.extend(engine::files(m, e)?),
     }
-    out.push(Artifact {
-        path: prov.join("alertmanager/alertmanager.yml"),
-        bytes: alertmanager::config(m),
-    });
-    out.push(Artifact {
-        path: prov.join(EXPORTER_CONFIG),
-        bytes: exporter::config(m),
-    });
-    out.push(Artifact {
-        path: prov.join("grafana/datasources/genmon.yml"),
-        bytes: provisioning::datasources(m),
-    });
-    out.push(Artifact {
-        path: prov.join("grafana/dashboards/genmon.yml"),
-        bytes: provisioning::dashboards(c::CONTAINER_DASHBOARDS),
-    });
+    out.push(artifact(prov.join("alertmanager/alertmanager.yml"), alertmanager::config(m))?);
+    out.push(artifact(prov.join(EXPORTER_CONFIG), exporter::config(m))?);
+    out.push(artifact(prov.join("grafana/datasources/genmon.yml"), provisioning::datasources(m))?);
+    out.push(artifact(
+        prov.join("grafana/dashboards/genmon.yml"),
+        provisioning::dashboards(c::CONTAINER_DASHBOARDS),
+    )?);
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests_serialize {
+    use super::*;
+
+    /// A value its serializer refuses (as a map with a non-scalar key would be).
+    struct Refused;
+    impl serde::Serialize for Refused {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("refused on purpose"))
+        }
+    }
+
+    /// A value that cannot be serialized is an error naming the file, never
+    /// a file holding only the header (which Prometheus would load as empty).
+    #[test]
+    fn a_refused_value_is_an_error_naming_the_file_not_an_empty_file() {
+        let e = yaml(&Refused).expect_err("a refused value must not render");
+        assert!(e.contains("refused on purpose"), "{e}");
+        let d = artifact(PathBuf::from("alerts/g.rules.yml"), yaml(&Refused)).expect_err("no artifact");
+        assert_eq!(d.code, SERIALIZE);
+        assert!(
+            d.message.contains("alerts/g.rules.yml") && d.message.contains("refused on purpose"),
+            "{}",
+            d.message
+        );
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("bug in genmon")), "{:?}", d.help);
+        let ok = artifact(PathBuf::from("a.yml"), yaml(&BTreeMapOf::from([("k", "v")]))).expect("a plain map renders");
+        assert!(
+            String::from_utf8_lossy(&ok.bytes).ends_with("k: v\n"),
+            "{:?}",
+            String::from_utf8_lossy(&ok.bytes)
+        );
+    }
+
+    type BTreeMapOf = std::collections::BTreeMap<&'static str, &'static str>;
 }

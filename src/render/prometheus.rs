@@ -61,7 +61,7 @@ pub(super) struct Scrape<'a> {
 
 /// Render `prometheus.yml`. Rule files are found relative to the config file,
 /// so the same layout works in the container and on the host.
-pub fn config(m: &Model) -> Vec<u8> {
+pub fn config(m: &Model) -> super::Bytes {
     let cfg = Config {
         global: global(m),
         rule_files: vec![format!("../../{}/*.rules.yml", c::DIR_ALERTS)],

@@ -47,7 +47,7 @@ struct SecureJsonData {
 
 /// `provisioning/grafana/datasources/genmon.yml`: Prometheus, or the
 /// engine's query path under `--target mimir|victoriametrics`.
-pub fn datasources(m: &Model) -> Vec<u8> {
+pub fn datasources(m: &Model) -> super::Bytes {
     use crate::model::engine::EngineKind;
     let ds = &m.grafana.datasource;
     let (url, prometheus_type, tenant) = match &m.engine {
@@ -109,7 +109,7 @@ struct ProviderOptions {
 }
 
 /// `provisioning/grafana/dashboards/genmon.yml`.
-pub fn dashboards(dashboards_path: &str) -> Vec<u8> {
+pub fn dashboards(dashboards_path: &str) -> super::Bytes {
     super::yaml(&Providers {
         api_version: 1,
         providers: vec![Provider {

@@ -41,7 +41,7 @@ struct RuleOut<'a> {
 }
 
 /// Render one rule group as a Prometheus rule file.
-pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
+pub fn group(_m: &Model, g: &RuleGroup) -> super::Bytes {
     super::yaml(&File {
         namespace: None,
         groups: vec![group_out(g)],
@@ -50,7 +50,7 @@ pub fn group(_m: &Model, g: &RuleGroup) -> Vec<u8> {
 
 /// Every group in one file: a Mimir rule namespace (`namespace: Some`,
 /// for `mimirtool rules sync`) or a vmalert `-rule` file (`None`).
-pub fn namespace_file(namespace: Option<&str>, groups: &[RuleGroup]) -> Vec<u8> {
+pub fn namespace_file(namespace: Option<&str>, groups: &[RuleGroup]) -> super::Bytes {
     super::yaml(&File {
         namespace,
         groups: groups.iter().map(group_out).collect(),

@@ -14,7 +14,7 @@ struct File<'a> {
 }
 
 /// Render one test file.
-pub fn file(_m: &Model, t: &TestFile) -> Vec<u8> {
+pub fn file(_m: &Model, t: &TestFile) -> super::Bytes {
     super::yaml(&File {
         rule_files: &t.rule_files,
         evaluation_interval: "1m",

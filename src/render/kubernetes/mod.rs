@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 pub use check::{CODES, check};
 
 use crate::conventions as c;
+use crate::diag::Diagnostic;
 use crate::model::{Dashboard, Model};
 use crate::spec::DashboardObjects;
 
@@ -115,17 +116,17 @@ fn object<'a, B: Serialize>(api_version: &'a str, kind: &'a str, metadata: Value
     }
 }
 
-fn file(kind: &str, name: &str, obj: &impl Serialize) -> Artifact {
-    Artifact {
-        path: PathBuf::from(c::DIR_KUBERNETES).join(format!("{}-{name}.yaml", kind.to_ascii_lowercase())),
-        bytes: super::yaml(obj),
-    }
+fn file(kind: &str, name: &str, obj: &impl Serialize) -> Result<Artifact, Box<Diagnostic>> {
+    super::artifact(
+        PathBuf::from(c::DIR_KUBERNETES).join(format!("{}-{name}.yaml", kind.to_ascii_lowercase())),
+        super::yaml(obj),
+    )
 }
 
 /// Every Kubernetes object of the model, sorted by path. `plain` are the
 /// model's other outputs (sorted by path, as [`super::render_all`] returns
 /// them): dashboards already rendered there are reused, not rendered again.
-pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
+pub fn render(m: &Model, plain: &[Artifact]) -> Result<Rendered, Box<Diagnostic>> {
     let mut out = Rendered::default();
     for g in &m.groups {
         let name = rule_name(&g.name);
@@ -136,7 +137,7 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
             metadata(m, &name, &m.kubernetes.rule_labels),
             ("spec", spec),
         );
-        out.artifacts.push(file("PrometheusRule", &name, &obj));
+        out.artifacts.push(file("PrometheusRule", &name, &obj)?);
     }
     for j in &m.prometheus.scrape_jobs {
         let name = scrape_name(&j.name);
@@ -177,12 +178,12 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
             metadata(m, &name, &BTreeMap::new()),
             ("spec", spec),
         );
-        out.artifacts.push(file("ScrapeConfig", &name, &obj));
+        out.artifacts.push(file("ScrapeConfig", &name, &obj)?);
     }
     if m.stack.self_monitoring {
         for (kind, obj) in self_monitors(m) {
             let name = obj.metadata["name"].as_str().unwrap_or_default().to_string();
-            out.artifacts.push(file(kind, &name, &obj));
+            out.artifacts.push(file(kind, &name, &obj)?);
         }
     }
     let obj = object(
@@ -191,27 +192,28 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Rendered {
         metadata(m, ALERTMANAGER_CONFIG_NAME, &BTreeMap::new()),
         ("spec", alertmanager::spec(m)),
     );
-    out.artifacts.push(file("AlertmanagerConfig", ALERTMANAGER_CONFIG_NAME, &obj));
+    out.artifacts.push(file("AlertmanagerConfig", ALERTMANAGER_CONFIG_NAME, &obj)?);
     let dashboards = crate::par::map(&m.dashboards, |d| {
         let path = super::dashboard_path(d);
         let json = match plain.binary_search_by(|a| a.path.cmp(&path)) {
             Ok(i) => String::from_utf8_lossy(&plain[i].bytes).into_owned(),
-            Err(_) => String::from_utf8_lossy(&super::grafana::dashboard(m, d)).into_owned(),
+            Err(_) => String::from_utf8_lossy(&super::artifact(path, super::grafana::dashboard(m, d))?.bytes).into_owned(),
         };
-        dashboard_objects(m, d, json)
+        Ok::<_, Box<Diagnostic>>(dashboard_objects(m, d, json))
     });
     for (d, objs) in m.dashboards.iter().zip(dashboards) {
+        let objs = objs?;
         let mut largest = 0;
         for (kind, obj) in objs {
             largest = largest.max(json_len(&obj));
-            out.artifacts.push(file(kind, &dashboard_name(&d.uid), &obj));
+            out.artifacts.push(file(kind, &dashboard_name(&d.uid), &obj)?);
         }
         if largest > MAX_ANNOTATIONS {
             out.oversized.push((d.uid.clone(), largest));
         }
     }
     out.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
 /// Bytes of `v` as compact JSON (what client-side apply stores), counted

@@ -86,7 +86,7 @@ pub fn docs(args: &DocsArgs, color: bool) -> u8 {
         .collect();
     let catalog = docs::build(&compiled.model, &src.name, &user, &loaded);
     match args.format {
-        DocsFormat::Json => super::out(&format!("{}\n", serde_json::to_string_pretty(&catalog).unwrap_or_default())),
+        DocsFormat::Json => super::out_json(&catalog),
         DocsFormat::Html => {
             let pages = match docs::html::site(&catalog) {
                 Ok(p) => p,

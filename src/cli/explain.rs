@@ -79,11 +79,10 @@ pub fn explain(args: &SpecArgs, name: &str, color: bool) -> u8 {
         );
         return exit::INVALID;
     }
-    let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&found).unwrap_or_default()),
-        _ => found.iter().map(human).collect::<Vec<_>>().join("\n"),
-    };
-    super::out(&text);
+    match args.format {
+        Format::Json => super::out_json(&found),
+        _ => super::out(&found.iter().map(human).collect::<Vec<_>>().join("\n")),
+    }
     exit::OK
 }
 

@@ -201,6 +201,27 @@ pub fn out(text: &str) {
     }
 }
 
+/// `v` as pretty JSON and a newline. serde_json refuses only maps with
+/// non-string keys and `Serialize` impls that fail, which none of genmon's
+/// output types have; should one appear, the command fails with the error,
+/// it never prints an empty line.
+pub fn json_text<T: serde::Serialize + ?Sized>(v: &T) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(v)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Print [`json_text`] of `v` on stdout; exit 2 with the error when it fails.
+pub fn out_json<T: serde::Serialize + ?Sized>(v: &T) {
+    match json_text(v) {
+        Ok(text) => out(&text),
+        Err(e) => {
+            eprintln!("error: cannot write the output as JSON: {e}\nhelp: this is a bug in genmon; please report it with the spec");
+            std::process::exit(i32::from(exit::USAGE));
+        }
+    }
+}
+
 /// Run the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -230,7 +251,7 @@ pub fn main() -> ExitCode {
         Command::Explain { spec, name } => explain::explain(&spec, &name, color),
         Command::Schema => {
             let schema = schemars::schema_for!(crate::spec::Spec);
-            out(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));
+            out_json(&schema);
             exit::OK
         }
         Command::Codes => {
@@ -261,4 +282,21 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A value serde_json refuses is an error, never an empty line.
+    #[test]
+    fn json_output_refused_is_an_error() {
+        struct Refused;
+        impl serde::Serialize for Refused {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("refused"))
+            }
+        }
+        let e = super::json_text(&Refused).unwrap_err();
+        assert!(e.to_string().contains("refused"), "{e}");
+        assert_eq!(super::json_text(&[1]).unwrap(), "[\n  1\n]\n");
+    }
 }

@@ -17,7 +17,7 @@ pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, co
     match format {
         Format::Human => eprint!("{}", report(src, diags, color)),
         Format::Short => eprint!("{}", report_short(src, diags)),
-        Format::Json => super::out(&format!("{}\n", serde_json::to_string_pretty(diags).unwrap_or_default())),
+        Format::Json => super::out_json(diags),
     }
 }
 

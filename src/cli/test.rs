@@ -104,7 +104,7 @@ pub fn test(args: &SpecArgs, results: Option<&Path>, target: Option<TargetArg>, 
             .iter()
             .map(|r| serde_json::json!({"file": r.file, "alert": r.alert, "result": if r.ok { "pass" } else { "fail" }}))
             .collect();
-        super::out(&format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default()));
+        super::out_json(&rows);
     } else {
         super::out(&table);
     }
@@ -162,10 +162,7 @@ fn write_results(path: &Path, src: &Source, rows: &[Row]) -> std::io::Result<()>
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(
-        &mut tmp,
-        format!("{}\n", serde_json::to_string_pretty(&r).unwrap_or_default()).as_bytes(),
-    )?;
+    std::io::Write::write_all(&mut tmp, super::json_text(&r)?.as_bytes())?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -130,10 +130,10 @@ pub fn verify(args: &VerifyArgs, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    super::out(&match args.format {
-        VerifyFormat::Human => output::human(&report),
-        VerifyFormat::Json => output::json(&report),
-        VerifyFormat::Junit => output::junit(&report),
-    });
+    match args.format {
+        VerifyFormat::Human => super::out(&output::human(&report)),
+        VerifyFormat::Json => super::out_json(&report),
+        VerifyFormat::Junit => super::out(&output::junit(&report)),
+    }
     if report.findings == 0 { exit::OK } else { exit::INVALID }
 }

@@ -197,7 +197,14 @@ fn params(c: &spec::Condition) -> Vec<(String, String)> {
         spec::Condition::Slo(k) => serde_json::to_value(k),
         spec::Condition::Health(k) => serde_json::to_value(k),
     };
-    let Ok(serde_json::Value::Object(m)) = v else { return Vec::new() };
+    // Every kind serializes to an object (string keys, no failing
+    // `Serialize`); should one ever not, say so where the parameters are
+    // shown rather than show none.
+    let m = match v {
+        Ok(serde_json::Value::Object(m)) => m,
+        Ok(other) => return vec![("error".into(), format!("the parameters are not a mapping: {other}"))],
+        Err(e) => return vec![("error".into(), format!("the parameters cannot be shown: {e}"))],
+    };
     m.into_iter()
         .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
         .map(|(k, v)| {
@@ -208,4 +215,24 @@ fn params(c: &spec::Condition) -> Vec<(String, String)> {
             (k, text)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every alert kind shows its parameters (the seed spec has one alert of each).
+    #[test]
+    fn every_kind_shows_its_parameters() {
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text: include_str!("../../fuzz/seeds/genmon.yaml").into(),
+        };
+        let m = crate::pipeline::compile(&src, super::super::Profile::Local, false).unwrap().model;
+        let mut kinds = std::collections::BTreeSet::new();
+        for (name, f) in &m.facts.alerts {
+            kinds.insert(f.kind);
+            assert!(!f.params.is_empty(), "{name}: no parameters");
+            assert!(f.params.iter().all(|(k, _)| k != "error"), "{name}: {:?}", f.params);
+        }
+        assert_eq!(kinds.len(), crate::spec::ALERT_KIND_KEYS.len(), "{kinds:?}");
+    }
 }

@@ -21,6 +21,17 @@ pub enum Mode {
     Recorded,
 }
 
+impl Mode {
+    /// The mode as the JSON report names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::Inlined => "inlined",
+            Mode::Recorded => "recorded",
+        }
+    }
+}
+
 /// Deepest chain of recording rules inlined (`a` reads `b` reads `c` …).
 const MAX_INLINE_DEPTH: usize = 8;
 
@@ -217,6 +228,13 @@ mod tests {
 
     fn steps(from: i64, n: i64, step: i64) -> Vec<i64> {
         (0..n).map(|i| from + i * step).collect()
+    }
+
+    #[test]
+    fn mode_text_is_the_json_name() {
+        for m in [Mode::Raw, Mode::Inlined, Mode::Recorded] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str(), "{m:?}");
+        }
     }
 
     #[test]

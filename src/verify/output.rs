@@ -98,10 +98,7 @@ pub fn human(r: &Report) -> String {
             duration(b.firing_seconds),
             duration(b.longest_seconds),
             format!("{:.2}", b.firings_per_day),
-            serde_json::to_value(b.mode)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            b.mode.as_str().to_string(),
             b.flags.join(","),
         ]);
     }
@@ -121,11 +118,6 @@ pub fn human(r: &Report) -> String {
     out.push_str(&table(&rows, &[0]));
     out.push_str(&format!("\n{} finding{}\n", r.findings, if r.findings == 1 { "" } else { "s" }));
     out
-}
-
-/// The report as pretty JSON (the [`Report`] fields are the stable keys).
-pub fn json(r: &Report) -> String {
-    format!("{}\n", serde_json::to_string_pretty(r).unwrap_or_default())
 }
 
 /// Text safe in XML attributes and content (characters XML 1.0 forbids dropped).

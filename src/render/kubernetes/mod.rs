@@ -58,19 +58,70 @@ pub fn rule_name(group: &str) -> String {
     names::object_name(c::K8S_NAME_PREFIX, group, names::MAX_LABEL)
 }
 
-/// Prometheus' `relabel_configs` in the operator's RelabelConfig shape
+/// A `ScrapeConfig`'s spec: what the operator's ScrapeConfig expresses the
+/// same way as Prometheus' `scrape_config`; discovery and client settings are
+/// refused by `check` (kubernetes/scrape), never dropped. Fields in
+/// alphabetical order, as the objects' other maps are written.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScrapeSpec<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    honor_labels: Option<bool>,
+    job_name: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    metric_relabelings: Vec<Relabeling<'a>>,
+    metrics_path: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    params: &'a BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    relabelings: Vec<Relabeling<'a>>,
+    scheme: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scrape_interval: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scrape_timeout: Option<&'a str>,
+    static_configs: [StaticConfig<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct StaticConfig<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: &'a BTreeMap<String, String>,
+    targets: &'a [String],
+}
+
+/// Prometheus' `relabel_configs` step in the operator's RelabelConfig shape
 /// (the same fields, camelCase).
-fn relabelings(steps: &[crate::spec::scrape::RelabelConfig]) -> serde_json::Value {
-    let camel = |k: &str| match k {
-        "source_labels" => "sourceLabels".to_string(),
-        "target_label" => "targetLabel".to_string(),
-        other => other.to_string(),
-    };
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Relabeling<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<crate::spec::scrape::RelabelAction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    modulus: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regex: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replacement: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    separator: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    source_labels: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_label: Option<&'a str>,
+}
+
+fn relabelings(steps: &[crate::spec::scrape::RelabelConfig]) -> Vec<Relabeling<'_>> {
     steps
         .iter()
-        .map(|r| match serde_json::to_value(r) {
-            Ok(serde_json::Value::Object(o)) => o.into_iter().map(|(k, v)| (camel(&k), v)).collect(),
-            _ => serde_json::Value::Null,
+        .map(|r| Relabeling {
+            action: r.action,
+            modulus: r.modulus,
+            regex: r.regex.as_deref(),
+            replacement: r.replacement.as_deref(),
+            separator: r.separator.as_deref(),
+            source_labels: &r.source_labels,
+            target_label: r.target_label.as_deref(),
         })
         .collect()
 }
@@ -141,37 +192,22 @@ pub fn render(m: &Model, plain: &[Artifact]) -> Result<Rendered, Box<Diagnostic>
     }
     for j in &m.prometheus.scrape_jobs {
         let name = scrape_name(&j.name);
-        let mut statik = json!({"targets": j.targets});
-        if !j.labels.is_empty() {
-            statik["labels"] = json!(j.labels);
-        }
-        let mut spec = json!({
-            "jobName": j.name,
-            "staticConfigs": [statik],
-            "metricsPath": j.metrics_path,
-            "scheme": j.scheme,
-        });
-        if let Some(i) = &j.interval {
-            spec["scrapeInterval"] = json!(i.as_str());
-        }
-        if let Some(t) = &j.timeout {
-            spec["scrapeTimeout"] = json!(t.as_str());
-        }
-        // What ScrapeConfig expresses the same way; discovery and client
-        // settings are refused by `check` (kubernetes/scrape), never dropped.
         let o = &j.options;
-        if let Some(h) = o.honor_labels {
-            spec["honorLabels"] = json!(h);
-        }
-        if !o.params.is_empty() {
-            spec["params"] = json!(o.params);
-        }
-        if !o.relabel_configs.is_empty() {
-            spec["relabelings"] = relabelings(&o.relabel_configs);
-        }
-        if !o.metric_relabel_configs.is_empty() {
-            spec["metricRelabelings"] = relabelings(&o.metric_relabel_configs);
-        }
+        let spec = ScrapeSpec {
+            honor_labels: o.honor_labels,
+            job_name: &j.name,
+            metric_relabelings: relabelings(&o.metric_relabel_configs),
+            metrics_path: &j.metrics_path,
+            params: &o.params,
+            relabelings: relabelings(&o.relabel_configs),
+            scheme: &j.scheme,
+            scrape_interval: j.interval.as_ref().map(|i| i.as_str()),
+            scrape_timeout: j.timeout.as_ref().map(|t| t.as_str()),
+            static_configs: [StaticConfig {
+                labels: &j.labels,
+                targets: &j.targets,
+            }],
+        };
         let obj = object(
             API_OPERATOR_ALPHA,
             "ScrapeConfig",

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use yaml_rust2::parser::MarkedEventReceiver as _;
 
-use super::{Positions, Source, Spec};
+use super::{Positions, Source, Spec, split};
 use crate::diag::{Diagnostic, Pos, did_you_mean};
 
 /// Codes of the problems found while loading.
@@ -37,25 +37,56 @@ static UNKNOWN: LazyLock<Regex> =
 /// structural error from the spec's JSON Schema ([`super::structure`]); a
 /// clean spec takes serde's fast path alone.
 pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
+    load_with(src, true)
+}
+
+/// [`load`], with the long lists cut into items ([`split`]) when `cut`.
+fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
     if let Some(d) = super::limits::precheck(src) {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
     // Side by side: one pass of yaml-rust2's events checks the depth and
-    // alias limits and finds duplicate keys; serde_yaml_ng's typed parse is
-    // bounded on its own (recursion and alias-repetition limits), so it need
-    // not wait. A limit exceeded wins over everything else, then duplicates.
+    // alias limits, finds duplicate keys and sees the spec's shape;
+    // serde_yaml_ng's typed parse is bounded on its own (recursion and
+    // alias-repetition limits), so it need not wait, and parses the items of
+    // the long lists side by side when the text cuts plainly ([`split`]).
+    // A limit exceeded wins over everything else, then duplicates.
     let (scanned, parsed) = crate::par::join(
         || {
             let mut dups = super::positions::DuplicateKeys::default();
-            super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map(|()| dups.found(&src.text))
+            let mut shape = split::Shape::default();
+            super::limits::scan(src, |ev, mark| {
+                shape.see(&ev, mark);
+                dups.on_event(ev, mark);
+            })
+            .map(|()| (dups.found(&src.text), shape))
         },
-        || serde_yaml_ng::from_str::<Spec>(&src.text),
+        || {
+            let cut = if cut { split::split(&src.text) } else { None };
+            match cut.as_ref().and_then(split::parse) {
+                Some(spec) => Parsed::Cut(spec, cut.map(|c| c.shape).unwrap_or_default()),
+                None => Parsed::Whole(serde_yaml_ng::from_str::<Spec>(&src.text)),
+            }
+        },
     );
-    let duplicates = duplicate_keys(scanned.map_err(|d| vec![*d])?, &positions);
+    let (found, shape) = scanned.map_err(|d| vec![*d])?;
+    let duplicates = duplicate_keys(found, &positions);
     if !duplicates.is_empty() {
         return Err(duplicates);
     }
+    let parsed = match parsed {
+        Parsed::Cut(spec, lines) if shape.agrees(&lines) => {
+            #[cfg(debug_assertions)]
+            {
+                let whole = serde_yaml_ng::from_str::<Spec>(&src.text).map(|s| format!("{s:?}"));
+                debug_assert_eq!(whole.ok(), Some(format!("{spec:?}")), "the cut spec differs from the whole parse");
+            }
+            Ok(spec)
+        }
+        Parsed::Cut(..) => serde_yaml_ng::from_str::<Spec>(&src.text),
+        Parsed::Whole(r) => r,
+    };
     let spec: Spec = match parsed {
         Ok(s) => s,
         Err(e) => {
@@ -75,6 +106,13 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
         return Err(vec![d]);
     }
     Ok(Loaded { spec, positions })
+}
+
+/// The typed parse: of the cut text (to be checked against the event
+/// pass's shape) or of the whole text.
+enum Parsed {
+    Cut(Spec, split::Lines),
+    Whole(Result<Spec, serde_yaml_ng::Error>),
 }
 
 /// Every key given twice in one mapping (anywhere: `signals`, a dashboard, ...).
@@ -353,5 +391,88 @@ pub(super) mod tests {
         let e = load(&src("version: 2\n")).unwrap_err();
         assert_eq!(e[0].code, codes::VERSION);
         assert_eq!(e[0].pos.map(|p| p.line), Some(1));
+    }
+
+    /// Differential: specs mutated line by line (quotes, list dashes,
+    /// indents, anchors, document markers, fake keys) load the same with the
+    /// long lists cut into items as from the whole text: the same spec, or
+    /// the same diagnostics at the same positions.
+    #[test]
+    fn cut_and_whole_loads_agree_on_mutated_specs() {
+        let seeds = [
+            include_str!("../../fuzz/seeds/genmon.yaml"),
+            include_str!("../../genmon.yaml"),
+            "version: 1\nsignals:\n  s: {title: S, expr: 'rate(x_total[5m])'}\ndashboards:\n- uid: a\n  title: A\n  panels:\n  - {signal: s}\n- uid: b\n  title: B\n  description: |\n    - text\n  panels: [{signal: s}]\nrules:\n  - name: g\n    alerts:\n    - {name: A, threshold: {signal: s, op: '>', value: 1}, severity: warning, summary: s, description: d}\n  - name: h\n    alerts: []\n",
+        ];
+        let snippets = [
+            "\"",
+            "'",
+            "- ",
+            "  - x: 1",
+            "# c",
+            "&a ",
+            "*a",
+            "---",
+            "...",
+            "dashboards:",
+            "rules:",
+            "|",
+            "  \"a",
+            "\t",
+            "-",
+            "? k",
+            "%TAG ! x",
+            "  ",
+            "}",
+            "[",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut cut_taken, mut runs) = (0, 0);
+        for seed in seeds {
+            for _ in 0..300 {
+                let mut lines: Vec<String> = seed.lines().map(str::to_string).collect();
+                for _ in 0..1 + next(3) {
+                    let i = next(lines.len());
+                    match next(6) {
+                        0 => {
+                            lines.remove(i);
+                        }
+                        1 => lines.insert(i, lines[i].clone()),
+                        2 => lines.insert(i, snippets[next(snippets.len())].to_string()),
+                        3 => {
+                            let at = next(lines[i].len() + 1);
+                            if lines[i].is_char_boundary(at) {
+                                lines[i].insert_str(at, snippets[next(snippets.len())]);
+                            }
+                        }
+                        4 => lines[i] = format!("{}{}", " ".repeat(next(3)), lines[i].trim_start_matches(' ')),
+                        _ => {
+                            let j = next(lines.len());
+                            lines.swap(i, j);
+                        }
+                    }
+                    if lines.is_empty() {
+                        lines.push("version: 1".into());
+                    }
+                }
+                let s = src(&(lines.join("\n") + "\n"));
+                runs += 1;
+                if split::split(&s.text).is_some() {
+                    cut_taken += 1;
+                }
+                let show = |r: Result<Loaded, Vec<Diagnostic>>| match r {
+                    Ok(l) => Ok(format!("{:?}", l.spec)),
+                    Err(d) => Err(format!("{d:?}")),
+                };
+                assert_eq!(show(load_with(&s, true)), show(load_with(&s, false)), "{}", s.text);
+            }
+        }
+        assert!(cut_taken * 2 > runs, "only {cut_taken} of {runs} mutants were cut");
     }
 }

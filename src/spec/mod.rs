@@ -10,6 +10,7 @@ mod positions;
 mod reuse;
 pub mod scrape;
 mod service;
+mod split;
 mod structure;
 mod types;
 

@@ -1,0 +1,355 @@
+//! The spec's long lists parsed side by side. A spec's bulk is the items of
+//! `dashboards:` and `rules:`; YAML parsers are serial, so the loader cuts
+//! those block lists into their items by text ([`split`]), parses the items
+//! and the rest of the spec at the same time, and puts the spec back
+//! together. The cut is an optimisation only and never changes what a spec
+//! means: it is taken when the spec's shape is plain (no anchors or aliases,
+//! no directives or document markers, items that begin on their `- ` line),
+//! and it must agree line for line with what the full event pass saw
+//! ([`Shape`], fed from the limits pass): the lines of the top-level keys and
+//! of each item. Anything else — a cut that does not match, a parse error in
+//! any part — falls back to parsing the whole text at once, so errors are
+//! exactly those of the whole parse.
+
+use yaml_rust2::parser::Event;
+use yaml_rust2::scanner::Marker;
+
+use super::{Dashboard, RuleGroup, Spec};
+
+/// Top-level keys whose block lists are cut into items.
+const KEYS: [&str; 2] = ["dashboards", "rules"];
+
+/// Fewest items worth cutting for.
+const MIN_ITEMS: usize = 2;
+
+/// A spec cut into its lists' items and the rest.
+#[derive(Debug, PartialEq)]
+pub struct Split<'a> {
+    /// The spec with each cut list written as `key: []`.
+    pub rest: String,
+    /// Each item's key (index into [`KEYS`]) and text (a one-item block list).
+    pub items: Vec<(usize, &'a str)>,
+    /// Where the cut found things: 1-based lines of the top-level keys and of
+    /// the items' `- `, to compare with the [`Shape`] the parser saw.
+    pub shape: Lines,
+}
+
+/// Lines of the top-level keys and of the cut lists' items.
+#[derive(Debug, Default, PartialEq)]
+pub struct Lines {
+    pub keys: Vec<usize>,
+    pub items: Vec<usize>,
+}
+
+/// Cut `text` at the items of its top-level block lists `dashboards:` and
+/// `rules:`; `None` when the text is not plainly shaped enough to cut by
+/// lines, or has too few items to gain from it.
+pub fn split(text: &str) -> Option<Split<'_>> {
+    let mut rest = String::with_capacity(text.len() / 8);
+    let mut items: Vec<(usize, &str)> = Vec::new();
+    let mut shape = Lines::default();
+    // The list being cut: (key index, item indent, start of the open item).
+    let mut list: Option<(usize, usize, Option<usize>)> = None;
+    let mut at = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let start = at;
+        at += line.len();
+        let lineno = i + 1;
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let content = &body[indent..];
+        if body.starts_with(['%', '\t']) || body.starts_with("---") || body.starts_with("...") {
+            return None;
+        }
+        if content.is_empty() || content.starts_with('#') {
+            if list.is_none() {
+                rest.push_str(line);
+            }
+            continue;
+        }
+        if let Some((key, item_indent, open)) = &mut list {
+            let dash = content == "-" || content.starts_with("- ");
+            if indent == *item_indent && dash {
+                if let Some(s) = open.replace(start) {
+                    items.push((*key, &text[s..start]));
+                }
+                shape.items.push(lineno);
+                continue;
+            }
+            if indent > *item_indent && open.is_some() {
+                continue;
+            }
+            if indent != 0 || open.is_none() {
+                // Less indented than the items but not a top-level key, or
+                // content before the first `- `: not a plain block list.
+                return None;
+            }
+            if let Some(s) = open.take() {
+                items.push((*key, &text[s..start]));
+            }
+            list = None;
+        }
+        if indent == 0 {
+            if content.starts_with('-') {
+                // Items of a list not cut (at indent 0, under a key not in KEYS).
+                rest.push_str(line);
+                continue;
+            }
+            shape.keys.push(lineno);
+            if let Some(key) = cut_key(content) {
+                let Some(item_indent) = first_item_indent(&text[at..]) else {
+                    rest.push_str(line);
+                    continue;
+                };
+                rest.push_str(KEYS[key]);
+                rest.push_str(": []\n");
+                list = Some((key, item_indent, None));
+                continue;
+            }
+        }
+        rest.push_str(line);
+    }
+    if let Some((key, _, open)) = list {
+        let s = open?;
+        items.push((key, &text[s..]));
+    }
+    (items.len() >= MIN_ITEMS).then_some(Split { rest, items, shape })
+}
+
+/// Index into [`KEYS`] of a key line `dashboards:` / `rules:` whose value
+/// follows on the next lines (nothing after the colon but a comment).
+fn cut_key(line: &str) -> Option<usize> {
+    KEYS.iter().position(|k| {
+        line.strip_prefix(k).and_then(|r| r.strip_prefix(':')).is_some_and(|r| {
+            let after = r.trim_start_matches(' ');
+            after.is_empty() || (after.starts_with('#') && after.len() < r.len())
+        })
+    })
+}
+
+/// Indent of the first line of `text` with content, when it begins a block
+/// list item (`- ` or a lone `-`).
+fn first_item_indent(text: &str) -> Option<usize> {
+    let line = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| !l.trim_start_matches(' ').is_empty() && !l.trim_start_matches(' ').starts_with('#'))?;
+    let content = line.trim_start_matches(' ');
+    (content == "-" || content.starts_with("- ")).then_some(line.len() - content.len())
+}
+
+/// One parsed item of a cut list.
+pub enum Item {
+    Dashboard(Dashboard),
+    Group(RuleGroup),
+}
+
+/// Parse one item's text (a one-item block list) as its key's type; `None`
+/// on any error (the caller parses the whole text to report it).
+pub fn item(key: usize, text: &str) -> Option<Item> {
+    fn one<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+        let mut v: Vec<T> = serde_yaml_ng::from_str(text).ok()?;
+        (v.len() == 1).then(|| v.pop()).flatten()
+    }
+    match KEYS.get(key)? {
+        &"dashboards" => one(text).map(Item::Dashboard),
+        _ => one(text).map(Item::Group),
+    }
+}
+
+/// Parse a [`Split`]: the rest and the items side by side, then the spec
+/// they make. `None` on any error.
+pub fn parse(s: &Split) -> Option<Spec> {
+    let (rest, items) = crate::par::join(
+        || serde_yaml_ng::from_str::<Spec>(&s.rest).ok(),
+        || crate::par::map(&s.items, |(k, t)| item(*k, t)),
+    );
+    let mut spec = rest?;
+    if !spec.dashboards.is_empty() || !spec.rules.is_empty() {
+        return None;
+    }
+    for it in items {
+        match it? {
+            Item::Dashboard(d) => spec.dashboards.push(d),
+            Item::Group(g) => spec.rules.push(g),
+        }
+    }
+    Some(spec)
+}
+
+/// What the parser's events show of the spec's shape: the lines of the
+/// top-level keys, the lines where the items of the top-level lists in
+/// [`KEYS`] begin, and whether any anchor or alias appears. Fed the events of
+/// the limits pass ([`super::limits::scan`]).
+#[derive(Default)]
+pub struct Shape {
+    depth: usize,
+    /// At the top level: the next node is a key.
+    key_next: bool,
+    /// The last top-level key is one of [`KEYS`].
+    listed_key: bool,
+    /// The top-level value open at depth 2 is a list under one of [`KEYS`].
+    in_list: bool,
+    pub lines: Lines,
+    pub anchors: bool,
+    /// More than one document, or a root that is not a mapping.
+    pub odd: bool,
+}
+
+impl Shape {
+    /// Take in one event of the limits pass.
+    pub fn see(&mut self, ev: &Event, mark: Marker) {
+        let line = mark.line();
+        match ev {
+            Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) if *a != 0 => {
+                self.anchors = true;
+            }
+            Event::Alias(_) => self.anchors = true,
+            Event::DocumentStart if !self.lines.keys.is_empty() => self.odd = true,
+            _ => {}
+        }
+        let starts = matches!(
+            ev,
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+        );
+        if starts {
+            match self.depth {
+                0 if !matches!(ev, Event::MappingStart(..)) => self.odd = true,
+                1 => {
+                    if self.key_next {
+                        self.lines.keys.push(line);
+                        self.listed_key = matches!(ev, Event::Scalar(k, ..) if KEYS.contains(&k.as_str()));
+                    } else {
+                        self.in_list = self.listed_key && matches!(ev, Event::SequenceStart(..));
+                    }
+                    self.key_next = !self.key_next;
+                }
+                2 if self.in_list => self.lines.items.push(line),
+                _ => {}
+            }
+        }
+        match ev {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                self.depth += 1;
+                if self.depth == 1 {
+                    self.key_next = true;
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth == 1 {
+                    self.in_list = false;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Shape {
+    /// The cut found exactly what the parser saw.
+    pub fn agrees(&self, cut: &Lines) -> bool {
+        !self.anchors && !self.odd && self.lines == *cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::load::tests::src;
+
+    /// The cut of `text`, and whether the parser's events agree with it.
+    fn cut(text: &str) -> Option<(Split<'_>, bool)> {
+        let c = split(text)?;
+        let mut shape = Shape::default();
+        crate::spec::limits::scan(&src(text), |ev, m| shape.see(&ev, m)).unwrap();
+        let agrees = shape.agrees(&c.shape);
+        Some((c, agrees))
+    }
+
+    fn whole(text: &str) -> String {
+        format!("{:?}", serde_yaml_ng::from_str::<Spec>(text).unwrap())
+    }
+
+    const SIGNALS: &str = "version: 1\nsignals:\n  s: {title: S, expr: 'rate(x_total[5m])'}\n";
+
+    /// Plainly shaped lists are cut, the parser agrees, and the spec put
+    /// back together is the spec of the whole text.
+    #[test]
+    fn plain_lists_are_cut_and_read_as_the_whole_text() {
+        let items0 = "dashboards:   # the boards\n- uid: a\n  title: A\n  panels:\n  - {signal: s}\n\n# between\n- uid: b\n  title: 'B: - not an item'\n  description: |\n    - a line of text, not an item\n\n    more\n  panels: [{signal: s}]\n-   {uid: c, title: C}\n";
+        let items2 = "dashboards:\n  - uid: a\n    title: A\n  # a comment at the items' indent\n  - uid: b\n    title: >-\n      folded\n      - text\n";
+        let rules = "rules:\n- name: g\n  alerts:\n  - {name: A, threshold: {signal: s, op: '>', value: 1}, severity: warning}\n- name: h\n  alerts: []\nstack: {grafana_port: 3001}\n";
+        let texts = [
+            format!("{SIGNALS}{items0}{rules}"),
+            format!("{SIGNALS}{items2}{rules}"),
+            format!("{rules}{SIGNALS}{items0}"),
+            format!("{SIGNALS}{items0}").replace('\n', "\r\n"),
+        ];
+        for text in &texts {
+            let (c, agrees) = cut(text).unwrap_or_else(|| panic!("not cut:\n{text}"));
+            assert!(agrees, "the parser disagrees with the cut of\n{text}\n{:?}", c.shape);
+            let spec = parse(&c).unwrap_or_else(|| panic!("the cut does not parse:\n{text}"));
+            assert_eq!(format!("{spec:?}"), whole(text), "{text}");
+        }
+        let (c, _) = cut(&texts[0]).unwrap();
+        assert_eq!(c.items.len(), 5, "{:?}", c.items);
+        assert!(c.items[1].1.contains("- a line of text, not an item"), "{:?}", c.items[1]);
+        assert_eq!(c.shape.items, [5, 11, 18, 20, 23]);
+    }
+
+    /// Texts a cut by lines could misread are not cut, or the parser's
+    /// events disagree with the cut; either way the loader reads the whole
+    /// text, and reads it as it always did.
+    #[test]
+    fn texts_that_do_not_cut_plainly_are_read_whole() {
+        let two = "- uid: a\n  title: A\n- uid: b\n  title: B\n";
+        let texts = [
+            // An anchor and an alias.
+            format!("{SIGNALS}dashboards:\n- &a {{uid: a, title: A}}\n- uid: b\n  title: B\n  links: []\n"),
+            // A directive, a document marker.
+            format!("%YAML 1.2\n---\n{SIGNALS}dashboards:\n{two}"),
+            format!("{SIGNALS}dashboards:\n{two}...\n"),
+            // A top-level key that is text in a quoted scalar.
+            format!("version: 1\nalerting:\n  runbook_base_url: \"https://x/\ndashboards:\n- uid: a\"\ndashboards:\n{two}"),
+            // An item that begins on the line after its `-`.
+            format!("{SIGNALS}dashboards:\n-\n  uid: a\n  title: A\n- uid: b\n  title: B\n"),
+            // A flow list beside a cut one.
+            format!("{SIGNALS}dashboards:\n{two}rules: [{{name: g, alerts: []}}, {{name: h, alerts: []}}]\n"),
+            // Tabs.
+            format!("{SIGNALS}dashboards:\n{two}\tfoo: 1\n"),
+            // Content between the key and its first item.
+            format!("{SIGNALS}dashboards:\n  x\n{two}"),
+        ];
+        for text in &texts {
+            if let Some((c, agrees)) = cut(text) {
+                let same = agrees
+                    && parse(&c).is_some_and(|s| serde_yaml_ng::from_str::<Spec>(text).is_ok_and(|w| format!("{w:?}") == format!("{s:?}")));
+                assert!(!agrees || same, "cut, agreed and read differently:\n{text}");
+            }
+            let loaded = crate::spec::load(&src(text))
+                .map(|l| format!("{:?}", l.spec))
+                .map_err(|d| d[0].code);
+            let want = match serde_yaml_ng::from_str::<Spec>(text) {
+                Ok(s) => Ok(format!("{s:?}")),
+                Err(_) => Err(loaded.clone().err().unwrap_or("an error")),
+            };
+            assert_eq!(loaded, want, "{text}");
+        }
+        // The anchored one, the flow list and the next-line item are cut by
+        // lines, and the parser's events veto the cut.
+        for i in [0, 4, 5] {
+            let (_, agrees) = cut(&texts[i]).unwrap_or_else(|| panic!("not cut:\n{}", texts[i]));
+            assert!(!agrees, "{}", texts[i]);
+        }
+    }
+
+    /// An item's error is the whole parse's error, with its position.
+    #[test]
+    fn an_error_in_an_item_is_reported_as_in_the_whole_text() {
+        let text = format!("{SIGNALS}dashboards:\n- uid: a\n  title: A\n- uid: b\n  titel: B\n");
+        assert!(cut(&text).is_some_and(|(c, agrees)| agrees && parse(&c).is_none()));
+        let d = crate::spec::load(&src(&text)).unwrap_err();
+        assert_eq!((d[0].code, d[0].pos.map(|p| (p.line, p.col))), ("spec/type", Some((8, 3))), "{d:?}");
+    }
+}

@@ -124,8 +124,9 @@ pub fn precheck(src: &Source) -> Option<Diagnostic> {
 }
 
 /// One pass over the parser's events after [`precheck`]: the depth and alias
-/// limits, and every event handed on to `also` (the duplicate-key scan rides
-/// on this pass instead of parsing the text again). Stops at the first limit
+/// limits, and every event handed on to `also`, up to and including
+/// `StreamEnd` (the duplicate-key scan and the spec's [`super::split::Shape`]
+/// ride on this pass instead of parsing the text again). Stops at the first limit
 /// exceeded, or at a YAML syntax error (the loader reports that).
 pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Box<Diagnostic>> {
     let mut parser = Parser::new_from_str(&src.text);
@@ -138,7 +139,10 @@ pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Box
             return Ok(());
         };
         match ev {
-            Event::StreamEnd => return Ok(()),
+            Event::StreamEnd => {
+                also(ev, mark);
+                return Ok(());
+            }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 nodes += 1;
                 open.push((anchor, nodes));

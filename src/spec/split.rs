@@ -194,6 +194,9 @@ pub struct Shape {
     pub anchors: bool,
     /// More than one document, or a root that is not a mapping.
     pub odd: bool,
+    /// The pass reached the end of the text (it stops at a syntax error,
+    /// which the whole parse reports).
+    pub complete: bool,
 }
 
 impl Shape {
@@ -206,6 +209,7 @@ impl Shape {
             }
             Event::Alias(_) => self.anchors = true,
             Event::DocumentStart if !self.lines.keys.is_empty() => self.odd = true,
+            Event::StreamEnd => self.complete = true,
             _ => {}
         }
         let starts = matches!(
@@ -249,7 +253,7 @@ impl Shape {
 impl Shape {
     /// The cut found exactly what the parser saw.
     pub fn agrees(&self, cut: &Lines) -> bool {
-        !self.anchors && !self.odd && self.lines == *cut
+        self.complete && !self.anchors && !self.odd && self.lines == *cut
     }
 }
 
@@ -292,6 +296,13 @@ mod tests {
             let spec = parse(&c).unwrap_or_else(|| panic!("the cut does not parse:\n{text}"));
             assert_eq!(format!("{spec:?}"), whole(text), "{text}");
         }
+        // The loader takes the cut.
+        let before = crate::spec::load::tests::CUTS.with(std::cell::Cell::get);
+        for text in &texts {
+            crate::spec::load(&src(text)).unwrap();
+        }
+        let taken = crate::spec::load::tests::CUTS.with(std::cell::Cell::get) - before;
+        assert_eq!(taken, texts.len());
         let (c, _) = cut(&texts[0]).unwrap();
         assert_eq!(c.items.len(), 5, "{:?}", c.items);
         assert!(c.items[1].1.contains("- a line of text, not an item"), "{:?}", c.items[1]);
@@ -342,6 +353,30 @@ mod tests {
             let (_, agrees) = cut(&texts[i]).unwrap_or_else(|| panic!("not cut:\n{}", texts[i]));
             assert!(!agrees, "{}", texts[i]);
         }
+    }
+
+    /// A pass the parser could not finish (a syntax error after the last
+    /// item) never vouches for a cut, even when the lines it saw agree.
+    #[test]
+    fn an_unfinished_pass_does_not_agree() {
+        let text = format!("{SIGNALS}dashboards:\n- uid: a\n  title: A\n- uid: b\n  title: B\n");
+        let c = split(&text).unwrap();
+        let mut events = Vec::new();
+        let mut p = yaml_rust2::parser::Parser::new_from_str(&text);
+        while let Ok((ev, m)) = p.next_token() {
+            let end = ev == Event::StreamEnd;
+            events.push((ev, m));
+            if end {
+                break;
+            }
+        }
+        let feed = |n: usize| {
+            let mut shape = Shape::default();
+            events.iter().take(n).for_each(|(ev, m)| shape.see(ev, *m));
+            shape.agrees(&c.shape)
+        };
+        assert!(feed(events.len()));
+        assert!(!feed(events.len() - 1));
     }
 
     /// An item's error is the whole parse's error, with its position.

@@ -374,6 +374,29 @@ fn explain_says_where_each_value_came_from() {
     assert!(stderr(&o).contains("did you mean `HostCpuBusy`?"), "{}", stderr(&o));
 }
 
+/// An alert whose rules are written in a group of its own (an SLO) shows
+/// them all: its burn-rate and input alerts and the recordings they read.
+#[test]
+fn explain_shows_the_rules_of_an_alert_with_a_group_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "genmon.yaml", "version: 1\npacks: [genmon]\n");
+    let o = genmon(dir.path(), &["explain", "-f", "genmon.yaml", "ProbeAvailability"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    for want in [
+        "generated:\n",
+        "- record: slo:sli_error:ratio_rate5m\n",
+        "- record: slo:error_budget_remaining:ratio\n",
+        "- alert: ProbeAvailabilityFastBurn\n",
+        "- alert: ProbeAvailabilitySlowBurn\n",
+        "- alert: ProbeAvailabilityInputAbsent\n",
+    ] {
+        assert!(t.contains(want), "want `{want}` in:\n{t}");
+    }
+    // Nothing of another alert.
+    assert!(!t.contains("- alert: ProbeLatencyRegressed"), "{t}");
+}
+
 #[test]
 fn the_readme_tour_spec_renders_as_shown() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();

@@ -2,10 +2,10 @@
 //! includes, packs and overrides, and where each value came from.
 
 use serde::Serialize;
-use serde_yaml_ng::Value;
 
 use super::{Format, SpecArgs, exit};
 use crate::compose::{Composed, suggest};
+use crate::model::{Alert, Rule};
 use crate::pipeline::Compiled;
 
 /// Where a value is written.
@@ -64,7 +64,13 @@ pub fn explain(args: &SpecArgs, name: &str, color: bool) -> u8 {
             return exit::INVALID;
         }
     };
-    let found = find(&composed, &compiled, name);
+    let found = match find(&composed, &compiled, name) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot show the generated rules: {e}\nhelp: this is a bug in genmon; please report it with the spec");
+            return exit::USAGE;
+        }
+    };
     if found.is_empty() {
         let spec = &composed.loaded.spec;
         let names = composed
@@ -114,37 +120,42 @@ fn human(e: &Explained) -> String {
     out
 }
 
-/// Every alert, signal and dashboard called `name`.
-fn find(c: &Composed, compiled: &Compiled, name: &str) -> Vec<Explained> {
+/// Every alert, signal and dashboard called `name`; an error when the
+/// generated rules cannot be written out (a bug in genmon).
+fn find(c: &Composed, compiled: &Compiled, name: &str) -> Result<Vec<Explained>, String> {
     let spec = &c.loaded.spec;
     let mut out = Vec::new();
     if let Some((gi, ai)) = c.find_alert(name) {
         let path = format!("rules[{gi}].alerts[{ai}]");
         let group = &spec.rules[gi].name;
-        let generated = generated_rules(compiled, group, name);
+        let rules = generated_rules(compiled, group, name);
         let mut values = Vec::new();
-        if let Some(rule) = generated.as_ref().and_then(|g| serde_yaml_ng::from_str::<Vec<Value>>(g).ok()) {
-            for r in rule.iter().filter(|r| r.get("alert").and_then(Value::as_str) == Some(name)) {
-                for (field, value) in flatten(r) {
-                    if field == "alert" {
-                        continue;
-                    }
-                    let spec_field = match field.as_str() {
-                        "labels.severity" => "severity".to_string(),
-                        "annotations.runbook_url" => "runbook_url".to_string(),
-                        "annotations.summary" => "summary".to_string(),
-                        "annotations.description" => "description".to_string(),
-                        "expr" => threshold_field(c, &path),
-                        f => f.to_string(),
-                    };
-                    values.push(Value1 {
-                        from: level_from(c, spec, gi, ai, &spec_field).unwrap_or_else(|| from(c, "alert", name, &spec_field, &path)),
-                        field,
-                        value,
-                    });
-                }
+        for r in &rules {
+            let Rule::Alert(a) = r else { continue };
+            if a.name != name {
+                continue;
+            }
+            for (field, value) in fields(a) {
+                let spec_field = match field.as_str() {
+                    "labels.severity" => "severity".to_string(),
+                    "annotations.runbook_url" => "runbook_url".to_string(),
+                    "annotations.summary" => "summary".to_string(),
+                    "annotations.description" => "description".to_string(),
+                    "expr" => threshold_field(c, &path),
+                    f => f.to_string(),
+                };
+                values.push(Value1 {
+                    from: level_from(c, spec, gi, ai, &spec_field).unwrap_or_else(|| from(c, "alert", name, &spec_field, &path)),
+                    field,
+                    value,
+                });
             }
         }
+        let generated = if rules.is_empty() {
+            None
+        } else {
+            Some(crate::render::rules::text(&rules)?)
+        };
         out.push(explained(c, "alert", name, &path, values, generated));
     }
     if let Some(s) = spec.signals.get(name) {
@@ -183,7 +194,7 @@ fn find(c: &Composed, compiled: &Compiled, name: &str) -> Vec<Explained> {
             None,
         ));
     }
-    out
+    Ok(out)
 }
 
 /// `(field, value)` pairs with where each came from.
@@ -275,48 +286,38 @@ fn from(c: &Composed, kind: &str, name: &str, field: &str, path: &str) -> From {
     From { how: "default", at: None }
 }
 
-/// The rules genmon writes for alert `name` of group `group` (YAML), from the rendered rule file.
-fn generated_rules(compiled: &Compiled, group: &str, name: &str) -> Option<String> {
-    let file = format!("{}/{group}.rules.yml", crate::conventions::DIR_ALERTS);
-    let a = compiled.artifacts.iter().find(|a| a.path.to_string_lossy() == file)?;
-    let v: Value = serde_yaml_ng::from_slice(&a.bytes).ok()?;
-    let rules: Vec<Value> = v
-        .get("groups")?
-        .as_sequence()?
-        .iter()
-        .flat_map(|g| g.get("rules").and_then(Value::as_sequence).cloned().unwrap_or_default())
-        .filter(|r| r.get("alert").and_then(Value::as_str).is_some_and(|a| a.starts_with(name)))
-        .collect();
-    if rules.is_empty() {
-        return None;
-    }
-    serde_yaml_ng::to_string(&rules).ok()
-}
-
-/// `field → value` of a rule, nested maps as `labels.severity`.
-fn flatten(v: &Value) -> Vec<(String, String)> {
+/// The rules genmon writes for spec alert `name` of group `group`, from the
+/// model wherever they are written (an SLO's own group too): its alerting
+/// rules, and every rule of a group made for it alone.
+fn generated_rules<'a>(compiled: &'a Compiled, group: &str, name: &str) -> Vec<&'a Rule> {
+    let facts = &compiled.model.facts.alerts;
+    let ours = |r: &Rule| match r {
+        Rule::Alert(a) => facts.get(&a.name).is_some_and(|f| f.spec_alert == name && f.group == group),
+        Rule::Recording { .. } => false,
+    };
     let mut out = Vec::new();
-    if let Some(m) = v.as_mapping() {
-        for (k, v) in m {
-            let k = k.as_str().unwrap_or_default().to_string();
-            match v {
-                Value::Mapping(inner) => {
-                    for (ik, iv) in inner {
-                        out.push((format!("{k}.{}", ik.as_str().unwrap_or_default()), scalar(iv)));
-                    }
-                }
-                _ => out.push((k, scalar(v))),
-            }
+    for g in &compiled.model.groups {
+        let alerts = g.rules.iter().filter(|r| matches!(r, Rule::Alert(_)));
+        if alerts.clone().next().is_some() && alerts.clone().all(ours) {
+            out.extend(&g.rules);
+        } else {
+            out.extend(g.rules.iter().filter(|r| ours(r)));
         }
     }
     out
 }
 
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => serde_yaml_ng::to_string(other).unwrap_or_default().trim().to_string(),
+/// `field → value` of an alerting rule, as its rule file names them
+/// (`for`, `labels.severity`, `annotations.summary`).
+fn fields(a: &Alert) -> Vec<(String, String)> {
+    let mut out = vec![("expr".to_string(), a.expr.clone())];
+    if let Some(f) = &a.for_ {
+        out.push(("for".into(), f.to_string()));
     }
+    if let Some(k) = &a.keep_firing_for {
+        out.push(("keep_firing_for".into(), k.to_string()));
+    }
+    out.extend(a.labels.iter().map(|(k, v)| (format!("labels.{k}"), v.clone())));
+    out.extend(a.annotations.iter().map(|(k, v)| (format!("annotations.{k}"), v.clone())));
+    out
 }

@@ -38,14 +38,19 @@ pub const SERIALIZE: &str = "render/serialize";
 /// kept whole (no folding, so an expression or a URL reads and greps as one
 /// line), multi-line strings as literal blocks.
 pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Bytes {
-    let mut options = serde_saphyr::SerializerOptions::default();
-    options.folded_wrap_chars = usize::MAX;
     // Written after the header in one buffer (no copy of the body).
     let mut out = String::with_capacity(16 * 1024);
     out.push_str(c::GENERATED_HEADER);
     out.push('\n');
-    serde_saphyr::to_fmt_writer_with_options(&mut out, v, options).map_err(|e| format!("YAML: {e}"))?;
+    yaml_into(&mut out, v)?;
     Ok(out.into_bytes())
+}
+
+/// `v` as YAML, as the generated files write it, after what `out` holds.
+pub(crate) fn yaml_into<T: serde::Serialize>(out: &mut String, v: &T) -> Result<(), String> {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    serde_saphyr::to_fmt_writer_with_options(out, v, options).map_err(|e| format!("YAML: {e}"))
 }
 
 /// The file at `path` from `bytes`, or the located error saying it could not be made.

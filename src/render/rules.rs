@@ -59,33 +59,39 @@ pub fn namespace_file(namespace: Option<&str>, groups: &[RuleGroup]) -> super::B
 
 /// One rule group, ready to serialize.
 pub(crate) fn group_out(g: &RuleGroup) -> Group<'_> {
-    let rules = g
-        .rules
-        .iter()
-        .map(|r| match r {
-            Rule::Recording { record, expr, labels } => RuleOut {
-                record: Some(record),
-                alert: None,
-                expr,
-                for_: None,
-                keep_firing_for: None,
-                labels,
-                annotations: None,
-            },
-            Rule::Alert(a) => RuleOut {
-                record: None,
-                alert: Some(&a.name),
-                expr: &a.expr,
-                for_: a.for_.as_ref().map(|d| d.as_str()),
-                keep_firing_for: a.keep_firing_for.as_ref().map(|d| d.as_str()),
-                labels: &a.labels,
-                annotations: Some(&a.annotations),
-            },
-        })
-        .collect();
     Group {
         name: &g.name,
         interval: g.interval.as_ref().map(|d| d.as_str()),
-        rules,
+        rules: g.rules.iter().map(rule_out).collect(),
     }
+}
+
+fn rule_out(r: &Rule) -> RuleOut<'_> {
+    match r {
+        Rule::Recording { record, expr, labels } => RuleOut {
+            record: Some(record),
+            alert: None,
+            expr,
+            for_: None,
+            keep_firing_for: None,
+            labels,
+            annotations: None,
+        },
+        Rule::Alert(a) => RuleOut {
+            record: None,
+            alert: Some(&a.name),
+            expr: &a.expr,
+            for_: a.for_.as_ref().map(|d| d.as_str()),
+            keep_firing_for: a.keep_firing_for.as_ref().map(|d| d.as_str()),
+            labels: &a.labels,
+            annotations: Some(&a.annotations),
+        },
+    }
+}
+
+/// Rules as a YAML list, each as the rule files write it (no file header).
+pub fn text(rules: &[&Rule]) -> Result<String, String> {
+    let mut out = String::new();
+    super::yaml_into(&mut out, &rules.iter().map(|r| rule_out(r)).collect::<Vec<_>>())?;
+    Ok(out)
 }

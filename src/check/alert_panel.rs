@@ -20,13 +20,15 @@ impl Check for AlertPanel {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        let ix = PanelIndex::new(cx.spec);
+        // Built on first use: a spec without alerts needs none.
+        let index = std::cell::OnceCell::new();
+        let ix = || index.get_or_init(|| PanelIndex::new(cx.spec));
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = format!("rules[{gi}].alerts[{ai}]");
                 if let Some(r) = &a.panel {
-                    if ix.by_ref(r).is_none() {
+                    if ix().by_ref(r).is_none() {
                         let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));
                         out.push(
                             Diagnostic::error(MISSING, format!("{path}.panel"), format!("no panel `{title}` on dashboard `{uid}`"))
@@ -43,11 +45,11 @@ impl Check for AlertPanel {
                         .first()
                         .map(|r| r.record.clone())
                         .unwrap_or_default();
-                    ix.by_expr(&rec).is_some()
+                    ix().by_expr(&rec).is_some()
                 } else if let Some((_, sig)) = sigs.first() {
-                    ix.by_signal(sig).is_some()
+                    ix().by_signal(sig).is_some()
                 } else if let Some(e) = a.expr() {
-                    ix.by_expr(e).is_some()
+                    ix().by_expr(e).is_some()
                 } else {
                     // Absence alerts watch something missing: there is nothing to graph.
                     // SLOs link to the generated `slos` dashboard.

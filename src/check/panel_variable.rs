@@ -6,6 +6,7 @@ use crate::conventions as c;
 use crate::diag::Diagnostic;
 use crate::promql::variables;
 use indexmap::IndexMap;
+use std::collections::HashMap;
 
 pub struct PanelVariable;
 
@@ -48,29 +49,31 @@ impl Check for PanelVariable {
         // A signal's undefined variable is one typo in the signal, however
         // many panels show it: (signal, variable) → dashboards, their variables.
         let mut in_signals: IndexMap<(&str, String), Showing> = IndexMap::new();
+        // The variables of each distinct text, found once: every panel of a
+        // signal shows the same expression.
+        let mut found: HashMap<&str, Vec<String>> = HashMap::new();
         for (di, d) in cx.spec.dashboards.iter().enumerate() {
             let mut defined: Vec<&str> = d.variables.iter().map(|v| v.name()).collect();
             defined.push(c::DATASOURCE_VAR);
-            let undefined = |text: &str| -> Vec<String> {
-                variables(text)
-                    .into_iter()
-                    .filter(|v| !defined.contains(&v.as_str()) && !BUILTIN.contains(&v.as_str()))
-                    .collect()
-            };
-            let mut check = |path: String, text: &str| {
-                for v in undefined(text) {
-                    out.push(problem(path.clone(), text, &v, &format!("dashboard `{}`", d.uid), &defined));
-                }
-            };
             for (path, p) in panels(di, d) {
                 if let Some(t) = &p.title {
-                    check(format!("{path}.title"), t);
+                    for v in undefined(&mut found, t, &defined) {
+                        out.push(problem(format!("{path}.title"), t, &v, &format!("dashboard `{}`", d.uid), &defined));
+                    }
                 }
                 for (qi, q) in p.queries.iter().enumerate() {
-                    check(format!("{path}.queries[{qi}].expr"), &q.expr);
+                    for v in undefined(&mut found, &q.expr, &defined) {
+                        out.push(problem(
+                            format!("{path}.queries[{qi}].expr"),
+                            &q.expr,
+                            &v,
+                            &format!("dashboard `{}`", d.uid),
+                            &defined,
+                        ));
+                    }
                 }
                 if let Some((name, s)) = p.signal.as_ref().and_then(|s| cx.spec.signals.get_key_value(s)) {
-                    for v in undefined(&s.expr) {
+                    for v in undefined(&mut found, &s.expr, &defined) {
                         let (uids, vars) = in_signals.entry((name.as_str(), v)).or_default();
                         if !uids.contains(&d.uid.as_str()) {
                             uids.push(&d.uid);
@@ -108,6 +111,18 @@ impl Check for PanelVariable {
         }
         out
     }
+}
+
+/// The variables `text` uses that are neither `defined` nor built in; those
+/// of each distinct text are found once.
+fn undefined<'a>(found: &mut HashMap<&'a str, Vec<String>>, text: &'a str, defined: &[&str]) -> Vec<String> {
+    found
+        .entry(text)
+        .or_insert_with(|| variables(text))
+        .iter()
+        .filter(|v| !defined.contains(&v.as_str()) && !BUILTIN.contains(&v.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// `$v` is not defined `on`; pointed at in `text`, with the nearest defined name.

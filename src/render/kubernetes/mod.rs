@@ -114,15 +114,27 @@ struct Relabeling<'a> {
 fn relabelings(steps: &[crate::spec::scrape::RelabelConfig]) -> Vec<Relabeling<'_>> {
     steps
         .iter()
-        .map(|r| Relabeling {
-            action: r.action,
-            modulus: r.modulus,
-            regex: r.regex.as_deref(),
-            replacement: r.replacement.as_deref(),
-            separator: r.separator.as_deref(),
-            source_labels: &r.source_labels,
-            target_label: r.target_label.as_deref(),
-        })
+        // Every field named (no `..`): a field added to `RelabelConfig`
+        // fails to compile here instead of silently never reaching the object.
+        .map(
+            |crate::spec::scrape::RelabelConfig {
+                 source_labels,
+                 separator,
+                 regex,
+                 modulus,
+                 target_label,
+                 replacement,
+                 action,
+             }| Relabeling {
+                action: *action,
+                modulus: *modulus,
+                regex: regex.as_deref(),
+                replacement: replacement.as_deref(),
+                separator: separator.as_deref(),
+                source_labels,
+                target_label: target_label.as_deref(),
+            },
+        )
         .collect()
 }
 

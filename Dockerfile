@@ -9,8 +9,11 @@
 # --- build -------------------------------------------------------------------
 FROM rust:1-bookworm AS build
 WORKDIR /src
-# Dependencies first, so source edits do not refetch the registry.
+# Dependencies first, so source edits do not refetch the registry. The
+# workspace members (the exporter's and the service library's crates) must be
+# there for cargo to read the workspace at all.
 COPY Cargo.toml Cargo.lock ./
+COPY crates ./crates
 RUN mkdir -p src/bin && echo 'fn main() {}' > src/bin/genmon.rs && echo 'fn main() {}' > src/bin/genmon-exporter.rs \
     && touch src/lib.rs && cargo fetch --locked && rm -rf src
 COPY src ./src

@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 # Major page faults (field 12): pages read back from disk, e.g. code paged
-# out at startup (src/exporter/memory.rs) that a scrape runs for the first time.
+# out at startup (crates/genmon-exporter/src/memory.rs) that a scrape runs for the first time.
 majflt() { awk '{print $12}' "/proc/$1/stat"; }
 # Time its threads spent runnable but waiting for a CPU (ns, the second field
 # of schedstat): a p99 that grows with this is the machine's other load, not a

@@ -6,14 +6,14 @@
 //! (resolved, defaults applied) → [`render`] (pure functions to bytes) →
 //! [`write`] (validate, then swap in atomically).
 
-pub mod catalog;
+pub use genmon_exporter::catalog;
 pub mod check;
 pub mod cli;
 pub mod compose;
 pub mod conventions;
 pub mod diag;
 pub mod docs;
-pub mod exporter;
+pub use genmon_exporter as exporter;
 pub mod model;
 pub mod par;
 pub mod pipeline;

@@ -374,3 +374,38 @@ fn the_exporter_sees_the_host_and_reads_the_spec() {
         assert!(dockerfile.contains(needle), "Dockerfile lacks {needle}");
     }
 }
+
+/// cargo reads the whole workspace before it fetches or builds anything: the
+/// image's build stage must copy every member's crate before `cargo fetch`.
+#[test]
+fn the_dockerfile_copies_every_workspace_member_before_fetching() {
+    let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml")).unwrap().parse().unwrap();
+    let members: Vec<&str> = manifest["workspace"]["members"]
+        .as_array()
+        .expect("the workspace lists its members")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .filter(|m| *m != ".")
+        .collect();
+    assert!(!members.is_empty(), "genmon's workspace has member crates");
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let fetch = dockerfile.find("cargo fetch").expect("the Dockerfile fetches dependencies first");
+    // `COPY <src>... <dest>`: every source before the fetch.
+    let copied: Vec<&str> = dockerfile[..fetch]
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[..words.len().saturating_sub(1)].to_vec()
+        })
+        .collect();
+    for m in members {
+        assert!(
+            copied.iter().any(|c| {
+                let c = c.trim_end_matches('/');
+                m == c || m.starts_with(&format!("{c}/"))
+            }),
+            "the Dockerfile does not copy workspace member {m} before `cargo fetch` (it copies {copied:?})"
+        );
+    }
+}

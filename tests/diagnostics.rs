@@ -3,6 +3,8 @@
 //! on a closed pipe. (One-mistake-per-file cases live in tests/bad_specs/.)
 
 mod common;
+#[path = "exporter_util.rs"]
+mod util;
 
 use std::process::{Command, Stdio};
 
@@ -83,7 +85,7 @@ fn a_promql_error_on_a_long_line_points_at_its_token_and_keeps_the_key() {
 
 /// `genmon-exporter --config.file SPEC --config.check`.
 fn exporter_accepts(spec: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"))
+    let out = Command::new(util::exporter_bin())
         .arg("--config.file")
         .arg(spec)
         .arg("--config.check")

@@ -12,9 +12,11 @@
 //! exporter by PID.
 
 mod common;
+#[path = "exporter_util.rs"]
+mod util;
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::stack::{Up, api, delivered, free_port, query, require, webhook};
@@ -204,7 +206,7 @@ fn two_scrapers_ship_to_victoriametrics_and_vmalert_fires_and_resolves_through_a
         url: format!("http://{b_instance}/metrics"),
         optional: false,
     };
-    let exporter = PathBuf::from(env!("CARGO_BIN_EXE_genmon-exporter"));
+    let exporter = util::exporter_bin();
     let mut r = supervisor::start(&svc, &exporter, &state_b).expect("start host B's exporter");
     let healthy = matches!(supervisor::wait_healthy(&mut r, limit), Wait::Healthy);
     let log_b = r.log.clone();

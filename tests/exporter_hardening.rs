@@ -25,7 +25,7 @@ fn open_fds(pid: i32) -> usize {
 /// Run the exporter binary to completion (bounded) and return (code, stderr).
 fn run_bin(args: &[&str], within: Duration) -> (Option<i32>, String, Duration) {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"))
+    let mut child = Command::new(util::exporter_bin())
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -293,14 +293,14 @@ fn scrape_is_fast_and_concurrent_scrapes_are_served() {
 
 #[test]
 fn cli_catalog_help_and_bad_config() {
-    let bin = env!("CARGO_BIN_EXE_genmon-exporter");
-    let out = std::process::Command::new(bin).arg("--catalog").output().unwrap();
+    let bin = util::exporter_bin();
+    let out = std::process::Command::new(&bin).arg("--catalog").output().unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), exporter_families().len());
     assert!(v[0]["name"].is_string() && v[0]["type"].is_string());
 
-    let out = std::process::Command::new(bin).arg("--help").output().unwrap();
+    let out = std::process::Command::new(&bin).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
         "--web.listen-address",
@@ -327,7 +327,7 @@ fn cli_catalog_help_and_bad_config() {
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = util::write_config(dir.path(), "exporter:\n  probes:\n    - {name: x, url: 'gopher://x'}\n");
-    let out = std::process::Command::new(bin).args(["--config.file", &cfg]).output().unwrap();
+    let out = std::process::Command::new(&bin).args(["--config.file", &cfg]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("genmon.yaml") && err.contains("exporter.probes[0]"), "{err}");

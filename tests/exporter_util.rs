@@ -3,10 +3,24 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// The `genmon-exporter` binary beside `genmon`. It belongs to the
+/// genmon-exporter package (built for size, see Cargo.toml), so cargo does not
+/// hand genmon's tests its path: `cargo test` at the workspace root builds it
+/// with everything else, `cargo test -p genmon` alone does not.
+pub fn exporter_bin() -> PathBuf {
+    let p = Path::new(env!("CARGO_BIN_EXE_genmon")).with_file_name(format!("genmon-exporter{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.is_file(),
+        "{} is missing: run the tests from the workspace root (`cargo test`), or build it first with `cargo build -p genmon-exporter`",
+        p.display()
+    );
+    p
+}
 
 /// A running `genmon-exporter`; killed by PID on drop.
 pub struct ExporterProc {
@@ -22,7 +36,7 @@ impl ExporterProc {
 
     /// [`ExporterProc::start`], letting `configure` adjust the command first.
     pub fn start_with(args: &[&str], configure: impl FnOnce(&mut Command)) -> ExporterProc {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_genmon-exporter"));
+        let mut cmd = Command::new(exporter_bin());
         configure(&mut cmd);
         let mut child = cmd
             .args(["--web.listen-address", "127.0.0.1:0", "--log.format", "json"])

@@ -11,10 +11,10 @@ pub struct Program {
     pub install: &'static str,
 }
 
-/// genmon-exporter: built with genmon.
+/// genmon-exporter: built with genmon (the workspace builds both).
 pub const EXPORTER: Program = Program {
     names: &["genmon-exporter"],
-    install: "cargo build --release --locked (it is built beside genmon), or put genmon-exporter on PATH",
+    install: "cargo build --release --locked (it is built beside genmon), or cargo install --locked --path crates/genmon-exporter, or put genmon-exporter on PATH",
 };
 /// Prometheus (Debian package `prometheus`).
 pub const PROMETHEUS: Program = Program {

@@ -232,6 +232,11 @@ fn sha(b: &[u8]) -> String {
     sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The fingerprint genmon records today (manifests before 2026-12 hold SHA-256).
+fn xxh3(b: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(b))
+}
+
 fn mkfifo(p: &Path) {
     let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
@@ -315,6 +320,7 @@ fn hostile_manifests_journals_and_trees_never_touch_anything_outside() {
         let body = String::from_utf8_lossy(&body)
             .replace("{VICTIM_SHA_UPPER}", &vs.to_uppercase())
             .replace("{VICTIM_SHA}", &vs)
+            .replace("{VICTIM_XXH3}", &xxh3(b"victim\n"))
             .replace("{X_SHA}", &sha(b"x\n"))
             .replace("{VICTIM}", victim.to_str().unwrap());
         match path.extension().and_then(|e| e.to_str()) {

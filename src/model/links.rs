@@ -31,11 +31,16 @@ pub struct PanelIndex {
 
 impl PanelIndex {
     /// Index the spec's panels in Grafana order.
-    pub fn new<'s>(spec: &'s Spec) -> PanelIndex {
+    pub fn new(spec: &Spec) -> PanelIndex {
+        PanelIndex::of(spec, &spec.dashboards.iter().collect::<Vec<_>>())
+    }
+
+    /// Index the panels of `boards` (the spec's and the generated
+    /// dashboards) in Grafana order.
+    pub fn of<'s>(spec: &'s Spec, boards: &[&'s spec::Dashboard]) -> PanelIndex {
         let window = spec.prometheus.rule_rate_window.as_str();
         let mut ix = PanelIndex::default();
-        let n: usize = spec
-            .dashboards
+        let n: usize = boards
             .iter()
             .map(|d| d.panels.len() + d.rows.iter().map(|r| r.panels.len()).sum::<usize>())
             .sum();
@@ -43,7 +48,7 @@ impl PanelIndex {
         ix.by_ref.reserve(n);
         // Rule form and metric names by query text: a signal is on many panels.
         let mut forms: HashMap<&str, Option<(String, Vec<String>)>> = HashMap::new();
-        for d in &spec.dashboards {
+        for d in boards {
             let mut id = 0u32;
             let mut add = |p: &'s spec::Panel, id: u32, ix: &mut PanelIndex| {
                 // The panel's queries (`panel_queries`' order), without copying them.
@@ -61,9 +66,13 @@ impl PanelIndex {
                     let Some((rule, metrics)) = form else { continue };
                     rule_exprs.push(rule.clone());
                     for m in metrics {
-                        let v = ix.by_metric.entry(m.clone()).or_default();
-                        if v.last() != Some(&i) {
-                            v.push(i);
+                        // A metric is on many panels: its name is copied once.
+                        match ix.by_metric.get_mut(m.as_str()) {
+                            Some(v) if v.last() == Some(&i) => {}
+                            Some(v) => v.push(i),
+                            None => {
+                                ix.by_metric.insert(m.clone(), vec![i]);
+                            }
                         }
                     }
                 }

@@ -13,7 +13,9 @@ use crate::spec::{self, PanelType};
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let t = crate::pipeline::Timer::start();
-    let spec = &with_generated_dashboards(spec);
+    // genmon's own dashboards go after the spec's (the spec is not copied).
+    let generated = generated_dashboards(spec);
+    let boards: Vec<&spec::Dashboard> = spec.dashboards.iter().chain(&generated).collect();
     t.lap("l.spec");
     // Independent pieces side by side: a core idle in one's sequential part
     // takes work from the other.
@@ -23,7 +25,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
                 g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
             })
         },
-        || super::links::PanelIndex::new(spec),
+        || super::links::PanelIndex::of(spec, &boards),
     );
     t.lap("l.expand");
     let links = alert_links(&panels, spec, &expansions);
@@ -58,10 +60,10 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     };
     t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(
-        || crate::par::map(&spec.dashboards, |d| dashboard(spec, d, &watched, &links, &extras)),
+        || crate::par::map(&boards, |d| dashboard(spec, d, &watched, &links, &extras)),
         || {
             crate::par::join(
-                || groups(spec, &expansions, &links),
+                || groups(spec, &boards, &expansions, &links),
                 || super::facts::facts(spec, &expansions, &links),
             )
         },
@@ -70,7 +72,10 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let mut m = Model {
         stack: spec.stack.clone(),
         prometheus: spec.prometheus.clone(),
-        grafana: spec.grafana.clone(),
+        grafana: crate::spec::Grafana {
+            folders: folders(spec),
+            ..spec.grafana.clone()
+        },
         alertmanager: crate::spec::Alertmanager {
             // The URL users open Alertmanager at: the stack's own port unless set.
             external_url: Some(
@@ -96,22 +101,26 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     m
 }
 
-/// The spec plus genmon's own dashboards (`alerts-overview`, `slos`) and their folder.
-fn with_generated_dashboards(spec: &Spec) -> Spec {
-    let mut s = spec.clone();
-    if !s.dashboards.iter().any(|d| d.uid == c::DASHBOARD_ALERTS) {
-        s.dashboards.push(super::dashboards::alerts_overview());
+/// genmon's own dashboards (`alerts-overview`, `slos`) that the spec does
+/// not define itself.
+fn generated_dashboards(spec: &Spec) -> Vec<spec::Dashboard> {
+    let mut out = Vec::new();
+    if !spec.dashboards.iter().any(|d| d.uid == c::DASHBOARD_ALERTS) {
+        out.push(super::dashboards::alerts_overview());
     }
     if let Some(d) = super::dashboards::slos(spec)
-        && !s.dashboards.iter().any(|x| x.uid == c::DASHBOARD_SLOS)
+        && !spec.dashboards.iter().any(|x| x.uid == c::DASHBOARD_SLOS)
     {
-        s.dashboards.push(d);
+        out.push(d);
     }
-    s.grafana
-        .folders
-        .entry(c::FOLDER_ALERTS.to_string())
-        .or_insert_with(|| "Alerts".to_string());
-    s
+    out
+}
+
+/// The spec's Grafana folders and the generated dashboards' own.
+fn folders(spec: &Spec) -> BTreeMap<String, String> {
+    let mut f = spec.grafana.folders.clone();
+    f.entry(c::FOLDER_ALERTS.to_string()).or_insert_with(|| "Alerts".to_string());
+    f
 }
 
 /// A rule group with the recordings it reads, its tests and the alerts they cover.
@@ -206,6 +215,9 @@ fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, 
     let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
         if folder == c::DEFAULT_FOLDER {
             "General".to_string()
+        } else if folder == c::FOLDER_ALERTS {
+            // The generated dashboards' folder ([`folders`]).
+            "Alerts".to_string()
         } else {
             folder.clone()
         }
@@ -419,7 +431,12 @@ fn recording(record: &str, expr: &str, labels: &BTreeMap<String, String>) -> Rul
 /// Rule groups and their tests. Each signal's `signal:<name>:value` and each
 /// derived recording is emitted once, in the first group that needs it;
 /// SLOs get a group of their own.
-fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) -> (Vec<RuleGroup>, Vec<TestFile>) {
+fn groups(
+    spec: &Spec,
+    boards: &[&spec::Dashboard],
+    expansions: &[Vec<(usize, Expansion)>],
+    links: &Links,
+) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
     // Each generated alert and its test cases, on all cores; only which
     // group records a series (and so whether raw inputs apply) is sequential.
@@ -428,7 +445,7 @@ fn groups(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &Links) ->
         xs.iter()
             .flat_map(|(ai, x)| x.drafts.iter().map(|d| (&g.alerts[*ai], d)))
             .map(|(a, d)| {
-                let al = alert(spec, a, d, links);
+                let al = alert(spec, boards, a, d, links);
                 let cases = draft_tests(d, &al);
                 (al, cases)
             })
@@ -651,7 +668,7 @@ fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<CaseOut>> {
     Some(out)
 }
 
-fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
+fn alert(spec: &Spec, boards: &[&spec::Dashboard], a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     let mut labels = a.labels.clone();
     if let Some(s) = d.severity {
         labels.insert(c::LABEL_SEVERITY.into(), s.as_str().into());
@@ -685,7 +702,7 @@ fn alert(spec: &Spec, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
         // signal filters on is set to the alert's value of that label.
         let mut vars = String::new();
         if let kinds::LinkKey::Signal(sig) = &d.link {
-            let dashboard = spec.dashboards.iter().find(|x| &x.uid == uid);
+            let dashboard = boards.iter().find(|x| &x.uid == uid);
             let defined = |var: &str| dashboard.is_some_and(|x| x.variables.iter().any(|v| v.name() == var));
             for (label, var) in kinds::link_vars(spec, sig) {
                 if defined(&var) {

@@ -10,7 +10,7 @@
 //! ```text
 //! # genmon journal 1
 //! R\t<staged file>\t<path>      move a staged file into place
-//! D\t<sha256>\t<path>           remove a stale file if it still has this hash
+//! D\t<hash>\t<path>             remove a stale file if it still has this hash
 //! M\t<staged file>              move the new manifest into place (last)
 //! END
 //! ```
@@ -33,8 +33,8 @@ const MAX_JOURNAL: u64 = 64 << 20;
 pub enum Op {
     /// Move `staging/<staged>` to `<path>`.
     Rename { staged: String, path: PathBuf },
-    /// Remove `<path>` if it is a regular file with this sha256.
-    Delete { sha: String, path: PathBuf },
+    /// Remove `<path>` if it is a regular file with this fingerprint (as in the manifest).
+    Delete { hash: String, path: PathBuf },
     /// Move `staging/<staged>` to the manifest.
     Manifest { staged: String },
 }
@@ -45,7 +45,7 @@ pub fn encode(ops: &[Op]) -> String {
     for op in ops {
         match op {
             Op::Rename { staged, path } => s.push_str(&format!("R\t{staged}\t{}\n", path.display())),
-            Op::Delete { sha, path } => s.push_str(&format!("D\t{sha}\t{}\n", path.display())),
+            Op::Delete { hash, path } => s.push_str(&format!("D\t{hash}\t{}\n", path.display())),
             Op::Manifest { staged } => s.push_str(&format!("M\t{staged}\n")),
         }
     }
@@ -76,8 +76,8 @@ pub fn decode(text: &str) -> Result<Vec<Op>, String> {
                 staged: staged.to_string(),
                 path: PathBuf::from(path),
             },
-            ["D", sha, path] if super::sha_ok(sha) => Op::Delete {
-                sha: sha.to_string(),
+            ["D", hash, path] if super::fingerprint_ok(hash) => Op::Delete {
+                hash: hash.to_string(),
                 path: PathBuf::from(path),
             },
             ["M", staged] if staged_ok(staged) => Op::Manifest {
@@ -125,7 +125,7 @@ pub fn run(root: &Path, ops: &[Op]) -> Result<Vec<PathBuf>, String> {
                 paths::at::rename(from, staged, dir, name)
                     .map_err(|e| format!("cannot move {} into place: {e}", root.join(path).display()))?;
             }
-            Op::Delete { sha, path } => {
+            Op::Delete { hash, path } => {
                 dirs.clear();
                 let Ok((parent, name)) = split(path) else {
                     continue;
@@ -136,7 +136,7 @@ pub fn run(root: &Path, ops: &[Op]) -> Result<Vec<PathBuf>, String> {
                 let Some(bytes) = paths::at::read(&dir, name, super::MAX_FILE) else {
                     continue;
                 };
-                if super::sha(&bytes) == *sha && paths::at::remove(&dir, name, false).is_ok() {
+                if super::same_fingerprint(&bytes, hash) && paths::at::remove(&dir, name, false).is_ok() {
                     removed.push(path.clone());
                     remove_empty_parents(root, path);
                 }
@@ -228,7 +228,11 @@ mod tests {
                 path: "dashboards/Team A/x.json".into(),
             },
             Op::Delete {
-                sha: "a".repeat(64),
+                hash: "a".repeat(64),
+                path: "alerts/older.rules.yml".into(),
+            },
+            Op::Delete {
+                hash: "b".repeat(32),
                 path: "alerts/old.rules.yml".into(),
             },
             Op::Manifest { staged: "1".into() },

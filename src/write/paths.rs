@@ -94,7 +94,10 @@ pub fn guarded(root: &Path, rel: &Path) -> Result<PathBuf, String> {
     for c in &comps[..comps.len().saturating_sub(1)] {
         cur.push(c);
         match kind(&cur) {
-            Ok(Kind::Dir) | Ok(Kind::Absent) => {}
+            Ok(Kind::Dir) => {}
+            // Nothing can be below a missing folder (the commit creates
+            // folders without following links anyway: `at::dir`).
+            Ok(Kind::Absent) => break,
             Ok(Kind::File { .. }) => return Err(format!("{} is a file where a directory must be", cur.display())),
             Ok(Kind::Other) => {
                 return Err(format!(

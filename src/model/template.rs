@@ -8,11 +8,12 @@
 //! form), `{{ $labels.name }}`, `{{ with $labels.name }}…{{ . }}…{{ end }}`,
 //! `{{ printf "%.Nf" $value }}`, `{{ $labels.name | urlquery }}`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Expand `text` for a sample with `labels` and `value`.
 pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Result<String, String> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len() + 16);
     expand_into(text, labels, value, None, &mut out)?;
     Ok(out)
 }
@@ -21,6 +22,32 @@ pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Resu
 /// such texts change with it.
 pub fn reads_value(text: &str) -> bool {
     text.contains("$value") || text.contains(".Value")
+}
+
+/// A value in a pipeline: the sample's value stays a number until printed
+/// (Go passes the float itself from function to function), text borrows
+/// the label it came from.
+enum Val<'a> {
+    Num(f64),
+    Text(Cow<'a, str>),
+}
+
+impl<'a> Val<'a> {
+    /// As a function's number argument.
+    fn num(&self) -> Option<f64> {
+        match self {
+            Val::Num(v) => Some(*v),
+            Val::Text(s) => s.parse().ok(),
+        }
+    }
+
+    /// As printed.
+    fn text(self) -> Cow<'a, str> {
+        match self {
+            Val::Num(v) => go_float(v).into(),
+            Val::Text(s) => s,
+        }
+    }
 }
 
 fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>, out: &mut String) -> Result<(), String> {
@@ -39,72 +66,75 @@ fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: O
                 .ok_or("`with` without `end`")?;
             let body = &rest[..close];
             rest = &rest[close + if rest[close..].starts_with("{{ end }}") { 9 } else { 7 }..];
-            let v = term(arg.trim(), labels, value, dot)?;
+            let v = term(arg.trim(), labels, value, dot)?.text();
             if !v.is_empty() {
                 expand_into(body, labels, value, Some(&v), out)?;
             }
             continue;
         }
-        out.push_str(&pipeline(action, labels, value, dot)?);
+        out.push_str(&pipeline(action, labels, value, dot)?.text());
     }
     out.push_str(rest);
     Ok(())
 }
 
-fn term(t: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
+fn term<'a>(t: &str, labels: &'a BTreeMap<String, String>, value: f64, dot: Option<&'a str>) -> Result<Val<'a>, String> {
     if t == "$value" || t == ".Value" {
-        return Ok(go_float(value));
+        return Ok(Val::Num(value));
     }
     if t == "." {
-        return dot.map(str::to_string).ok_or_else(|| "`.` outside `with`".into());
+        return dot.map(|d| Val::Text(d.into())).ok_or_else(|| "`.` outside `with`".into());
     }
     if let Some(l) = t.strip_prefix("$labels.").or_else(|| t.strip_prefix(".Labels.")) {
-        return Ok(labels.get(l).cloned().unwrap_or_default());
+        return Ok(Val::Text(labels.get(l).map_or("", String::as_str).into()));
     }
     Err(format!("unsupported template term `{t}`"))
 }
 
-fn pipeline(action: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>) -> Result<String, String> {
-    let parts: Vec<&str> = action.split('|').map(str::trim).collect();
-    let (head, funcs) = parts.split_first().ok_or("empty action")?;
+fn pipeline<'a>(action: &str, labels: &'a BTreeMap<String, String>, value: f64, dot: Option<&'a str>) -> Result<Val<'a>, String> {
+    let mut parts = action.split('|').map(str::trim);
+    let head = parts.next().ok_or("empty action")?;
     let mut words = head.split_whitespace();
     let first = words.next().ok_or("empty action")?;
     let mut cur = match first {
         "humanize" | "humanizePercentage" | "humanizeDuration" | "humanize1024" => {
             let arg = words.next().ok_or("function without argument")?;
-            apply(first, &term(arg, labels, value, dot)?)?
+            apply(first, term(arg, labels, value, dot)?)?
         }
         "printf" => {
             let fmt = words.next().ok_or("printf without format")?.trim_matches('"');
             let arg = words.next().ok_or("printf without argument")?;
-            let v: f64 = term(arg, labels, value, dot)?.parse().map_err(|_| "printf of a non-number")?;
+            let v = term(arg, labels, value, dot)?.num().ok_or("printf of a non-number")?;
             let prec = fmt
                 .strip_prefix("%.")
                 .and_then(|f| f.strip_suffix('f'))
                 .and_then(|p| p.parse::<usize>().ok())
                 .ok_or("unsupported printf format")?;
-            format!("{v:.prec$}")
+            Val::Text(format!("{v:.prec$}").into())
         }
         t => term(t, labels, value, dot)?,
     };
-    for f in funcs {
-        cur = apply(f, &cur)?;
+    for f in parts {
+        cur = apply(f, cur)?;
     }
     Ok(cur)
 }
 
-fn apply(func: &str, arg: &str) -> Result<String, String> {
+fn apply<'a>(func: &str, arg: Val<'a>) -> Result<Val<'a>, String> {
     if func == "urlquery" {
-        return Ok(urlquery(arg));
+        return Ok(Val::Text(urlquery(&arg.text()).into()));
     }
-    let v: f64 = arg.parse().map_err(|_| format!("`{func}` of a non-number"))?;
-    match func {
-        "humanize" => Ok(humanize(v)),
-        "humanizePercentage" => Ok(format!("{}%", g4(v * 100.0))),
-        "humanizeDuration" => Ok(humanize_duration(v)),
-        "humanize1024" => Ok(humanize1024(v)),
-        _ => Err(format!("unsupported template function `{func}`")),
-    }
+    let v = arg.num().ok_or_else(|| format!("`{func}` of a non-number"))?;
+    Ok(Val::Text(
+        match func {
+            "humanize" => humanize(v),
+            "humanizePercentage" => format!("{}%", g4(v * 100.0)),
+            "humanizeDuration" => humanize_duration(v),
+            "humanize1024" => humanize1024(v),
+            _ => return Err(format!("unsupported template function `{func}`")),
+        }
+        .into(),
+    ))
 }
 
 /// Go's `urlquery` (`url.QueryEscape`): a query-string value, space as `+`,

@@ -204,23 +204,34 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Where a panel is in the spec: `dashboards[d].panels[p]` or
+/// `dashboards[d].rows[r].panels[p]`, written out only when a problem names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PanelPath {
+    dashboard: usize,
+    row: Option<usize>,
+    panel: usize,
+}
+
+impl std::fmt::Display for PanelPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.row {
+            None => write!(f, "dashboards[{}].panels[{}]", self.dashboard, self.panel),
+            Some(r) => write!(f, "dashboards[{}].rows[{r}].panels[{}]", self.dashboard, self.panel),
+        }
+    }
+}
+
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').
-pub fn panels(di: usize, d: &crate::spec::Dashboard) -> Vec<(String, &crate::spec::Panel)> {
-    let mut out: Vec<(String, &crate::spec::Panel)> = d
-        .panels
+pub fn panels(di: usize, d: &crate::spec::Dashboard) -> impl Iterator<Item = (PanelPath, &crate::spec::Panel)> {
+    let at = move |row, panel| PanelPath { dashboard: di, row, panel };
+    let top = d.panels.iter().enumerate().map(move |(pi, p)| (at(None, pi), p));
+    let rows = d
+        .rows
         .iter()
         .enumerate()
-        .map(|(pi, p)| (format!("dashboards[{di}].panels[{pi}]"), p))
-        .collect();
-    for (ri, r) in d.rows.iter().enumerate() {
-        out.extend(
-            r.panels
-                .iter()
-                .enumerate()
-                .map(|(pi, p)| (format!("dashboards[{di}].rows[{ri}].panels[{pi}]"), p)),
-        );
-    }
-    out
+        .flat_map(move |(ri, r)| r.panels.iter().enumerate().map(move |(pi, p)| (at(Some(ri), pi), p)));
+    top.chain(rows)
 }
 
 /// Every code any check can emit (for docs and tests).

@@ -45,12 +45,12 @@ impl Check for PanelContent {
                 if p.kind == PanelType::Text {
                     if p.content.as_deref().unwrap_or("").is_empty() {
                         out.push(
-                            Diagnostic::error(EMPTY, path.clone(), "text panel has no `content`").help("add `content:` with Markdown"),
+                            Diagnostic::error(EMPTY, path.to_string(), "text panel has no `content`").help("add `content:` with Markdown"),
                         );
                     }
                 } else if p.signal.is_none() && p.queries.is_empty() {
                     out.push(
-                        Diagnostic::error(EMPTY, path.clone(), "panel has neither `signal` nor `queries`")
+                        Diagnostic::error(EMPTY, path.to_string(), "panel has neither `signal` nor `queries`")
                             .help("add `signal: <name>` or `queries: [{expr: ...}]`"),
                     );
                 }

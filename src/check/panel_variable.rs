@@ -56,16 +56,16 @@ impl Check for PanelVariable {
             let mut defined: Vec<&str> = d.variables.iter().map(|v| v.name()).collect();
             defined.push(c::DATASOURCE_VAR);
             for (path, p) in panels(di, d) {
-                // The panel's own texts: its title and its queries.
-                let title = p.title.iter().map(|t| (format!("{path}.title"), t.as_str()));
-                let queries = p
-                    .queries
-                    .iter()
-                    .enumerate()
-                    .map(|(qi, q)| (format!("{path}.queries[{qi}].expr"), q.expr.as_str()));
-                for (at, text) in title.chain(queries) {
+                // The panel's own texts: its title and its queries (by index).
+                let title = p.title.iter().map(|t| (None, t.as_str()));
+                let queries = p.queries.iter().enumerate().map(|(qi, q)| (Some(qi), q.expr.as_str()));
+                for (query, text) in title.chain(queries) {
                     for v in undefined(&mut found, text, &defined) {
-                        out.push(problem(at.clone(), text, &v, &format!("dashboard `{}`", d.uid), &defined));
+                        let at = match query {
+                            None => format!("{path}.title"),
+                            Some(qi) => format!("{path}.queries[{qi}].expr"),
+                        };
+                        out.push(problem(at, text, &v, &format!("dashboard `{}`", d.uid), &defined));
                     }
                 }
                 if let Some((name, s)) = p.signal.as_ref().and_then(|s| cx.spec.signals.get_key_value(s)) {

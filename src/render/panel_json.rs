@@ -11,21 +11,25 @@ use serde_json::Value;
 use crate::model::{Panel, PanelBody, Viz};
 use crate::spec::{PanelType, QueryFormat};
 
-/// `{type: prometheus, uid: ${var}}`.
+/// `{type: prometheus, uid: ${var}}` (the uid written out as it is
+/// serialized, not kept: every panel and query has one).
 #[derive(Serialize)]
-pub struct Ds {
+pub struct Ds<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    uid: String,
+    #[serde(rename = "uid", serialize_with = "var_ref")]
+    var: &'a str,
 }
 
-impl Ds {
-    pub fn new(var: &str) -> Ds {
-        Ds {
-            kind: "prometheus",
-            uid: format!("${{{var}}}"),
-        }
+impl<'a> Ds<'a> {
+    pub fn new(var: &'a str) -> Ds<'a> {
+        Ds { kind: "prometheus", var }
     }
+}
+
+/// `${var}`.
+fn var_ref<S: serde::Serializer>(var: &&str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("${{{var}}}"))
 }
 
 #[derive(Serialize)]
@@ -69,7 +73,7 @@ pub struct RowJson<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct VizJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    datasource: Option<Ds>,
+    datasource: Option<Ds<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     field_config: FieldConfig<'a>,
@@ -130,7 +134,7 @@ struct Step<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Target<'a> {
-    datasource: Ds,
+    datasource: Ds<'a>,
     editor_mode: &'static str,
     expr: &'a str,
     format: &'static str,
@@ -576,7 +580,7 @@ fn bucket_unit(v: &Viz) -> Option<&'static str> {
 }
 
 /// A panel (or row, with its collapsed panels) as Grafana JSON.
-pub fn panel<'a>(p: &'a Panel, var: &str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
+pub fn panel<'a>(p: &'a Panel, var: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
     match &p.body {
         PanelBody::Row { collapsed, panels } => PanelJson::Row(RowJson {
             collapsed: *collapsed,
@@ -590,7 +594,7 @@ pub fn panel<'a>(p: &'a Panel, var: &str, override_: &dyn Fn(&crate::spec::Overr
     }
 }
 
-fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
+fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
     let (options, custom) = options(v);
     let is_text = v.kind == PanelType::Text;
     let color = match v.kind {

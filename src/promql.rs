@@ -1,7 +1,7 @@
 //! PromQL helpers over `promql-parser`: parse expressions that contain Grafana
 //! variables, list metric names and rate windows, derive rule expressions.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use promql_parser::parser::{self, Expr};

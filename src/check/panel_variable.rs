@@ -5,8 +5,8 @@ use super::{Check, Ctx, Origin, panels};
 use crate::conventions as c;
 use crate::diag::Diagnostic;
 use crate::promql::variables;
+use foldhash::HashMap;
 use indexmap::IndexMap;
-use std::collections::HashMap;
 
 pub struct PanelVariable;
 
@@ -51,7 +51,7 @@ impl Check for PanelVariable {
         let mut in_signals: IndexMap<(&str, String), Showing> = IndexMap::new();
         // The variables of each distinct text, found once: every panel of a
         // signal shows the same expression.
-        let mut found: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut found: HashMap<&str, Vec<String>> = HashMap::default();
         for (di, d) in cx.spec.dashboards.iter().enumerate() {
             let mut defined: Vec<&str> = d.variables.iter().map(|v| v.name()).collect();
             defined.push(c::DATASOURCE_VAR);

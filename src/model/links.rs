@@ -2,7 +2,7 @@
 //! `dashboard_url`/`panel_url`, the panel's threshold lines) and by the
 //! `alerts/panel` check, so both agree.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::lower::panel_title;
 use crate::spec::{self, PanelType, Spec};
@@ -47,7 +47,7 @@ impl PanelIndex {
         ix.panels.reserve(n);
         ix.by_ref.reserve(n);
         // Rule form and metric names by query text: a signal is on many panels.
-        let mut forms: HashMap<&str, Option<(String, Vec<String>)>> = HashMap::new();
+        let mut forms: HashMap<&str, Option<(String, Vec<String>)>> = HashMap::default();
         for d in boards {
             let mut id = 0u32;
             let mut add = |p: &'s spec::Panel, id: u32, ix: &mut PanelIndex| {

@@ -1,7 +1,7 @@
 //! Spec path → position in the YAML text, built from the YAML parser's marked
 //! events (serde alone loses positions once a value is deserialized).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -214,7 +214,7 @@ impl MarkedEventReceiver for DuplicateKeys {
             Event::Alias(_) => self.value_done(),
             Event::MappingStart(..) => {
                 self.value_done();
-                self.stack.push(Some((HashMap::new(), true)));
+                self.stack.push(Some((HashMap::default(), true)));
             }
             Event::SequenceStart(..) => {
                 self.value_done();

@@ -109,7 +109,7 @@ pub fn signal_labels(spec: &Spec, signal: &str) -> Option<Vec<String>> {
 
 /// A per-thread memo by signal expression: a spec repeats a few signals in
 /// many alerts, and what is derived from one depends on its text alone.
-type PerExpr<V> = std::cell::RefCell<std::collections::HashMap<String, V>>;
+type PerExpr<V> = std::cell::RefCell<foldhash::HashMap<String, V>>;
 
 /// `f()` for `expr`, memoized in `memo` (bounded: it starts over at 4096 entries).
 fn per_expr<V: Clone>(memo: &'static std::thread::LocalKey<PerExpr<V>>, expr: &str, f: impl FnOnce() -> V) -> V {

@@ -58,9 +58,10 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         line_panels,
         bands: kinds::all_alert_bands(spec),
     };
+    let folders = folders(spec);
     t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(
-        || crate::par::map(&boards, |d| dashboard(spec, d, &watched, &links, &extras)),
+        || crate::par::map(&boards, |d| dashboard(spec, d, &folders, &watched, &links, &extras)),
         || {
             crate::par::join(
                 || groups(spec, &boards, &expansions, &links),
@@ -73,7 +74,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         stack: spec.stack.clone(),
         prometheus: spec.prometheus.clone(),
         grafana: crate::spec::Grafana {
-            folders: folders(spec),
+            folders,
             ..spec.grafana.clone()
         },
         alertmanager: crate::spec::Alertmanager {
@@ -210,14 +211,19 @@ fn level_color(level: &str) -> &'static str {
     }
 }
 
-fn dashboard(spec: &Spec, d: &spec::Dashboard, watched: &[&str], links: &Links, extras: &Extras) -> Dashboard {
+/// A dashboard of the model; `folders` are the Grafana folder titles ([`folders`]).
+fn dashboard(
+    spec: &Spec,
+    d: &spec::Dashboard,
+    folders: &BTreeMap<String, String>,
+    watched: &[&str],
+    links: &Links,
+    extras: &Extras,
+) -> Dashboard {
     let folder = d.folder.clone().unwrap_or_else(|| c::DEFAULT_FOLDER.to_string());
-    let folder_title = spec.grafana.folders.get(&folder).cloned().unwrap_or_else(|| {
+    let folder_title = folders.get(&folder).cloned().unwrap_or_else(|| {
         if folder == c::DEFAULT_FOLDER {
             "General".to_string()
-        } else if folder == c::FOLDER_ALERTS {
-            // The generated dashboards' folder ([`folders`]).
-            "Alerts".to_string()
         } else {
             folder.clone()
         }

@@ -40,66 +40,33 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
     load_with(src, true)
 }
 
-/// [`load`], with the long lists cut into items ([`split`]) when `cut`.
+/// [`load`], trying the long lists cut into items first ([`split`]) when `cut`.
 fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
     if let Some(d) = super::limits::precheck(src) {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
-    // Side by side: one pass of yaml-rust2's events checks the depth and
-    // alias limits, finds duplicate keys and sees the spec's shape;
-    // serde_yaml_ng's typed parse is bounded on its own (recursion and
-    // alias-repetition limits), so it need not wait, and parses the items of
-    // the long lists side by side when the text cuts plainly ([`split`]).
-    // A limit exceeded wins over everything else, then duplicates.
-    let (scanned, parsed) = crate::par::join(
-        || {
-            let mut dups = super::positions::DuplicateKeys::default();
-            let mut shape = split::Shape::default();
-            super::limits::scan(src, |ev, mark| {
-                shape.see(&ev, mark);
-                dups.on_event(ev, mark);
-            })
-            .map(|()| (dups.found(&src.text), shape))
-        },
-        || {
-            let cut = if cut { split::split(&src.text) } else { None };
-            match cut.as_ref().and_then(split::parse) {
-                Some(spec) => Parsed::Cut(spec, cut.map(|c| c.shape).unwrap_or_default()),
-                None => Parsed::Whole(serde_yaml_ng::from_str::<Spec>(&src.text)),
-            }
-        },
-    );
-    let (found, shape) = scanned.map_err(|d| vec![*d])?;
-    let duplicates = duplicate_keys(found, &positions);
-    if !duplicates.is_empty() {
-        return Err(duplicates);
-    }
-    let parsed = match parsed {
-        Parsed::Cut(spec, lines) if shape.agrees(&lines) => {
+    let spec = match cut.then(|| load_cut(src)).flatten() {
+        Some(spec) => {
             #[cfg(test)]
             tests::CUTS.with(|n| n.set(n.get() + 1));
             #[cfg(debug_assertions)]
             {
-                let whole = serde_yaml_ng::from_str::<Spec>(&src.text).map(|s| format!("{s:?}"));
-                debug_assert_eq!(whole.ok(), Some(format!("{spec:?}")), "the cut spec differs from the whole parse");
+                // The whole-text loader reads the same spec (or refuses the same version).
+                let whole = load_with(src, false).map(|l| format!("{:?}", l.spec)).map_err(|d| d[0].code);
+                let cut = (spec.version == 1).then(|| format!("{spec:?}")).ok_or(codes::VERSION);
+                let brief = |r: &Result<String, &str>| r.as_ref().map_or_else(|c| format!("error {c}"), |_| "a spec".into());
+                assert!(
+                    cut == whole,
+                    "the cut reads {} where the whole text reads {} ({})",
+                    brief(&cut),
+                    brief(&whole),
+                    src.name
+                );
             }
-            Ok(spec)
+            spec
         }
-        Parsed::Cut(..) => serde_yaml_ng::from_str::<Spec>(&src.text),
-        Parsed::Whole(r) => r,
-    };
-    let spec: Spec = match parsed {
-        Ok(s) => s,
-        Err(e) => {
-            let first = alert_kind_error(from_yaml_error(src, &e), &src.text, &positions);
-            if first.code == crate::check::alert_kind::KIND {
-                return Err(vec![first]);
-            }
-            // serde stops at the first error: report every structural one.
-            let all = super::structure::validate(codes::TYPE, &src.text, &positions);
-            return Err(if all.is_empty() { vec![first] } else { all });
-        }
+        None => load_whole(src, &positions)?,
     };
     if spec.version != 1 {
         let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
@@ -110,11 +77,57 @@ fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
     Ok(Loaded { spec, positions })
 }
 
-/// The typed parse: of the cut text (to be checked against the event
-/// pass's shape) or of the whole text.
-enum Parsed {
-    Cut(Spec, split::Lines),
-    Whole(Result<Spec, serde_yaml_ng::Error>),
+/// The spec from its lists' items and the rest parsed side by side, when the
+/// cut holds ([`split`]): the rest passes the whole-text checks (limits,
+/// duplicate keys, its shape as the cut saw it) while the typed parse runs.
+/// `None` sends the text to [`load_whole`], which reports what is wrong.
+fn load_cut(src: &Source) -> Option<Spec> {
+    let cut = split::split(&src.text)?;
+    let rest = Source {
+        name: src.name.clone(),
+        text: cut.rest.clone(),
+    };
+    let (holds, spec) = crate::par::join(
+        || {
+            let mut dups = super::positions::DuplicateKeys::default();
+            let mut shape = split::Shape::default();
+            let scanned = super::limits::scan(&rest, |ev, mark| {
+                shape.see(&ev, mark);
+                dups.on_event(ev, mark);
+            });
+            scanned.is_ok() && dups.is_empty() && shape.agrees(&cut.keys)
+        },
+        || split::parse(&cut),
+    );
+    spec.filter(|_| holds)
+}
+
+/// The whole text at once. Side by side: one pass of yaml-rust2's events
+/// checks the depth and alias limits and finds duplicate keys;
+/// serde_yaml_ng's typed parse is bounded on its own (recursion and
+/// alias-repetition limits), so it need not wait. A limit exceeded wins over
+/// everything else, then duplicates.
+fn load_whole(src: &Source, positions: &Positions) -> Result<Spec, Vec<Diagnostic>> {
+    let (scanned, parsed) = crate::par::join(
+        || {
+            let mut dups = super::positions::DuplicateKeys::default();
+            super::limits::scan(src, |ev, mark| dups.on_event(ev, mark)).map(|()| dups.found(&src.text))
+        },
+        || serde_yaml_ng::from_str::<Spec>(&src.text),
+    );
+    let duplicates = duplicate_keys(scanned.map_err(|d| vec![*d])?, positions);
+    if !duplicates.is_empty() {
+        return Err(duplicates);
+    }
+    parsed.map_err(|e| {
+        let first = alert_kind_error(from_yaml_error(src, &e), &src.text, positions);
+        if first.code == crate::check::alert_kind::KIND {
+            return vec![first];
+        }
+        // serde stops at the first error: report every structural one.
+        let all = super::structure::validate(codes::TYPE, &src.text, positions);
+        if all.is_empty() { vec![first] } else { all }
+    })
 }
 
 /// Every key given twice in one mapping (anywhere: `signals`, a dashboard, ...).
@@ -263,6 +276,161 @@ pub(super) mod tests {
             name: "t.yaml".into(),
             text: t.into(),
         }
+    }
+
+    /// Block YAML for `v` (keys plain when they can be, every string
+    /// double-quoted), with the first entry of the mapping at JSON pointer
+    /// `twice` written a second time.
+    fn block(v: &serde_json::Value, path: &str, indent: usize, twice: &str, out: &mut String) {
+        use serde_json::Value;
+        let pad = " ".repeat(indent);
+        let nested = |v: &Value| matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty());
+        let inline = |v: &Value| match v {
+            Value::Object(_) => "{}".to_string(),
+            Value::Array(_) => "[]".to_string(),
+            v => v.to_string(),
+        };
+        match v {
+            Value::Object(m) => {
+                let first = m.iter().next().filter(|_| path == twice);
+                for (k, x) in m.iter().chain(first) {
+                    let key = if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        k.clone()
+                    } else {
+                        Value::from(k.as_str()).to_string()
+                    };
+                    let at = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    if nested(x) {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        block(x, &at, indent + 2, twice, out);
+                    } else {
+                        out.push_str(&format!("{pad}{key}: {}\n", inline(x)));
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    if nested(x) {
+                        out.push_str(&format!("{pad}-\n"));
+                        block(x, &format!("{path}/{i}"), indent + 2, twice, out);
+                    } else {
+                        out.push_str(&format!("{pad}- {}\n", inline(x)));
+                    }
+                }
+            }
+            v => out.push_str(&format!("{pad}{}\n", inline(v))),
+        }
+    }
+
+    /// The items of the long lists are read by the typed parse alone when
+    /// the cut holds, so that parse must refuse a key given twice in every
+    /// mapping of a dashboard or a rule group. Each mapping of a spec that
+    /// has every kind of one, written with a key twice, is refused as the
+    /// whole-text loader refuses it; and every map the schema gives those
+    /// items is among them.
+    #[test]
+    fn a_key_given_twice_anywhere_in_an_item_is_refused() {
+        use serde_json::Value;
+        let extra = r#"
+  - name: more
+    recording:
+      - {record: a:b:c, expr: up, labels: {x: y, z: w}}
+    alerts:
+      - {name: T, severity: warning, threshold: {signal: requests, op: '>', value: 1, thresholds_by: {instance: {a: 1, b: 2}}}, labels: {a: b}, annotations: {c: d}}
+      - {name: N, severity: warning, anomaly: {signal: requests, sigma: 4, window: 1d, direction: up}}
+      - {name: R, severity: warning, regression: {signal: requests, percent: 20, baseline: lastweek}}
+      - {name: E, severity: warning, exhaustion: {signal: requests, within: 4h, limit: 0}}
+      - {name: S, severity: critical, slo: {objective: 99.9, period: 7d, latency: {histogram: h_bucket, le: 0.5}, by: [job]}}
+      - {name: H, severity: warning, health: {name: h, components: [{signal: requests, bad: 1, good: 0, weight: 2}], below: 40}}
+    tests:
+      - interval: 1m
+        external_labels: {cluster: c, region: r}
+        input_series: [{series: 'up{job="a"}', values: '1x10'}]
+        alert_rule_test:
+          - {eval_time: 5m, alertname: T, exp_alerts: [{exp_labels: {severity: warning, a: b}, exp_annotations: {summary: s, c: d}}]}
+        promql_expr_test:
+          - {expr: up, eval_time: 1m, exp_samples: [{labels: 'up{job="a"}', value: 1}]}
+"#;
+        let text = include_str!("../../tests/specs/full.yaml").replacen("\nservices:", &format!("{extra}services:"), 1);
+        let value: Value = serde_yaml_ng::from_str(&text).unwrap();
+        let mut base = String::new();
+        block(&value, "", 0, "-", &mut base);
+        let before = CUTS.with(std::cell::Cell::get);
+        let loaded = load(&src(&base)).unwrap_or_else(|d| panic!("{d:?}\n{base}"));
+        assert_eq!(CUTS.with(std::cell::Cell::get) - before, 1, "not cut:\n{base}");
+        // (Its keys come sorted: compare the items.)
+        let items = |s: &Spec| format!("{:?}{:?}", s.dashboards, s.rules);
+        assert!(
+            items(&loaded.spec) == items(&load(&src(&text)).unwrap().spec),
+            "the written spec reads otherwise"
+        );
+
+        // Every mapping in the items, with the names of the maps among them.
+        let mut maps = std::collections::BTreeSet::new();
+        let mut stack: Vec<(String, &Value)> = ["dashboards", "rules"].iter().map(|k| (format!("/{k}"), &value[k])).collect();
+        let mut tried = 0;
+        while let Some((path, v)) = stack.pop() {
+            match v {
+                Value::Object(m) => {
+                    stack.extend(m.iter().map(|(k, x)| (format!("{path}/{k}"), x)));
+                    let twice = m.keys().next().unwrap();
+                    let mut text = String::new();
+                    block(&value, "", 0, &path, &mut text);
+                    let d = load(&src(&text))
+                        .err()
+                        .unwrap_or_else(|| panic!("{path}: `{twice}` twice is accepted:\n{text}"));
+                    assert_eq!(d[0].code, codes::SYNTAX, "{path}: {d:?}");
+                    assert!(d[0].message.starts_with(&format!("duplicate key `{twice}`")), "{path}: {d:?}");
+                    maps.insert(path.rsplit('/').next().unwrap().to_string());
+                    tried += 1;
+                }
+                Value::Array(a) => stack.extend(a.iter().enumerate().map(|(i, x)| (format!("{path}/{i}"), x))),
+                _ => {}
+            }
+        }
+        assert!(tried > 60, "{tried}");
+
+        // The maps the schema gives a dashboard or a rule group, anywhere in them.
+        let schema = serde_json::to_value(schemars::schema_for!(Spec)).unwrap();
+        let defs = &schema["$defs"];
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec!["Dashboard".to_string(), "RuleGroup".to_string()];
+        let mut schema_maps = std::collections::BTreeSet::new();
+        while let Some(def) = todo.pop() {
+            if !seen.insert(def.clone()) {
+                continue;
+            }
+            let node = &defs[&def];
+            assert!(!node.is_null(), "no schema for {def}");
+            let text = node.to_string();
+            for r in text.split("\"$ref\":\"#/$defs/").skip(1) {
+                todo.push(r.split('"').next().unwrap().to_string());
+            }
+            let props = node["properties"].as_object().into_iter().flatten();
+            let variants = node["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|v| v["properties"].as_object().into_iter().flatten());
+            for (name, p) in props.chain(variants) {
+                let p = p["anyOf"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|x| !x["additionalProperties"].is_null()))
+                    .unwrap_or(p);
+                if p["type"] == "object" && p["additionalProperties"].is_object() {
+                    schema_maps.insert(name.clone());
+                }
+            }
+        }
+        assert!(
+            schema_maps.contains("thresholds_by") && schema_maps.contains("exp_labels"),
+            "{schema_maps:?}"
+        );
+        let untried: Vec<_> = schema_maps.difference(&maps).collect();
+        assert!(
+            untried.is_empty(),
+            "no `{untried:?}` map in this test's items: add one, so that its repeated keys are tried"
+        );
     }
 
     /// How the loader reads YAML forms whose reading differs between YAML

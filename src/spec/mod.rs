@@ -13,6 +13,7 @@ mod service;
 mod split;
 mod structure;
 mod types;
+mod unique;
 
 pub use duration::Duration;
 pub use engine::{Agent, Engine};

@@ -174,6 +174,11 @@ impl DuplicateKeys {
         }
     }
 
+    /// No key was given twice.
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
     /// Every key given twice in one mapping of `text` (the text the events
     /// came from): the key, its first and its second position.
     pub fn found(self, text: &str) -> Vec<(String, Pos, Pos)> {

@@ -3,13 +3,23 @@
 //! those block lists into their items by text ([`split`]), parses the items
 //! and the rest of the spec at the same time, and puts the spec back
 //! together. The cut is an optimisation only and never changes what a spec
-//! means: it is taken when the spec's shape is plain (no anchors or aliases,
-//! no directives or document markers, items that begin on their `- ` line),
-//! and it must agree line for line with what the full event pass saw
-//! ([`Shape`], fed from the limits pass): the lines of the top-level keys and
-//! of each item. Anything else — a cut that does not match, a parse error in
-//! any part — falls back to parsing the whole text at once, so errors are
-//! exactly those of the whole parse.
+//! means. It is taken when the text is plainly shaped (no directives or
+//! document markers, no tabs or line breaks other than `\n` and `\r\n`,
+//! items that begin on their `- ` line, no anchor, alias or tag in an item),
+//! and it holds only when
+//! - the rest, with each cut list written `key: []`, passes the event pass of
+//!   the whole-text loader (limits, duplicate keys, no anchors) and the
+//!   parser sees a top-level key on exactly the lines where the cut put one
+//!   ([`Shape`]): nothing the rest opens (a quoted scalar, a flow
+//!   collection) runs across a cut list;
+//! - each item, parsed on its own as a one-item block list, is one item:
+//!   nothing it opens runs past its end, and its typed parse refuses a
+//!   repeated key (serde's derive for struct fields, [`super::unique`] for
+//!   maps).
+//!
+//! Then the whole text reads as the rest with the items in their lists.
+//! Anything else falls back to the whole-text loader, so errors are exactly
+//! those of the whole parse. Debug builds check every cut against it.
 
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::Marker;
@@ -29,32 +39,35 @@ pub struct Split<'a> {
     pub rest: String,
     /// Each item's key (index into [`KEYS`]) and text (a one-item block list).
     pub items: Vec<(usize, &'a str)>,
-    /// Where the cut found things: 1-based lines of the top-level keys and of
-    /// the items' `- `, to compare with the [`Shape`] the parser saw.
-    pub shape: Lines,
-}
-
-/// Lines of the top-level keys and of the cut lists' items.
-#[derive(Debug, Default, PartialEq)]
-pub struct Lines {
+    /// 1-based lines of the rest where the cut saw a top-level key, to
+    /// compare with the [`Shape`] the parser sees.
     pub keys: Vec<usize>,
-    pub items: Vec<usize>,
 }
 
 /// Cut `text` at the items of its top-level block lists `dashboards:` and
 /// `rules:`; `None` when the text is not plainly shaped enough to cut by
 /// lines, or has too few items to gain from it.
 pub fn split(text: &str) -> Option<Split<'_>> {
+    // Line breaks YAML (1.1, libyaml) knows besides `\n`, and a byte order mark.
+    if text.starts_with('\u{feff}')
+        || text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+        || text
+            .bytes()
+            .zip(text.bytes().skip(1).chain([b'\n']))
+            .any(|(a, b)| a == b'\r' && b != b'\n')
+    {
+        return None;
+    }
     let mut rest = String::with_capacity(text.len() / 8);
+    let mut rest_lines = 0;
     let mut items: Vec<(usize, &str)> = Vec::new();
-    let mut shape = Lines::default();
+    let mut keys = Vec::new();
     // The list being cut: (key index, item indent, start of the open item).
     let mut list: Option<(usize, usize, Option<usize>)> = None;
     let mut at = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
+    for line in text.split_inclusive('\n') {
         let start = at;
         at += line.len();
-        let lineno = i + 1;
         let body = line.trim_end_matches(['\n', '\r']);
         let indent = body.len() - body.trim_start_matches(' ').len();
         let content = &body[indent..];
@@ -64,6 +77,7 @@ pub fn split(text: &str) -> Option<Split<'_>> {
         if content.is_empty() || content.starts_with('#') {
             if list.is_none() {
                 rest.push_str(line);
+                rest_lines += 1;
             }
             continue;
         }
@@ -73,34 +87,30 @@ pub fn split(text: &str) -> Option<Split<'_>> {
                 if let Some(s) = open.replace(start) {
                     items.push((*key, &text[s..start]));
                 }
-                shape.items.push(lineno);
+            } else if !(indent > *item_indent && open.is_some()) {
+                if indent != 0 || open.is_none() {
+                    // Less indented than the items but not a top-level key, or
+                    // content before the first `- `: not a plain block list.
+                    return None;
+                }
+                if let Some(s) = open.take() {
+                    items.push((*key, &text[s..start]));
+                }
+                list = None;
+            }
+            if list.is_some() {
+                if node_property(body) {
+                    return None;
+                }
                 continue;
             }
-            if indent > *item_indent && open.is_some() {
-                continue;
-            }
-            if indent != 0 || open.is_none() {
-                // Less indented than the items but not a top-level key, or
-                // content before the first `- `: not a plain block list.
-                return None;
-            }
-            if let Some(s) = open.take() {
-                items.push((*key, &text[s..start]));
-            }
-            list = None;
         }
-        if indent == 0 {
-            if content.starts_with('-') {
-                // Items of a list not cut (at indent 0, under a key not in KEYS).
-                rest.push_str(line);
-                continue;
-            }
-            shape.keys.push(lineno);
-            if let Some(key) = cut_key(content) {
-                let Some(item_indent) = first_item_indent(&text[at..]) else {
-                    rest.push_str(line);
-                    continue;
-                };
+        rest_lines += 1;
+        if indent == 0 && !content.starts_with('-') {
+            keys.push(rest_lines);
+            if let Some(key) = cut_key(content)
+                && let Some(item_indent) = first_item_indent(&text[at..])
+            {
                 rest.push_str(KEYS[key]);
                 rest.push_str(": []\n");
                 list = Some((key, item_indent, None));
@@ -113,7 +123,22 @@ pub fn split(text: &str) -> Option<Split<'_>> {
         let s = open?;
         items.push((key, &text[s..]));
     }
-    (items.len() >= MIN_ITEMS).then_some(Split { rest, items, shape })
+    (items.len() >= MIN_ITEMS).then_some(Split { rest, items, keys })
+}
+
+/// Whether `line` may give a node an anchor (`&a`), an alias (`*a`) or a
+/// tag (`!t`): one of those characters first on the line, or after an
+/// indicator a node follows (`- `, `: `, `? `, `[`, `{`, `,`) with only
+/// blanks between. YAML puts these properties nowhere else; a false alarm
+/// (in a quoted scalar, a comment) only costs the cut.
+fn node_property(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.iter().enumerate().any(|(i, c)| {
+        matches!(c, b'&' | b'*' | b'!') && {
+            let before = b[..i].iter().rposition(|x| !matches!(x, b' ' | b'\t'));
+            before.is_none_or(|j| matches!(b[j], b'-' | b':' | b'?' | b'[' | b'{' | b','))
+        }
+    })
 }
 
 /// Index into [`KEYS`] of a key line `dashboards:` / `rules:` whose value
@@ -165,7 +190,9 @@ pub fn parse(s: &Split) -> Option<Spec> {
         || crate::par::map(&s.items, |(k, t)| item(*k, t)),
     );
     let mut spec = rest?;
-    if !spec.dashboards.is_empty() || !spec.rules.is_empty() {
+    // A cut list is `[]` in the rest.
+    let cut = |k: usize| s.items.iter().any(|(key, _)| *key == k);
+    if (cut(0) && !spec.dashboards.is_empty()) || (cut(1) && !spec.rules.is_empty()) {
         return None;
     }
     for it in items {
@@ -177,20 +204,15 @@ pub fn parse(s: &Split) -> Option<Spec> {
     Some(spec)
 }
 
-/// What the parser's events show of the spec's shape: the lines of the
-/// top-level keys, the lines where the items of the top-level lists in
-/// [`KEYS`] begin, and whether any anchor or alias appears. Fed the events of
-/// the limits pass ([`super::limits::scan`]).
+/// What the parser's events show of the rest's shape: the lines of the
+/// top-level keys, and whether any anchor or alias appears. Fed the events
+/// of the limits pass ([`super::limits::scan`]) over the rest.
 #[derive(Default)]
 pub struct Shape {
     depth: usize,
     /// At the top level: the next node is a key.
     key_next: bool,
-    /// The last top-level key is one of [`KEYS`].
-    listed_key: bool,
-    /// The top-level value open at depth 2 is a list under one of [`KEYS`].
-    in_list: bool,
-    pub lines: Lines,
+    pub keys: Vec<usize>,
     pub anchors: bool,
     /// More than one document, or a root that is not a mapping.
     pub odd: bool,
@@ -202,13 +224,12 @@ pub struct Shape {
 impl Shape {
     /// Take in one event of the limits pass.
     pub fn see(&mut self, ev: &Event, mark: Marker) {
-        let line = mark.line();
         match ev {
             Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) if *a != 0 => {
                 self.anchors = true;
             }
             Event::Alias(_) => self.anchors = true,
-            Event::DocumentStart if !self.lines.keys.is_empty() => self.odd = true,
+            Event::DocumentStart if !self.keys.is_empty() => self.odd = true,
             Event::StreamEnd => self.complete = true,
             _ => {}
         }
@@ -221,14 +242,10 @@ impl Shape {
                 0 if !matches!(ev, Event::MappingStart(..)) => self.odd = true,
                 1 => {
                     if self.key_next {
-                        self.lines.keys.push(line);
-                        self.listed_key = matches!(ev, Event::Scalar(k, ..) if KEYS.contains(&k.as_str()));
-                    } else {
-                        self.in_list = self.listed_key && matches!(ev, Event::SequenceStart(..));
+                        self.keys.push(mark.line());
                     }
                     self.key_next = !self.key_next;
                 }
-                2 if self.in_list => self.lines.items.push(line),
                 _ => {}
             }
         }
@@ -239,21 +256,15 @@ impl Shape {
                     self.key_next = true;
                 }
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                self.depth = self.depth.saturating_sub(1);
-                if self.depth == 1 {
-                    self.in_list = false;
-                }
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
     }
-}
 
-impl Shape {
-    /// The cut found exactly what the parser saw.
-    pub fn agrees(&self, cut: &Lines) -> bool {
-        self.complete && !self.anchors && !self.odd && self.lines == *cut
+    /// The parser saw the rest as the cut did: top-level keys on exactly the
+    /// cut's `keys` lines, to the end, with no anchor.
+    pub fn agrees(&self, keys: &[usize]) -> bool {
+        self.complete && !self.anchors && !self.odd && self.keys == keys
     }
 }
 
@@ -262,12 +273,12 @@ mod tests {
     use super::*;
     use crate::spec::load::tests::src;
 
-    /// The cut of `text`, and whether the parser's events agree with it.
+    /// The cut of `text`, and whether the parser's events over the rest agree with it.
     fn cut(text: &str) -> Option<(Split<'_>, bool)> {
         let c = split(text)?;
         let mut shape = Shape::default();
-        crate::spec::limits::scan(&src(text), |ev, m| shape.see(&ev, m)).unwrap();
-        let agrees = shape.agrees(&c.shape);
+        crate::spec::limits::scan(&src(&c.rest), |ev, m| shape.see(&ev, m)).unwrap();
+        let agrees = shape.agrees(&c.keys);
         Some((c, agrees))
     }
 
@@ -292,7 +303,7 @@ mod tests {
         ];
         for text in &texts {
             let (c, agrees) = cut(text).unwrap_or_else(|| panic!("not cut:\n{text}"));
-            assert!(agrees, "the parser disagrees with the cut of\n{text}\n{:?}", c.shape);
+            assert!(agrees, "the parser disagrees with the cut of\n{text}\n{:?}", c.keys);
             let spec = parse(&c).unwrap_or_else(|| panic!("the cut does not parse:\n{text}"));
             assert_eq!(format!("{spec:?}"), whole(text), "{text}");
         }
@@ -306,7 +317,11 @@ mod tests {
         let (c, _) = cut(&texts[0]).unwrap();
         assert_eq!(c.items.len(), 5, "{:?}", c.items);
         assert!(c.items[1].1.contains("- a line of text, not an item"), "{:?}", c.items[1]);
-        assert_eq!(c.shape.items, [5, 11, 18, 20, 23]);
+        assert_eq!(
+            c.rest,
+            format!("{SIGNALS}dashboards: []\nrules: []\nstack: {{grafana_port: 3001}}\n")
+        );
+        assert_eq!(c.keys, [1, 2, 4, 5, 6]);
     }
 
     /// Texts a cut by lines could misread are not cut, or the parser's
@@ -351,11 +366,77 @@ mod tests {
             };
             assert_eq!(loaded, want, "{text}");
         }
-        // The anchored one, the flow list and the next-line item are cut by
-        // lines, and the parser's events veto the cut.
-        for i in [0, 4, 5] {
-            let (_, agrees) = cut(&texts[i]).unwrap_or_else(|| panic!("not cut:\n{}", texts[i]));
-            assert!(!agrees, "{}", texts[i]);
+        // The anchored item is not cut; the rest's quoted scalar that runs
+        // across a cut list is cut by lines, and the parser's events over
+        // the rest veto the cut.
+        assert!(cut(&texts[0]).is_none(), "{}", texts[0]);
+        let (_, agrees) = cut(&texts[3]).unwrap_or_else(|| panic!("not cut:\n{}", texts[3]));
+        assert!(!agrees, "{}", texts[3]);
+        // An item that begins on the line after its `-`, and a flow list in
+        // the rest, are read the same cut or whole: the cut holds.
+        for i in [4, 5] {
+            let (c, agrees) = cut(&texts[i]).unwrap_or_else(|| panic!("not cut:\n{}", texts[i]));
+            assert!(agrees, "{}", texts[i]);
+            let cut = parse(&c).map(|s| format!("{s:?}"));
+            assert_eq!(cut, Some(whole(&texts[i])), "{}\n{:?}", texts[i], c);
+        }
+    }
+
+    /// A rest whose quoted scalar swallows a cut list and still closes
+    /// parses on its own, with the list's key inside the scalar: the events
+    /// show no key on that line, so the cut is refused and the text reads
+    /// as one scalar, as YAML says.
+    #[test]
+    fn a_rest_that_parses_but_swallows_a_list_does_not_hold() {
+        let text = "version: 1\nalerting:\n  runbook_base_url: \"https://x/\ndashboards:\n  - uid: a\n    title: A\n  - uid: b\n    title: B\nrules: \"\n";
+        let (c, agrees) = cut(text).unwrap();
+        assert!(serde_yaml_ng::from_str::<Spec>(&c.rest).is_ok(), "{}", c.rest);
+        assert_eq!(c.items.len(), 2);
+        assert!(!agrees);
+        let spec = crate::spec::load(&src(text)).unwrap().spec;
+        assert!(spec.dashboards.is_empty(), "{:?}", spec.dashboards);
+        assert_eq!(format!("{spec:?}"), whole(text));
+    }
+
+    /// Anchors, aliases and tags in an item, and line breaks other than
+    /// `\n`/`\r\n`, keep the text whole; the characters elsewhere do not.
+    #[test]
+    fn node_properties_and_odd_line_breaks_are_not_cut() {
+        for line in [
+            "&a x",
+            "  - *a",
+            "- !!str 1",
+            "k: &a v",
+            "k:\t*a",
+            "? !t k",
+            "k: [a, *b]",
+            "k: {a: 1,&b c: 2}",
+            "  !x",
+            "\"k\": *a",
+        ] {
+            assert!(node_property(line), "{line:?}");
+        }
+        for line in [
+            "expr: up{job!=\"x\"} * 100",
+            "expr: 'a*b'",
+            "regex: .*",
+            "title: a & b",
+            "k: v # *x",
+            "expr: sum(x) by (a) * on (a) y",
+        ] {
+            assert!(!node_property(line), "{line:?}");
+        }
+        let two = "dashboards:\n- uid: a\n  title: A\n- uid: b\n  title: B\n";
+        assert!(split(&format!("{SIGNALS}{two}")).is_some());
+        for text in [
+            format!("{SIGNALS}{two}").replace("title: B", "title: &t B"),
+            format!("{SIGNALS}{two}").replace("title: B", "title: !!str B"),
+            format!("{SIGNALS}{two}").replacen('\n', "\r", 1),
+            format!("{SIGNALS}{two}").replace("title: B", "title: B\u{2028}"),
+            format!("{SIGNALS}{two}").replace("title: B", "title: B\u{85}"),
+            format!("\u{feff}{SIGNALS}{two}"),
+        ] {
+            assert!(split(&text).is_none(), "{text:?}");
         }
     }
 
@@ -366,7 +447,7 @@ mod tests {
         let text = format!("{SIGNALS}dashboards:\n- uid: a\n  title: A\n- uid: b\n  title: B\n");
         let c = split(&text).unwrap();
         let mut events = Vec::new();
-        let mut p = yaml_rust2::parser::Parser::new_from_str(&text);
+        let mut p = yaml_rust2::parser::Parser::new_from_str(&c.rest);
         while let Ok((ev, m)) = p.next_token() {
             let end = ev == Event::StreamEnd;
             events.push((ev, m));
@@ -377,7 +458,7 @@ mod tests {
         let feed = |n: usize| {
             let mut shape = Shape::default();
             events.iter().take(n).for_each(|(ev, m)| shape.see(ev, *m));
-            shape.agrees(&c.shape)
+            shape.agrees(&c.keys)
         };
         assert!(feed(events.len()));
         assert!(!feed(events.len() - 1));

@@ -554,7 +554,7 @@ pub struct RuleGroup {
 pub struct RecordingRule {
     pub record: String,
     pub expr: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::map")]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -805,10 +805,10 @@ struct AlertYaml {
     /// Found automatically when a panel shows the same signal.
     panel: Option<String>,
     /// Extra labels on the alert.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::map")]
     labels: BTreeMap<String, String>,
     /// Extra annotations on the alert.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::map")]
     annotations: BTreeMap<String, String>,
 }
 
@@ -826,7 +826,7 @@ pub struct ThresholdAlert {
     /// `{instance: {"db-1:9100": 0.98}}`; every other series is compared with
     /// `value`. One alert: the listed values become threshold series joined
     /// onto the signal. Takes the place of the signal's `thresholds_by`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::unique::map2", skip_serializing_if = "BTreeMap::is_empty")]
     pub thresholds_by: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
@@ -1067,7 +1067,7 @@ pub struct RuleTest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub promql_expr_test: Vec<PromqlExprTest>,
     /// External labels visible to templates.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, deserialize_with = "super::unique::map", skip_serializing_if = "BTreeMap::is_empty")]
     pub external_labels: BTreeMap<String, String>,
 }
 
@@ -1099,10 +1099,10 @@ pub struct AlertRuleTest {
 #[serde(deny_unknown_fields)]
 pub struct ExpAlert {
     /// All labels, including `severity`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::map")]
     pub exp_labels: BTreeMap<String, String>,
     /// All annotations, templates expanded.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::unique::map")]
     pub exp_annotations: BTreeMap<String, String>,
 }
 

@@ -160,7 +160,7 @@ fn alert_links(ix: &super::links::PanelIndex, spec: &Spec, expansions: &[Vec<(us
                     }
                 };
                 if let Some(p) = found {
-                    out.insert(draft.name.clone(), (p.uid.clone(), p.id, p.title.clone()));
+                    out.insert(draft.name.clone(), (p.uid.to_string(), p.id, p.title.to_string()));
                 }
             }
         }
@@ -170,16 +170,18 @@ fn alert_links(ix: &super::links::PanelIndex, spec: &Spec, expansions: &[Vec<(us
 
 /// A panel's title: its own, else its signal's title, else the signal's name.
 pub fn panel_title(spec: &Spec, p: &spec::Panel) -> String {
+    panel_title_ref(spec, p).to_string()
+}
+
+/// [`panel_title`], borrowed.
+pub fn panel_title_ref<'a>(spec: &'a Spec, p: &'a spec::Panel) -> &'a str {
     if let Some(t) = &p.title {
-        return t.clone();
+        return t;
     }
     if let Some(name) = &p.signal {
-        if let Some(s) = spec.signals.get(name) {
-            return s.title.clone().unwrap_or_else(|| name.clone());
-        }
-        return name.clone();
+        return spec.signals.get(name).and_then(|s| s.title.as_deref()).unwrap_or(name);
     }
-    String::new()
+    ""
 }
 
 /// A panel's queries: its signal's first, then its own.

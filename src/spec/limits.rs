@@ -125,8 +125,9 @@ pub fn precheck(src: &Source) -> Option<Diagnostic> {
 
 /// One pass over the parser's events after [`precheck`]: the depth and alias
 /// limits, and every event handed on to `also`, up to and including
-/// `StreamEnd` (the duplicate-key scan and the spec's [`super::split::Shape`]
-/// ride on this pass instead of parsing the text again). Stops at the first limit
+/// `StreamEnd` (the duplicate-key scan, and over a cut spec's rest its
+/// [`super::split::Shape`], ride on this pass instead of parsing the text
+/// again). Stops at the first limit
 /// exceeded, or at a YAML syntax error (the loader reports that).
 pub fn scan(src: &Source, mut also: impl FnMut(Event, Marker)) -> Result<(), Box<Diagnostic>> {
     let mut parser = Parser::new_from_str(&src.text);

@@ -48,14 +48,7 @@ pub struct Split<'a> {
 /// `rules:`; `None` when the text is not plainly shaped enough to cut by
 /// lines, or has too few items to gain from it.
 pub fn split(text: &str) -> Option<Split<'_>> {
-    // Line breaks YAML (1.1, libyaml) knows besides `\n`, and a byte order mark.
-    if text.starts_with('\u{feff}')
-        || text.contains(['\u{85}', '\u{2028}', '\u{2029}'])
-        || text
-            .bytes()
-            .zip(text.bytes().skip(1).chain([b'\n']))
-            .any(|(a, b)| a == b'\r' && b != b'\n')
-    {
+    if text.starts_with('\u{feff}') || odd_line_break(text) || node_property(text) {
         return None;
     }
     let mut rest = String::with_capacity(text.len() / 8);
@@ -99,9 +92,6 @@ pub fn split(text: &str) -> Option<Split<'_>> {
                 list = None;
             }
             if list.is_some() {
-                if node_property(body) {
-                    return None;
-                }
                 continue;
             }
         }
@@ -126,18 +116,27 @@ pub fn split(text: &str) -> Option<Split<'_>> {
     (items.len() >= MIN_ITEMS).then_some(Split { rest, items, keys })
 }
 
-/// Whether `line` may give a node an anchor (`&a`), an alias (`*a`) or a
-/// tag (`!t`): one of those characters first on the line, or after an
+/// Whether `text` has a line break YAML (1.1, libyaml) reads besides `\n`
+/// and `\r\n`: a lone `\r`, NEL, LS or PS.
+fn odd_line_break(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr3_iter(b'\r', 0xC2, 0xE2, b).any(|i| match b[i] {
+        b'\r' => b.get(i + 1) != Some(&b'\n'),
+        0xC2 => b.get(i + 1) == Some(&0x85),
+        _ => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)),
+    })
+}
+
+/// Whether `text` may give a node an anchor (`&a`), an alias (`*a`) or a
+/// tag (`!t`): one of those characters first on its line, or after an
 /// indicator a node follows (`- `, `: `, `? `, `[`, `{`, `,`) with only
 /// blanks between. YAML puts these properties nowhere else; a false alarm
 /// (in a quoted scalar, a comment) only costs the cut.
-fn node_property(line: &str) -> bool {
-    let b = line.as_bytes();
-    b.iter().enumerate().any(|(i, c)| {
-        matches!(c, b'&' | b'*' | b'!') && {
-            let before = b[..i].iter().rposition(|x| !matches!(x, b' ' | b'\t'));
-            before.is_none_or(|j| matches!(b[j], b'-' | b':' | b'?' | b'[' | b'{' | b','))
-        }
+fn node_property(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr3_iter(b'&', b'*', b'!', b).any(|i| {
+        let before = b[..i].iter().rposition(|x| !matches!(x, b' ' | b'\t'));
+        before.is_none_or(|j| matches!(b[j], b'\n' | b'-' | b':' | b'?' | b'[' | b'{' | b','))
     })
 }
 
@@ -425,6 +424,11 @@ mod tests {
             "expr: sum(x) by (a) * on (a) y",
         ] {
             assert!(!node_property(line), "{line:?}");
+        }
+        assert!(node_property("k: v\n  *a"), "first on a later line");
+        assert!(!odd_line_break("a\r\nb\n\u{2027}\u{c2}"));
+        for t in ["a\rb", "a\r", "a\u{85}", "a\u{2028}b", "\u{2029}"] {
+            assert!(odd_line_break(t), "{t:?}");
         }
         let two = "dashboards:\n- uid: a\n  title: A\n- uid: b\n  title: B\n";
         assert!(split(&format!("{SIGNALS}{two}")).is_some());

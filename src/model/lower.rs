@@ -18,14 +18,22 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let boards: Vec<&spec::Dashboard> = spec.dashboards.iter().chain(&generated).collect();
     t.lap("l.spec");
     // Independent pieces side by side: a core idle in one's sequential part
-    // takes work from the other.
+    // takes work from the other. The panel index only links alerts to
+    // panels: a spec without alerts needs none.
+    let alerts = spec.rules.iter().any(|g| !g.alerts.is_empty());
     let (expansions, panels) = crate::par::join(
         || -> Vec<Vec<(usize, Expansion)>> {
             crate::par::map(&spec.rules, |g| {
                 g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
             })
         },
-        || super::links::PanelIndex::of(spec, &boards),
+        || {
+            if alerts {
+                super::links::PanelIndex::of(spec, &boards)
+            } else {
+                super::links::PanelIndex::default()
+            }
+        },
     );
     t.lap("l.expand");
     let links = alert_links(&panels, spec, &expansions);

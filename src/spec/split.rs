@@ -3,10 +3,10 @@
 //! those block lists into their items by text ([`split`]), parses the items
 //! and the rest of the spec at the same time, and puts the spec back
 //! together. The cut is an optimisation only and never changes what a spec
-//! means. It is taken when the text is plainly shaped (no directives or
-//! document markers, no tabs or line breaks other than `\n` and `\r\n`,
-//! items that begin on their `- ` line, no anchor, alias or tag in an item),
-//! and it holds only when
+//! means. It is taken when the text is plainly shaped (no directives,
+//! document markers or byte order mark, no tab at a line's start, no line
+//! break other than `\n` and `\r\n`, no anchor, alias or tag anywhere, items
+//! at one indent under their key), and it holds only when
 //! - the rest, with each cut list written `key: []`, passes the event pass of
 //!   the whole-text loader (limits, duplicate keys, no anchors) and the
 //!   parser sees a top-level key on exactly the lines where the cut put one

@@ -80,20 +80,20 @@ pub fn split(text: &str) -> Option<Split<'_>> {
                 if let Some(s) = open.replace(start) {
                     items.push((*key, &text[s..start]));
                 }
-            } else if !(indent > *item_indent && open.is_some()) {
-                if indent != 0 || open.is_none() {
-                    // Less indented than the items but not a top-level key, or
-                    // content before the first `- `: not a plain block list.
-                    return None;
-                }
-                if let Some(s) = open.take() {
-                    items.push((*key, &text[s..start]));
-                }
-                list = None;
-            }
-            if list.is_some() {
                 continue;
             }
+            if indent > *item_indent && open.is_some() {
+                continue;
+            }
+            if indent != 0 || open.is_none() {
+                // Less indented than the items but not a top-level key, or
+                // content before the first `- `: not a plain block list.
+                return None;
+            }
+            if let Some(s) = open.take() {
+                items.push((*key, &text[s..start]));
+            }
+            list = None;
         }
         rest_lines += 1;
         if indent == 0 && !content.starts_with('-') {

@@ -22,5 +22,7 @@ pub mod render;
 pub mod services;
 pub mod spec;
 pub mod stack;
+#[doc(hidden)]
+pub mod testing;
 pub mod verify;
 pub mod write;

@@ -72,17 +72,6 @@ fn describe(t: &Tree, a: &Tree, b: &Tree) -> String {
     )
 }
 
-/// xorshift64*: a seeded, reproducible sequence of kill delays.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 #[test]
 fn kill_9_at_any_point_leaves_the_tree_entirely_old_or_entirely_new() {
     let work = tempfile::tempdir().unwrap();
@@ -127,7 +116,7 @@ fn kill_9_at_any_point_leaves_the_tree_entirely_old_or_entirely_new() {
         .unwrap()
         .as_nanos() as u64
         | 1;
-    let mut rng = Rng(seed);
+    let mut rng = genmon::testing::Rng(seed); // the kill delays
     // The window adapts to the machine's load: it shrinks when a kill came
     // after the render had finished and grows when it came before the commit.
     let mut window = write_phase.as_micros() as u64 + 1;

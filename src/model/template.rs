@@ -52,10 +52,10 @@ impl<'a> Val<'a> {
 
 fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: Option<&str>, out: &mut String) -> Result<(), String> {
     let mut rest = text;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = pair(rest, b'{') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or("unclosed `{{`")?;
+        let end = pair(after, b'}').ok_or("unclosed `{{`")?;
         let action = after[..end].trim_matches(|c: char| c == '-' || c.is_whitespace());
         rest = &after[end + 2..];
         if let Some(arg) = action.strip_prefix("with ") {
@@ -76,6 +76,13 @@ fn expand_into(text: &str, labels: &BTreeMap<String, String>, value: f64, dot: O
     }
     out.push_str(rest);
     Ok(())
+}
+
+/// Where `cc` (`{{` or `}}`) first occurs in `s` (`str::find` with a
+/// two-byte pattern builds a substring searcher on every call).
+fn pair(s: &str, c: u8) -> Option<usize> {
+    let b = s.as_bytes();
+    memchr::memchr_iter(c, b).find(|&i| b.get(i + 1) == Some(&c))
 }
 
 fn term<'a>(t: &str, labels: &'a BTreeMap<String, String>, value: f64, dot: Option<&'a str>) -> Result<Val<'a>, String> {

@@ -2,6 +2,7 @@
 //! [`crate::write`] touches the disk.
 
 pub mod alertmanager;
+mod emit;
 pub mod engine;
 pub mod exporter;
 pub mod grafana;
@@ -47,7 +48,27 @@ pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Bytes {
 }
 
 /// `v` as YAML, as the generated files write it, after what `out` holds.
+///
+/// [`emit`] writes what it can (every generated rule and test file so far);
+/// serde-saphyr writes the rest, the same bytes either way. Debug builds
+/// write every value both ways and compare.
 pub(crate) fn yaml_into<T: serde::Serialize>(out: &mut String, v: &T) -> Result<(), String> {
+    #[cfg(debug_assertions)]
+    let start = out.len();
+    if emit::write(out, v).is_ok() {
+        #[cfg(debug_assertions)]
+        {
+            let mut theirs = String::new();
+            saphyr_into(&mut theirs, v).expect("serde-saphyr writes what the fast path wrote");
+            assert_eq!(out[start..], theirs, "render::emit and serde-saphyr disagree");
+        }
+        return Ok(());
+    }
+    saphyr_into(out, v)
+}
+
+/// `v` as YAML by serde-saphyr with the options the generated files use.
+fn saphyr_into<T: serde::Serialize>(out: &mut String, v: &T) -> Result<(), String> {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.folded_wrap_chars = usize::MAX;
     serde_saphyr::to_fmt_writer_with_options(out, v, options).map_err(|e| format!("YAML: {e}"))

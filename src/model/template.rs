@@ -191,6 +191,16 @@ pub fn g4(v: f64) -> String {
     if let Some(s) = go_special(v) {
         return s;
     }
+    // A whole number of up to four digits prints as itself (the common
+    // case: thresholds and test values); the exponent form below is slow.
+    if v.fract() == 0.0 && (1.0..1e4).contains(&v.abs()) {
+        return (v as i64).to_string();
+    }
+    g4_exp(v)
+}
+
+/// [`g4`] of a finite, non-zero `v`, through Rust's exponent formatting.
+fn g4_exp(v: f64) -> String {
     let s = format!("{v:.3e}");
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = e.parse().unwrap_or(0);
@@ -299,6 +309,15 @@ mod tests {
             [g4(2.0), g4(1.045), g4(0.0144), g4(12345.0), g4(0.00001)],
             ["2", "1.045", "0.0144", "1.234e+04", "1e-05"]
         );
+        assert_eq!(
+            [g4(9999.0), g4(10000.0), g4(-42.0), g4(-10000.0)],
+            ["9999", "1e+04", "-42", "-1e+04"]
+        );
+        // The whole-number shortcut prints what the general path prints.
+        for n in (-10_001..=10_001).filter(|n| *n != 0) {
+            let v = f64::from(n);
+            assert_eq!(g4(v), g4_exp(v), "{v}");
+        }
         assert_eq!([humanize(0.5), humanize(1500.0), humanize(2.0)], ["500m", "1.5k", "2"]);
         assert_eq!(
             [

@@ -220,9 +220,30 @@ fn where_tpl(spec: &Spec, signal: &str) -> String {
     }
 }
 
+/// A series selector, `name{k="v", ...}`, as promtool's `input_series`
+/// read it: each value a PromQL string (`\\`, `"` and line breaks escaped).
 pub(crate) fn selector(name: &str, labels: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
-    format!("{name}{{{}}}", inner.join(", "))
+    let mut s = String::with_capacity(name.len() + 2 + labels.iter().map(|(k, v)| k.len() + v.len() + 5).sum::<usize>());
+    s.push_str(name);
+    s.push('{');
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(k);
+        s.push_str("=\"");
+        for c in v.chars() {
+            match c {
+                '\\' => s.push_str("\\\\"),
+                '"' => s.push_str("\\\""),
+                '\n' => s.push_str("\\n"),
+                c => s.push(c),
+            }
+        }
+        s.push('"');
+    }
+    s.push('}');
+    s
 }
 
 fn title(spec: &Spec, signal: &str) -> String {
@@ -550,5 +571,23 @@ mod tests {
     fn r6_keeps_six_significant_digits() {
         let got = [110.0, -42.0, 999_999.0, 1_234_567.0, 0.123_456_789, 6_600.000_000_1].map(super::r6);
         assert_eq!(got, [110.0, -42.0, 999_999.0, 1_234_570.0, 0.123_457, 6600.0]);
+    }
+
+    /// A test series' selector reads back (as PromQL, which promtool's
+    /// series notation is) with the very label values it was given.
+    #[test]
+    fn a_selector_reads_back_with_its_label_values() {
+        let labels: std::collections::BTreeMap<String, String> = [("instance", "host-1"), ("path", r#"C:\dir "x""#), ("msg", "two\nlines")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+        let text = super::selector("m_total", &labels);
+        let promql_parser::parser::Expr::VectorSelector(vs) = promql_parser::parser::parse(&text).expect("parses") else {
+            panic!("{text} is not a selector")
+        };
+        assert_eq!(vs.name.as_deref(), Some("m_total"), "{text}");
+        let read: std::collections::BTreeMap<String, String> =
+            vs.matchers.matchers.iter().map(|m| (m.name.clone(), m.value.clone())).collect();
+        assert_eq!(read, labels, "{text}");
+        assert_eq!(super::selector("up", &Default::default()), "up{}");
     }
 }

@@ -49,7 +49,7 @@ pub(crate) fn yaml<T: serde::Serialize>(v: &T) -> Bytes {
 
 /// `v` as YAML, as the generated files write it, after what `out` holds.
 ///
-/// [`emit`] writes what it can (every generated rule and test file so far);
+/// [`emit`] writes what it can (every file of the bench spec, most others);
 /// serde-saphyr writes the rest, the same bytes either way. Debug builds
 /// write every value both ways and compare.
 pub(crate) fn yaml_into<T: serde::Serialize>(out: &mut String, v: &T) -> Result<(), String> {

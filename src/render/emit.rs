@@ -124,11 +124,12 @@ fn literal(out: &mut String, s: &str, col: usize) {
 
 /// Whether serde-saphyr writes `s` (which holds a line break) as a literal
 /// block without an indentation indicator: every character is allowed in a
-/// block, the first line does not start with a space, and there is text.
+/// block, the first line does not start with a space or a tab (left to
+/// serde-saphyr), and there is text.
 fn block_safe(s: &str) -> bool {
     let content = s.trim_end_matches('\n');
     !content.is_empty()
-        && !content.starts_with([' ', '\n'])
+        && !content.starts_with([' ', '\t', '\n'])
         && s.chars().all(|ch| match ch {
             '\n' | '\t' => true,
             '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
@@ -876,6 +877,7 @@ mod tests {
         "multi\n  indented\nlines",
         "\n",
         "100",
+        "\tfirst tab\nsecond",
     ];
     const KEYS: &[&str] = &["name", "for", "labels", "a b", "on", "x:y", "123", "série", "?q", "-k"];
 

@@ -658,11 +658,10 @@ mod tests {
     use super::*;
     use crate::testing::Rng;
 
+    /// `v` as serde-saphyr writes it, with the generated files' options.
     fn saphyr<T: Serialize>(v: &T) -> String {
         let mut out = String::new();
-        let mut options = serde_saphyr::SerializerOptions::default();
-        options.folded_wrap_chars = usize::MAX;
-        serde_saphyr::to_fmt_writer_with_options(&mut out, v, options).expect("serde-saphyr writes it");
+        crate::render::saphyr_into(&mut out, v).expect("serde-saphyr writes it");
         out
     }
 

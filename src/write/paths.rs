@@ -111,6 +111,54 @@ pub fn guarded(root: &Path, rel: &Path) -> Result<PathBuf, String> {
     Ok(root.join(rel))
 }
 
+/// Where a folder under the root stands ([`folders`]).
+pub type Folder = Result<Option<PathBuf>, String>;
+
+/// [`guarded`] for every folder in `rels` (paths relative to `root`), each
+/// folder on the way looked at once however many outputs share it. Per
+/// folder: `Ok(None)` when it and every folder above it is a real
+/// directory; `Ok(Some(f))` when `f` (the folder or the shallowest of its
+/// ancestors) is absent, so nothing below it exists; `Err` (as [`guarded`]
+/// words it) when a file, symlink or special file is in the way. The map
+/// holds every folder of `rels` and each ancestor; the root itself is `""`.
+pub fn folders<'a>(root: &Path, rels: impl IntoIterator<Item = &'a Path>) -> std::collections::HashMap<PathBuf, Folder> {
+    let mut seen: std::collections::HashMap<PathBuf, Folder> = std::collections::HashMap::new();
+    seen.insert(PathBuf::new(), Ok(None));
+    for rel in rels {
+        if seen.contains_key(rel) {
+            continue;
+        }
+        let mut cur = PathBuf::new();
+        let mut above: Folder = Ok(None);
+        for c in rel.components() {
+            cur.push(c);
+            if let Some(known) = seen.get(&cur) {
+                above = known.clone();
+                continue;
+            }
+            let here = match above {
+                Ok(None) => {
+                    let full = root.join(&cur);
+                    match kind(&full) {
+                        Ok(Kind::Dir) => Ok(None),
+                        Ok(Kind::Absent) => Ok(Some(cur.clone())),
+                        Ok(Kind::File { .. }) => Err(format!("{} is a file where a directory must be", full.display())),
+                        Ok(Kind::Other) => Err(format!(
+                            "{} is a symlink or special file; genmon does not write through it",
+                            full.display()
+                        )),
+                        Err(e) => Err(format!("cannot inspect {}: {e}", full.display())),
+                    }
+                }
+                ref other => other.clone(),
+            };
+            seen.insert(cur.clone(), here.clone());
+            above = here;
+        }
+    }
+    seen
+}
+
 /// Read a regular file of at most `max` bytes; `None` for anything else
 /// (absent, too big, a symlink, FIFO or directory: never opened).
 pub fn read_regular(path: &Path, max: u64) -> Option<Vec<u8>> {
@@ -245,6 +293,40 @@ mod tests {
         let e = guarded(dir.path(), Path::new("dashboards/x.json")).unwrap_err();
         assert!(e.contains("symlink"), "{e}");
         assert!(guarded(dir.path(), Path::new("alerts/x.yml")).is_ok());
+    }
+
+    /// One look per folder says what [`guarded`] says per file: the
+    /// shallowest absent folder, or what is in the way.
+    #[test]
+    fn folders_agree_with_guarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::write(root.join("a/file"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("a/link")).unwrap();
+        let rels = ["a/b", "a/b/c/d", "a/b/c", "a/file/x", "a/link/y", "new/deep", "", "a"];
+        let got = folders(root, rels.iter().map(Path::new));
+        let want: [Folder; 8] = [
+            Ok(None),
+            Ok(Some("a/b/c".into())),
+            Ok(Some("a/b/c".into())),
+            Err(format!("{} is a file where a directory must be", root.join("a/file").display())),
+            Err(format!(
+                "{} is a symlink or special file; genmon does not write through it",
+                root.join("a/link").display()
+            )),
+            Ok(Some("new".into())),
+            Ok(None),
+            Ok(None),
+        ];
+        for (rel, want) in rels.iter().zip(want) {
+            assert_eq!(got.get(Path::new(rel)), Some(&want), "{rel}");
+            // guarded says the same of a file in that folder.
+            let g = guarded(root, &Path::new(rel).join("f.yml"));
+            assert_eq!(g.as_ref().err(), want.as_ref().err(), "{rel}");
+        }
+        assert_eq!(got.get(Path::new("new")), Some(&Ok(Some("new".into()))));
     }
 
     #[test]

@@ -13,6 +13,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     items.par_iter().map(&f).collect()
 }
 
+/// [`map`] taking the items: each moves into its call.
+pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    items.into_par_iter().map(&f).collect()
+}
+
 /// Run `a` and `b` at the same time; both results, as if run one after the other.
 pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
     rayon::join(a, b)
@@ -48,6 +53,7 @@ mod tests {
         });
         assert_eq!(out, (1..=64).collect::<Vec<_>>());
         assert_eq!(super::map(&[5u8], |x| *x), [5]);
+        assert_eq!(super::map_owned(items, |x| x * 2), (0..64).map(|x| x * 2).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u8], |x| *x).is_empty());
     }
 

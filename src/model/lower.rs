@@ -21,7 +21,7 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     // takes work from the other. The panel index only links alerts to
     // panels: a spec without alerts needs none.
     let alerts = spec.rules.iter().any(|g| !g.alerts.is_empty());
-    let (expansions, panels) = crate::par::join(
+    let (mut expansions, panels) = crate::par::join(
         || -> Vec<Vec<(usize, Expansion)>> {
             crate::par::map(&spec.rules, |g| {
                 g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
@@ -67,12 +67,13 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         bands: kinds::all_alert_bands(spec),
     };
     let folders = folders(spec);
+    let cases = take_cases(&mut expansions);
     t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(
         || crate::par::map(&boards, |d| dashboard(spec, d, &folders, &watched, &links, &extras)),
         || {
             crate::par::join(
-                || groups(spec, &boards, &expansions, &links),
+                || groups(spec, &boards, &expansions, cases, &links),
                 || super::facts::facts(spec, &expansions, &links),
             )
         },
@@ -444,25 +445,42 @@ fn recording(record: &str, expr: &str, labels: &BTreeMap<String, String>) -> Rul
     }
 }
 
+/// Each rule group's generated test cases, draft by draft, taken out of the
+/// expansions: they move into the tests they become (nothing else reads them).
+fn take_cases(expansions: &mut [Vec<(usize, Expansion)>]) -> Vec<Vec<Vec<kinds::Case>>> {
+    expansions
+        .iter_mut()
+        .map(|xs| {
+            xs.iter_mut()
+                .flat_map(|(_, x)| x.drafts.iter_mut())
+                .map(|d| std::mem::take(&mut d.cases))
+                .collect()
+        })
+        .collect()
+}
+
 /// Rule groups and their tests. Each signal's `signal:<name>:value` and each
 /// derived recording is emitted once, in the first group that needs it;
-/// SLOs get a group of their own.
+/// SLOs get a group of their own. `cases` are [`take_cases`]'s.
 fn groups(
     spec: &Spec,
     boards: &[&spec::Dashboard],
     expansions: &[Vec<(usize, Expansion)>],
+    cases: Vec<Vec<Vec<kinds::Case>>>,
     links: &Links,
 ) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
     // Each generated alert and its test cases, on all cores; only which
     // group records a series (and so whether raw inputs apply) is sequential.
-    let pairs: Vec<(&spec::RuleGroup, &Vec<(usize, Expansion)>)> = spec.rules.iter().zip(expansions).collect();
-    let built: Vec<Vec<Built>> = crate::par::map(&pairs, |(g, xs)| {
+    type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, Vec<Vec<kinds::Case>>);
+    let work: Vec<Work> = spec.rules.iter().zip(expansions).zip(cases).map(|((g, xs), c)| (g, xs, c)).collect();
+    let built: Vec<Vec<Built>> = crate::par::map_owned(work, |(g, xs, cases)| {
         xs.iter()
             .flat_map(|(ai, x)| x.drafts.iter().map(|d| (&g.alerts[*ai], d)))
-            .map(|(a, d)| {
+            .zip(cases)
+            .map(|((a, d), cases)| {
                 let al = alert(spec, boards, a, d, links);
-                let cases = draft_tests(d, &al);
+                let cases = draft_tests(d, cases, &al);
                 (al, cases)
             })
             .collect()
@@ -617,25 +635,22 @@ impl CaseOut {
     }
 }
 
-fn input_series(inputs: &[(String, String)]) -> Vec<crate::spec::InputSeries> {
+fn input_series(inputs: Vec<(String, String)>) -> Vec<crate::spec::InputSeries> {
     inputs
-        .iter()
-        .map(|(series, values)| crate::spec::InputSeries {
-            series: series.clone(),
-            values: values.clone(),
-        })
+        .into_iter()
+        .map(|(series, values)| crate::spec::InputSeries { series, values })
         .collect()
 }
 
-/// promtool tests of a generated alert, with every annotation expanded as
-/// Prometheus would; `None` when it has no cases or a template is beyond
-/// what genmon can expand.
-fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<CaseOut>> {
-    if d.cases.is_empty() {
+/// promtool tests of a generated alert (`cases`, the draft's), with every
+/// annotation expanded as Prometheus would; `None` when it has no cases or a
+/// template is beyond what genmon can expand.
+fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert) -> Option<Vec<CaseOut>> {
+    if cases.is_empty() {
         return None;
     }
-    let mut out = Vec::new();
-    for case in &d.cases {
+    let mut out = Vec::with_capacity(cases.len());
+    for case in cases {
         let mut exp = Vec::new();
         for (labels, value) in &case.fires {
             let mut exp_labels = labels.clone();
@@ -667,9 +682,9 @@ fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<CaseOut>> {
         });
         out.push(CaseOut {
             test: crate::spec::RuleTest {
-                name: Some(case.name.clone()),
+                name: Some(case.name),
                 interval: Duration::from_secs(60),
-                input_series: input_series(&case.inputs),
+                input_series: input_series(case.inputs),
                 alert_rule_test: vec![crate::spec::AlertRuleTest {
                     eval_time: Duration::from_secs(case.eval),
                     alertname: d.name.clone(),
@@ -678,7 +693,7 @@ fn draft_tests(d: &Draft, a: &Alert) -> Option<Vec<CaseOut>> {
                 promql_expr_test: Vec::new(),
                 external_labels: BTreeMap::new(),
             },
-            raw: case.raw.as_deref().filter(|_| robust).map(input_series),
+            raw: case.raw.filter(|_| robust).map(input_series),
         });
     }
     Some(out)

@@ -21,18 +21,19 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     // takes work from the other. The panel index only links alerts to
     // panels: a spec without alerts needs none.
     let alerts = spec.rules.iter().any(|g| !g.alerts.is_empty());
-    let (mut expansions, panels) = crate::par::join(
+    let (mut expansions, (panels, bands, folders)) = crate::par::join(
         || -> Vec<Vec<(usize, Expansion)>> {
             crate::par::map(&spec.rules, |g| {
                 g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
             })
         },
         || {
-            if alerts {
+            let panels = if alerts {
                 super::links::PanelIndex::of(spec, &boards)
             } else {
                 super::links::PanelIndex::default()
-            }
+            };
+            (panels, kinds::all_alert_bands(spec), folders(spec))
         },
     );
     t.lap("l.expand");
@@ -64,9 +65,8 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
     let extras = Extras {
         low_bad,
         line_panels,
-        bands: kinds::all_alert_bands(spec),
+        bands,
     };
-    let folders = folders(spec);
     let cases = take_cases(&mut expansions);
     t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(

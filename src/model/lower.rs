@@ -473,7 +473,13 @@ fn groups(
     // Each generated alert and its test cases, on all cores; only which
     // group records a series (and so whether raw inputs apply) is sequential.
     type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, Vec<Vec<kinds::Case>>);
-    let work: Vec<Work> = spec.rules.iter().zip(expansions).zip(cases).map(|((g, xs), c)| (g, xs, c)).collect();
+    let work: Vec<Work> = spec
+        .rules
+        .iter()
+        .zip(expansions)
+        .zip(cases)
+        .map(|((g, xs), c)| (g, xs, c))
+        .collect();
     let built: Vec<Vec<Built>> = crate::par::map_owned(work, |(g, xs, cases)| {
         xs.iter()
             .flat_map(|(ai, x)| x.drafts.iter().map(|d| (&g.alerts[*ai], d)))

@@ -93,22 +93,28 @@ pub fn guarded(root: &Path, rel: &Path) -> Result<PathBuf, String> {
     let comps: Vec<_> = rel.components().collect();
     for c in &comps[..comps.len().saturating_sub(1)] {
         cur.push(c);
-        match kind(&cur) {
-            Ok(Kind::Dir) => {}
-            // Nothing can be below a missing folder (the commit creates
-            // folders without following links anyway: `at::dir`).
-            Ok(Kind::Absent) => break,
-            Ok(Kind::File { .. }) => return Err(format!("{} is a file where a directory must be", cur.display())),
-            Ok(Kind::Other) => {
-                return Err(format!(
-                    "{} is a symlink or special file; genmon does not write through it",
-                    cur.display()
-                ));
-            }
-            Err(e) => return Err(format!("cannot inspect {}: {e}", cur.display())),
+        // Nothing can be below a missing folder (the commit creates
+        // folders without following links anyway: `at::dir`).
+        if !folder_at(&cur)? {
+            break;
         }
     }
     Ok(root.join(rel))
+}
+
+/// Whether the folder at `full` is a real directory (`true`) or absent
+/// (`false`); an error when a file, symlink or special file is in the way.
+fn folder_at(full: &Path) -> Result<bool, String> {
+    match kind(full) {
+        Ok(Kind::Dir) => Ok(true),
+        Ok(Kind::Absent) => Ok(false),
+        Ok(Kind::File { .. }) => Err(format!("{} is a file where a directory must be", full.display())),
+        Ok(Kind::Other) => Err(format!(
+            "{} is a symlink or special file; genmon does not write through it",
+            full.display()
+        )),
+        Err(e) => Err(format!("cannot inspect {}: {e}", full.display())),
+    }
 }
 
 /// Where a folder under the root stands ([`folders`]).
@@ -137,19 +143,7 @@ pub fn folders<'a>(root: &Path, rels: impl IntoIterator<Item = &'a Path>) -> std
                 continue;
             }
             let here = match above {
-                Ok(None) => {
-                    let full = root.join(&cur);
-                    match kind(&full) {
-                        Ok(Kind::Dir) => Ok(None),
-                        Ok(Kind::Absent) => Ok(Some(cur.clone())),
-                        Ok(Kind::File { .. }) => Err(format!("{} is a file where a directory must be", full.display())),
-                        Ok(Kind::Other) => Err(format!(
-                            "{} is a symlink or special file; genmon does not write through it",
-                            full.display()
-                        )),
-                        Err(e) => Err(format!("cannot inspect {}: {e}", full.display())),
-                    }
-                }
+                Ok(None) => folder_at(&root.join(&cur)).map(|present| (!present).then(|| cur.clone())),
                 ref other => other.clone(),
             };
             seen.insert(cur.clone(), here.clone());

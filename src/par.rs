@@ -23,6 +23,22 @@ pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> 
     rayon::join(a, b)
 }
 
+/// Run `f` on one of the pool's threads and return what it returns. A
+/// command made of many parallel steps (a render) then starts each where it
+/// already runs: the thread that calls [`map`] takes items itself, instead
+/// of handing the step to the pool and sleeping until a pool thread is
+/// woken, has finished it, and wakes it in turn.
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
+/// Free `v` on the pool while the caller goes on: a big value is hundreds
+/// of thousands of small frees, which would otherwise hold up a sequential
+/// step. Once nothing else reads it, only its memory is left to give back.
+pub fn drop_later<T: Send + 'static>(v: T) {
+    rayon::spawn(move || drop(v));
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -55,6 +71,31 @@ mod tests {
         assert_eq!(super::map(&[5u8], |x| *x), [5]);
         assert_eq!(super::map_owned(items, |x| x * 2), (0..64).map(|x| x * 2).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u8], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn on_pool_runs_on_a_pool_thread() {
+        assert!(rayon::current_thread_index().is_none());
+        let (index, sum) = super::on_pool(|| {
+            let sum: u64 = super::map(&(0..1000u64).collect::<Vec<_>>(), |x| x * 2).iter().sum();
+            (rayon::current_thread_index(), sum)
+        });
+        assert!(index.is_some());
+        assert_eq!(sum, 999_000);
+    }
+
+    #[test]
+    fn drop_later_frees_on_another_thread() {
+        struct Tell(std::sync::mpsc::Sender<std::thread::ThreadId>);
+        impl Drop for Tell {
+            fn drop(&mut self) {
+                self.0.send(std::thread::current().id()).ok();
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        super::drop_later(Tell(tx));
+        let freed_on = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("dropped");
+        assert_ne!(freed_on, std::thread::current().id());
     }
 
     #[test]

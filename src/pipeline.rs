@@ -34,7 +34,11 @@ pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled,
 
 /// Compile a spec for what its outputs deploy onto (`--target`).
 pub fn compile_for(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Result<Compiled, Vec<Diagnostic>> {
-    compile_composed(src, profile, strict, deploy).map(|(_, c)| c)
+    // The spec is not needed after this: freed beside what the caller does next.
+    compile_composed(src, profile, strict, deploy).map(|(composed, c)| {
+        crate::par::drop_later(composed);
+        c
+    })
 }
 
 /// [`compile_for`], also returning the composed spec (where each item and value came from).

@@ -20,9 +20,26 @@ impl Check for AlertPanel {
     }
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
-        // Built on first use: a spec without alerts needs none.
+        // Built on first use: a spec without alerts needs none. Whether a
+        // signal is shown needs only the panels' signals, not the whole
+        // index (every query's rule form and metric names).
         let index = std::cell::OnceCell::new();
         let ix = || index.get_or_init(|| PanelIndex::new(cx.spec));
+        let signals = std::cell::OnceCell::new();
+        let shown_signal = |sig: &str| {
+            signals
+                .get_or_init(|| {
+                    let panels = cx
+                        .spec
+                        .dashboards
+                        .iter()
+                        .flat_map(|d| d.panels.iter().chain(d.rows.iter().flat_map(|r| &r.panels)));
+                    panels
+                        .filter_map(|p| p.signal.as_deref())
+                        .collect::<std::collections::HashSet<&str>>()
+                })
+                .contains(sig)
+        };
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
@@ -47,7 +64,7 @@ impl Check for AlertPanel {
                         .unwrap_or_default();
                     ix().by_expr(&rec).is_some()
                 } else if let Some((_, sig)) = sigs.first() {
-                    ix().by_signal(sig).is_some()
+                    shown_signal(sig)
                 } else if let Some(e) = a.expr() {
                     ix().by_expr(e).is_some()
                 } else {

@@ -91,9 +91,15 @@ pub fn check(args: &SpecArgs, target: Option<TargetArg>, color: bool) -> u8 {
     }
 }
 
-/// `genmon render`.
+/// `genmon render`: on a pool thread, where each of its parallel steps starts
+/// without a hand-off ([`crate::par::on_pool`]).
 #[allow(clippy::too_many_arguments)]
 pub fn render(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, Deploy), no_sync: bool, force: bool, color: bool) -> u8 {
+    crate::par::on_pool(|| render_here(args, out, check_only, target, no_sync, force, color))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_here(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, Deploy), no_sync: bool, force: bool, color: bool) -> u8 {
     let (src, compiled) = match compile_reporting(args, target, color) {
         Ok(x) => x,
         Err(code) => return code,

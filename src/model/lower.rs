@@ -3,6 +3,7 @@
 //! reports) lowering leaves the piece out rather than inventing a value.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::kinds::{self, Draft, Expansion};
 use super::layout::{Flow, size};
@@ -74,10 +75,15 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         || {
             crate::par::join(
                 || groups(spec, &boards, &expansions, cases, &links),
-                || super::facts::facts(spec, &expansions, &links),
+                || {
+                    drop(panels);
+                    super::facts::facts(spec, &expansions, &links)
+                },
             )
         },
     );
+    // What only lowering read is freed while the caller goes on.
+    crate::par::drop_later((expansions, links, extras, generated));
     t.lap("l.build");
     let mut m = Model {
         stack: spec.stack.clone(),
@@ -470,61 +476,19 @@ fn groups(
     links: &Links,
 ) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
-    // Each generated alert and its test cases, on all cores; only which
-    // group records a series (and so whether raw inputs apply) is sequential.
-    type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, Vec<Vec<kinds::Case>>);
-    let work: Vec<Work> = spec
-        .rules
-        .iter()
-        .zip(expansions)
-        .zip(cases)
-        .map(|((g, xs), c)| (g, xs, c))
-        .collect();
-    let built: Vec<Vec<Built>> = crate::par::map_owned(work, |(g, xs, cases)| {
-        xs.iter()
-            .flat_map(|(ai, x)| x.drafts.iter().map(|d| (&g.alerts[*ai], d)))
-            .zip(cases)
-            .map(|((a, d), cases)| {
-                let al = alert(spec, boards, a, d, links);
-                let cases = draft_tests(d, cases, &al);
-                (al, cases)
-            })
-            .collect()
-    });
+    // Which group records each series (the first that needs it) and so
+    // whether an alert's tests may drive raw inputs: sequential, and cheap.
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
-    let mut out: Vec<GroupOut> = Vec::new();
-    for ((g, xs), built) in spec.rules.iter().zip(expansions).zip(built) {
-        let mut built = built.into_iter();
+    let mut recorded: Vec<(Vec<Rule>, Vec<String>, Vec<bool>)> = Vec::with_capacity(spec.rules.len());
+    for (g, xs) in spec.rules.iter().zip(expansions) {
         let mut recs: Vec<Rule> = g.recording.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
         let mut derived = Vec::new();
-        let mut alerts = Vec::new();
         let mut uses = Vec::new();
-        let mut tests = Vec::new();
-        let mut covers = Vec::new();
-        for (ai, x) in xs {
-            let a = &g.alerts[*ai];
-            if let Some(og) = &x.own_group {
-                let mut rules: Vec<Rule> = x.recs.iter().map(|r| recording(&r.record, &r.expr, &r.labels)).collect();
-                let mut t = Vec::new();
-                let mut all = true;
-                for (al, cases) in built.by_ref().take(x.drafts.len()) {
-                    match cases {
-                        Some(cs) => t.extend(cs.into_iter().map(|c| c.pick(true))),
-                        None => all = false,
-                    }
-                    rules.push(Rule::Alert(al));
-                }
-                let cov = if all { vec![a.name.clone()] } else { Vec::new() };
-                out.push((
-                    RuleGroup {
-                        name: og.clone(),
-                        interval: g.interval.clone(),
-                        rules,
-                    },
-                    Vec::new(),
-                    t,
-                    cov,
-                ));
+        let mut raw_ok = Vec::with_capacity(xs.len());
+        for (_, x) in xs {
+            if x.own_group.is_some() {
+                // Its group records everything it reads.
+                raw_ok.push(true);
                 continue;
             }
             for sig in &x.signals {
@@ -554,19 +518,64 @@ fn groups(
             }
             // Raw inputs only when this group records everything the alert reads:
             // a recording in another group lags by up to one evaluation.
-            let same_group = |rec: &String| owner.get(rec) == Some(&g.name);
-            let raw_ok =
-                x.signals.iter().map(|s| kinds::signal_record(s)).all(|r| same_group(&r)) && x.recs.iter().all(|r| same_group(&r.record));
-            let mut all = true;
-            for (al, cases) in built.by_ref().take(x.drafts.len()) {
-                match cases {
-                    Some(cs) => tests.extend(cs.into_iter().map(|c| c.pick(raw_ok))),
-                    None => all = false,
+            let same_group = |rec: &str| owner.get(rec) == Some(&g.name);
+            raw_ok.push(x.signals.iter().all(|s| same_group(&kinds::signal_record(s))) && x.recs.iter().all(|r| same_group(&r.record)));
+        }
+        recs.append(&mut derived);
+        recorded.push((recs, uses, raw_ok));
+    }
+    // The first of a uid, as a search in order finds it (two are `dashboards/duplicate-uid`).
+    let mut by_uid = Boards::default();
+    for d in boards {
+        by_uid.entry(d.uid.as_str()).or_insert(*d);
+    }
+    let boards = &by_uid;
+    // Each generated alert and its tests, group by group on all cores.
+    type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, Vec<Vec<kinds::Case>>, Vec<bool>);
+    let mut uses_of = Vec::with_capacity(recorded.len());
+    let mut work: Vec<Work> = Vec::with_capacity(recorded.len());
+    let mut recs_of = Vec::with_capacity(recorded.len());
+    for (((g, xs), c), (recs, uses, raw_ok)) in spec.rules.iter().zip(expansions).zip(cases).zip(recorded) {
+        work.push((g, xs, c, raw_ok));
+        recs_of.push(recs);
+        uses_of.push(uses);
+    }
+    let built: Vec<Built> = crate::par::map_owned(work, |(g, xs, cases, raw_ok)| {
+        let mut cases = cases.into_iter();
+        let mut own = Vec::new();
+        let mut alerts = Vec::with_capacity(xs.iter().map(|(_, x)| x.drafts.len()).sum());
+        let mut tests = Vec::with_capacity(cases.as_slice().iter().map(Vec::len).sum::<usize>() + g.tests.len());
+        let mut covers = Vec::new();
+        for ((ai, x), ok) in xs.iter().zip(raw_ok) {
+            let a = &g.alerts[*ai];
+            // An alert with a group of its own fills that group; the others this one.
+            let (mut own_rules, mut own_tests) = (Vec::new(), Vec::new());
+            let (rules, t) = match &x.own_group {
+                Some(_) => {
+                    own_rules.extend(x.recs.iter().map(|r| recording(&r.record, &r.expr, &r.labels)));
+                    (&mut own_rules, &mut own_tests)
                 }
-                alerts.push(Rule::Alert(al));
+                None => (&mut alerts, &mut tests),
+            };
+            let mut all = true;
+            for (d, cs) in x.drafts.iter().zip(cases.by_ref()) {
+                let al = alert(spec, boards, a, d, links);
+                all &= draft_tests(d, cs, &al, ok, t);
+                rules.push(Rule::Alert(al));
             }
-            if all {
-                covers.push(a.name.clone());
+            match &x.own_group {
+                Some(og) => own.push((
+                    RuleGroup {
+                        name: og.clone(),
+                        interval: g.interval.clone(),
+                        rules: own_rules,
+                    },
+                    Vec::new(),
+                    own_tests,
+                    if all { vec![a.name.clone()] } else { Vec::new() },
+                )),
+                None if all => covers.push(a.name.clone()),
+                None => {}
             }
         }
         for t in &g.tests {
@@ -577,7 +586,12 @@ fn groups(
             }
         }
         tests.extend(g.tests.iter().cloned());
-        recs.append(&mut derived);
+        (own, alerts, tests, covers)
+    });
+    // A spec alert with a group of its own (SLOs) comes before the group it is in.
+    let mut out: Vec<GroupOut> = Vec::new();
+    for (((g, (own, mut alerts, tests, covers)), mut recs), uses) in spec.rules.iter().zip(built).zip(recs_of).zip(uses_of) {
+        out.extend(own);
         recs.append(&mut alerts);
         out.push((
             RuleGroup {
@@ -616,30 +630,9 @@ fn groups(
     (groups, tests)
 }
 
-/// A generated alert and its promtool cases (`None`: no cases, or a template
-/// beyond what genmon can expand).
-type Built = (Alert, Option<Vec<CaseOut>>);
-
-/// A generated promtool case: driven by the recorded series, and by raw
-/// series of the signal's own PromQL when genmon could build them.
-struct CaseOut {
-    test: crate::spec::RuleTest,
-    raw: Option<Vec<crate::spec::InputSeries>>,
-}
-
-impl CaseOut {
-    /// The case, from raw series when `raw_ok` (this group records
-    /// everything the alert reads) and the case has them.
-    fn pick(self, raw_ok: bool) -> crate::spec::RuleTest {
-        match self.raw {
-            Some(raw) if raw_ok => crate::spec::RuleTest {
-                input_series: raw,
-                ..self.test
-            },
-            _ => self.test,
-        }
-    }
-}
+/// A rule group's generated parts: the groups of its own of the alerts that
+/// have one (SLOs), then its alerts, tests and the spec alerts they cover.
+type Built = (Vec<GroupOut>, Vec<Rule>, Vec<crate::spec::RuleTest>, Vec<String>);
 
 fn input_series(inputs: Vec<(String, String)>) -> Vec<crate::spec::InputSeries> {
     inputs
@@ -649,63 +642,71 @@ fn input_series(inputs: Vec<(String, String)>) -> Vec<crate::spec::InputSeries> 
 }
 
 /// promtool tests of a generated alert (`cases`, the draft's), with every
-/// annotation expanded as Prometheus would; `None` when it has no cases or a
-/// template is beyond what genmon can expand.
-fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert) -> Option<Vec<CaseOut>> {
+/// annotation expanded as Prometheus would, appended to `out`. A case is
+/// driven by raw series of the signal's own PromQL when `raw_ok` (this group
+/// records everything the alert reads) and genmon could build them, else by
+/// the recorded series. `false` (and `out` as it was) when there are no
+/// cases or a template is beyond what genmon can expand.
+fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert, raw_ok: bool, out: &mut Vec<crate::spec::RuleTest>) -> bool {
     if cases.is_empty() {
-        return None;
+        return false;
     }
-    let mut out = Vec::with_capacity(cases.len());
+    let start = out.len();
+    let mut scratch = String::new();
     for case in cases {
-        let mut exp = Vec::new();
-        for (labels, value) in &case.fires {
-            let mut exp_labels = labels.clone();
-            for (k, v) in &a.labels {
-                exp_labels.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
-            }
-            let mut exp_annotations = BTreeMap::new();
-            for (k, v) in &a.annotations {
-                exp_annotations.insert(k.clone(), super::template::expand(v, labels, *value).ok()?);
-            }
+        let mut exp = Vec::with_capacity(case.fires.len());
+        // Raw series only when the texts do not print `$value` beyond what
+        // its float noise (the raw chain computes it, not reads it) changes.
+        let mut robust = true;
+        for (labels, value) in case.fires {
+            let mut expanded = |t: &str| -> Option<String> {
+                let text = super::template::expand(t, &labels, value).ok()?;
+                if robust && case.raw.is_some() && super::template::reads_value(t) {
+                    robust = [value * (1.0 + 1e-9), value * (1.0 - 1e-9)].iter().all(|v| {
+                        scratch.clear();
+                        super::template::expand_to(t, &labels, *v, &mut scratch).is_ok() && scratch == text
+                    });
+                }
+                Some(text)
+            };
+            let label_texts: Option<Vec<(String, String)>> = a.labels.iter().map(|(k, v)| Some((k.clone(), expanded(v)?))).collect();
+            let exp_annotations: Option<BTreeMap<String, String>> =
+                a.annotations.iter().map(|(k, v)| Some((k.clone(), expanded(v)?))).collect();
+            let (Some(label_texts), Some(exp_annotations)) = (label_texts, exp_annotations) else {
+                out.truncate(start);
+                return false;
+            };
+            let mut exp_labels = labels;
+            exp_labels.extend(label_texts);
             exp.push(crate::spec::ExpAlert {
                 exp_labels,
                 exp_annotations,
             });
         }
-        // Raw series only when the texts do not print `$value` beyond what
-        // its float noise (the raw chain computes it, not reads it) changes.
-        let robust = case.fires.iter().zip(&exp).all(|((labels, value), e)| {
-            let texts = a
-                .annotations
-                .iter()
-                .map(|(k, t)| (t, e.exp_annotations.get(k)))
-                .chain(a.labels.iter().map(|(k, t)| (t, e.exp_labels.get(k))));
-            texts.filter(|(t, _)| super::template::reads_value(t)).all(|(t, got)| {
-                [value * (1.0 + 1e-9), value * (1.0 - 1e-9)]
-                    .iter()
-                    .all(|v| super::template::expand(t, labels, *v).ok().as_ref() == got)
-            })
-        });
-        out.push(CaseOut {
-            test: crate::spec::RuleTest {
-                name: Some(case.name),
-                interval: Duration::from_secs(60),
-                input_series: input_series(case.inputs),
-                alert_rule_test: vec![crate::spec::AlertRuleTest {
-                    eval_time: Duration::from_secs(case.eval),
-                    alertname: d.name.clone(),
-                    exp_alerts: exp,
-                }],
-                promql_expr_test: Vec::new(),
-                external_labels: BTreeMap::new(),
-            },
-            raw: case.raw.filter(|_| robust).map(input_series),
+        let inputs = match case.raw {
+            Some(raw) if raw_ok && robust => raw,
+            _ => case.inputs,
+        };
+        out.push(crate::spec::RuleTest {
+            name: Some(case.name),
+            interval: Duration::from_secs(60),
+            input_series: input_series(inputs),
+            alert_rule_test: vec![crate::spec::AlertRuleTest {
+                eval_time: Duration::from_secs(case.eval),
+                alertname: d.name.clone(),
+                exp_alerts: exp,
+            }],
+            promql_expr_test: Vec::new(),
+            external_labels: BTreeMap::new(),
         });
     }
-    Some(out)
+    true
 }
 
-fn alert(spec: &Spec, boards: &[&spec::Dashboard], a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
+/// Dashboards by uid.
+type Boards<'s> = foldhash::HashMap<&'s str, &'s spec::Dashboard>;
+
+fn alert(spec: &Spec, boards: &Boards, a: &spec::Alert, d: &Draft, links: &Links) -> Alert {
     let mut labels = a.labels.clone();
     if let Some(s) = d.severity {
         labels.insert(c::LABEL_SEVERITY.into(), s.as_str().into());
@@ -734,22 +735,24 @@ fn alert(spec: &Spec, boards: &[&spec::Dashboard], a: &spec::Alert, d: &Draft, l
     }
     if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
-        ann.insert(c::ANNOTATION_DASHBOARD.to_string(), format!("{base}/d/{uid}"));
+        let dashboard = format!("{base}/d/{uid}");
+        let mut panel = String::with_capacity(dashboard.len() + 64);
+        let _ = write!(panel, "{dashboard}?viewPanel={id}");
+        ann.insert(c::ANNOTATION_DASHBOARD.to_string(), dashboard);
         // The panel opens on the alert's own series: each dashboard variable the
         // signal filters on is set to the alert's value of that label.
-        let mut vars = String::new();
         if let kinds::LinkKey::Signal(sig) = &d.link {
-            let dashboard = boards.iter().find(|x| &x.uid == uid);
+            let dashboard = boards.get(uid.as_str());
             let defined = |var: &str| dashboard.is_some_and(|x| x.variables.iter().any(|v| v.name() == var));
             for (label, var) in kinds::link_vars(spec, sig) {
                 if defined(&var) {
                     // A label value is any string: `urlquery` keeps `&`, `#` and
                     // spaces inside the parameter (Grafana reads `+` as a space).
-                    vars.push_str(&format!("&var-{var}={{{{ $labels.{label} | urlquery }}}}"));
+                    let _ = write!(panel, "&var-{var}={{{{ $labels.{label} | urlquery }}}}");
                 }
             }
         }
-        ann.insert(c::ANNOTATION_PANEL.to_string(), format!("{base}/d/{uid}?viewPanel={id}{vars}"));
+        ann.insert(c::ANNOTATION_PANEL.to_string(), panel);
     }
     for (k, v) in &a.annotations {
         ann.insert(k.clone(), v.clone());

@@ -18,6 +18,11 @@ pub fn expand(text: &str, labels: &BTreeMap<String, String>, value: f64) -> Resu
     Ok(out)
 }
 
+/// [`expand`] appending to `out` (a buffer used again saves an allocation).
+pub fn expand_to(text: &str, labels: &BTreeMap<String, String>, value: f64, out: &mut String) -> Result<(), String> {
+    expand_into(text, labels, value, None, out)
+}
+
 /// Whether `text` can print the sample's value (`$value`, `.Value`): only
 /// such texts change with it.
 pub fn reads_value(text: &str) -> bool {

@@ -99,16 +99,30 @@ fn deep_flow(text: &str) -> Option<usize> {
 /// file size, and flow collections nested too deep (the YAML scanner is
 /// quadratic in flow nesting: 100 000 `[` take minutes).
 pub fn precheck(src: &Source) -> Option<Diagnostic> {
-    if src.text.len() as u64 > MAX_SPEC_BYTES {
-        return Some(
-            Diagnostic::error(
-                LIMIT,
-                "",
-                format!("the spec is {} bytes; genmon reads at most {MAX_SPEC_BYTES}", src.text.len()),
-            )
-            .help("split it, or generate less: a spec this large is not hand-written"),
-        );
-    }
+    too_big(src).or_else(|| deep(src))
+}
+
+/// The file-size limit of [`precheck`].
+pub fn too_big(src: &Source) -> Option<Diagnostic> {
+    (src.text.len() as u64 > MAX_SPEC_BYTES).then(|| {
+        Diagnostic::error(
+            LIMIT,
+            "",
+            format!("the spec is {} bytes; genmon reads at most {MAX_SPEC_BYTES}", src.text.len()),
+        )
+        .help("split it, or generate less: a spec this large is not hand-written")
+    })
+}
+
+/// Whether `text` nests flow collections deeper than [`MAX_DEPTH`]: the
+/// guard before a YAML scanner reads any text (the loader's cut checks each
+/// piece it parses, [`precheck`] the whole to say where).
+pub fn nests_deep(text: &str) -> bool {
+    deep_flow(text).is_some()
+}
+
+/// The nesting limit of [`precheck`], located.
+fn deep(src: &Source) -> Option<Diagnostic> {
     let offset = deep_flow(&src.text)?;
     let line = src.text[..offset].matches('\n').count() + 1;
     let line_start = src.text[..offset].rfind('\n').map_or(0, |i| i + 1);

@@ -42,7 +42,9 @@ pub fn load(src: &Source) -> Result<Loaded, Vec<Diagnostic>> {
 
 /// [`load`], trying the long lists cut into items first ([`split`]) when `cut`.
 fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
-    if let Some(d) = super::limits::precheck(src) {
+    // The cut guards each piece it parses against deep nesting itself
+    // ([`load_cut`]); the whole text is prechecked before its parse.
+    if let Some(d) = super::limits::too_big(src) {
         return Err(vec![d]);
     }
     let positions = Positions::index(&src.text);
@@ -66,7 +68,12 @@ fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
             }
             spec
         }
-        None => load_whole(src, &positions)?,
+        None => {
+            if let Some(d) = super::limits::precheck(src) {
+                return Err(vec![d]);
+            }
+            load_whole(src, &positions)?
+        }
     };
     if spec.version != 1 {
         let mut d = Diagnostic::error(codes::VERSION, "version", format!("spec version {} is not supported", spec.version))
@@ -81,8 +88,14 @@ fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
 /// cut holds ([`split`]): the rest passes the whole-text checks (limits,
 /// duplicate keys, its shape as the cut saw it) while the typed parse runs.
 /// `None` sends the text to [`load_whole`], which reports what is wrong.
+/// No YAML scanner reads a piece that nests too deep (the scanner is
+/// quadratic in flow nesting): the rest is checked here, each item before
+/// its parse ([`split::item`]), so the text-only limit runs on all cores.
 fn load_cut(src: &Source) -> Option<Spec> {
     let cut = split::split(&src.text)?;
+    if super::limits::nests_deep(&cut.rest) {
+        return None;
+    }
     let rest = Source {
         name: src.name.clone(),
         text: cut.rest.clone(),
@@ -559,6 +572,33 @@ pub(super) mod tests {
         let e = load(&src("version: 1\ndashboards: [\n")).unwrap_err();
         assert_eq!(e[0].code, codes::SYNTAX);
         assert!(e[0].pos.is_some());
+    }
+
+    /// Flow collections nested past the limit in a cut list's item, or in
+    /// the rest of a cut spec, never reach a YAML scanner (quadratic in that
+    /// nesting: minutes at this depth); the spec is refused with the limit,
+    /// located, as when the whole text is read.
+    #[test]
+    fn deep_nesting_in_a_cut_piece_is_refused_where_it_is() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let item = |i: usize, extra: &str| format!("- uid: d{i}\n  title: B{i}\n{extra}");
+        let in_item = format!(
+            "version: 1\ndashboards:\n{}{}{}",
+            item(0, ""),
+            item(1, &format!("  tags: {deep}\n")),
+            item(2, "")
+        );
+        let in_rest = format!("version: 1\nx: {deep}\ndashboards:\n{}{}", item(0, ""), item(1, ""));
+        for (text, line) in [(in_item, 7), (in_rest, 2)] {
+            let s = src(&text);
+            assert!(split::split(&s.text).is_some(), "not cut: {}", &text[..60]);
+            let e = load(&s).unwrap_err();
+            assert_eq!(
+                (e[0].code, e[0].pos.map(|p| p.line)),
+                (super::super::limits::LIMIT, Some(line)),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]

@@ -35,10 +35,12 @@ impl Source {
     /// Read a spec file of at most [`limits::MAX_SPEC_BYTES`] bytes.
     pub fn read(path: &std::path::Path) -> std::io::Result<Source> {
         use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(path)?
-            .take(limits::MAX_SPEC_BYTES + 1)
-            .read_to_string(&mut text)?;
+        let file = std::fs::File::open(path)?;
+        // Sized once from the file's length (a `take` reader gives no hint:
+        // the buffer would grow, and be copied, several times over).
+        let hint = file.metadata().map_or(0, |m| m.len().min(limits::MAX_SPEC_BYTES + 1));
+        let mut text = String::with_capacity(hint as usize + 1);
+        file.take(limits::MAX_SPEC_BYTES + 1).read_to_string(&mut text)?;
         if text.len() as u64 > limits::MAX_SPEC_BYTES {
             return Err(std::io::Error::other(format!(
                 "it is larger than {} MiB, the most genmon reads",

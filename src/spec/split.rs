@@ -169,8 +169,12 @@ pub enum Item {
 }
 
 /// Parse one item's text (a one-item block list) as its key's type; `None`
-/// on any error (the caller parses the whole text to report it).
+/// on any error, or when it nests too deep to parse safely (the caller
+/// parses the whole text, after its precheck, to report it).
 pub fn item(key: usize, text: &str) -> Option<Item> {
+    if super::limits::nests_deep(text) {
+        return None;
+    }
     fn one<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
         let mut v: Vec<T> = serde_yaml_ng::from_str(text).ok()?;
         (v.len() == 1).then(|| v.pop()).flatten()
@@ -184,6 +188,9 @@ pub fn item(key: usize, text: &str) -> Option<Item> {
 /// Parse a [`Split`]: the rest and the items side by side, then the spec
 /// they make. `None` on any error.
 pub fn parse(s: &Split) -> Option<Spec> {
+    if super::limits::nests_deep(&s.rest) {
+        return None;
+    }
     let (rest, items) = crate::par::join(
         || serde_yaml_ng::from_str::<Spec>(&s.rest).ok(),
         || crate::par::map(&s.items, |(k, t)| item(*k, t)),

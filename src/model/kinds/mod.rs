@@ -408,7 +408,11 @@ impl<'a> Kind<'a> {
 
 /// Expand one spec alert.
 pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
-    let mut x = Expansion::default();
+    // Most kinds make one alert (an empty vector's first push reserves four).
+    let mut x = Expansion {
+        drafts: Vec::with_capacity(1),
+        ..Expansion::default()
+    };
     let cx = Cx { spec, a };
     let kind = Kind::of(a);
     let Some(imp) = kind.imp() else {

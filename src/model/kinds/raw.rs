@@ -17,6 +17,27 @@ use promql_parser::parser::{AggregateExpr, Expr};
 
 use super::{fmt_num, r6, selector};
 
+/// The rule form of `signal` (under the spec's rate window) and its parse.
+type RuleExpr = std::rc::Rc<(String, Option<std::sync::Arc<Expr>>)>;
+
+/// [`RuleExpr`] of `signal`: every generated case of every alert on a
+/// signal reads it: it is looked up once per thread and expression
+/// ([`super::per_expr`]; no lock, no copy of the rule text), and again
+/// only if the window differs.
+fn rule_expr(spec: &crate::spec::Spec, signal: &str) -> Option<RuleExpr> {
+    thread_local!(static MEMO: super::PerExpr<RuleExpr> = super::PerExpr::default());
+    let expr = &spec.signals.get(signal)?.expr;
+    let window = spec.prometheus.rule_rate_window.as_str();
+    let parse = || {
+        let e = crate::promql::for_rule(expr, window)
+            .ok()
+            .and_then(|r| crate::promql::parse(&r).ok());
+        std::rc::Rc::new((window.to_string(), e))
+    };
+    let hit = super::per_expr(&MEMO, expr, parse);
+    Some(if hit.0 == window { hit } else { parse() })
+}
+
 /// Series (text, promtool values) making the rule form of `signal` equal `v`
 /// for `n` one-minute samples, with `labels` on every series.
 pub fn constant_inputs(
@@ -26,15 +47,14 @@ pub fn constant_inputs(
     v: f64,
     n: u64,
 ) -> Option<Vec<(String, String)>> {
-    let s = spec.signals.get(signal)?;
-    let rule = crate::promql::for_rule(&s.expr, spec.prometheus.rule_rate_window.as_str()).ok()?;
-    let e = crate::promql::parse(&rule).ok()?;
-    if let Some(r) = ratio_inputs(&e, labels, v, n) {
+    let parsed = rule_expr(spec, signal)?;
+    let e = parsed.1.as_ref()?;
+    if let Some(r) = ratio_inputs(e, labels, v, n) {
         return Some(r);
     }
     let mut out: Vec<(String, String)> = Vec::new();
     let mut label_sets = Vec::new();
-    for ((name, matchers), value, counter) in invert(&e, v)? {
+    for ((name, matchers), value, counter) in invert(e, v)? {
         if !value.is_finite() || (counter && value < 0.0) {
             return None;
         }
@@ -67,13 +87,12 @@ pub fn series_inputs(
     labels: &BTreeMap<String, String>,
     values: &[f64],
 ) -> Option<Vec<(String, String)>> {
-    let s = spec.signals.get(signal)?;
-    let rule = crate::promql::for_rule(&s.expr, spec.prometheus.rule_rate_window.as_str()).ok()?;
-    let e = crate::promql::parse(&rule).ok()?;
+    let parsed = rule_expr(spec, signal)?;
+    let e = parsed.1.as_ref()?;
     let mut series: Vec<(String, BTreeMap<String, String>)> = Vec::new();
     let mut columns: Vec<Vec<f64>> = Vec::new();
     for v in values {
-        let inv = invert(&e, *v)?;
+        let inv = invert(e, *v)?;
         if series.is_empty() {
             for ((name, matchers), _, _) in &inv {
                 series.push((name.clone(), series_labels(matchers, labels)?));

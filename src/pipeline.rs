@@ -4,7 +4,8 @@
 use crate::compose::Composed;
 use crate::diag::{Diagnostic, has_errors};
 use crate::model::engine::{EngineKind, EngineTarget};
-use crate::model::{Model, Profile, lower};
+use crate::model::lower::lower_with;
+use crate::model::{Model, Profile};
 use crate::render::{Artifact, render_all};
 use crate::spec::Source;
 
@@ -27,22 +28,37 @@ pub enum Deploy {
     Engine(EngineKind),
 }
 
-/// Compile a spec. On any error, returns every diagnostic (errors and warnings).
+/// Compile a spec, with the model's [`Model::facts`]. On any error, returns
+/// every diagnostic (errors and warnings).
 pub fn compile(src: &Source, profile: Profile, strict: bool) -> Result<Compiled, Vec<Diagnostic>> {
-    compile_for(src, profile, strict, Deploy::Prometheus)
+    compile_with(src, profile, strict, Deploy::Prometheus, true).map(free_spec)
 }
 
-/// Compile a spec for what its outputs deploy onto (`--target`).
+/// Compile a spec for what its outputs deploy onto (`--target`), to write
+/// them: without the model's [`Model::facts`], which no renderer reads.
 pub fn compile_for(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Result<Compiled, Vec<Diagnostic>> {
-    // The spec is not needed after this: freed beside what the caller does next.
-    compile_composed(src, profile, strict, deploy).map(|(composed, c)| {
-        crate::par::drop_later(composed);
-        c
-    })
+    compile_with(src, profile, strict, deploy, false).map(free_spec)
 }
 
-/// [`compile_for`], also returning the composed spec (where each item and value came from).
+/// The spec is not needed after compiling: freed beside what the caller does next.
+fn free_spec((composed, c): (Composed, Compiled)) -> Compiled {
+    crate::par::drop_later(composed);
+    c
+}
+
+/// [`compile_for`] with the model's facts, also returning the composed spec
+/// (where each item and value came from).
 pub fn compile_composed(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
+    compile_with(src, profile, strict, deploy, true)
+}
+
+fn compile_with(
+    src: &Source,
+    profile: Profile,
+    strict: bool,
+    deploy: Deploy,
+    facts: bool,
+) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
     let t = Timer::start();
     let composed = crate::compose::load(src)?;
     let loaded = &composed.loaded;
@@ -53,7 +69,7 @@ pub fn compile_composed(src: &Source, profile: Profile, strict: bool, deploy: De
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (mut model, mut diags) = match resolve(loaded, profile, strict, &elsewhere, &t) {
+    let (mut model, mut diags) = match resolve(loaded, (profile, facts), strict, &elsewhere, &t) {
         Ok(r) => r,
         Err(mut diags) => {
             composed.relocate(&mut diags);
@@ -105,9 +121,10 @@ pub fn compile_composed(src: &Source, profile: Profile, strict: bool, deploy: De
 /// error; renderers only ever see a model that passed. Lowering leaves out
 /// what a check reports (a missing level, a signal without a rule form)
 /// instead of inventing a default, so nothing half-made reaches a file.
+/// The model's facts are resolved when `facts` (see [`Model::facts`]).
 pub fn resolve(
     loaded: &crate::spec::Loaded,
-    profile: Profile,
+    (profile, facts): (Profile, bool),
     strict: bool,
     tested_elsewhere: &[String],
     t: &Timer,
@@ -117,7 +134,7 @@ pub fn resolve(
     // The checks that read only the spec run while it lowers (a core idle in
     // lowering's sequential parts takes them); then those reading the model.
     let (model, (mut cx, early)) = crate::par::join(
-        || lower(spec, profile),
+        || lower_with(spec, profile, facts),
         || {
             let mut cx = crate::check::Ctx::new(spec);
             cx.tested_elsewhere = tested_elsewhere.to_vec();

@@ -238,8 +238,15 @@ fn launch(profile: &Path) -> (Browser, Cdp) {
         std::thread::sleep(Duration::from_millis(50));
     };
     let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to DevTools");
-    stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    // The handshake waits for the browser as long as the session may take
+    // (a busy machine answers it late); then reads poll every 500 ms.
+    stream
+        .set_read_timeout(Some(
+            deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)),
+        ))
+        .unwrap();
     let (ws, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).expect("DevTools websocket");
+    ws.get_ref().set_read_timeout(Some(Duration::from_millis(500))).unwrap();
     let mut cdp = Cdp {
         ws,
         session: String::new(),

@@ -84,7 +84,13 @@ pub fn docs(args: &DocsArgs, color: bool) -> u8 {
             })
         })
         .collect();
-    let catalog = docs::build(&compiled.model, &src.name, &user, &loaded);
+    let Some(facts) = compiled.model.facts.as_ref() else {
+        eprintln!(
+            "error: the model was compiled without the facts the docs show\nhelp: this is a bug in genmon; please report it with the spec"
+        );
+        return exit::USAGE;
+    };
+    let catalog = docs::build(&compiled.model, facts, &src.name, &user, &loaded);
     match args.format {
         DocsFormat::Json => super::out_json(&catalog),
         DocsFormat::Html => {

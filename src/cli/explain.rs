@@ -128,7 +128,7 @@ fn find(c: &Composed, compiled: &Compiled, name: &str) -> Result<Vec<Explained>,
     if let Some((gi, ai)) = c.find_alert(name) {
         let path = format!("rules[{gi}].alerts[{ai}]");
         let group = &spec.rules[gi].name;
-        let rules = generated_rules(compiled, group, name);
+        let rules = generated_rules(compiled, group, name)?;
         let mut values = Vec::new();
         for r in &rules {
             let Rule::Alert(a) = r else { continue };
@@ -289,8 +289,13 @@ fn from(c: &Composed, kind: &str, name: &str, field: &str, path: &str) -> From {
 /// The rules genmon writes for spec alert `name` of group `group`, from the
 /// model wherever they are written (an SLO's own group too): its alerting
 /// rules, and every rule of a group made for it alone.
-fn generated_rules<'a>(compiled: &'a Compiled, group: &str, name: &str) -> Vec<&'a Rule> {
-    let facts = &compiled.model.facts.alerts;
+fn generated_rules<'a>(compiled: &'a Compiled, group: &str, name: &str) -> Result<Vec<&'a Rule>, String> {
+    let facts = &compiled
+        .model
+        .facts
+        .as_ref()
+        .ok_or("the model was compiled without the facts that say where each alert came from")?
+        .alerts;
     let ours = |r: &Rule| match r {
         Rule::Alert(a) => facts.get(&a.name).is_some_and(|f| f.spec_alert == name && f.group == group),
         Rule::Recording { .. } => false,
@@ -304,7 +309,7 @@ fn generated_rules<'a>(compiled: &'a Compiled, group: &str, name: &str) -> Vec<&
             out.extend(g.rules.iter().filter(|r| ours(r)));
         }
     }
-    out
+    Ok(out)
 }
 
 /// `field → value` of an alerting rule, as its rule file names them

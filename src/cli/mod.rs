@@ -1,7 +1,7 @@
 //! Command-line interface: flags defined once (clap derive), one file per
 //! sub-command, named exit codes.
 
-mod bench_spec;
+pub(crate) mod bench_spec;
 mod docs;
 mod explain;
 mod render;

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::conventions as c;
+use crate::model::facts::Facts;
 use crate::model::kinds::unit_text;
 use crate::model::{Model, PanelBody, Rule};
 pub use policy::{PolicyCheck, PolicyRow};
@@ -281,7 +282,7 @@ pub struct UserTests {
 }
 
 /// Build the catalog of `m`.
-pub fn build(m: &Model, spec_name: &str, user_tests: &[UserTests], results: &results::Loaded) -> Catalog {
+pub fn build(m: &Model, facts: &Facts, spec_name: &str, user_tests: &[UserTests], results: &results::Loaded) -> Catalog {
     let records: BTreeMap<&str, RecordingDoc> = m
         .groups
         .iter()
@@ -311,11 +312,11 @@ pub fn build(m: &Model, spec_name: &str, user_tests: &[UserTests], results: &res
         .collect();
     let pages = unique_slugs(alerts_in_order.iter().map(|(_, a)| a.name.as_str()));
     let page_of = |name: &str| pages.get(name).map(|s| format!("alert-{s}.html")).unwrap_or_default();
-    let tests = tests_by_alert(m, user_tests, results);
+    let tests = tests_by_alert(m, facts, user_tests, results);
     let mut alerts: Vec<AlertDoc> = alerts_in_order
         .iter()
         .map(|(group, a)| {
-            let f = m.facts.alerts.get(&a.name);
+            let f = facts.alerts.get(&a.name);
             let mut labels = a.labels.clone();
             labels.insert("alertname".into(), a.name.clone());
             let ann = |k: &str| a.annotations.get(k).cloned().unwrap_or_default();
@@ -386,8 +387,7 @@ pub fn build(m: &Model, spec_name: &str, user_tests: &[UserTests], results: &res
             }
         })
         .collect();
-    let slos = m
-        .facts
+    let slos = facts
         .slos
         .iter()
         .map(|s| {
@@ -426,9 +426,9 @@ pub fn build(m: &Model, spec_name: &str, user_tests: &[UserTests], results: &res
             }
         })
         .collect();
-    let dashboards = dashboards(m);
-    let signals = signals(m, &dashboards);
-    let (policy, policy_summary) = policy::evaluate(m, &alerts, &signals);
+    let dashboards = dashboards(m, facts);
+    let signals = signals(facts, &dashboards);
+    let (policy, policy_summary) = policy::evaluate(facts, &alerts, &signals);
     for a in &mut alerts {
         a.violations = policy
             .iter()
@@ -442,7 +442,7 @@ pub fn build(m: &Model, spec_name: &str, user_tests: &[UserTests], results: &res
         critical: count("critical"),
         warning: count("warning"),
         info: count("info"),
-        slos: m.facts.slos.len(),
+        slos: facts.slos.len(),
         dashboards: dashboards.len(),
         panels: dashboards.iter().map(|d| d.panels.iter().filter(|p| p.kind != "row").count()).sum(),
         signals: signals.len(),
@@ -502,7 +502,7 @@ fn chain(expr: &str, records: &BTreeMap<&str, RecordingDoc>) -> Vec<RecordingDoc
 }
 
 /// Test cases per alert name: the generated files' cases and the user's own.
-fn tests_by_alert<'m>(m: &'m Model, user: &'m [UserTests], results: &results::Loaded) -> BTreeMap<String, Vec<TestDoc>> {
+fn tests_by_alert<'m>(m: &'m Model, facts: &Facts, user: &'m [UserTests], results: &results::Loaded) -> BTreeMap<String, Vec<TestDoc>> {
     let mut out: BTreeMap<String, Vec<TestDoc>> = BTreeMap::new();
     let mut add = |alert: &str, file: &str, name: String, source: &'static str| {
         let result = results.result(file, alert).to_string();
@@ -515,7 +515,7 @@ fn tests_by_alert<'m>(m: &'m Model, user: &'m [UserTests], results: &results::Lo
     };
     for t in &m.tests {
         let file = format!("{}.test.yml", t.group);
-        let first_spec = t.tests.len() - m.facts.spec_tests.get(&t.group).copied().unwrap_or(0).min(t.tests.len());
+        let first_spec = t.tests.len() - facts.spec_tests.get(&t.group).copied().unwrap_or(0).min(t.tests.len());
         for (i, case) in t.tests.iter().enumerate() {
             let name = case.name.clone().unwrap_or_else(|| format!("case {}", i + 1));
             let mut alerts: Vec<&str> = case.alert_rule_test.iter().map(|a| a.alertname.as_str()).collect();
@@ -540,9 +540,9 @@ fn viz_kind(k: crate::spec::PanelType) -> String {
         .unwrap_or_default()
 }
 
-fn dashboards(m: &Model) -> Vec<DashboardDoc> {
+fn dashboards(m: &Model, facts: &Facts) -> Vec<DashboardDoc> {
     let mut by_panel: BTreeMap<(String, u32), Vec<String>> = BTreeMap::new();
-    for (name, f) in &m.facts.alerts {
+    for (name, f) in &facts.alerts {
         if let Some((uid, id, _)) = &f.panel {
             by_panel.entry((uid.clone(), *id)).or_default().push(name.clone());
         }
@@ -603,9 +603,9 @@ fn dashboards(m: &Model) -> Vec<DashboardDoc> {
         .collect()
 }
 
-fn signals(m: &Model, dashboards: &[DashboardDoc]) -> Vec<SignalDoc> {
-    let anchors = unique_slugs(m.facts.signals.iter().map(|s| s.name.as_str()));
-    m.facts
+fn signals(facts: &Facts, dashboards: &[DashboardDoc]) -> Vec<SignalDoc> {
+    let anchors = unique_slugs(facts.signals.iter().map(|s| s.name.as_str()));
+    facts
         .signals
         .iter()
         .map(|s| {
@@ -618,8 +618,7 @@ fn signals(m: &Model, dashboards: &[DashboardDoc]) -> Vec<SignalDoc> {
                     })
                 })
                 .collect();
-            let alerts = m
-                .facts
+            let alerts = facts
                 .alerts
                 .iter()
                 .filter(|(_, f)| f.signal.as_deref() == Some(s.name.as_str()) || f.signals.contains(&s.name))

@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::{AlertDoc, SignalDoc};
-use crate::model::Model;
 
 /// Every policy: code, what holds when it passes.
 pub const POLICIES: [(&str, &str); 5] = [
@@ -47,7 +46,7 @@ pub struct PolicyCheck {
 }
 
 /// Evaluate every policy.
-pub fn evaluate(m: &Model, alerts: &[AlertDoc], signals: &[SignalDoc]) -> (Vec<PolicyRow>, Vec<PolicyCheck>) {
+pub fn evaluate(facts: &crate::model::facts::Facts, alerts: &[AlertDoc], signals: &[SignalDoc]) -> (Vec<PolicyRow>, Vec<PolicyCheck>) {
     let mut rows = Vec::new();
     for a in alerts.iter().filter(|a| a.severity == "critical") {
         let row = |check, holds, detail: String| PolicyRow {
@@ -98,7 +97,7 @@ pub fn evaluate(m: &Model, alerts: &[AlertDoc], signals: &[SignalDoc]) -> (Vec<P
             )
         });
     }
-    for s in &m.facts.slos {
+    for s in &facts.slos {
         let has = |role: &str| s.alerts.iter().any(|(_, _, r)| *r == role) && s.tiers.iter().any(|t| t.page == (role == "page"));
         let (page, ticket) = (has("page"), has("ticket"));
         rows.push(PolicyRow {

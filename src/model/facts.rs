@@ -85,7 +85,7 @@ pub struct Signal {
 }
 
 /// Resolve the facts; `expansions` and `links` are [`super::lower`]'s.
-pub fn facts(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &BTreeMap<String, (String, u32, String)>) -> Facts {
+pub fn facts(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &super::lower::Links) -> Facts {
     let mut out = Facts {
         signals: spec
             .signals
@@ -130,7 +130,7 @@ pub fn facts(spec: &Spec, expansions: &[Vec<(usize, Expansion)>], links: &BTreeM
                         unit: unit.clone(),
                         threshold: threshold.clone(),
                         signals: x.signals.clone(),
-                        panel: links.get(&d.name).cloned(),
+                        panel: links.get(&d.name).map(|(uid, id, title)| (uid.to_string(), id, title.to_string())),
                     },
                 );
             }
@@ -228,7 +228,7 @@ mod tests {
         };
         let m = crate::pipeline::compile(&src, super::super::Profile::Local, false).unwrap().model;
         let mut kinds = std::collections::BTreeSet::new();
-        for (name, f) in &m.facts.alerts {
+        for (name, f) in &m.facts.as_ref().unwrap().alerts {
             kinds.insert(f.kind);
             assert!(!f.params.is_empty(), "{name}: no parameters");
             assert!(f.params.iter().all(|(k, _)| k != "error"), "{name}: {:?}", f.params);

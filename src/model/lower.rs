@@ -13,6 +13,11 @@ use crate::spec::{self, PanelType};
 
 /// Resolve the spec for `profile`.
 pub fn lower(spec: &Spec, profile: Profile) -> Model {
+    lower_with(spec, profile, true)
+}
+
+/// [`lower`], resolving the [`Model::facts`] only when `facts`.
+pub fn lower_with(spec: &Spec, profile: Profile, facts: bool) -> Model {
     let t = crate::pipeline::Timer::start();
     // genmon's own dashboards go after the spec's (the spec is not copied).
     let generated = generated_dashboards(spec);
@@ -38,6 +43,8 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         },
     );
     t.lap("l.expand");
+    let cases = take_cases(&mut expansions);
+    t.lap("l.cases");
     let links = alert_links(&panels, spec, &expansions);
     t.lap("l.links");
     let mut watched: Vec<&str> = spec
@@ -68,7 +75,6 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
         line_panels,
         bands,
     };
-    let cases = take_cases(&mut expansions);
     t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(
         || crate::par::map(&boards, |d| dashboard(spec, d, &folders, &watched, &links, &extras)),
@@ -77,13 +83,14 @@ pub fn lower(spec: &Spec, profile: Profile) -> Model {
                 || groups(spec, &boards, &expansions, cases, &links),
                 || {
                     drop(panels);
-                    super::facts::facts(spec, &expansions, &links)
+                    facts.then(|| super::facts::facts(spec, &expansions, &links))
                 },
             )
         },
     );
     // What only lowering read is freed while the caller goes on.
-    crate::par::drop_later((expansions, links, extras, generated));
+    drop(links);
+    crate::par::drop_later((expansions, extras, generated));
     t.lap("l.build");
     let mut m = Model {
         stack: spec.stack.clone(),
@@ -152,13 +159,34 @@ struct Extras {
 }
 
 /// Alert name → (dashboard uid, panel id, panel title).
-type Links = BTreeMap<String, (String, u32, String)>;
+/// Which panel each alert links to (dashboard uid, panel id, title) and each
+/// dashboard's linked alerts, borrowed from the spec, the generated
+/// dashboards and the expansions. An alert name given twice links as its
+/// last draft does.
+#[derive(Default)]
+pub struct Links<'a> {
+    by_alert: foldhash::HashMap<&'a str, (&'a str, u32, &'a str)>,
+    /// Alert names by dashboard uid, sorted.
+    by_dashboard: foldhash::HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Links<'a> {
+    /// The panel alert `name` links to.
+    pub fn get(&self, name: &str) -> Option<(&'a str, u32, &'a str)> {
+        self.by_alert.get(name).copied()
+    }
+
+    /// The alerts linking to dashboard `uid`, by name.
+    fn of_dashboard(&self, uid: &str) -> &[&'a str] {
+        self.by_dashboard.get(uid).map_or(&[], Vec::as_slice)
+    }
+}
 
 /// Which panel shows each alert's signal: the explicit `panel:` reference, else
 /// the first panel showing the same named signal, else the first panel whose
 /// query, in rule form, equals the alert's expression or appears in it.
-fn alert_links(ix: &super::links::PanelIndex, spec: &Spec, expansions: &[Vec<(usize, Expansion)>]) -> Links {
-    let mut out = Links::new();
+fn alert_links<'a>(ix: &super::links::PanelIndex<'a>, spec: &'a Spec, expansions: &'a [Vec<(usize, Expansion)>]) -> Links<'a> {
+    let mut out = Links::default();
     for (g, xs) in spec.rules.iter().zip(expansions) {
         for (ai, x) in xs {
             let a = &g.alerts[*ai];
@@ -175,10 +203,16 @@ fn alert_links(ix: &super::links::PanelIndex, spec: &Spec, expansions: &[Vec<(us
                     }
                 };
                 if let Some(p) = found {
-                    out.insert(draft.name.clone(), (p.uid.to_string(), p.id, p.title.to_string()));
+                    out.by_alert.insert(&draft.name, (p.uid, p.id, p.title));
                 }
             }
         }
+    }
+    for (&name, &(uid, _, _)) in &out.by_alert {
+        out.by_dashboard.entry(uid).or_default().push(name);
+    }
+    for names in out.by_dashboard.values_mut() {
+        names.sort_unstable();
     }
     out
 }
@@ -325,7 +359,7 @@ fn dashboard(
             y = flow.bottom().max(y + 1);
         }
     }
-    let alert_names = links.iter().filter(|(_, l)| l.0 == d.uid).map(|(a, _)| a.clone()).collect();
+    let alert_names = links.of_dashboard(&d.uid).iter().map(|a| a.to_string()).collect();
     Dashboard {
         uid: d.uid.clone(),
         title: d.title.clone(),
@@ -742,7 +776,7 @@ fn alert(spec: &Spec, boards: &Boards, a: &spec::Alert, d: &Draft, links: &Links
         // The panel opens on the alert's own series: each dashboard variable the
         // signal filters on is set to the alert's value of that label.
         if let kinds::LinkKey::Signal(sig) = &d.link {
-            let dashboard = boards.get(uid.as_str());
+            let dashboard = boards.get(uid);
             let defined = |var: &str| dashboard.is_some_and(|x| x.variables.iter().any(|v| v.name() == var));
             for (label, var) in kinds::link_vars(spec, sig) {
                 if defined(&var) {

@@ -48,8 +48,10 @@ pub struct Model {
     pub scrape_jobs: Vec<ScrapeJob>,
     /// promtool test files, one per rule group that has tests.
     pub tests: Vec<TestFile>,
-    /// Where each alert came from, SLOs and signals (for `genmon docs`).
-    pub facts: facts::Facts,
+    /// Where each alert came from, SLOs and signals (for `genmon docs` and
+    /// `genmon explain`); `None` when compiled to write the outputs only
+    /// ([`crate::pipeline::compile_for`]): no renderer reads them.
+    pub facts: Option<facts::Facts>,
     /// The scaled-out engine of `--target mimir|victoriametrics`; `None` for a plain Prometheus.
     pub engine: Option<engine::EngineTarget>,
 }

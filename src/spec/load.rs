@@ -711,3 +711,19 @@ pub(super) mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod bench_cut {
+    /// `benches/render-vs-python.sh`'s spec takes the cut: its items parse
+    /// on all cores, only a few lines of the rest on one.
+    #[test]
+    fn the_bench_spec_is_cut_into_its_dashboards_and_groups() {
+        let text = crate::cli::bench_spec::generate(20, 5, 200);
+        let before = super::tests::CUTS.with(std::cell::Cell::get);
+        let loaded = super::load(&super::tests::src(&text)).unwrap();
+        assert_eq!(super::tests::CUTS.with(std::cell::Cell::get) - before, 1);
+        let cut = crate::spec::split::split(&text).unwrap();
+        assert_eq!(cut.items.len(), loaded.spec.dashboards.len() + loaded.spec.rules.len());
+        assert!(cut.rest.len() * 20 < text.len(), "rest of {} bytes", cut.rest.len());
+    }
+}

@@ -103,36 +103,66 @@ pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
 /// Render every output, sorted by path; an error names the file that could
 /// not be serialized.
 pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnostic>> {
-    let files = |r: Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>| r.into_iter().collect::<Result<Vec<_>, _>>();
-    let mut out = files(crate::par::map(&m.dashboards, |d| {
-        artifact(dashboard_path(d), grafana::dashboard(m, d))
-    }))?;
-    out.extend(files(crate::par::map(&m.groups, |g| {
-        artifact(
-            PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
-            rules::group(m, g),
-        )
-    }))?);
-    out.extend(files(crate::par::map(&m.tests, |t| {
-        artifact(
-            PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
-            tests::file(m, t),
-        )
-    }))?);
-    let prov = PathBuf::from(c::DIR_PROVISIONING);
-    match &m.engine {
-        None => out.push(artifact(prov.join("prometheus/prometheus.yml"), prometheus::config(m))?),
-        Some(e) => out.extend(engine::files(m, e)?),
+    type Files = Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>;
+    // One pool of work: the dashboards, rule groups, tests and configs side
+    // by side, so no core waits at the end of one kind for the last item of
+    // it while the next kind has not begun.
+    let (dashboards, (groups, (tests, configs))): (Files, (Files, (Files, Files))) = crate::par::join(
+        || crate::par::map(&m.dashboards, |d| artifact(dashboard_path(d), grafana::dashboard(m, d))),
+        || {
+            crate::par::join(
+                || {
+                    crate::par::map(&m.groups, |g| {
+                        artifact(
+                            PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
+                            rules::group(m, g),
+                        )
+                    })
+                },
+                || {
+                    crate::par::join(
+                        || {
+                            crate::par::map(&m.tests, |t| {
+                                artifact(
+                                    PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
+                                    tests::file(m, t),
+                                )
+                            })
+                        },
+                        || configs(m),
+                    )
+                },
+            )
+        },
+    );
+    let mut out = Vec::with_capacity(dashboards.len() + groups.len() + tests.len() + configs.len());
+    for file in dashboards.into_iter().chain(groups).chain(tests).chain(configs) {
+        out.push(file?);
     }
-    out.push(artifact(prov.join("alertmanager/alertmanager.yml"), alertmanager::config(m))?);
-    out.push(artifact(prov.join(EXPORTER_CONFIG), exporter::config(m))?);
-    out.push(artifact(prov.join("grafana/datasources/genmon.yml"), provisioning::datasources(m))?);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// The stack's configs: Prometheus (or the engine's files), Alertmanager,
+/// the exporter and Grafana's provisioning.
+fn configs(m: &Model) -> Vec<Result<Artifact, Box<crate::diag::Diagnostic>>> {
+    let prov = PathBuf::from(c::DIR_PROVISIONING);
+    let mut out = Vec::with_capacity(8);
+    match &m.engine {
+        None => out.push(artifact(prov.join("prometheus/prometheus.yml"), prometheus::config(m))),
+        Some(e) => match engine::files(m, e) {
+            Ok(files) => out.extend(files.into_iter().map(Ok)),
+            Err(d) => out.push(Err(d)),
+        },
+    }
+    out.push(artifact(prov.join("alertmanager/alertmanager.yml"), alertmanager::config(m)));
+    out.push(artifact(prov.join(EXPORTER_CONFIG), exporter::config(m)));
+    out.push(artifact(prov.join("grafana/datasources/genmon.yml"), provisioning::datasources(m)));
     out.push(artifact(
         prov.join("grafana/dashboards/genmon.yml"),
         provisioning::dashboards(c::CONTAINER_DASHBOARDS),
-    )?);
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    ));
+    out
 }
 
 #[cfg(test)]

@@ -158,7 +158,6 @@ struct Extras {
     bands: BTreeMap<String, Vec<(String, String)>>,
 }
 
-/// Alert name → (dashboard uid, panel id, panel title).
 /// Which panel each alert links to (dashboard uid, panel id, title) and each
 /// dashboard's linked alerts, borrowed from the spec, the generated
 /// dashboards and the expansions. An alert name given twice links as its

@@ -29,13 +29,12 @@ impl Check for AlertPanel {
         let shown_signal = |sig: &str| {
             signals
                 .get_or_init(|| {
-                    let panels = cx
-                        .spec
+                    cx.spec
                         .dashboards
                         .iter()
-                        .flat_map(|d| d.panels.iter().chain(d.rows.iter().flat_map(|r| &r.panels)));
-                    panels
-                        .filter_map(|p| p.signal.as_deref())
+                        .enumerate()
+                        .flat_map(|(di, d)| super::panels(di, d))
+                        .filter_map(|(_, p)| p.signal.as_deref())
                         .collect::<std::collections::HashSet<&str>>()
                 })
                 .contains(sig)

@@ -103,17 +103,16 @@ pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
 /// Render every output, sorted by path; an error names the file that could
 /// not be serialized.
 pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnostic>> {
-    type Files = Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>;
     // One pool of work: the dashboards, rule groups, tests and configs side
     // by side, so no core waits at the end of one kind for the last item of
     // it while the next kind has not begun.
-    let (dashboards, (groups, (tests, configs))): (Files, (Files, (Files, Files))) = crate::par::join(
-        || crate::par::map(&m.dashboards, |d| artifact(dashboard_path(d), grafana::dashboard(m, d))),
+    let (dashboards, (groups, (tests, configs))) = crate::par::join(
+        || each(&m.dashboards, |d| (dashboard_path(d), grafana::dashboard(m, d))),
         || {
             crate::par::join(
                 || {
-                    crate::par::map(&m.groups, |g| {
-                        artifact(
+                    each(&m.groups, |g| {
+                        (
                             PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
                             rules::group(m, g),
                         )
@@ -122,8 +121,8 @@ pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnosti
                 || {
                     crate::par::join(
                         || {
-                            crate::par::map(&m.tests, |t| {
-                                artifact(
+                            each(&m.tests, |t| {
+                                (
                                     PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
                                     tests::file(m, t),
                                 )
@@ -143,9 +142,20 @@ pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnosti
     Ok(out)
 }
 
+/// Output files, or the bug that kept one from being written ([`artifact`]).
+type Files = Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>;
+
+/// One output file per item (its path and bytes), rendered on all cores.
+fn each<T: Sync>(items: &[T], file: impl Fn(&T) -> (PathBuf, Bytes) + Sync) -> Files {
+    crate::par::map(items, |x| {
+        let (path, bytes) = file(x);
+        artifact(path, bytes)
+    })
+}
+
 /// The stack's configs: Prometheus (or the engine's files), Alertmanager,
 /// the exporter and Grafana's provisioning.
-fn configs(m: &Model) -> Vec<Result<Artifact, Box<crate::diag::Diagnostic>>> {
+fn configs(m: &Model) -> Files {
     let prov = PathBuf::from(c::DIR_PROVISIONING);
     let mut out = Vec::with_capacity(8);
     match &m.engine {

@@ -186,11 +186,10 @@ pub fn item(key: usize, text: &str) -> Option<Item> {
 }
 
 /// Parse a [`Split`]: the rest and the items side by side, then the spec
-/// they make. `None` on any error.
+/// they make. `None` on any error. Each item is guarded against deep
+/// nesting here ([`item`]); the rest by the caller, before any scanner reads
+/// it ([`super::load`]'s cut, which also scans the rest meanwhile).
 pub fn parse(s: &Split) -> Option<Spec> {
-    if super::limits::nests_deep(&s.rest) {
-        return None;
-    }
     let (rest, items) = crate::par::join(
         || serde_yaml_ng::from_str::<Spec>(&s.rest).ok(),
         || crate::par::map(&s.items, |(k, t)| item(*k, t)),

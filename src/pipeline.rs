@@ -158,19 +158,20 @@ pub fn resolve(
 
 /// Phase timings on stderr when `GENMON_TIMINGS` is set (for profiling): the
 /// wall time of each phase, the CPU time the process spent in it (user +
-/// system, all threads), so a phase that leaves cores idle shows, and the
-/// resident memory after it.
-pub struct Timer(Option<std::cell::Cell<(std::time::Instant, f64)>>);
+/// system, all threads), so a phase that leaves cores idle shows, the page
+/// faults it took (each a trip into the kernel for a fresh zeroed page) and
+/// the resident memory after it.
+pub struct Timer(Option<std::cell::Cell<(std::time::Instant, (f64, i64))>>);
 
-/// CPU time of the whole process so far, in milliseconds.
-fn cpu_ms() -> f64 {
+/// CPU time of the whole process so far, in milliseconds, and its minor page faults.
+fn cpu_ms() -> (f64, i64) {
     // SAFETY: `getrusage` only writes the struct it is given.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
-        return 0.0;
+        return (0.0, 0);
     }
     let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
-    ms(u.ru_utime) + ms(u.ru_stime)
+    (ms(u.ru_utime) + ms(u.ru_stime), u.ru_minflt)
 }
 
 impl Timer {
@@ -182,8 +183,8 @@ impl Timer {
     /// Print the time since the last lap (or the start) under `phase`.
     pub fn lap(&self, phase: &str) {
         if let Some(c) = &self.0 {
-            let (now, cpu) = (std::time::Instant::now(), cpu_ms());
-            let (then, cpu_then) = c.get();
+            let (now, (cpu, faults)) = (std::time::Instant::now(), cpu_ms());
+            let (then, (cpu_then, faults_then)) = c.get();
             // Resident memory after the phase (pages the kernel had to fault in and zero).
             let rss_mb = std::fs::read_to_string("/proc/self/statm")
                 .ok()
@@ -191,11 +192,12 @@ impl Timer {
                 // SAFETY: `sysconf` reads a constant of the system.
                 .map_or(0.0, |pages| pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64 / 1e6);
             eprintln!(
-                "genmon: {phase:8} {:8.2} ms  (cpu {:7.2} ms, rss {rss_mb:6.1} MB)",
+                "genmon: {phase:8} {:8.2} ms  (cpu {:7.2} ms, faults {:5}, rss {rss_mb:6.1} MB)",
                 (now - then).as_secs_f64() * 1000.0,
-                cpu - cpu_then
+                cpu - cpu_then,
+                faults - faults_then
             );
-            c.set((now, cpu));
+            c.set((now, (cpu, faults)));
         }
     }
 }

@@ -593,7 +593,7 @@ fn groups(
             let mut all = true;
             for (d, cs) in x.drafts.iter().zip(cases.by_ref()) {
                 let al = alert(spec, boards, a, d, links);
-                all &= draft_tests(d, cs, &al, ok, t);
+                all &= draft_tests(spec, (d, &al), cs, ok, t);
                 rules.push(Rule::Alert(al));
             }
             match &x.own_group {
@@ -680,7 +680,7 @@ fn input_series(inputs: Vec<(String, String)>) -> Vec<crate::spec::InputSeries> 
 /// records everything the alert reads) and genmon could build them, else by
 /// the recorded series. `false` (and `out` as it was) when there are no
 /// cases or a template is beyond what genmon can expand.
-fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert, raw_ok: bool, out: &mut Vec<crate::spec::RuleTest>) -> bool {
+fn draft_tests(spec: &Spec, (d, a): (&Draft, &Alert), cases: Vec<kinds::Case>, raw_ok: bool, out: &mut Vec<crate::spec::RuleTest>) -> bool {
     if cases.is_empty() {
         return false;
     }
@@ -688,13 +688,15 @@ fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert, raw_ok: bool, out:
     let mut scratch = String::new();
     for case in cases {
         let mut exp = Vec::with_capacity(case.fires.len());
-        // Raw series only when the texts do not print `$value` beyond what
-        // its float noise (the raw chain computes it, not reads it) changes.
+        // Raw series only where the group records everything the alert reads.
+        let raw = if raw_ok { case.raw.build(spec, &case.inputs) } else { None };
+        // And only when the texts do not print `$value` beyond what its
+        // float noise (the raw chain computes it, not reads it) changes.
         let mut robust = true;
         for (labels, value) in case.fires {
             let mut expanded = |t: &str| -> Option<String> {
                 let text = super::template::expand(t, &labels, value).ok()?;
-                if robust && case.raw.is_some() && super::template::reads_value(t) {
+                if robust && raw.is_some() && super::template::reads_value(t) {
                     robust = [value * (1.0 + 1e-9), value * (1.0 - 1e-9)].iter().all(|v| {
                         scratch.clear();
                         super::template::expand_to(t, &labels, *v, &mut scratch).is_ok() && scratch == text
@@ -716,8 +718,8 @@ fn draft_tests(d: &Draft, cases: Vec<kinds::Case>, a: &Alert, raw_ok: bool, out:
                 exp_annotations,
             });
         }
-        let inputs = match case.raw {
-            Some(raw) if raw_ok && robust => raw,
+        let inputs = match raw {
+            Some(raw) if robust => raw,
             _ => case.inputs,
         };
         out.push(crate::spec::RuleTest {
@@ -838,16 +840,21 @@ fn scrape_jobs(m: &Model) -> Vec<ScrapeJob> {
 mod tests {
     use super::ref_id;
 
+    /// The model of a clean spec.
+    fn model(text: &str) -> super::Model {
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text: text.into(),
+        };
+        crate::pipeline::compile(&src, super::Profile::Local, false).unwrap().model
+    }
+
     /// Defaults are applied here, never in renderers: the model already holds
     /// Alertmanager's URL and every variable's label.
     #[test]
     fn lowering_resolves_the_alertmanager_url_and_variable_labels() {
         let spec = "version: 1\nstack: {alertmanager_port: 9193}\ndashboards:\n  - uid: d\n    title: D\n    variables: [{type: query, name: instance, query: 'label_values(up, instance)'}, {type: custom, name: env, label: Environment, values: [a]}]\n    panels: [{title: Up, queries: [{expr: up}]}]\n";
-        let src = crate::spec::Source {
-            name: "genmon.yaml".into(),
-            text: spec.into(),
-        };
-        let m = crate::pipeline::compile(&src, super::Profile::Local, false).unwrap().model;
+        let m = model(spec);
         assert_eq!(m.alertmanager.external_url.as_deref(), Some("http://127.0.0.1:9193/"));
         let d = m.dashboards.iter().find(|d| d.uid == "d").unwrap();
         let labels: Vec<_> = d
@@ -865,6 +872,28 @@ mod tests {
             labels,
             [Some("Data source".to_string()), Some("instance".into()), Some("Environment".into())]
         );
+    }
+
+    /// The group that records a signal tests its alerts on the signal's raw
+    /// series; a later group reading the same recording tests on the
+    /// recorded series (the recording lags there by an evaluation).
+    #[test]
+    fn only_the_group_recording_a_signal_tests_it_from_raw_series() {
+        let spec = "version: 1\nalerting: {runbook_base_url: 'https://runbooks.example/'}\nsignals:\n  q: {expr: 'max by (instance) (queue_depth)'}\nrules:\n  - name: first\n    alerts: [{name: QueueHigh, threshold: {signal: q, op: '>', value: 10}, for: 5m, severity: warning}]\n  - name: second\n    alerts: [{name: QueueHuge, threshold: {signal: q, op: '>', value: 50}, for: 5m, severity: critical}]\n";
+        let m = model(spec);
+        let series = |group: &str| -> Vec<String> {
+            let t = m
+                .tests
+                .iter()
+                .find(|t| t.group == group)
+                .unwrap_or_else(|| panic!("no tests of {group}"));
+            t.tests.iter().flat_map(|t| &t.input_series).map(|s| s.series.clone()).collect()
+        };
+        let (first, second) = (series("first"), series("second"));
+        assert_eq!(first.len(), 2, "{first:?}");
+        assert!(first.iter().all(|s| s.starts_with("queue_depth{")), "{first:?}");
+        assert_eq!(second.len(), 2, "{second:?}");
+        assert!(second.iter().all(|s| s.starts_with("signal:q:value{")), "{second:?}");
     }
 
     #[test]

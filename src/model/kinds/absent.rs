@@ -23,7 +23,7 @@ impl AlertKind for AbsentAlert {
                     inputs: vec![(selector("up", &host), repeat(0.0, n))],
                     eval,
                     fires: vec![(host.clone(), 0.0)],
-                    raw: None,
+                    raw: Raw::NONE,
                 },
                 Case {
                     name: format!("{} fires when the job has no targets", a.name),
@@ -33,14 +33,14 @@ impl AlertKind for AbsentAlert {
                     )],
                     eval,
                     fires: vec![(BTreeMap::from([("job".to_string(), job.clone())]), 1.0)],
-                    raw: None,
+                    raw: Raw::NONE,
                 },
                 Case {
                     name: format!("{} stays quiet while the target is up", a.name),
                     inputs: vec![(selector("up", &host), repeat(1.0, n))],
                     eval,
                     fires: vec![],
-                    raw: None,
+                    raw: Raw::NONE,
                 },
             ];
             x.drafts.push(cx.draft(
@@ -72,7 +72,7 @@ impl AlertKind for AbsentAlert {
                         inputs: vec![(selector("genmon_test_unrelated", &BTreeMap::new()), repeat(1.0, n))],
                         eval,
                         fires: vec![(eq.clone(), 1.0)],
-                        raw: None,
+                        raw: Raw::NONE,
                     });
                     if all_eq {
                         cases.push(Case {
@@ -80,7 +80,7 @@ impl AlertKind for AbsentAlert {
                             inputs: vec![(selector(name, &eq), repeat(1.0, n))],
                             eval,
                             fires: vec![],
-                            raw: None,
+                            raw: Raw::NONE,
                         });
                     }
                 }

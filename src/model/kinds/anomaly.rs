@@ -57,7 +57,7 @@ impl AlertKind for AnomalyAlert {
                 inputs: vec![(series.clone(), text(&vals))],
                 eval,
                 fires: vec![(labels.clone(), zv)],
-                raw: None,
+                raw: Raw::NONE,
             });
         }
         cases.push(Case {
@@ -65,7 +65,7 @@ impl AlertKind for AnomalyAlert {
             inputs: vec![(series, text(&quiet_vals))],
             eval,
             fires: vec![],
-            raw: None,
+            raw: Raw::NONE,
         });
         x.drafts.push(cx.draft(
         format!("{z} > {} and {sd} > 0", fmt_num(k)),

@@ -49,14 +49,14 @@ impl AlertKind for ExhaustionAlert {
                 )],
                 eval,
                 fires: vec![(labels.clone(), left)],
-                raw: None,
+                raw: Raw::NONE,
             },
             Case {
                 name: format!("{} stays quiet while {what} is flat", a.name),
                 inputs: vec![(series, repeat(start, n))],
                 eval,
                 fires: vec![],
-                raw: None,
+                raw: Raw::NONE,
             },
         ];
         x.drafts.push(cx.draft(

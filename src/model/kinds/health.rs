@@ -70,17 +70,13 @@ impl AlertKind for HealthAlert {
         }
         // The same from raw series, when every component's signal can be inverted
         // and no two components read the same series.
-        let raw_of = |values: &[(&str, f64)]| -> Option<Vec<(String, String)>> {
-            let mut out: Vec<(String, String)> = Vec::new();
-            for (sig, v) in values {
-                for s in raw::constant_inputs(spec, sig, &labels, *v, n)? {
-                    if out.iter().any(|o| o.0 == s.0) {
-                        return None;
-                    }
-                    out.push(s);
-                }
-            }
-            Some(out)
+        let shared = std::sync::Arc::new(labels.clone());
+        let raw_of = |values: &[(&str, f64)]| -> Raw {
+            Raw::constant(
+                values.iter().map(|(sig, v)| (sig.to_string(), shared.clone(), *v)).collect(),
+                n,
+                true,
+            )
         };
         // All components at 1: both sums add the same weights, the score is 0.
         let mut cases = Vec::new();

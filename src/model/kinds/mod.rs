@@ -55,9 +55,68 @@ pub struct Case {
     pub eval: u64,
     pub fires: Vec<(BTreeMap<String, String>, f64)>,
     /// The same case as raw input series of the signal's own PromQL, when
-    /// genmon can build them ([`raw::constant_inputs`]); `inputs` drive the
-    /// recorded series instead.
-    pub raw: Option<Vec<(String, String)>>,
+    /// genmon can build them ([`Raw::build`]); `inputs` drive the recorded
+    /// series instead.
+    pub raw: Raw,
+}
+
+/// A signal, the labels of its test series (shared by a case's parts) and its value.
+pub type RawPart = (String, std::sync::Arc<BTreeMap<String, String>>, f64);
+
+/// How to make a case's raw input series: a recipe, followed only for an
+/// alert whose tests can use them (its group records everything it reads),
+/// so the other alerts never pay for inverting their signals' PromQL.
+#[derive(Debug, Clone, Default)]
+pub struct Raw {
+    /// The kind's own: [`raw::constant_inputs`] of each signal, with those
+    /// labels, at that value, joined in order.
+    parts: Option<Vec<RawPart>>,
+    /// Samples per series.
+    n: u64,
+    /// No two parts may write the same series.
+    distinct: bool,
+    /// Else: the series driving `signal:<this>:value` in the case's
+    /// inputs, from the signal's own PromQL ([`raw_of_recorded`]).
+    recorded: Option<String>,
+}
+
+impl Raw {
+    /// No raw series.
+    pub const NONE: Raw = Raw {
+        parts: None,
+        n: 0,
+        distinct: false,
+        recorded: None,
+    };
+
+    /// The signals' series at these values, `n` samples each; with
+    /// `distinct`, none if two parts would write the same series.
+    pub fn constant(parts: Vec<RawPart>, n: u64, distinct: bool) -> Raw {
+        Raw {
+            parts: Some(parts),
+            n,
+            distinct,
+            recorded: None,
+        }
+    }
+
+    /// The raw series of a case whose recorded inputs are `inputs`, if
+    /// genmon can build them.
+    pub fn build(&self, spec: &Spec, inputs: &[(String, String)]) -> Option<Vec<(String, String)>> {
+        let own = self.parts.as_ref().and_then(|parts| {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for (signal, labels, v) in parts {
+                for s in raw::constant_inputs(spec, signal, labels, *v, self.n)? {
+                    if self.distinct && out.iter().any(|o| o.0 == s.0) {
+                        return None;
+                    }
+                    out.push(s);
+                }
+            }
+            Some(out)
+        });
+        own.or_else(|| raw_of_recorded(spec, self.recorded.as_deref()?, inputs))
+    }
 }
 
 /// An alert before annotations and links are resolved.
@@ -432,9 +491,7 @@ pub fn expand(spec: &Spec, a: &spec::Alert) -> Expansion {
     imp.expand(&cx, &mut x);
     if let Some(sig) = kind.signal() {
         for case in x.drafts.iter_mut().flat_map(|d| &mut d.cases) {
-            if case.raw.is_none() {
-                case.raw = raw_of_recorded(spec, sig, &case.inputs);
-            }
+            case.raw.recorded = Some(sig.to_string());
         }
     }
     x
@@ -571,6 +628,40 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
+    /// A case's raw series are a recipe, followed when a test asks: the
+    /// signal's own series at the value, none where two parts would write
+    /// the same series, the recorded inputs inverted when the kind has none.
+    #[test]
+    fn raw_recipes_build_the_signals_own_series() {
+        use std::sync::Arc;
+        let x = super::testing::expand_yaml("{name: Slow, threshold: {signal: lat, op: '>', value: 0.5}, for: 5m}");
+        let spec: super::Spec =
+            serde_yaml_ng::from_str("version: 1\nsignals:\n  lat: {expr: 'max by (job) (probe_duration_seconds)', unit: s}\n").unwrap();
+        let case = &x.drafts[0].cases[0];
+        let built = case.raw.build(&spec, &case.inputs).expect("a gauge's maximum inverts");
+        assert_eq!(built.len(), 1, "{built:?}");
+        assert!(built[0].0.starts_with("probe_duration_seconds{"), "{built:?}");
+        assert!(built[0].1.starts_with(&super::fmt_num(case.fires[0].1)), "{built:?}");
+        let job: Arc<std::collections::BTreeMap<String, String>> = Arc::new([("job".to_string(), "test-job".to_string())].into());
+        let twice = |distinct| {
+            super::Raw::constant(
+                vec![("lat".into(), job.clone(), 1.0), ("lat".into(), job.clone(), 2.0)],
+                3,
+                distinct,
+            )
+        };
+        assert_eq!(twice(false).build(&spec, &[]).map(|v| v.len()), Some(2));
+        assert_eq!(twice(true).build(&spec, &[]), None, "the same series twice");
+        assert_eq!(super::Raw::NONE.build(&spec, &case.inputs), None);
+        let recorded = super::Raw {
+            recorded: Some("lat".into()),
+            ..super::Raw::NONE
+        };
+        let inputs = [("signal:lat:value{job=\"test-job\"}".to_string(), "2x3".to_string())];
+        let from_recorded = recorded.build(&spec, &inputs).expect("inverts the recorded inputs");
+        assert!(from_recorded[0].0.starts_with("probe_duration_seconds{"), "{from_recorded:?}");
+    }
+
     #[test]
     fn r6_keeps_six_significant_digits() {
         let got = [110.0, -42.0, 999_999.0, 1_234_567.0, 0.123_456_789, 6_600.000_000_1].map(super::r6);

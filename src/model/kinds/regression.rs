@@ -60,7 +60,7 @@ impl AlertKind for RegressionAlert {
                 inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                 eval,
                 fires: vec![(labels.clone(), ratio)],
-                raw: None,
+                raw: Raw::NONE,
             });
         }
         cases.push(Case {
@@ -68,7 +68,7 @@ impl AlertKind for RegressionAlert {
             inputs: vec![(series, repeat(base, n_base + n_bad))],
             eval,
             fires: vec![],
-            raw: None,
+            raw: Raw::NONE,
         });
         x.drafts.push(cx.draft(
         format!("{rec} / {base_expr} {cmp} {} and {base_expr} > 0", fmt_num(limit)),

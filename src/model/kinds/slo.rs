@@ -18,7 +18,7 @@ use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::Expr;
 
 use super::raw::value_for;
-use super::{Case, Draft, Expansion, LinkKey, Rec, STEP, dur, fmt_num, r6, repeat, selector};
+use super::{Case, Draft, Expansion, LinkKey, Raw, Rec, STEP, dur, fmt_num, r6, repeat, selector};
 pub use crate::conventions::{LABEL_SLO, SLO_BUDGET_REMAINING, SLO_OBJECTIVE, slo_group, slo_ratio_record};
 use crate::spec::{self, Severity, SloAlert, Spec};
 
@@ -250,7 +250,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(fast, n),
                     eval,
                     fires: vec![(raw.alert_labels(&name), fast)],
-                    raw: None,
+                    raw: Raw::NONE,
                 });
             }
             if page && slow <= 1.0 && slow < thr(burns[1]) {
@@ -259,7 +259,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(slow, n),
                     eval,
                     fires: vec![],
-                    raw: None,
+                    raw: Raw::NONE,
                 });
             }
             if !page && fires(slow) {
@@ -268,7 +268,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                     inputs: raw.inputs(slow, n),
                     eval,
                     fires: vec![(raw.alert_labels(&name), slow)],
-                    raw: None,
+                    raw: Raw::NONE,
                 });
             }
             cases.push(Case {
@@ -276,7 +276,7 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
                 inputs: raw.inputs(0.0, n),
                 eval,
                 fires: vec![],
-                raw: None,
+                raw: Raw::NONE,
             });
         }
         let (b0, b1) = (burns[0], burns[1]);
@@ -315,14 +315,14 @@ fn expand(spec: &Spec, a: &spec::Alert, s: &SloAlert, x: &mut Expansion) {
             inputs: vec![(selector("genmon_test_unrelated", &BTreeMap::new()), repeat(1.0, n))],
             eval,
             fires: vec![(raw.absent_labels.clone(), 1.0)],
-            raw: None,
+            raw: Raw::NONE,
         });
         cases.push(Case {
             name: format!("{alert} stays quiet while {total} has series"),
             inputs: raw.inputs(0.0, n),
             eval,
             fires: vec![],
-            raw: None,
+            raw: Raw::NONE,
         });
     }
     x.drafts.push(Draft {

@@ -43,20 +43,22 @@ impl AlertKind for ThresholdAlert {
         let cases = match special {
             None => {
                 let series = selector(&rec, &labels);
+                let shared = std::sync::Arc::new(labels.clone());
+                let raw = |v: f64| Raw::constant(vec![(t.signal.clone(), shared.clone(), v)], n, false);
                 vec![
                     Case {
                         name: format!("{} fires when {what} is {}", a.name, fmt_num(fire)),
                         inputs: vec![(series.clone(), repeat(fire, n))],
                         eval,
                         fires: vec![(labels.clone(), fire)],
-                        raw: raw::constant_inputs(spec, &t.signal, &labels, fire, n),
+                        raw: raw(fire),
                     },
                     Case {
                         name: format!("{} stays quiet when {what} is {}", a.name, fmt_num(quiet)),
                         inputs: vec![(series, repeat(quiet, n))],
                         eval,
                         fires: vec![],
-                        raw: raw::constant_inputs(spec, &t.signal, &labels, quiet, n),
+                        raw: raw(quiet),
                     },
                 ]
             }
@@ -209,12 +211,15 @@ fn by_label_cases(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let raw: Option<Vec<(String, String)>> = series
-            .iter()
-            .zip(&vals)
-            .map(|((l, _), x)| raw::constant_inputs(spec, &t.signal, l, *x, n))
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.concat());
+        let raw = Raw::constant(
+            series
+                .iter()
+                .zip(&vals)
+                .map(|((l, _), x)| (t.signal.clone(), std::sync::Arc::new(l.clone()), *x))
+                .collect(),
+            n,
+            false,
+        );
         Case {
             name: format!("{alert} {name}: fires for {who}"),
             inputs: series

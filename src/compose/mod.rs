@@ -84,9 +84,11 @@ pub struct Origin {
 
 /// Load `src` with everything it includes and the packs it uses, merge, and apply the overrides.
 pub fn load(src: &Source) -> Result<Composed, Vec<Diagnostic>> {
-    let main = crate::spec::load(src)?;
+    // The parts' copy of the source is made beside the parse.
+    let (main, source) = crate::par::join(|| crate::spec::load(src), || Arc::new(src.clone()));
+    let main = main?;
     let mut parts = vec![Part {
-        source: Arc::new(src.clone()),
+        source,
         positions: main.positions.clone(),
         pack: None,
         by: 0,

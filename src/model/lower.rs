@@ -27,10 +27,23 @@ pub fn lower_with(spec: &Spec, profile: Profile, facts: bool) -> Model {
     // takes work from the other. The panel index only links alerts to
     // panels: a spec without alerts needs none.
     let alerts = spec.rules.iter().any(|g| !g.alerts.is_empty());
-    let (mut expansions, (panels, bands, folders)) = crate::par::join(
-        || -> Vec<Vec<(usize, Expansion)>> {
+    // Each draft's cases leave its expansion as it is made: they move into
+    // the tests they become (nothing else reads them).
+    let (expanded, (panels, bands, folders)) = crate::par::join(
+        || -> Vec<(Vec<(usize, Expansion)>, GroupCases)> {
             crate::par::map(&spec.rules, |g| {
-                g.alerts.iter().enumerate().map(|(i, a)| (i, kinds::expand(spec, a))).collect()
+                let mut cases = Vec::new();
+                let xs = g
+                    .alerts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let mut x = kinds::expand(spec, a);
+                        cases.extend(x.drafts.iter_mut().map(|d| std::mem::take(&mut d.cases)));
+                        (i, x)
+                    })
+                    .collect();
+                (xs, cases)
             })
         },
         || {
@@ -42,40 +55,13 @@ pub fn lower_with(spec: &Spec, profile: Profile, facts: bool) -> Model {
             (panels, kinds::all_alert_bands(spec), folders(spec))
         },
     );
+    let (expansions, cases): (Vec<_>, Vec<_>) = expanded.into_iter().unzip();
     t.lap("l.expand");
-    let cases = take_cases(&mut expansions);
-    t.lap("l.cases");
-    let links = alert_links(&panels, spec, &expansions);
+    let (links, (watched, extras)) = crate::par::join(
+        || alert_links(&panels, spec, &expansions),
+        || (watched(spec), extras(&expansions, bands)),
+    );
     t.lap("l.links");
-    let mut watched: Vec<&str> = spec
-        .rules
-        .iter()
-        .flat_map(|g| &g.alerts)
-        .filter_map(|a| match kinds::Kind::of(a) {
-            k @ kinds::Kind::Threshold(_) => k.signal(),
-            _ => None,
-        })
-        .collect();
-    watched.sort_unstable();
-    watched.dedup();
-    // Panels whose low values are bad (base step red, the alert's level green),
-    // and generated panels drawing their thresholds: as the kinds declare them.
-    let mut low_bad: Vec<(String, Option<f64>)> = Vec::new();
-    let mut line_panels: Vec<String> = Vec::new();
-    for (_, x) in expansions.iter().flatten() {
-        for l in &x.low_is_bad {
-            if !low_bad.contains(l) {
-                low_bad.push(l.clone());
-            }
-        }
-        line_panels.extend(x.threshold_line_panels.iter().cloned());
-    }
-    let extras = Extras {
-        low_bad,
-        line_panels,
-        bands,
-    };
-    t.lap("l.extras");
     let (dashboards, ((groups, tests), facts)) = crate::par::join(
         || crate::par::map(&boards, |d| dashboard(spec, d, &folders, &watched, &links, &extras)),
         || {
@@ -145,6 +131,9 @@ fn folders(spec: &Spec) -> BTreeMap<String, String> {
     f.entry(c::FOLDER_ALERTS.to_string()).or_insert_with(|| "Alerts".to_string());
     f
 }
+
+/// A rule group's generated test cases, draft by draft.
+type GroupCases = Vec<Vec<kinds::Case>>;
 
 /// A rule group with the recordings it reads, its tests and the alerts they cover.
 type GroupOut = (RuleGroup, Vec<String>, Vec<crate::spec::RuleTest>, Vec<String>);
@@ -484,28 +473,50 @@ fn recording(record: &str, expr: &str, labels: &BTreeMap<String, String>) -> Rul
     }
 }
 
-/// Each rule group's generated test cases, draft by draft, taken out of the
-/// expansions: they move into the tests they become (nothing else reads them).
-fn take_cases(expansions: &mut [Vec<(usize, Expansion)>]) -> Vec<Vec<Vec<kinds::Case>>> {
-    expansions
-        .iter_mut()
-        .map(|xs| {
-            xs.iter_mut()
-                .flat_map(|(_, x)| x.drafts.iter_mut())
-                .map(|d| std::mem::take(&mut d.cases))
-                .collect()
+/// The signals threshold alerts watch, sorted.
+fn watched(spec: &Spec) -> Vec<&str> {
+    let mut watched: Vec<&str> = spec
+        .rules
+        .iter()
+        .flat_map(|g| &g.alerts)
+        .filter_map(|a| match kinds::Kind::of(a) {
+            k @ kinds::Kind::Threshold(_) => k.signal(),
+            _ => None,
         })
-        .collect()
+        .collect();
+    watched.sort_unstable();
+    watched.dedup();
+    watched
+}
+
+/// Panels whose low values are bad (base step red, the alert's level green),
+/// and generated panels drawing their thresholds: as the kinds declare them.
+fn extras(expansions: &[Vec<(usize, Expansion)>], bands: BTreeMap<String, Vec<(String, String)>>) -> Extras {
+    let mut low_bad: Vec<(String, Option<f64>)> = Vec::new();
+    let mut line_panels: Vec<String> = Vec::new();
+    for (_, x) in expansions.iter().flatten() {
+        for l in &x.low_is_bad {
+            if !low_bad.contains(l) {
+                low_bad.push(l.clone());
+            }
+        }
+        line_panels.extend(x.threshold_line_panels.iter().cloned());
+    }
+    Extras {
+        low_bad,
+        line_panels,
+        bands,
+    }
 }
 
 /// Rule groups and their tests. Each signal's `signal:<name>:value` and each
 /// derived recording is emitted once, in the first group that needs it;
-/// SLOs get a group of their own. `cases` are [`take_cases`]'s.
+/// SLOs get a group of their own. `cases` are each group's drafts' cases, in order.
 fn groups(
     spec: &Spec,
     boards: &[&spec::Dashboard],
     expansions: &[Vec<(usize, Expansion)>],
-    cases: Vec<Vec<Vec<kinds::Case>>>,
+    cases: Vec<GroupCases>,
     links: &Links,
 ) -> (Vec<RuleGroup>, Vec<TestFile>) {
     let window = spec.prometheus.rule_rate_window.as_str();
@@ -564,7 +575,7 @@ fn groups(
     }
     let boards = &by_uid;
     // Each generated alert and its tests, group by group on all cores.
-    type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, Vec<Vec<kinds::Case>>, Vec<bool>);
+    type Work<'a> = (&'a spec::RuleGroup, &'a Vec<(usize, Expansion)>, GroupCases, Vec<bool>);
     let mut uses_of = Vec::with_capacity(recorded.len());
     let mut work: Vec<Work> = Vec::with_capacity(recorded.len());
     let mut recs_of = Vec::with_capacity(recorded.len());

@@ -47,8 +47,10 @@ fn load_with(src: &Source, cut: bool) -> Result<Loaded, Vec<Diagnostic>> {
     if let Some(d) = super::limits::too_big(src) {
         return Err(vec![d]);
     }
-    let positions = Positions::index(&src.text);
-    let spec = match cut.then(|| load_cut(src)).flatten() {
+    // The positions' copy of the text is made beside the parse (a core is
+    // otherwise idle while the parse cuts the text).
+    let (positions, cut_spec) = crate::par::join(|| Positions::index(&src.text), || cut.then(|| load_cut(src)).flatten());
+    let spec = match cut_spec {
         Some(spec) => {
             #[cfg(test)]
             tests::CUTS.with(|n| n.set(n.get() + 1));

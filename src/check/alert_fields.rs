@@ -25,7 +25,7 @@ impl Check for AlertFields {
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                let path = format!("rules[{gi}].alerts[{ai}]");
+                let path = super::AlertAt(gi, ai);
                 // SLOs default to critical (fast burn) and warning (slow burn).
                 if a.severity.is_none() && !a.labels.contains_key("severity") && a.slo().is_none() {
                     out.push(

@@ -38,8 +38,8 @@ impl Check for AlertKind {
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                let path = format!("rules[{gi}].alerts[{ai}]");
-                out.extend(params(&path, a));
+                let path = super::AlertAt(gi, ai);
+                out.extend(params(path, a));
                 if let Some(ab) = a.absent() {
                     if ab.job.is_some() == ab.selector.is_some() {
                         out.push(
@@ -85,7 +85,7 @@ impl Check for AlertKind {
     }
 }
 
-fn params(path: &str, a: &crate::spec::Alert) -> Vec<Diagnostic> {
+fn params(path: super::AlertAt, a: &crate::spec::Alert) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut bad =
         |field: &str, msg: String, help: &str| out.push(Diagnostic::error(PARAMS, format!("{path}.{field}"), msg).help(help.to_string()));

@@ -40,10 +40,10 @@ impl Check for AlertName {
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (ai, a) in g.alerts.iter().enumerate() {
-                let path = format!("rules[{gi}].alerts[{ai}].name");
+                let path = super::AlertAt(gi, ai);
                 if !is_camel(&a.name) {
                     out.push(
-                        Diagnostic::error(NAME, path.clone(), format!("alert name `{}` is not CamelCase", a.name))
+                        Diagnostic::error(NAME, format!("{path}.name"), format!("alert name `{}` is not CamelCase", a.name))
                             .help(format!("rename it `{}`", camel(&a.name))),
                     );
                 }
@@ -51,7 +51,7 @@ impl Check for AlertName {
                     out.push(
                         Diagnostic::error(
                             DUP,
-                            path,
+                            format!("{path}.name"),
                             format!("alert `{}` is already defined by alerts[{first}] of this group", a.name),
                         )
                         .help("give each alert of a group its own name"),

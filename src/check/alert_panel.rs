@@ -42,7 +42,7 @@ impl Check for AlertPanel {
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                let path = format!("rules[{gi}].alerts[{ai}]");
+                let path = super::AlertAt(gi, ai);
                 if let Some(r) = &a.panel {
                     if ix().by_ref(r).is_none() {
                         let (uid, title) = r.split_once('/').unwrap_or((r.as_str(), ""));

@@ -31,24 +31,25 @@ impl Check for AlertValues {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let not_finite = |path: String, v: f64| {
+        // The path is written out only for a value that is not finite.
+        let not_finite = |path: &dyn Fn() -> String, v: f64| {
             (!v.is_finite()).then(|| {
-                Diagnostic::error(FINITE, path, format!("{v} is not a number an alert can compare with"))
+                Diagnostic::error(FINITE, path(), format!("{v} is not a number an alert can compare with"))
                     .help("write a finite number, e.g. `0.9` (YAML reads `.nan` and `.inf` as NaN and infinity)")
             })
         };
         for (name, s) in &cx.spec.signals {
             for (level, v) in &s.thresholds {
-                out.extend(not_finite(format!("signals.{name}.thresholds.{level}"), *v));
+                out.extend(not_finite(&|| format!("signals.{name}.thresholds.{level}"), *v));
             }
         }
         let window = cx.spec.prometheus.rule_rate_window.as_str();
         let mut unconvertible: Vec<&str> = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                let path = format!("rules[{gi}].alerts[{ai}]");
+                let path = super::AlertAt(gi, ai);
                 for (field, v) in numbers(a) {
-                    out.extend(not_finite(format!("{path}.{field}"), v));
+                    out.extend(not_finite(&|| format!("{path}.{field}"), v));
                 }
                 if let Some(s) = a.slo()
                     && s.objective.is_finite()

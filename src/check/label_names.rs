@@ -32,28 +32,29 @@ impl Check for LabelNames {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let mut check = |map_path: String, names: Vec<&String>| {
+        // The map's path is written out only for a name that fails.
+        let mut check = |map_path: &dyn Fn() -> String, names: Vec<&String>| {
             for n in names {
                 if !label_name_ok(n) {
                     out.push(
-                        Diagnostic::error(LABEL, map_path.clone(), format!("label name `{}` is not valid", n.escape_debug()))
+                        Diagnostic::error(LABEL, map_path(), format!("label name `{}` is not valid", n.escape_debug()))
                             .help("label names are letters, digits and `_`, not starting with a digit or `__`"),
                     );
                 }
             }
         };
         let p = &cx.spec.prometheus;
-        check("prometheus.external_labels".into(), p.external_labels.keys().collect());
+        check(&|| "prometheus.external_labels".into(), p.external_labels.keys().collect());
         for (i, j) in p.scrape_jobs.iter().enumerate() {
-            check(format!("prometheus.scrape_jobs[{i}].labels"), j.labels.keys().collect());
+            check(&|| format!("prometheus.scrape_jobs[{i}].labels"), j.labels.keys().collect());
         }
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ri, r) in g.recording.iter().enumerate() {
-                check(format!("rules[{gi}].recording[{ri}].labels"), r.labels.keys().collect());
+                check(&|| format!("rules[{gi}].recording[{ri}].labels"), r.labels.keys().collect());
             }
             for (ai, a) in g.alerts.iter().enumerate() {
-                check(format!("rules[{gi}].alerts[{ai}].labels"), a.labels.keys().collect());
-                check(format!("rules[{gi}].alerts[{ai}].annotations"), a.annotations.keys().collect());
+                check(&|| format!("rules[{gi}].alerts[{ai}].labels"), a.labels.keys().collect());
+                check(&|| format!("rules[{gi}].alerts[{ai}].annotations"), a.annotations.keys().collect());
             }
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -276,6 +276,17 @@ pub fn locate(out: &mut [Diagnostic], positions: &Positions, strict: bool) {
     }
 }
 
+/// `rules[g].alerts[a]`, the spec path of an alert: written out only when a
+/// diagnostic names it (a clean spec's checks format none of 2,000 paths).
+#[derive(Clone, Copy)]
+pub(crate) struct AlertAt(pub usize, pub usize);
+
+impl std::fmt::Display for AlertAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rules[{}].alerts[{}]", self.0, self.1)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Table-driven helpers for the per-check tests.

@@ -38,21 +38,28 @@ impl Check for TemplateSyntax {
         let mut out = Vec::new();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
-                let at = format!("rules[{gi}].alerts[{ai}]");
-                let mut fields: Vec<(String, &str)> = Vec::new();
+                // Each text with where it sits under the alert (`.summary`,
+                // `.annotations.team`): the path is written out only for a
+                // text that fails.
+                let at = super::AlertAt(gi, ai);
+                let mut fields: Vec<(&str, &str, &str)> = Vec::new();
                 for (k, v) in [("summary", &a.summary), ("description", &a.description)] {
                     if let Some(v) = v {
-                        fields.push((format!("{at}.{k}"), v));
+                        fields.push(("", k, v));
                     }
                 }
-                fields.extend(a.annotations.iter().map(|(k, v)| (format!("{at}.annotations.{k}"), v.as_str())));
-                fields.extend(a.labels.iter().map(|(k, v)| (format!("{at}.labels.{k}"), v.as_str())));
-                for (path, text) in fields {
+                fields.extend(a.annotations.iter().map(|(k, v)| ("annotations.", k.as_str(), v.as_str())));
+                fields.extend(a.labels.iter().map(|(k, v)| ("labels.", k.as_str(), v.as_str())));
+                for (map, key, text) in fields {
                     if let Some(i) = opens_unclosed(text) {
                         let snippet: String = text[i..].chars().take(30).collect();
                         out.push(
-                            Diagnostic::error(SYNTAX, path, format!("the template action `{snippet}` is never closed with `}}}}`"))
-                                .help("close it (`{{ $value }}`), or write a literal `{{` as `{{ \"{{\" }}`"),
+                            Diagnostic::error(
+                                SYNTAX,
+                                format!("{at}.{map}{key}"),
+                                format!("the template action `{snippet}` is never closed with `}}}}`"),
+                            )
+                            .help("close it (`{{ $value }}`), or write a literal `{{` as `{{ \"{{\" }}`"),
                         );
                     }
                 }

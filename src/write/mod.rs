@@ -405,7 +405,9 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
         recovered: journal::recover(root)?,
         ..Summary::default()
     };
-    let mut seen = BTreeSet::new();
+    // Hashed: a `BTreeSet` of paths split both into components at each of
+    // its ~10 comparisons per insertion (1.4 % of a render's instructions).
+    let mut seen: HashSet<&Path, foldhash::fast::RandomState> = HashSet::with_capacity_and_hasher(artifacts.len(), Default::default());
     for a in artifacts {
         if let Some(p) = paths::relative_problem(&a.path) {
             return Err(WriteError::Io(format!("refusing to write `{}`: the path {p}", a.path.display())));
@@ -435,7 +437,7 @@ pub fn apply_with(root: &Path, artifacts: &[Artifact], durability: Durability, f
     }
     let mut deletes = Vec::new();
     for (path, hash) in &old {
-        if seen.contains(path) {
+        if seen.contains(path.as_path()) {
             continue;
         }
         let Ok(full) = paths::guarded(root, path) else {

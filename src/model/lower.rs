@@ -3,7 +3,6 @@
 //! reports) lowering leaves the piece out rather than inventing a value.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::kinds::{self, Draft, Expansion};
 use super::layout::{Flow, size};
@@ -772,18 +771,20 @@ fn alert(spec: &Spec, boards: &Boards, a: &spec::Alert, d: &Draft, links: &Links
     // fragment means nothing else), so one spec alert expanding to several
     // can link each generated alert's section.
     let runbook = match a.runbook_url.as_deref() {
-        Some(base) if base.ends_with('#') => Some(format!("{base}{}", d.name)),
+        Some(base) if base.ends_with('#') => Some([base, &d.name].concat()),
         Some(url) => Some(url.to_owned()),
-        None => spec.alerting.runbook_base_url.as_ref().map(|b| format!("{b}{}", d.name)),
+        None => spec.alerting.runbook_base_url.as_ref().map(|b| [b.as_str(), &d.name].concat()),
     };
     if let Some(r) = runbook {
         ann.insert(c::ANNOTATION_RUNBOOK.to_string(), r);
     }
     if let Some((uid, id, _)) = links.get(&d.name) {
         let base = spec.grafana.external_url.trim_end_matches('/');
-        let dashboard = format!("{base}/d/{uid}");
+        let dashboard = [base, "/d/", uid].concat();
         let mut panel = String::with_capacity(dashboard.len() + 64);
-        let _ = write!(panel, "{dashboard}?viewPanel={id}");
+        panel.push_str(&dashboard);
+        panel.push_str("?viewPanel=");
+        panel.push_str(&id.to_string());
         ann.insert(c::ANNOTATION_DASHBOARD.to_string(), dashboard);
         // The panel opens on the alert's own series: each dashboard variable the
         // signal filters on is set to the alert's value of that label.
@@ -794,7 +795,9 @@ fn alert(spec: &Spec, boards: &Boards, a: &spec::Alert, d: &Draft, links: &Links
                 if defined(&var) {
                     // A label value is any string: `urlquery` keeps `&`, `#` and
                     // spaces inside the parameter (Grafana reads `+` as a space).
-                    let _ = write!(panel, "&var-{var}={{{{ $labels.{label} | urlquery }}}}");
+                    for part in ["&var-", &var, "={{ $labels.", &label, " | urlquery }}"] {
+                        panel.push_str(part);
+                    }
                 }
             }
         }

@@ -148,13 +148,32 @@ pub struct Expansion {
     pub threshold_line_panels: Vec<String>,
 }
 
+/// `v` as rules, tests and messages spell it: an integer without a point,
+/// anything else rounded to 11 significant digits, which rounds away binary
+/// noise (0.1 * 3 → 0.3). A render spells thousands of numbers, so the
+/// common spellings take no `format!`: an integer is written directly, and a
+/// number whose shortest spelling has 11 significant digits or fewer
+/// already is its own rounding.
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        return format!("{}", v as i64);
+        return (v as i64).to_string();
     }
-    // Round away binary noise (0.1 * 3 → 0.3).
+    let shortest = v.to_string();
+    if significant_digits(&shortest) <= 11 {
+        return shortest;
+    }
     let r: f64 = format!("{v:.10e}").parse().unwrap_or(v);
-    format!("{r}")
+    r.to_string()
+}
+
+/// Significant digits of a number as `f64`'s `Display` spells it (never
+/// with an exponent: `0.0000001`, `120000000000000000000`).
+fn significant_digits(s: &str) -> usize {
+    let digits = s.trim_start_matches('-').trim_start_matches(['0', '.']);
+    match digits.contains('.') {
+        true => digits.len() - 1,
+        false => digits.trim_end_matches('0').len(),
+    }
 }
 
 /// Labels a signal's result keeps, when its outermost aggregation says so.
@@ -334,7 +353,7 @@ fn unit_format(unit: Option<&str>) -> (&'static str, &'static str) {
 /// `{{ $value | <format> }}<suffix>` for a signal's unit.
 fn shown(spec: &Spec, signal: &str) -> String {
     let (f, suffix) = unit_format(unit(spec, signal));
-    format!("{{{{ $value | {f} }}}}{suffix}")
+    ["{{ $value | ", f, " }}", suffix].concat()
 }
 
 /// A number of the signal's unit, written as [`shown`] would write it.
@@ -345,13 +364,14 @@ fn shown_number(spec: &Spec, signal: &str, v: f64) -> String {
 /// A number of a Grafana `unit` as alert text shows it (`95%`, `1.5s`, `2GiB`).
 pub fn unit_text(unit: Option<&str>, v: f64) -> String {
     let (f, suffix) = unit_format(unit);
-    let text = match f {
+    let mut text = match f {
         "humanizePercentage" => format!("{}%", crate::model::template::g4(v * 100.0)),
         "humanizeDuration" => crate::model::template::humanize_duration(v),
         "humanize1024" => crate::model::template::humanize1024(v),
         _ => fmt_num(v),
     };
-    format!("{text}{suffix}")
+    text.push_str(suffix);
+    text
 }
 
 /// Round to 6 significant digits (test inputs stay short and exact in text).
@@ -364,7 +384,10 @@ pub(crate) fn r6(v: f64) -> f64 {
 }
 
 pub(crate) fn repeat(v: f64, n: u64) -> String {
-    format!("{}x{}", fmt_num(v), n.saturating_sub(1))
+    let mut s = fmt_num(v);
+    s.push('x');
+    s.push_str(&n.saturating_sub(1).to_string());
+    s
 }
 
 pub(crate) fn dur(secs: u64) -> Duration {
@@ -628,6 +651,62 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
+    /// The fast paths spell every number as rounding it always did.
+    #[test]
+    fn numbers_are_spelled_as_rounding_to_11_digits_does() {
+        fn rounded(v: f64) -> String {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                return format!("{}", v as i64);
+            }
+            let r: f64 = format!("{v:.10e}").parse().unwrap_or(v);
+            format!("{r}")
+        }
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.1 * 3.0,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            0.55,
+            1e-7,
+            1.5e-300,
+            5e-324,
+            1e15,
+            1e16,
+            1e21,
+            1.5e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            123_456_789.123_456_78,
+            0.1 + 0.2,
+            99.99999999999,
+            99.999999999999,
+            1e15 + 0.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        // Decimal fractions of every length, as specs write them, and noise around them.
+        for digits in 1..=17u32 {
+            for k in [1u64, 3, 7, 9, 11, 123, 999, 4_503_599, 123_456_789_012_345] {
+                let v = k as f64 / 10f64.powi(digits as i32);
+                values.extend([v, v * 3.0, v + f64::EPSILON, v * (1.0 + 1e-12), -v]);
+            }
+        }
+        // Bit patterns from a fixed xorshift: every exponent, every mantissa.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(f64::from_bits(x));
+        }
+        for v in values {
+            assert_eq!(super::fmt_num(v), rounded(v), "{v:e} ({:#x})", v.to_bits());
+        }
+    }
+
     /// A case's raw series are a recipe, followed when a test asks: the
     /// signal's own series at the value, none where two parts would write
     /// the same series, the recorded inputs inverted when the kind has none.

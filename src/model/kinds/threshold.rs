@@ -28,7 +28,9 @@ impl AlertKind for ThresholdAlert {
         let eval = f + spec.prometheus.rule_rate_window.secs() + 2 * STEP;
         let labels = test_labels(spec, &t.signal);
         let n = eval / STEP + 1;
-        let mut expr = format!("{rec} {op} {}", fmt_num(v));
+        // Each number is spelled once: an alert's rule, tests and texts repeat them.
+        let (v_text, fire_text, quiet_text) = (fmt_num(v), fmt_num(fire), fmt_num(quiet));
+        let mut expr = [rec.as_str(), " ", op, " ", &v_text].concat();
         let special = by_label(spec, t);
         // The messages name the threshold each series meets, not only the default.
         let (shown_threshold, special_text) = match &special {
@@ -47,14 +49,14 @@ impl AlertKind for ThresholdAlert {
                 let raw = |v: f64| Raw::constant(vec![(t.signal.clone(), shared.clone(), v)], n, false);
                 vec![
                     Case {
-                        name: format!("{} fires when {what} is {}", a.name, fmt_num(fire)),
+                        name: [a.name.as_str(), " fires when ", &what, " is ", &fire_text].concat(),
                         inputs: vec![(series.clone(), repeat(fire, n))],
                         eval,
                         fires: vec![(labels.clone(), fire)],
                         raw: raw(fire),
                     },
                     Case {
-                        name: format!("{} stays quiet when {what} is {}", a.name, fmt_num(quiet)),
+                        name: [a.name.as_str(), " stays quiet when ", &what, " is ", &quiet_text].concat(),
                         inputs: vec![(series, repeat(quiet, n))],
                         eval,
                         fires: vec![],
@@ -81,29 +83,38 @@ impl AlertKind for ThresholdAlert {
                 });
                 // Listed series against their own threshold series; every
                 // other series (`unless` a threshold series) against `value`.
-                expr = format!(
-                    "({rec} {op} on({label}) group_left() {thr}) or ({rec} unless on({label}) {thr}) {op} {}",
-                    fmt_num(v)
-                );
+                expr = format!("({rec} {op} on({label}) group_left() {thr}) or ({rec} unless on({label}) {thr}) {op} {v_text}");
                 by_label_cases(spec, t, (&label, &special), (v, fire, quiet), (&labels, eval, n), &a.name)
             }
         };
         x.signals.push(t.signal.clone());
-        x.drafts.push(cx.draft(
-        expr,
-        300,
-        format!("{what} is {verb} {}{}", shown_threshold, where_tpl(spec, &t.signal)),
-        format!(
-            "{what} has been {}, {verb} the threshold of {} ({op} {}{}), for {}. Check the linked panel for the trend and the runbook for what to do.",
-            shown(spec, &t.signal),
-            shown_number(spec, &t.signal, v),
-            fmt_num(v),
-            special_text,
-            dur(f)
-        ),
-        LinkKey::Signal(t.signal.clone()),
-        cases,
-    ));
+        x.drafts.push(
+            cx.draft(
+                expr,
+                300,
+                [what.as_str(), " is ", verb, " ", &shown_threshold, &where_tpl(spec, &t.signal)].concat(),
+                [
+                    what.as_str(),
+                    " has been ",
+                    &shown(spec, &t.signal),
+                    ", ",
+                    verb,
+                    " the threshold of ",
+                    &shown_number(spec, &t.signal, v),
+                    " (",
+                    op,
+                    " ",
+                    &v_text,
+                    &special_text,
+                    "), for ",
+                    dur(f).as_str(),
+                    ". Check the linked panel for the trend and the runbook for what to do.",
+                ]
+                .concat(),
+                LinkKey::Signal(t.signal.clone()),
+                cases,
+            ),
+        );
     }
 }
 

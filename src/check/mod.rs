@@ -94,17 +94,42 @@ pub enum Origin {
 }
 
 /// One PromQL expression of the spec, parsed once for all checks.
-pub struct SpecExpr {
-    pub path: String,
-    pub text: String,
+pub struct SpecExpr<'a> {
+    pub path: ExprAt<'a>,
+    pub text: std::borrow::Cow<'a, str>,
     pub origin: Origin,
     pub ast: Result<std::sync::Arc<Expr>, String>,
+}
+
+/// Where an expression is in the spec, written out only when a diagnostic
+/// names it (a clean bench spec has 6,000 expressions and no diagnostic).
+#[derive(Clone, Copy)]
+pub enum ExprAt<'a> {
+    /// `signals.<name>.expr`
+    Signal(&'a str),
+    /// `<panel>.queries[q].expr`
+    Query(PanelPath, usize),
+    /// `rules[g].recording[r].expr`
+    Recording(usize, usize),
+    /// `rules[g].alerts[a].<field>` (`expr`, `absent.selector`, `slo.bad`, ...).
+    Alert(AlertAt, &'static str),
+}
+
+impl std::fmt::Display for ExprAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExprAt::Signal(name) => write!(f, "signals.{name}.expr"),
+            ExprAt::Query(panel, q) => write!(f, "{panel}.queries[{q}].expr"),
+            ExprAt::Recording(g, r) => write!(f, "rules[{g}].recording[{r}].expr"),
+            ExprAt::Alert(at, field) => write!(f, "{at}.{field}"),
+        }
+    }
 }
 
 /// What every check sees.
 pub struct Ctx<'a> {
     pub spec: &'a Spec,
-    pub exprs: Vec<SpecExpr>,
+    pub exprs: Vec<SpecExpr<'a>>,
     /// Alert names covered by user test files beside the spec (`alerts/tests/*.test.yml`).
     pub tested_elsewhere: Vec<String>,
     model: std::sync::OnceLock<crate::model::Model>,
@@ -115,40 +140,42 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Collect and parse every expression of the spec.
     pub fn new(spec: &'a Spec) -> Ctx<'a> {
-        let mut found: Vec<(String, String, Origin)> = Vec::new();
-        let mut add = |path: String, text: &str, origin: Origin| found.push((path, text.to_string(), origin));
+        use std::borrow::Cow;
+        let mut found: Vec<(ExprAt<'a>, Cow<'a, str>, Origin)> = Vec::new();
+        let mut add = |path: ExprAt<'a>, text: Cow<'a, str>, origin: Origin| found.push((path, text, origin));
         for (name, s) in &spec.signals {
-            add(format!("signals.{name}.expr"), &s.expr, Origin::Signal);
+            add(ExprAt::Signal(name), Cow::Borrowed(&s.expr), Origin::Signal);
         }
         for (di, d) in spec.dashboards.iter().enumerate() {
             for (path, p) in panels(di, d) {
                 for (qi, q) in p.queries.iter().enumerate() {
-                    add(format!("{path}.queries[{qi}].expr"), &q.expr, Origin::Panel);
+                    add(ExprAt::Query(path, qi), Cow::Borrowed(&q.expr), Origin::Panel);
                 }
             }
         }
         for (gi, g) in spec.rules.iter().enumerate() {
             for (ri, r) in g.recording.iter().enumerate() {
-                add(format!("rules[{gi}].recording[{ri}].expr"), &r.expr, Origin::Rule);
+                add(ExprAt::Recording(gi, ri), Cow::Borrowed(&r.expr), Origin::Rule);
             }
             for (ai, a) in g.alerts.iter().enumerate() {
+                let at = |field| ExprAt::Alert(AlertAt(gi, ai), field);
                 if let Some(e) = a.expr() {
-                    add(format!("rules[{gi}].alerts[{ai}].expr"), e, Origin::Rule);
+                    add(at("expr"), Cow::Borrowed(e), Origin::Rule);
                 }
                 if let Some(sel) = a.absent().and_then(|x| x.selector.as_ref()) {
-                    add(format!("rules[{gi}].alerts[{ai}].absent.selector"), sel, Origin::Rule);
+                    add(at("absent.selector"), Cow::Borrowed(sel), Origin::Rule);
                 }
                 if let Some(s) = a.slo() {
-                    for (field, sel) in [("bad", &s.bad), ("good", &s.good), ("total", &s.total)] {
+                    for (field, sel) in [("slo.bad", &s.bad), ("slo.good", &s.good), ("slo.total", &s.total)] {
                         if let Some(sel) = sel {
-                            add(format!("rules[{gi}].alerts[{ai}].slo.{field}"), sel, Origin::Rule);
+                            add(at(field), Cow::Borrowed(sel), Origin::Rule);
                         }
                     }
                     if let Some(l) = &s.latency {
                         let (name, rest) = l.histogram.split_at(l.histogram.find('{').unwrap_or(l.histogram.len()));
                         add(
-                            format!("rules[{gi}].alerts[{ai}].slo.latency.histogram"),
-                            &format!("{name}_bucket{rest}"),
+                            at("slo.latency.histogram"),
+                            Cow::Owned(format!("{name}_bucket{rest}")),
                             Origin::Rule,
                         );
                     }
@@ -222,6 +249,13 @@ impl std::fmt::Display for PanelPath {
     }
 }
 
+impl PanelPath {
+    /// The index of the panel's dashboard in `dashboards`.
+    pub fn dashboard(&self) -> usize {
+        self.dashboard
+    }
+}
+
 /// Every panel of a dashboard with its spec path (top-level panels, then rows').
 pub fn panels(di: usize, d: &crate::spec::Dashboard) -> impl Iterator<Item = (PanelPath, &crate::spec::Panel)> {
     let at = move |row, panel| PanelPath { dashboard: di, row, panel };
@@ -279,7 +313,7 @@ pub fn locate(out: &mut [Diagnostic], positions: &Positions, strict: bool) {
 /// `rules[g].alerts[a]`, the spec path of an alert: written out only when a
 /// diagnostic names it (a clean spec's checks format none of 2,000 paths).
 #[derive(Clone, Copy)]
-pub(crate) struct AlertAt(pub usize, pub usize);
+pub struct AlertAt(pub usize, pub usize);
 
 impl std::fmt::Display for AlertAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

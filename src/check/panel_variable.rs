@@ -98,7 +98,7 @@ impl Check for PanelVariable {
                 out.push(
                     Diagnostic::error(
                         IN_RULE,
-                        e.path.clone(),
+                        e.path.to_string(),
                         format!("rule expression uses Grafana variable `${v}`, which Prometheus does not know"),
                     )
                     .help("write a concrete range such as `[5m]`, or use a signal (genmon replaces its variables in rules)"),

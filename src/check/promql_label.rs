@@ -230,7 +230,7 @@ impl Check for PromqlLabel {
             };
             w.labels(ast);
             for p in w.problems {
-                out.push(Diagnostic::error(CODE, e.path.clone(), p).help(
+                out.push(Diagnostic::error(CODE, e.path.to_string(), p).help(
                     "use a label the metric has (see the exporter's catalog: `genmon-exporter --catalog`), or add it as a scrape job label",
                 ));
             }

@@ -68,7 +68,7 @@ impl Check for PromqlMetric {
                 out.push(
                     Diagnostic::error(
                         CODE,
-                        e.path.clone(),
+                        e.path.to_string(),
                         format!("metric `{name}` is not exported by anything this spec knows"),
                     )
                     .help(help),

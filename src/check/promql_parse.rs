@@ -18,7 +18,7 @@ impl Check for PromqlParse {
             .filter_map(|e| e.ast.as_ref().err().map(|err| (e, err)))
             .map(|(e, err)| {
                 let err = err.trim();
-                let mut d = Diagnostic::error(CODE, e.path.clone(), format!("PromQL does not parse: {err}"))
+                let mut d = Diagnostic::error(CODE, e.path.to_string(), format!("PromQL does not parse: {err}"))
                     .help("check brackets, quotes and function names; try the expression in Prometheus' expression browser");
                 if let Some(name) = err.strip_prefix("unknown function with name '").and_then(|r| r.strip_suffix('\'')) {
                     d = match crate::diag::did_you_mean(name, FUNCTIONS.iter().copied()) {

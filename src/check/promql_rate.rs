@@ -24,7 +24,7 @@ impl Check for PromqlRate {
                     out.push(
                         Diagnostic::error(
                             CODE,
-                            e.path.clone(),
+                            e.path.to_string(),
                             format!(
                                 "{func}() over {}s covers fewer than 4 scrapes at the {scrape} scrape interval",
                                 window as f64 / 1000.0

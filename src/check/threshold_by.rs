@@ -139,8 +139,13 @@ fn label<'a>(cx: &Ctx, signal: &str, path: &str, labels: impl ExactSizeIterator<
     }
     // Labels the signal keeps; without an aggregation, its metric's labels per the catalogs.
     let kept = signal_labels(cx.spec, signal).or_else(|| {
-        let at = format!("signals.{signal}.expr");
-        let ast = cx.exprs.iter().find(|e| e.path == at)?.ast.as_ref().ok()?;
+        let ast = cx
+            .exprs
+            .iter()
+            .find(|e| matches!(e.path, super::ExprAt::Signal(s) if s == signal))?
+            .ast
+            .as_ref()
+            .ok()?;
         super::promql_label::result_labels(cx, ast).map(|s| s.into_iter().collect())
     });
     for l in labels {

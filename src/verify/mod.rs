@@ -26,7 +26,7 @@ use promql_parser::util::{ExprVisitor, walk_expr};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{Ctx, Origin};
+use crate::check::{Ctx, ExprAt};
 use crate::model::{Model, PanelBody, Rule};
 use crate::spec::{Loaded, Variable};
 use api::{Api, Limits, map_bounded};
@@ -371,7 +371,7 @@ async fn existence(
             ask.insert(s.name.clone());
             ask.insert(s.text.clone());
         }
-        per_expr.push((e.path.clone(), e.text.as_str(), sels));
+        per_expr.push((e.path.to_string(), &e.text, sels));
     }
     // Dashboard variables: `label_values` queries, and the labels custom values are matched against.
     let mut var_checks: Vec<VarCheck> = Vec::new();
@@ -379,7 +379,7 @@ async fn existence(
         let dash_sels: Vec<Sel> = cx
             .exprs
             .iter()
-            .filter(|e| (e.origin != Origin::Rule && e.path.starts_with(&format!("dashboards[{di}]."))) || dash_uses_signal(d, &e.path))
+            .filter(|e| matches!(e.path, ExprAt::Query(p, _) if p.dashboard() == di) || dash_uses_signal(d, &e.path))
             .filter_map(|e| e.ast.as_deref().ok())
             .flat_map(selectors)
             .collect();
@@ -527,8 +527,8 @@ async fn existence(
 }
 
 /// The spec path `path` is the expression of a signal that a panel of `d` shows.
-fn dash_uses_signal(d: &crate::spec::Dashboard, path: &str) -> bool {
-    let Some(name) = path.strip_prefix("signals.").and_then(|p| p.strip_suffix(".expr")) else {
+fn dash_uses_signal(d: &crate::spec::Dashboard, path: &ExprAt) -> bool {
+    let ExprAt::Signal(name) = *path else {
         return false;
     };
     d.panels
@@ -699,9 +699,9 @@ fn uses_absent(expr: &str) -> bool {
 
 async fn costs(api: &Api, opts: &Options, cx: &Ctx<'_>, model: &Model, at: &dyn Fn(&str) -> Option<Location>) -> Result<Vec<Cost>, String> {
     // Spec path of each expression text, to locate model rules and queries.
-    let mut path_of: HashMap<&str, &str> = HashMap::new();
+    let mut path_of: HashMap<&str, ExprAt> = HashMap::new();
     for e in &cx.exprs {
-        path_of.entry(e.text.as_str()).or_insert(e.path.as_str());
+        path_of.entry(&e.text).or_insert(e.path);
     }
     let mut items: Vec<(&'static str, String, String, Option<String>)> = Vec::new();
     for r in model.groups.iter().flat_map(|g| &g.rules) {

@@ -66,7 +66,7 @@ pub type RawPart = (String, std::sync::Arc<BTreeMap<String, String>>, f64);
 /// How to make a case's raw input series: a recipe, followed only for an
 /// alert whose tests can use them (its group records everything it reads),
 /// so the other alerts never pay for inverting their signals' PromQL.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Raw {
     /// The kind's own: [`raw::constant_inputs`] of each signal, with those
     /// labels, at that value, joined in order.

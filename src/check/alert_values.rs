@@ -5,6 +5,8 @@
 //! `alerts/signal-rule`: a signal an alert watches must have a rule form
 //! (dashboard variables only inside label matchers).
 
+use std::borrow::Cow;
+
 use super::{Check, Ctx};
 use crate::diag::Diagnostic;
 use crate::spec::{Alert, ThresholdValue};
@@ -45,6 +47,9 @@ impl Check for AlertValues {
         }
         let window = cx.spec.prometheus.rule_rate_window.as_str();
         let mut unconvertible: Vec<&str> = Vec::new();
+        // Signals already found to have a rule form: a spec watches a few
+        // signals from thousands of alerts.
+        let mut convertible: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = super::AlertAt(gi, ai);
@@ -86,15 +91,21 @@ impl Check for AlertValues {
                 }
                 for (_, sig) in super::panel_content::alert_signals(a) {
                     let Some(s) = cx.spec.signals.get(sig.as_str()) else { continue };
-                    if unconvertible.contains(&sig.as_str()) || crate::promql::parse(&s.expr).is_err() {
+                    if convertible.contains(sig.as_str()) || unconvertible.contains(&sig.as_str()) || crate::promql::parse(&s.expr).is_err()
+                    {
                         continue;
                     }
-                    if let Err(e) = crate::promql::for_rule(&s.expr, window) {
-                        unconvertible.push(sig);
-                        out.push(
+                    match crate::promql::for_rule(&s.expr, window) {
+                        Ok(_) => {
+                            convertible.insert(sig);
+                        }
+                        Err(e) => {
+                            unconvertible.push(sig);
+                            out.push(
                             Diagnostic::error(RULE_FORM, format!("signals.{sig}.expr"), format!("alert `{}` watches signal `{sig}`, but {e}", a.name))
                                 .help("rules cannot use dashboard variables except inside label matchers (`instance=~\"$instance\"`, dropped in rules) and `$__rate_interval`: give a fixed value, or write the alert as `expr:`"),
-                        );
+                            );
+                        }
                     }
                 }
             }
@@ -103,35 +114,36 @@ impl Check for AlertValues {
     }
 }
 
-/// Every number of an alert's kind, with its field path.
-fn numbers(a: &Alert) -> Vec<(String, f64)> {
+/// Every number of an alert's kind, with its field path (built only for a
+/// health component's index).
+fn numbers(a: &Alert) -> Vec<(Cow<'static, str>, f64)> {
     let mut v = Vec::new();
     if let Some(t) = a.threshold()
         && let ThresholdValue::Number(n) = t.value
     {
-        v.push(("threshold.value".to_string(), n));
+        v.push((Cow::Borrowed("threshold.value"), n));
     }
     if let Some(x) = a.anomaly() {
-        v.push(("anomaly.sigma".into(), x.sigma));
+        v.push((Cow::Borrowed("anomaly.sigma"), x.sigma));
     }
     if let Some(x) = a.regression() {
-        v.push(("regression.percent".into(), x.percent));
+        v.push((Cow::Borrowed("regression.percent"), x.percent));
     }
     if let Some(x) = a.exhaustion() {
-        v.push(("exhaustion.limit".into(), x.limit));
+        v.push((Cow::Borrowed("exhaustion.limit"), x.limit));
     }
     if let Some(x) = a.slo() {
-        v.push(("slo.objective".into(), x.objective));
+        v.push((Cow::Borrowed("slo.objective"), x.objective));
         if let Some(l) = &x.latency {
-            v.push(("slo.latency.le".into(), l.le));
+            v.push((Cow::Borrowed("slo.latency.le"), l.le));
         }
     }
     if let Some(h) = a.health() {
-        v.push(("health.below".into(), h.below));
+        v.push((Cow::Borrowed("health.below"), h.below));
         for (i, c) in h.components.iter().enumerate() {
-            v.push((format!("health.components[{i}].good"), c.good));
-            v.push((format!("health.components[{i}].bad"), c.bad));
-            v.push((format!("health.components[{i}].weight"), c.weight));
+            v.push((Cow::Owned(format!("health.components[{i}].good")), c.good));
+            v.push((Cow::Owned(format!("health.components[{i}].bad")), c.bad));
+            v.push((Cow::Owned(format!("health.components[{i}].weight")), c.weight));
         }
     }
     v

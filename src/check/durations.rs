@@ -13,14 +13,22 @@ const RETENTION: &str = "prometheus/retention";
 /// Prometheus caps `--storage.tsdb.retention.time` at 100 years.
 const MAX_RETENTION_SECS: u64 = 100 * 365 * 86_400;
 
-fn route(r: &Route, path: String, out: &mut Vec<(String, Duration)>) {
+/// Adds the spec path of each zero duration to `zero`, in spec order; a path
+/// is written out only for a duration that is 0.
+fn zero_at(zero: &mut Vec<String>, d: &Duration, path: impl FnOnce() -> String) {
+    if d.millis() == 0 {
+        zero.push(path());
+    }
+}
+
+fn route(r: &Route, path: &dyn Fn() -> String, zero: &mut Vec<String>) {
     for (k, v) in [("group_interval", &r.group_interval), ("repeat_interval", &r.repeat_interval)] {
         if let Some(v) = v {
-            out.push((format!("{path}.{k}"), v.clone()));
+            zero_at(zero, v, || format!("{}.{k}", path()));
         }
     }
     for (i, c) in r.routes.iter().enumerate() {
-        route(c, format!("{path}.routes[{i}]"), out);
+        route(c, &|| format!("{}.routes[{i}]", path()), zero);
     }
 }
 
@@ -34,49 +42,52 @@ impl Check for Durations {
 
     fn run(&self, cx: &Ctx) -> Vec<Diagnostic> {
         let p = &cx.spec.prometheus;
-        let mut all: Vec<(String, Duration)> = vec![
-            ("prometheus.scrape_interval".into(), p.scrape_interval.clone()),
-            ("prometheus.scrape_timeout".into(), p.scrape_timeout.clone()),
-            ("prometheus.evaluation_interval".into(), p.evaluation_interval.clone()),
-            ("prometheus.rule_rate_window".into(), p.rule_rate_window.clone()),
-            ("alertmanager.resolve_timeout".into(), cx.spec.alertmanager.resolve_timeout.clone()),
-        ];
+        let mut zero: Vec<String> = Vec::new();
+        for (path, d) in [
+            ("prometheus.scrape_interval", &p.scrape_interval),
+            ("prometheus.scrape_timeout", &p.scrape_timeout),
+            ("prometheus.evaluation_interval", &p.evaluation_interval),
+            ("prometheus.rule_rate_window", &p.rule_rate_window),
+            ("alertmanager.resolve_timeout", &cx.spec.alertmanager.resolve_timeout),
+        ] {
+            zero_at(&mut zero, d, || path.to_string());
+        }
         for (i, j) in p.scrape_jobs.iter().enumerate() {
             for (k, v) in [("interval", &j.interval), ("timeout", &j.timeout)] {
                 if let Some(v) = v {
-                    all.push((format!("prometheus.scrape_jobs[{i}].{k}"), v.clone()));
+                    zero_at(&mut zero, v, || format!("prometheus.scrape_jobs[{i}].{k}"));
                 }
             }
         }
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             if let Some(v) = &g.interval {
-                all.push((format!("rules[{gi}].interval"), v.clone()));
+                zero_at(&mut zero, v, || format!("rules[{gi}].interval"));
             }
             for (ti, t) in g.tests.iter().enumerate() {
-                all.push((format!("rules[{gi}].tests[{ti}].interval"), t.interval.clone()));
+                zero_at(&mut zero, &t.interval, || format!("rules[{gi}].tests[{ti}].interval"));
             }
             for (ai, a) in g.alerts.iter().enumerate() {
-                let at = |k: &str| format!("rules[{gi}].alerts[{ai}].{k}");
+                let at = super::AlertAt(gi, ai);
+                let mut window = |d: &Duration, k: &str| zero_at(&mut zero, d, || format!("{at}.{k}"));
                 if let Some(k) = &a.anomaly() {
-                    all.push((at("anomaly.window"), k.window.clone()));
+                    window(&k.window, "anomaly.window");
                 }
                 if let Some(k) = &a.regression() {
-                    all.push((at("regression.window"), k.window.clone()));
+                    window(&k.window, "regression.window");
                 }
                 if let Some(k) = &a.exhaustion() {
-                    all.push((at("exhaustion.window"), k.window.clone()));
-                    all.push((at("exhaustion.within"), k.within.clone()));
+                    window(&k.window, "exhaustion.window");
+                    window(&k.within, "exhaustion.within");
                 }
                 if let Some(k) = &a.slo() {
-                    all.push((at("slo.period"), k.period.clone()));
+                    window(&k.period, "slo.period");
                 }
             }
         }
-        route(&cx.spec.alertmanager.route, "alertmanager.route".into(), &mut all);
-        let mut out: Vec<Diagnostic> = all
+        route(&cx.spec.alertmanager.route, &|| "alertmanager.route".to_string(), &mut zero);
+        let mut out: Vec<Diagnostic> = zero
             .into_iter()
-            .filter(|(_, d)| d.millis() == 0)
-            .map(|(path, _)| {
+            .map(|path| {
                 let key = path.rsplit('.').next().unwrap_or_default().to_string();
                 Diagnostic::error(ZERO, path, format!("`{key}` is 0"))
                     .help("give a positive duration such as `30s` or `5m`; 0 is refused or evaluates in a busy loop")

@@ -56,7 +56,7 @@ impl AlertKind for AnomalyAlert {
                 name: format!("{} fires on a jump of {what}", a.name),
                 inputs: vec![(series.clone(), text(&vals))],
                 eval,
-                fires: vec![(labels.clone(), zv)],
+                fires: vec![((*labels).clone(), zv)],
                 raw: Raw::NONE,
             });
         }

@@ -48,7 +48,7 @@ impl AlertKind for ExhaustionAlert {
                     ),
                 )],
                 eval,
-                fires: vec![(labels.clone(), left)],
+                fires: vec![((*labels).clone(), left)],
                 raw: Raw::NONE,
             },
             Case {

@@ -227,11 +227,13 @@ fn kept_labels(expr: &str) -> Option<Vec<String>> {
     by(&e)
 }
 
-fn test_labels(spec: &Spec, signal: &str) -> BTreeMap<String, String> {
-    thread_local!(static MEMO: PerExpr<BTreeMap<String, String>> = PerExpr::default());
+/// Shared: every alert on a signal tests with the same labels, and a case
+/// copies them only where it owns them (the labels an alert fires with).
+fn test_labels(spec: &Spec, signal: &str) -> std::sync::Arc<BTreeMap<String, String>> {
+    thread_local!(static MEMO: PerExpr<std::sync::Arc<BTreeMap<String, String>>> = PerExpr::default());
     match spec.signals.get(signal) {
-        Some(s) => per_expr(&MEMO, &s.expr, || test_labels_uncached(spec, signal)),
-        None => test_labels_uncached(spec, signal),
+        Some(s) => per_expr(&MEMO, &s.expr, || std::sync::Arc::new(test_labels_uncached(spec, signal))),
+        None => std::sync::Arc::new(test_labels_uncached(spec, signal)),
     }
 }
 

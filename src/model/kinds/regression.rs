@@ -59,7 +59,7 @@ impl AlertKind for RegressionAlert {
                 name: format!("{} fires when {what} is {word} than {base_text}", a.name),
                 inputs: vec![(series.clone(), format!("{} {}", repeat(base, n_base), repeat(bad, n_bad)))],
                 eval,
-                fires: vec![(labels.clone(), ratio)],
+                fires: vec![((*labels).clone(), ratio)],
                 raw: Raw::NONE,
             });
         }

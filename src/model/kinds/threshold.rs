@@ -45,14 +45,14 @@ impl AlertKind for ThresholdAlert {
         let cases = match special {
             None => {
                 let series = selector(&rec, &labels);
-                let shared = std::sync::Arc::new(labels.clone());
+                let shared = labels.clone();
                 let raw = |v: f64| Raw::constant(vec![(t.signal.clone(), shared.clone(), v)], n, false);
                 vec![
                     Case {
                         name: [a.name.as_str(), " fires when ", &what, " is ", &fire_text].concat(),
                         inputs: vec![(series.clone(), repeat(fire, n))],
                         eval,
-                        fires: vec![(labels.clone(), fire)],
+                        fires: vec![((*labels).clone(), fire)],
                         raw: raw(fire),
                     },
                     Case {

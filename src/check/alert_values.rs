@@ -46,10 +46,9 @@ impl Check for AlertValues {
             }
         }
         let window = cx.spec.prometheus.rule_rate_window.as_str();
-        let mut unconvertible: Vec<&str> = Vec::new();
-        // Signals already found to have a rule form: a spec watches a few
-        // signals from thousands of alerts.
-        let mut convertible: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
+        // Each watched signal is checked (and reported) once: a spec watches
+        // a few signals from thousands of alerts.
+        let mut checked: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
         for (gi, g) in cx.spec.rules.iter().enumerate() {
             for (ai, a) in g.alerts.iter().enumerate() {
                 let path = super::AlertAt(gi, ai);
@@ -91,21 +90,14 @@ impl Check for AlertValues {
                 }
                 for (_, sig) in super::panel_content::alert_signals(a) {
                     let Some(s) = cx.spec.signals.get(sig.as_str()) else { continue };
-                    if convertible.contains(sig.as_str()) || unconvertible.contains(&sig.as_str()) || crate::promql::parse(&s.expr).is_err()
-                    {
+                    if !checked.insert(sig) || crate::promql::parse(&s.expr).is_err() {
                         continue;
                     }
-                    match crate::promql::for_rule(&s.expr, window) {
-                        Ok(_) => {
-                            convertible.insert(sig);
-                        }
-                        Err(e) => {
-                            unconvertible.push(sig);
-                            out.push(
+                    if let Err(e) = crate::promql::for_rule(&s.expr, window) {
+                        out.push(
                             Diagnostic::error(RULE_FORM, format!("signals.{sig}.expr"), format!("alert `{}` watches signal `{sig}`, but {e}", a.name))
                                 .help("rules cannot use dashboard variables except inside label matchers (`instance=~\"$instance\"`, dropped in rules) and `$__rate_interval`: give a fixed value, or write the alert as `expr:`"),
-                            );
-                        }
+                        );
                     }
                 }
             }

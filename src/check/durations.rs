@@ -21,14 +21,14 @@ fn zero_at(zero: &mut Vec<String>, d: &Duration, path: impl FnOnce() -> String) 
     }
 }
 
-fn route(r: &Route, path: &dyn Fn() -> String, zero: &mut Vec<String>) {
+fn route(r: &Route, path: String, zero: &mut Vec<String>) {
     for (k, v) in [("group_interval", &r.group_interval), ("repeat_interval", &r.repeat_interval)] {
         if let Some(v) = v {
-            zero_at(zero, v, || format!("{}.{k}", path()));
+            zero_at(zero, v, || format!("{path}.{k}"));
         }
     }
     for (i, c) in r.routes.iter().enumerate() {
-        route(c, &|| format!("{}.routes[{i}]", path()), zero);
+        route(c, format!("{path}.routes[{i}]"), zero);
     }
 }
 
@@ -84,7 +84,7 @@ impl Check for Durations {
                 }
             }
         }
-        route(&cx.spec.alertmanager.route, &|| "alertmanager.route".to_string(), &mut zero);
+        route(&cx.spec.alertmanager.route, "alertmanager.route".into(), &mut zero);
         let mut out: Vec<Diagnostic> = zero
             .into_iter()
             .map(|path| {

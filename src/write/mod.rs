@@ -18,7 +18,7 @@ pub mod journal;
 pub mod paths;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -545,10 +545,11 @@ pub fn drift(root: &Path, artifacts: &[Artifact]) -> Vec<Drift> {
             Some(_) => {}
         }
     }
-    let new: BTreeSet<&PathBuf> = artifacts.iter().map(|a| &a.path).collect();
+    // Hashed, as in [`apply_with`]: no component-wise path comparisons.
+    let new: HashSet<&Path, foldhash::fast::RandomState> = artifacts.iter().map(|a| a.path.as_path()).collect();
     let (old, _) = read_manifest(root).unwrap_or_default();
     for path in old.keys() {
-        if !new.contains(path) && paths::guarded(root, path).is_ok_and(|p| paths::kind(&p).is_ok_and(|k| k != Kind::Absent)) {
+        if !new.contains(path.as_path()) && paths::guarded(root, path).is_ok_and(|p| paths::kind(&p).is_ok_and(|k| k != Kind::Absent)) {
             out.push(Drift::Stale(path.clone()));
         }
     }

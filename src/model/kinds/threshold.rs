@@ -45,8 +45,7 @@ impl AlertKind for ThresholdAlert {
         let cases = match special {
             None => {
                 let series = selector(&rec, &labels);
-                let shared = labels.clone();
-                let raw = |v: f64| Raw::constant(vec![(t.signal.clone(), shared.clone(), v)], n, false);
+                let raw = |v: f64| Raw::constant(vec![(t.signal.clone(), labels.clone(), v)], n, false);
                 vec![
                     Case {
                         name: [a.name.as_str(), " fires when ", &what, " is ", &fire_text].concat(),

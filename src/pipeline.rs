@@ -60,6 +60,61 @@ fn compile_with(
     facts: bool,
 ) -> Result<(Composed, Compiled), Vec<Diagnostic>> {
     let t = Timer::start();
+    let (composed, Resolved { model, mut warnings }) = prepare(src, (profile, facts), strict, deploy, &t)?;
+    let loaded = &composed.loaded;
+    let mut artifacts = render_all(&model).map_err(|d| vec![*d])?;
+    if deploy == Deploy::Kubernetes {
+        let k = crate::render::kubernetes::render(&model, &artifacts).map_err(|d| vec![*d])?;
+        let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
+        crate::check::locate(&mut problems, &loaded.positions, strict);
+        warnings.extend(problems);
+        if has_errors(&warnings) {
+            return Err(warnings);
+        }
+        artifacts.extend(k.artifacts);
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    t.lap("render");
+    let compiled = Compiled {
+        model,
+        artifacts,
+        warnings,
+    };
+    Ok((composed, compiled))
+}
+
+/// A spec compiled up to its outputs: the model every renderer reads, and
+/// the warnings.
+#[derive(Debug)]
+pub struct Resolved {
+    pub model: Model,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// [`compile_for`] without rendering, for a caller that writes each output
+/// as it is rendered ([`crate::render::render_each`]). `None` for a target
+/// whose outputs are checked after rendering (`Deploy::Kubernetes`: its
+/// objects are checked against the rendered files), which only
+/// [`compile_for`] compiles.
+pub fn resolve_for(src: &Source, profile: Profile, strict: bool, deploy: Deploy) -> Option<Result<Resolved, Vec<Diagnostic>>> {
+    if deploy == Deploy::Kubernetes {
+        return None;
+    }
+    let t = Timer::start();
+    Some(prepare(src, (profile, false), strict, deploy, &t).map(|(composed, r)| {
+        crate::par::drop_later(composed);
+        r
+    }))
+}
+
+/// Load, resolve and check a spec for `deploy`: everything before rendering.
+fn prepare(
+    src: &Source,
+    (profile, facts): (Profile, bool),
+    strict: bool,
+    deploy: Deploy,
+    t: &Timer,
+) -> Result<(Composed, Resolved), Vec<Diagnostic>> {
     let composed = crate::compose::load(src)?;
     let loaded = &composed.loaded;
     t.lap("load");
@@ -69,7 +124,7 @@ fn compile_with(
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|t| tested_alerts(&t))
         .collect();
-    let (mut model, mut diags) = match resolve(loaded, (profile, facts), strict, &elsewhere, &t) {
+    let (mut model, mut diags) = match resolve(loaded, (profile, facts), strict, &elsewhere, t) {
         Ok(r) => r,
         Err(mut diags) => {
             composed.relocate(&mut diags);
@@ -94,25 +149,7 @@ fn compile_with(
             }
         }
     }
-    let mut artifacts = render_all(&model).map_err(|d| vec![*d])?;
-    if deploy == Deploy::Kubernetes {
-        let k = crate::render::kubernetes::render(&model, &artifacts).map_err(|d| vec![*d])?;
-        let mut problems = crate::render::kubernetes::check(&loaded.spec, &model, &k);
-        crate::check::locate(&mut problems, &loaded.positions, strict);
-        diags.extend(problems);
-        if has_errors(&diags) {
-            return Err(diags);
-        }
-        artifacts.extend(k.artifacts);
-        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    t.lap("render");
-    let compiled = Compiled {
-        model,
-        artifacts,
-        warnings: diags,
-    };
-    Ok((composed, compiled))
+    Ok((composed, Resolved { model, warnings: diags }))
 }
 
 /// The fallible resolve phase: spec (with its `services:` expanded) → model,

@@ -6,9 +6,10 @@ use super::{Format, ProfileArg, SpecArgs, TargetArg, exit};
 use crate::diag::{Diagnostic, report, report_short};
 use crate::model::Profile;
 use crate::model::engine::EngineKind;
-use crate::pipeline::{Compiled, Deploy, compile_for};
+use crate::pipeline::{Compiled, Deploy, Resolved, compile_for, resolve_for};
+use crate::render::render_each;
 use crate::spec::Source;
-use crate::write::{Drift, Durability, WriteError, apply_with, drift};
+use crate::write::{Drift, Durability, Summary, WriteError, Writer, apply_with, drift};
 
 pub(super) fn print_diags(src: &Source, diags: &[Diagnostic], format: Format, color: bool) {
     if diags.is_empty() {
@@ -43,27 +44,35 @@ pub fn profile_for(target: Option<TargetArg>, profile: Option<ProfileArg>) -> Re
 }
 
 /// Load and compile, printing diagnostics. `None` means stop with the given code.
-pub(super) fn compile_reporting(args: &SpecArgs, (profile, deploy): (Profile, Deploy), color: bool) -> Result<(Source, Compiled), u8> {
-    let src = match Source::read(&args.file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot read spec {}: {e}", args.file.display());
-            if !args.file.exists() {
-                eprintln!("help: pass the spec with `-f FILE` (default: genmon.yaml in the current directory)");
-            }
-            return Err(exit::USAGE);
-        }
-    };
-    match compile_for(&src, profile, args.strict, deploy) {
+pub(super) fn compile_reporting(args: &SpecArgs, target: (Profile, Deploy), color: bool) -> Result<(Source, Compiled), u8> {
+    let src = read_spec(args)?;
+    let compiled = compile_source(&src, args, target, color)?;
+    Ok((src, compiled))
+}
+
+/// [`compile_reporting`] of a spec already read.
+fn compile_source(src: &Source, args: &SpecArgs, (profile, deploy): (Profile, Deploy), color: bool) -> Result<Compiled, u8> {
+    match compile_for(src, profile, args.strict, deploy) {
         Ok(c) => {
-            print_diags(&src, &c.warnings, args.format, color);
-            Ok((src, c))
+            print_diags(src, &c.warnings, args.format, color);
+            Ok(c)
         }
         Err(diags) => {
-            print_diags(&src, &diags, args.format, color);
+            print_diags(src, &diags, args.format, color);
             Err(exit::INVALID)
         }
     }
+}
+
+/// Read the spec file, saying why not.
+fn read_spec(args: &SpecArgs) -> Result<Source, u8> {
+    Source::read(&args.file).map_err(|e| {
+        eprintln!("error: cannot read spec {}: {e}", args.file.display());
+        if !args.file.exists() {
+            eprintln!("help: pass the spec with `-f FILE` (default: genmon.yaml in the current directory)");
+        }
+        exit::USAGE
+    })
 }
 
 /// `genmon check`.
@@ -100,8 +109,16 @@ pub fn render(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, D
 
 #[allow(clippy::too_many_arguments)]
 fn render_here(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, Deploy), no_sync: bool, force: bool, color: bool) -> u8 {
-    let (src, compiled) = match compile_reporting(args, target, color) {
-        Ok(x) => x,
+    let durability = if no_sync { Durability::NoFlush } else { Durability::Flush };
+    let src = match read_spec(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if !check_only && let Some(resolved) = resolve_for(&src, target.0, args.strict, target.1) {
+        return render_streaming(args, &src, resolved, out, durability, force, color);
+    }
+    let compiled = match compile_source(&src, args, target, color) {
+        Ok(c) => c,
         Err(code) => return code,
     };
     // The process exits right after this command: the OS frees the model and
@@ -126,8 +143,54 @@ fn render_here(args: &SpecArgs, out: &Path, check_only: bool, target: (Profile, 
         );
         return exit::INVALID;
     }
-    let durability = if no_sync { Durability::NoFlush } else { Durability::Flush };
-    match apply_with(out, &compiled.artifacts, durability, force) {
+    written(&src, out, apply_with(out, &compiled.artifacts, durability, force))
+}
+
+/// Render and write at once: each output is staged as soon as it is
+/// rendered and its bytes freed ([`Writer`]), instead of holding every
+/// output until the last is done (a render's megabytes of fresh memory).
+/// The tree is locked once the spec has passed every check.
+#[allow(clippy::too_many_arguments)]
+fn render_streaming(
+    args: &SpecArgs,
+    src: &Source,
+    resolved: Result<Resolved, Vec<Diagnostic>>,
+    out: &Path,
+    durability: Durability,
+    force: bool,
+    color: bool,
+) -> u8 {
+    let resolved = match resolved {
+        Ok(r) => r,
+        Err(diags) => {
+            print_diags(src, &diags, args.format, color);
+            return exit::INVALID;
+        }
+    };
+    print_diags(src, &resolved.warnings, args.format, color);
+    // Freed by the OS at exit, as in `render_here`.
+    let resolved = std::mem::ManuallyDrop::new(resolved);
+    let writer = match Writer::open(out, durability, force) {
+        Ok(w) => w,
+        Err(e) => return written(src, out, Err(e)),
+    };
+    let t = crate::pipeline::Timer::start();
+    let offered = render_each(&resolved.model, |a| writer.offer(&a));
+    t.lap("render");
+    match offered {
+        Ok(offered) => written(src, out, writer.commit(offered)),
+        Err(d) => {
+            // Nothing of this render stays: the writer removes what it staged.
+            drop(writer);
+            print_diags(src, &[*d], args.format, color);
+            exit::INVALID
+        }
+    }
+}
+
+/// Report what a write did, or why it did nothing.
+fn written(src: &Source, out: &Path, result: Result<Summary, WriteError>) -> u8 {
+    match result {
         Ok(s) => {
             if s.recovered {
                 eprintln!("note: finished an interrupted earlier render of {} first", out.display());

@@ -103,15 +103,26 @@ pub fn dashboard_path(d: &crate::model::Dashboard) -> PathBuf {
 /// Render every output, sorted by path; an error names the file that could
 /// not be serialized.
 pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnostic>> {
+    let mut out = render_each(m, |a| a)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Render every output and hand each to `sink` as soon as it is made, on
+/// the thread that made it (so `sink` can write the bytes out and free
+/// them while the rest still renders); what `sink` returns, in no
+/// particular order. An error names the file that could not be serialized.
+pub fn render_each<T: Send>(m: &Model, sink: impl Fn(Artifact) -> T + Sync) -> Result<Vec<T>, Box<crate::diag::Diagnostic>> {
+    let sink = &sink;
     // One pool of work: the dashboards, rule groups, tests and configs side
     // by side, so no core waits at the end of one kind for the last item of
     // it while the next kind has not begun.
     let (dashboards, (groups, (tests, configs))) = crate::par::join(
-        || each(&m.dashboards, |d| (dashboard_path(d), grafana::dashboard(m, d))),
+        || each(&m.dashboards, sink, |d| (dashboard_path(d), grafana::dashboard(m, d))),
         || {
             crate::par::join(
                 || {
-                    each(&m.groups, |g| {
+                    each(&m.groups, sink, |g| {
                         (
                             PathBuf::from(c::DIR_ALERTS).join(format!("{}.rules.yml", g.name)),
                             rules::group(m, g),
@@ -121,14 +132,14 @@ pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnosti
                 || {
                     crate::par::join(
                         || {
-                            each(&m.tests, |t| {
+                            each(&m.tests, sink, |t| {
                                 (
                                     PathBuf::from(c::DIR_ALERT_TESTS).join(format!("{}.test.yml", t.group)),
                                     tests::file(m, t),
                                 )
                             })
                         },
-                        || configs(m),
+                        || configs(m).into_iter().map(|a| a.map(sink)).collect::<Vec<_>>(),
                     )
                 },
             )
@@ -138,18 +149,22 @@ pub fn render_all(m: &Model) -> Result<Vec<Artifact>, Box<crate::diag::Diagnosti
     for file in dashboards.into_iter().chain(groups).chain(tests).chain(configs) {
         out.push(file?);
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
 /// Output files, or the bug that kept one from being written ([`artifact`]).
 type Files = Vec<Result<Artifact, Box<crate::diag::Diagnostic>>>;
 
-/// One output file per item (its path and bytes), rendered on all cores.
-fn each<T: Sync>(items: &[T], file: impl Fn(&T) -> (PathBuf, Bytes) + Sync) -> Files {
+/// One output file per item (its path and bytes), rendered on all cores and
+/// handed to `sink` there.
+fn each<T: Send, I: Sync>(
+    items: &[I],
+    sink: &(impl Fn(Artifact) -> T + Sync),
+    file: impl Fn(&I) -> (PathBuf, Bytes) + Sync,
+) -> Vec<Result<T, Box<crate::diag::Diagnostic>>> {
     crate::par::map(items, |x| {
         let (path, bytes) = file(x);
-        artifact(path, bytes)
+        artifact(path, bytes).map(sink)
     })
 }
 

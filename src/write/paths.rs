@@ -117,40 +117,37 @@ fn folder_at(full: &Path) -> Result<bool, String> {
     }
 }
 
-/// Where a folder under the root stands ([`folders`]).
+/// Where a folder under the root stands ([`folder_of`]).
 pub type Folder = Result<Option<PathBuf>, String>;
 
-/// [`guarded`] for every folder in `rels` (paths relative to `root`), each
-/// folder on the way looked at once however many outputs share it. Per
-/// folder: `Ok(None)` when it and every folder above it is a real
-/// directory; `Ok(Some(f))` when `f` (the folder or the shallowest of its
-/// ancestors) is absent, so nothing below it exists; `Err` (as [`guarded`]
-/// words it) when a file, symlink or special file is in the way. The map
-/// holds every folder of `rels` and each ancestor; the root itself is `""`.
-pub fn folders<'a>(root: &Path, rels: impl IntoIterator<Item = &'a Path>) -> std::collections::HashMap<PathBuf, Folder> {
-    let mut seen: std::collections::HashMap<PathBuf, Folder> = std::collections::HashMap::new();
-    seen.insert(PathBuf::new(), Ok(None));
-    for rel in rels {
-        if seen.contains_key(rel) {
+/// [`guarded`] for the folder `rel` (relative to `root`), each folder on
+/// the way looked at once however many outputs share it: `seen` holds the
+/// folders already looked at (at least the root, `""`, as `Ok(None)`), and
+/// those on the way not in it yet are looked at and added. `Ok(None)` when
+/// the folder and every folder above it is a real directory; `Ok(Some(f))`
+/// when `f` (the folder or the shallowest of its ancestors) is absent, so
+/// nothing below it exists; `Err` (as [`guarded`] words it) when a file,
+/// symlink or special file is in the way.
+pub fn folder_of(seen: &mut std::collections::HashMap<PathBuf, Folder>, root: &Path, rel: &Path) -> Folder {
+    if let Some(known) = seen.get(rel) {
+        return known.clone();
+    }
+    let mut cur = PathBuf::new();
+    let mut above: Folder = Ok(None);
+    for c in rel.components() {
+        cur.push(c);
+        if let Some(known) = seen.get(&cur) {
+            above = known.clone();
             continue;
         }
-        let mut cur = PathBuf::new();
-        let mut above: Folder = Ok(None);
-        for c in rel.components() {
-            cur.push(c);
-            if let Some(known) = seen.get(&cur) {
-                above = known.clone();
-                continue;
-            }
-            let here = match above {
-                Ok(None) => folder_at(&root.join(&cur)).map(|present| (!present).then(|| cur.clone())),
-                ref other => other.clone(),
-            };
-            seen.insert(cur.clone(), here.clone());
-            above = here;
-        }
+        let here = match above {
+            Ok(None) => folder_at(&root.join(&cur)).map(|present| (!present).then(|| cur.clone())),
+            ref other => other.clone(),
+        };
+        seen.insert(cur.clone(), here.clone());
+        above = here;
     }
-    seen
+    above
 }
 
 /// Read a regular file of at most `max` bytes; `None` for anything else
@@ -300,7 +297,11 @@ mod tests {
         fs::write(root.join("a/file"), "x").unwrap();
         std::os::unix::fs::symlink(outside.path(), root.join("a/link")).unwrap();
         let rels = ["a/b", "a/b/c/d", "a/b/c", "a/file/x", "a/link/y", "new/deep", "", "a"];
-        let got = folders(root, rels.iter().map(Path::new));
+        let mut got = std::collections::HashMap::from([(PathBuf::new(), Ok(None))]);
+        for rel in rels {
+            let here = folder_of(&mut got, root, Path::new(rel));
+            assert_eq!(got.get(Path::new(rel)), Some(&here), "{rel}");
+        }
         let want: [Folder; 8] = [
             Ok(None),
             Ok(Some("a/b/c".into())),

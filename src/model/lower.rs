@@ -370,6 +370,12 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], e
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let mut overrides = p.overrides.clone();
     let mut all_queries = panel_queries(spec, p);
+    // A panel showing a series whose low values are bad (its own queries,
+    // not the bands added below).
+    let low_bad = extras
+        .low_bad
+        .iter()
+        .find(|(rec, _)| all_queries.iter().any(|q| q.expr.contains(rec.as_str())));
     // Dynamic alert limits (anomaly band, regression limit, exhaustion forecast) as extra series.
     if p.kind == PanelType::Timeseries
         && let Some(sig) = &p.signal
@@ -409,11 +415,7 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], e
         thresholds = s.thresholds.iter().map(|(k, v)| (*v, level_color(k).to_string())).collect();
     }
     let mut base_color = None;
-    if let Some((_, below)) = extras
-        .low_bad
-        .iter()
-        .find(|(rec, _)| panel_queries(spec, p).iter().any(|q| q.expr.contains(rec.as_str())))
-    {
+    if let Some((_, below)) = low_bad {
         base_color = Some("red".to_string());
         if thresholds.is_empty()
             && let Some(b) = below

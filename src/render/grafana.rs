@@ -25,7 +25,7 @@ struct DashboardJson<'a> {
     refresh: &'a str,
     schema_version: u32,
     tags: Vec<&'a str>,
-    templating: List,
+    templating: Variables<'a>,
     time: TimeJson<'a>,
     timepicker: Empty,
     timezone: &'static str,
@@ -41,6 +41,11 @@ struct List {
 }
 
 #[derive(Serialize)]
+struct Variables<'a> {
+    list: Vec<VariableJson<'a>>,
+}
+
+#[derive(Serialize)]
 struct TimeJson<'a> {
     from: &'a str,
     to: &'a str,
@@ -51,24 +56,28 @@ struct Empty {}
 
 /// Render one dashboard to pretty JSON bytes.
 pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
-    let var = d.datasource_var.as_str();
+    // Every panel, query, annotation and variable queries through `${var}`.
+    let ds_uid = panel_json::ds_uid(&d.datasource_var);
+    let ds_uid = ds_uid.as_str();
     let mut tags: Vec<&str> = d.tags.iter().map(String::as_str).collect();
     if !tags.contains(&c::GENERATED_TAG) {
         tags.push(c::GENERATED_TAG);
     }
     let doc = DashboardJson {
-        annotations: List { list: annotations(d, var) },
+        annotations: List {
+            list: annotations(d, ds_uid),
+        },
         description: d.description.as_deref(),
         editable: false,
         fiscal_year_start_month: 0,
         graph_tooltip: 1,
         links: d.links.iter().map(link).collect(),
-        panels: d.panels.iter().map(|p| panel_json::panel(p, var, &override_)).collect(),
+        panels: d.panels.iter().map(|p| panel_json::panel(p, ds_uid, &override_)).collect(),
         refresh: &d.refresh,
         schema_version: c::SCHEMA_VERSION,
         tags,
-        templating: List {
-            list: d.variables.iter().map(|v| variable(m, v, var)).collect(),
+        templating: Variables {
+            list: d.variables.iter().map(|v| variable(m, v, ds_uid)).collect(),
         },
         time: TimeJson {
             from: &d.time_from,
@@ -89,12 +98,13 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
     Ok(out)
 }
 
-/// The Prometheus datasource, through the dashboard's datasource variable.
-fn ds(var: &str) -> Value {
-    json!(panel_json::Ds::new(var))
+/// The Prometheus datasource, through the dashboard's datasource variable
+/// (`ds_uid`, its reference: [`panel_json::ds_uid`]).
+fn ds(ds_uid: &str) -> Value {
+    json!(panel_json::Ds::new(ds_uid))
 }
 
-fn annotations(d: &Dashboard, var: &str) -> Vec<Value> {
+fn annotations(d: &Dashboard, ds_uid: &str) -> Vec<Value> {
     let mut list = vec![json!({
         "builtIn": 1,
         "datasource": {"type": "grafana", "uid": "-- Grafana --"},
@@ -113,7 +123,7 @@ fn annotations(d: &Dashboard, var: &str) -> Vec<Value> {
         // reads the rest from the annotation. So they all live at the top
         // level, as Grafana 11 saves them (tests/grafana-types/reads.cjs).
         list.push(json!({
-            "datasource": ds(var),
+            "datasource": ds(ds_uid),
             "enable": true,
             "expr": format!("ALERTS{{alertstate=\"firing\", alertname=~\"{names}\"}}"),
             "hide": false,
@@ -144,17 +154,94 @@ fn link(l: &crate::spec::Link) -> Value {
     })
 }
 
-fn variable(m: &Model, v: &Variable, var: &str) -> Value {
+/// A dashboard variable as Grafana saves it. The datasource and query
+/// variables (one of each on most dashboards) are typed, their fields in the
+/// order a sorted map prints them; the rarer kinds stay JSON values.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum VariableJson<'a> {
+    Datasource(DatasourceVar<'a>),
+    Query(Box<QueryVar<'a>>),
+    Other(Value),
+}
+
+/// A variable's selected text and value: one, or a list of one (`multi`).
+#[derive(Serialize)]
+struct Current<'a> {
+    text: Shown<'a>,
+    value: Shown<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shown<'a> {
+    One(&'a str),
+    List([&'a str; 1]),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DatasourceVar<'a> {
+    current: Current<'a>,
+    hide: u8,
+    label: Option<&'a str>,
+    name: &'a str,
+    options: [(); 0],
+    query: &'static str,
+    refresh: u8,
+    regex: &'static str,
+    skip_url_sync: bool,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryVar<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    all_value: Option<&'a str>,
+    current: Current<'a>,
+    datasource: panel_json::Ds<'a>,
+    hide: u8,
+    include_all: bool,
+    label: Option<&'a str>,
+    multi: bool,
+    name: &'a str,
+    options: [(); 0],
+    query: VarQuery<'a>,
+    refresh: u8,
+    regex: &'a str,
+    skip_url_sync: bool,
+    sort: u8,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VarQuery<'a> {
+    qry_type: u8,
+    query: &'a str,
+    ref_id: &'static str,
+}
+
+fn variable<'a>(m: &'a Model, v: &'a Variable, ds_uid: &'a str) -> VariableJson<'a> {
     match v {
-        Variable::Datasource { name, label } => {
-            let ds_name = &m.grafana.datasource.name;
-            let ds_uid = &m.grafana.datasource.uid;
-            json!({
-                "type": "datasource", "name": name, "label": label,
-                "query": "prometheus", "current": {"text": ds_name, "value": ds_uid},
-                "options": [], "hide": 0, "refresh": 1, "regex": "", "skipUrlSync": false,
-            })
-        }
+        Variable::Datasource { name, label } => VariableJson::Datasource(DatasourceVar {
+            current: Current {
+                text: Shown::One(&m.grafana.datasource.name),
+                value: Shown::One(&m.grafana.datasource.uid),
+            },
+            hide: 0,
+            label: label.as_deref(),
+            name,
+            options: [],
+            query: "prometheus",
+            refresh: 1,
+            regex: "",
+            skip_url_sync: false,
+            kind: "datasource",
+        }),
         Variable::Query {
             name,
             label,
@@ -164,25 +251,34 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
             all_value,
             regex,
         } => {
-            let (text, value) = if *include_all {
-                (json!(["All"]), json!(["$__all"]))
-            } else {
-                (json!(""), json!(""))
-            };
-            let mut o = json!({
-                "type": "query", "name": name, "label": label,
-                "datasource": ds(var),
-                "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
-                "refresh": 2, "multi": multi, "includeAll": include_all,
-                "current": if *multi { json!({"text": text, "value": value}) } else {
-                    json!({"text": if *include_all {"All"} else {""}, "value": if *include_all {"$__all"} else {""}})
+            // A multi-value variable selects "All" as a list of one; with
+            // nothing selected, either kind shows an empty string.
+            let (text, value) = if *include_all { ("All", "$__all") } else { ("", "") };
+            let shown = |s| if *multi && *include_all { Shown::List([s]) } else { Shown::One(s) };
+            VariableJson::Query(Box::new(QueryVar {
+                all_value: include_all.then(|| all_value.as_deref().unwrap_or(".*")),
+                current: Current {
+                    text: shown(text),
+                    value: shown(value),
                 },
-                "options": [], "sort": 1, "hide": 0, "regex": regex.clone().unwrap_or_default(), "skipUrlSync": false,
-            });
-            if *include_all && let Some(o) = o.as_object_mut() {
-                o.insert("allValue".into(), json!(all_value.clone().unwrap_or_else(|| ".*".into())));
-            }
-            o
+                datasource: panel_json::Ds::new(ds_uid),
+                hide: 0,
+                include_all: *include_all,
+                label: label.as_deref(),
+                multi: *multi,
+                name,
+                options: [],
+                query: VarQuery {
+                    qry_type: 1,
+                    query,
+                    ref_id: "PrometheusVariableQueryEditor-VariableQuery",
+                },
+                refresh: 2,
+                regex: regex.as_deref().unwrap_or_default(),
+                skip_url_sync: false,
+                sort: 1,
+                kind: "query",
+            }))
         }
         Variable::Custom {
             name,
@@ -211,7 +307,7 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
             if *include_all && let Some(o) = o.as_object_mut() {
                 o.insert("allValue".into(), json!(".*"));
             }
-            o
+            VariableJson::Other(o)
         }
         Variable::Interval {
             name,
@@ -224,20 +320,20 @@ fn variable(m: &Model, v: &Variable, var: &str) -> Value {
                 .or_else(|| values.first().cloned())
                 .map(|d| d.to_string())
                 .unwrap_or_default();
-            json!({
+            VariableJson::Other(json!({
                 "type": "interval", "name": name, "label": label,
                 "query": values.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
                 "current": {"text": selected, "value": selected},
                 "options": values.iter().map(|d| json!({"text": d.to_string(), "value": d.to_string(), "selected": d.to_string() == selected})).collect::<Vec<_>>(),
                 "refresh": 2, "hide": 0, "skipUrlSync": false,
-            })
+            }))
         }
-        Variable::Constant { name, value } => json!({
+        Variable::Constant { name, value } => VariableJson::Other(json!({
             "type": "constant", "name": name, "query": value,
             "current": {"text": value, "value": value},
             "options": [{"text": value, "value": value, "selected": true}],
             "hide": 2, "skipUrlSync": false,
-        }),
+        })),
     }
 }
 
@@ -347,6 +443,97 @@ impl serde_json::ser::Formatter for Pretty {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The typed datasource and query variables print byte for byte what
+    /// they printed as `json!` maps (sorted keys), in every combination of
+    /// their options.
+    #[test]
+    fn typed_variables_print_as_the_json_maps_did() {
+        fn as_map(m: &Model, v: &Variable, ds_uid: &str) -> Value {
+            match v {
+                Variable::Datasource { name, label } => json!({
+                    "type": "datasource", "name": name, "label": label,
+                    "query": "prometheus", "current": {"text": &m.grafana.datasource.name, "value": &m.grafana.datasource.uid},
+                    "options": [], "hide": 0, "refresh": 1, "regex": "", "skipUrlSync": false,
+                }),
+                Variable::Query {
+                    name,
+                    label,
+                    query,
+                    multi,
+                    include_all,
+                    all_value,
+                    regex,
+                } => {
+                    let (text, value) = if *include_all {
+                        (json!(["All"]), json!(["$__all"]))
+                    } else {
+                        (json!(""), json!(""))
+                    };
+                    let mut o = json!({
+                        "type": "query", "name": name, "label": label,
+                        "datasource": ds(ds_uid),
+                        "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery", "qryType": 1},
+                        "refresh": 2, "multi": multi, "includeAll": include_all,
+                        "current": if *multi { json!({"text": text, "value": value}) } else {
+                            json!({"text": if *include_all {"All"} else {""}, "value": if *include_all {"$__all"} else {""}})
+                        },
+                        "options": [], "sort": 1, "hide": 0, "regex": regex.clone().unwrap_or_default(), "skipUrlSync": false,
+                    });
+                    if *include_all && let Some(o) = o.as_object_mut() {
+                        o.insert("allValue".into(), json!(all_value.clone().unwrap_or_else(|| ".*".into())));
+                    }
+                    o
+                }
+                _ => unreachable!("only the typed kinds are compared"),
+            }
+        }
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text: "version: 1\ndashboards: [{uid: d, title: D, panels: [{title: Up, queries: [{expr: up}]}]}]\n".into(),
+        };
+        let m = crate::pipeline::compile(&src, crate::model::Profile::Local, false).unwrap().model;
+        let pretty = |v: &dyn erased::Ser| {
+            let mut out = Vec::new();
+            v.write(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()));
+            String::from_utf8(out).unwrap()
+        };
+        let opt = |b: bool, s: &str| b.then(|| s.to_string());
+        let mut vars = Vec::new();
+        for label in [None, Some("Data \"source\"".to_string())] {
+            vars.push(Variable::Datasource {
+                name: "ds".into(),
+                label: label.clone(),
+            });
+            for bits in 0..16u8 {
+                vars.push(Variable::Query {
+                    name: "instance".into(),
+                    label: label.clone(),
+                    query: "label_values(up, instance)".into(),
+                    multi: bits & 1 != 0,
+                    include_all: bits & 2 != 0,
+                    all_value: opt(bits & 4 != 0, "a|b"),
+                    regex: opt(bits & 8 != 0, "/.*:8443/"),
+                });
+            }
+        }
+        for v in &vars {
+            let want = pretty(&as_map(&m, v, "${ds}"));
+            assert_eq!(pretty(&variable(&m, v, "${ds}")), want, "{v:?}");
+        }
+    }
+
+    /// Serialize either shape through one formatter (a test helper).
+    mod erased {
+        pub trait Ser {
+            fn write(&self, s: &mut serde_json::Serializer<&mut Vec<u8>, super::Pretty>);
+        }
+        impl<T: serde::Serialize> Ser for T {
+            fn write(&self, s: &mut serde_json::Serializer<&mut Vec<u8>, super::Pretty>) {
+                self.serialize(s).unwrap();
+            }
+        }
+    }
 
     /// Byte for byte what `serde_json::to_vec_pretty` writes, at every depth
     /// (past the 64 levels written at once too), empty collections included.

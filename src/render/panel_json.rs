@@ -11,25 +11,26 @@ use serde_json::Value;
 use crate::model::{Panel, PanelBody, Viz};
 use crate::spec::{PanelType, QueryFormat};
 
-/// `{type: prometheus, uid: ${var}}` (the uid written out as it is
-/// serialized, not kept: every panel and query has one).
+/// `{type: prometheus, uid: ${var}}`: `uid` is the datasource variable's
+/// reference (`${var}`), spelled once per dashboard ([`ds_uid`]) rather
+/// than formatted for each of its panels and queries.
 #[derive(Serialize)]
 pub struct Ds<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    #[serde(rename = "uid", serialize_with = "var_ref")]
-    var: &'a str,
+    uid: &'a str,
 }
 
 impl<'a> Ds<'a> {
-    pub fn new(var: &'a str) -> Ds<'a> {
-        Ds { kind: "prometheus", var }
+    /// The datasource whose uid is `uid` (see [`ds_uid`]).
+    pub fn new(uid: &'a str) -> Ds<'a> {
+        Ds { kind: "prometheus", uid }
     }
 }
 
-/// `${var}`.
-fn var_ref<S: serde::Serializer>(var: &&str, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&format_args!("${{{var}}}"))
+/// The uid panels query through: a reference to the datasource variable `var`, `${var}`.
+pub fn ds_uid(var: &str) -> String {
+    ["${", var, "}"].concat()
 }
 
 #[derive(Serialize)]
@@ -580,21 +581,22 @@ fn bucket_unit(v: &Viz) -> Option<&'static str> {
 }
 
 /// A panel (or row, with its collapsed panels) as Grafana JSON.
-pub fn panel<'a>(p: &'a Panel, var: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
+/// `ds_uid` is the datasource its queries go through ([`ds_uid`]).
+pub fn panel<'a>(p: &'a Panel, ds_uid: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
     match &p.body {
         PanelBody::Row { collapsed, panels } => PanelJson::Row(RowJson {
             collapsed: *collapsed,
             grid_pos: grid(p),
             id: p.id,
-            panels: panels.iter().map(|c| panel(c, var, override_)).collect(),
+            panels: panels.iter().map(|c| panel(c, ds_uid, override_)).collect(),
             title: &p.title,
             kind: "row",
         }),
-        PanelBody::Viz(v) => PanelJson::Viz(Box::new(viz(p, v, var, override_))),
+        PanelBody::Viz(v) => PanelJson::Viz(Box::new(viz(p, v, ds_uid, override_))),
     }
 }
 
-fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
+fn viz<'a>(p: &'a Panel, v: &'a Viz, ds_uid: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
     let (options, custom) = options(v);
     let is_text = v.kind == PanelType::Text;
     let color = match v.kind {
@@ -618,7 +620,7 @@ fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &'a str, override_: &dyn Fn(&crate::sp
         v.queries
             .iter()
             .map(|q| Target {
-                datasource: Ds::new(var),
+                datasource: Ds::new(ds_uid),
                 editor_mode: "code",
                 expr: &q.expr,
                 format: match q.format {
@@ -634,7 +636,7 @@ fn viz<'a>(p: &'a Panel, v: &'a Viz, var: &'a str, override_: &dyn Fn(&crate::sp
             .collect()
     });
     VizJson {
-        datasource: (!is_text).then(|| Ds::new(var)),
+        datasource: (!is_text).then(|| Ds::new(ds_uid)),
         description: v.description.as_deref(),
         field_config: FieldConfig {
             defaults: Defaults {

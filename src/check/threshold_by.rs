@@ -127,6 +127,11 @@ fn finite(path: String, v: f64, out: &mut Vec<Diagnostic>) {
 /// One label, and one the signal's series keep (so the join finds it).
 fn label<'a>(cx: &Ctx, signal: &str, path: &str, labels: impl ExactSizeIterator<Item = &'a String>, out: &mut Vec<Diagnostic>) {
     let labels: Vec<&String> = labels.collect();
+    // No per-label thresholds: nothing to check (and no need to work out
+    // the labels the signal keeps, which walks its PromQL).
+    if labels.is_empty() {
+        return;
+    }
     if labels.len() > 1 {
         out.push(
             Diagnostic::error(

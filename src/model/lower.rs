@@ -205,25 +205,27 @@ fn alert_links<'a>(ix: &super::links::PanelIndex<'a>, spec: &'a Spec, expansions
 }
 
 /// A panel's title: its own, else its signal's title, else the signal's name.
-pub fn panel_title(spec: &Spec, p: &spec::Panel) -> String {
-    panel_title_ref(spec, p).to_string()
+pub fn panel_title_ref<'a>(spec: &'a Spec, p: &'a spec::Panel) -> &'a str {
+    title_of(p, p.signal.as_ref().and_then(|n| spec.signals.get(n)))
 }
 
-/// [`panel_title`], borrowed.
-pub fn panel_title_ref<'a>(spec: &'a Spec, p: &'a spec::Panel) -> &'a str {
+/// [`panel_title_ref`] of a panel whose signal was looked up already.
+fn title_of<'a>(p: &'a spec::Panel, signal: Option<&'a spec::Signal>) -> &'a str {
     if let Some(t) = &p.title {
         return t;
     }
     if let Some(name) = &p.signal {
-        return spec.signals.get(name).and_then(|s| s.title.as_deref()).unwrap_or(name);
+        return signal.and_then(|s| s.title.as_deref()).unwrap_or(name);
     }
     ""
 }
 
 /// A panel's queries: its signal's first, then its own.
-pub fn panel_queries(spec: &Spec, p: &spec::Panel) -> Vec<spec::Query> {
-    let mut out = Vec::new();
-    if let Some(s) = p.signal.as_ref().and_then(|n| spec.signals.get(n)) {
+///
+/// `signal` is the panel's signal, looked up by the caller.
+fn panel_queries(p: &spec::Panel, signal: Option<&spec::Signal>) -> Vec<spec::Query> {
+    let mut out = Vec::with_capacity(usize::from(signal.is_some()) + p.queries.len());
+    if let Some(s) = signal {
         let instant = matches!(p.kind, PanelType::Stat | PanelType::Gauge | PanelType::Bargauge | PanelType::Table);
         out.push(spec::Query {
             expr: s.expr.clone(),
@@ -369,7 +371,7 @@ fn dashboard(
 fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], extras: &Extras) -> Panel {
     let signal = p.signal.as_ref().and_then(|n| spec.signals.get(n));
     let mut overrides = p.overrides.clone();
-    let mut all_queries = panel_queries(spec, p);
+    let mut all_queries = panel_queries(p, signal);
     // A panel showing a series whose low values are bad (its own queries,
     // not the bands added below).
     let low_bad = extras
@@ -429,7 +431,7 @@ fn viz(spec: &Spec, p: &spec::Panel, id: u32, grid: GridPos, watched: &[&str], e
         && !thresholds.is_empty();
     Panel {
         id,
-        title: panel_title(spec, p),
+        title: title_of(p, signal).to_string(),
         grid,
         body: PanelBody::Viz(Box::new(Viz {
             kind: p.kind,

@@ -56,9 +56,15 @@ struct Empty {}
 
 /// Render one dashboard to pretty JSON bytes.
 pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
+    dashboard_with(m, d, panel_json::Repeated::of(&d.panels)?)
+}
+
+/// [`dashboard`], with the options its panels repeat serialized ahead.
+fn dashboard_with<'a>(m: &'a Model, d: &'a Dashboard, repeated: panel_json::Repeated<'a>) -> super::Bytes {
     // Every panel, query, annotation and variable queries through `${var}`.
     let ds_uid = panel_json::ds_uid(&d.datasource_var);
     let ds_uid = ds_uid.as_str();
+    let ds = raw(&panel_json::Ds::new(ds_uid))?;
     let mut tags: Vec<&str> = d.tags.iter().map(String::as_str).collect();
     if !tags.contains(&c::GENERATED_TAG) {
         tags.push(c::GENERATED_TAG);
@@ -72,7 +78,7 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
         fiscal_year_start_month: 0,
         graph_tooltip: 1,
         links: d.links.iter().map(link).collect(),
-        panels: d.panels.iter().map(|p| panel_json::panel(p, ds_uid, &override_)).collect(),
+        panels: d.panels.iter().map(|p| panel_json::panel(p, &ds, &repeated, &override_)).collect(),
         refresh: &d.refresh,
         schema_version: c::SCHEMA_VERSION,
         tags,
@@ -96,6 +102,16 @@ pub fn dashboard(m: &Model, d: &Dashboard) -> super::Bytes {
         .map_err(|e| format!("JSON: {e}"))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// `v` serialized once, to be written wherever it repeats (re-indented by
+/// [`Pretty::write_raw_fragment`]).
+pub(super) fn raw(v: &impl Serialize) -> Result<Box<serde_json::value::RawValue>, String> {
+    let mut out = Vec::with_capacity(64);
+    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
+        .map_err(|e| format!("JSON: {e}"))?;
+    let text = String::from_utf8(out).map_err(|e| format!("JSON: {e}"))?;
+    serde_json::value::RawValue::from_string(text).map_err(|e| format!("JSON: {e}"))
 }
 
 /// The Prometheus datasource, through the dashboard's datasource variable
@@ -367,6 +383,11 @@ fn override_(ov: &crate::spec::Override) -> Value {
 struct Pretty {
     depth: usize,
     has_value: bool,
+    /// Raw fragments already moved to a depth, by the fragment's address,
+    /// length and that depth: a dashboard writes its datasource a hundred
+    /// times at two depths. The fragments outlive the serialization that
+    /// writes them (the document borrows them), so an address names one.
+    moved: Vec<((usize, usize, usize), Vec<u8>)>,
 }
 
 impl Pretty {
@@ -438,11 +459,125 @@ impl serde_json::ser::Formatter for Pretty {
         self.has_value = true;
         Ok(())
     }
+
+    /// A value serialized once by this formatter at depth 0 (a subtree that
+    /// repeats, [`panel_json::Ds`]), moved to the current depth: every line
+    /// after the first is indented two spaces per level more. JSON text has
+    /// no raw line break inside a string, so each `\n` is a line break.
+    fn write_raw_fragment<W: ?Sized + std::io::Write>(&mut self, w: &mut W, fragment: &str) -> std::io::Result<()> {
+        let key = (fragment.as_ptr() as usize, fragment.len(), self.depth);
+        if let Some((_, bytes)) = self.moved.iter().find(|(k, _)| *k == key) {
+            return w.write_all(bytes);
+        }
+        let b = fragment.as_bytes();
+        let mut moved = Vec::with_capacity(b.len() + 64);
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', b) {
+            moved.extend_from_slice(&b[start..nl]);
+            self.line(&mut moved, true)?;
+            start = nl + 1;
+        }
+        moved.extend_from_slice(&b[start..]);
+        w.write_all(&moved)?;
+        self.moved.push((key, moved));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dashboard whose panels' repeated options are serialized once prints
+    /// what it prints with every panel serialized in place: every panel
+    /// type, its settings both ways, panels in rows, twice over.
+    #[test]
+    fn repeated_options_print_as_each_panel_would() {
+        let panels = "
+      - {title: TS, queries: [{expr: up}]}
+      - {title: Stacked, stack: true, queries: [{expr: up}]}
+      - {title: Lines, thresholds: [{value: 1, color: red}], queries: [{expr: up}]}
+      - {title: Watched, signal: up_ratio}
+      - {title: Stat, type: stat, queries: [{expr: up}]}
+      - {title: Instant stat, type: stat, queries: [{expr: up, instant: true}]}
+      - {title: Gauge, type: gauge, queries: [{expr: up}]}
+      - {title: Bars, type: bargauge, queries: [{expr: up}]}
+      - {title: Table, type: table, queries: [{expr: up, instant: true, format: table}]}
+      - {title: Heat, type: heatmap, unit: s, queries: [{expr: 'sum by (le) (rate(x_bucket[5m]))', format: heatmap}]}
+      - {title: Heat2, type: heatmap, queries: [{expr: 'sum by (le) (rate(y_seconds_bucket[5m]))', format: heatmap}]}
+      - {title: Note, type: text, content: 'a'}
+      - {title: Note2, type: text, content: 'b'}";
+        let text = format!(
+            "version: 1\nmetrics: {{external: ['x_*', 'y_*']}}\nalerting: {{runbook_base_url: 'https://r.example.com/'}}\n\
+             signals:\n  up_ratio: {{expr: 'avg(up)', thresholds: {{warning: 0.5}}}}\n\
+             rules:\n  - name: g\n    alerts: [{{name: Low, threshold: {{signal: up_ratio, op: '<', value: warning}}, for: 5m, severity: warning}}]\n\
+             dashboards:\n  - uid: d\n    title: D\n    panels:{panels}{panels}\n    \
+             rows:\n      - title: R\n        collapsed: true\n        panels:{}\n",
+            panels.replace("\n      -", "\n          -")
+        );
+        let src = crate::spec::Source {
+            name: "genmon.yaml".into(),
+            text,
+        };
+        let m = crate::pipeline::compile(&src, crate::model::Profile::Local, false)
+            .unwrap_or_else(|d| panic!("{d:?}"))
+            .model;
+        let d = m.dashboards.iter().find(|d| d.uid == "d").unwrap();
+        let once = dashboard(&m, d).unwrap();
+        let in_place = dashboard_with(&m, d, panel_json::Repeated::none()).unwrap();
+        assert!(String::from_utf8_lossy(&once).matches("\"type\": \"heatmap\"").count() >= 6);
+        assert_eq!(String::from_utf8(once).unwrap(), String::from_utf8(in_place).unwrap());
+    }
+
+    /// A subtree serialized once and written as a raw fragment prints what
+    /// the subtree itself prints, at any depth, in objects and arrays.
+    #[test]
+    fn raw_fragments_print_as_the_values_they_hold() {
+        /// A tree holding either the raw fragment or the value itself.
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Tree<'a> {
+            Raw(&'a serde_json::value::RawValue),
+            Value(&'a Value),
+            Object(std::collections::BTreeMap<&'static str, Tree<'a>>),
+            Array(Vec<Tree<'a>>),
+        }
+        let print = |t: &Tree| {
+            let mut out = Vec::new();
+            t.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let subs = [
+            json!({"type": "prometheus", "uid": "${ds}"}),
+            json!({"a": {"b": [1, {"c": "line\nbreak \"q\""}], "e": {}}, "f": []}),
+            json!([]),
+            json!({}),
+            json!("x\ny"),
+            json!([[1], {"k": null}]),
+        ];
+        for sub in &subs {
+            let raw = raw(sub).unwrap();
+            // The same tree twice: with the fragment, and with the value.
+            fn nest<'a>(leaf: &dyn Fn() -> Tree<'a>, depth: usize, print: &dyn Fn(&Tree) -> String) -> String {
+                let mut t = Tree::Array(Vec::new());
+                for d in 0..depth {
+                    t = if d % 2 == 0 {
+                        Tree::Object([("k", t), ("s", leaf()), ("z", Tree::Array(vec![leaf()]))].into())
+                    } else {
+                        Tree::Array(vec![t, leaf(), Tree::Object([("n", leaf())].into())])
+                    };
+                }
+                print(&t)
+            }
+            // Depths 0 to 70: past the 64 levels `Pretty::line` writes at once.
+            for depth in [0, 1, 2, 3, 7, 31, 32, 33, 70] {
+                let got = nest(&|| Tree::Raw(&raw), depth, &print);
+                let want = nest(&|| Tree::Value(sub), depth, &print);
+                assert_eq!(got, want, "depth {depth}, {sub}");
+            }
+        }
+    }
 
     /// The typed datasource and query variables print byte for byte what
     /// they printed as `json!` maps (sorted keys), in every combination of

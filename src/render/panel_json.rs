@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::model::{Panel, PanelBody, Viz};
 use crate::spec::{PanelType, QueryFormat};
@@ -74,13 +75,13 @@ pub struct RowJson<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct VizJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    datasource: Option<Ds<'a>>,
+    datasource: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     field_config: FieldConfig<'a>,
     grid_pos: GridPos,
     id: u32,
-    options: Options<'a>,
+    options: Once<'a, Options<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     targets: Option<Vec<Target<'a>>>,
     title: &'a str,
@@ -99,7 +100,7 @@ struct Defaults<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     color: Option<Mode>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom: Option<Custom>,
+    custom: Option<Once<'a, Custom>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decimals: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +115,7 @@ struct Defaults<'a> {
     unit: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Mode {
     mode: &'static str,
 }
@@ -135,7 +136,7 @@ struct Step<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Target<'a> {
-    datasource: Ds<'a>,
+    datasource: &'a RawValue,
     editor_mode: &'static str,
     expr: &'a str,
     format: &'static str,
@@ -145,7 +146,7 @@ struct Target<'a> {
     ref_id: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(untagged)]
 enum Options<'a> {
     Timeseries(TimeseriesOptions),
@@ -157,7 +158,7 @@ enum Options<'a> {
     Text(TextOptions<'a>),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct Legend {
     calcs: [(); 0],
@@ -166,19 +167,19 @@ struct Legend {
     show_legend: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Tooltip {
     mode: &'static str,
     sort: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct TimeseriesOptions {
     legend: Legend,
     tooltip: Tooltip,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Reduce {
     calcs: [&'static str; 1],
     fields: &'static str,
@@ -191,7 +192,7 @@ const REDUCE: Reduce = Reduce {
     values: false,
 };
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct StatOptions {
     color_mode: &'static str,
@@ -205,7 +206,7 @@ struct StatOptions {
     wide_layout: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct GaugeOptions {
     min_viz_height: u32,
@@ -217,7 +218,7 @@ struct GaugeOptions {
     sizing: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct BargaugeOptions {
     display_mode: &'static str,
@@ -233,7 +234,7 @@ struct BargaugeOptions {
     value_mode: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct Footer {
     count_rows: bool,
@@ -242,7 +243,7 @@ struct Footer {
     show: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct TableOptions {
     cell_height: &'static str,
@@ -251,7 +252,7 @@ struct TableOptions {
     show_header: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct HeatmapColor {
     exponent: f64,
     fill: &'static str,
@@ -262,7 +263,7 @@ struct HeatmapColor {
     steps: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct HeatmapTooltip {
     mode: &'static str,
@@ -270,7 +271,7 @@ struct HeatmapTooltip {
     y_histogram: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct YAxis<'a> {
     axis_placement: &'static str,
@@ -279,27 +280,27 @@ struct YAxis<'a> {
     unit: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Color {
     color: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Le {
     le: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Show {
     show: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Layout {
     layout: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct HeatmapOptions<'a> {
     calculate: bool,
@@ -314,7 +315,7 @@ struct HeatmapOptions<'a> {
     y_axis: YAxis<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct Code {
     language: &'static str,
@@ -322,14 +323,14 @@ struct Code {
     show_mini_map: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct TextOptions<'a> {
     code: Code,
     content: &'a str,
     mode: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(untagged)]
 enum Custom {
     Timeseries(TimeseriesCustom),
@@ -337,7 +338,7 @@ enum Custom {
     Heatmap(HeatmapCustom),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct HideFrom {
     legend: bool,
     tooltip: bool,
@@ -350,13 +351,13 @@ const HIDE_FROM: HideFrom = HideFrom {
     viz: false,
 };
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Kind {
     #[serde(rename = "type")]
     kind: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 struct Stacking {
     group: &'static str,
     mode: &'static str,
@@ -371,7 +372,7 @@ struct Stacking {
 /// timeseries/config.ts `defaultGraphConfig`, @grafana/ui `addAxisConfig`,
 /// `addHideFrom`, `addStackingConfig`) are `TIMESERIES_GRAFANA_DEFAULTS` (its test);
 /// writing them again made a bench panel 1,957 bytes instead of 1,239.
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct TimeseriesCustom {
     axis_soft_min: u32,
@@ -406,7 +407,7 @@ const TIMESERIES_GRAFANA_DEFAULTS: &[(&str, &str)] = &[
     ("thresholdsStyle", r#"{"mode": "off"}"#),
 ];
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct TableCustom {
     align: &'static str,
@@ -414,7 +415,7 @@ struct TableCustom {
     inspect: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 struct HeatmapCustom {
     hide_from: HideFrom,
@@ -580,24 +581,117 @@ fn bucket_unit(v: &Viz) -> Option<&'static str> {
     crate::check::units::bucket_unit(&q.expr)
 }
 
+/// A value a dashboard's panels repeat, serialized once ([`Repeated`]), or
+/// serialized where it stands.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Once<'a, T> {
+    Raw(&'a RawValue),
+    Typed(T),
+}
+
+/// Each distinct `options` and `fieldConfig.defaults.custom` of a dashboard's
+/// panels, serialized once: panels of one type with the same settings repeat
+/// them (a dashboard of 20 timeseries writes one `options` object 20 times).
+/// Written back re-indented (`grafana::Pretty::write_raw_fragment`).
+pub struct Repeated<'a> {
+    seen: Vec<Seen<'a>>,
+}
+
+/// A distinct pair of options and custom field config, and both serialized.
+struct Seen<'a> {
+    options: Options<'a>,
+    custom: Option<Custom>,
+    raw_options: Box<RawValue>,
+    raw_custom: Option<Box<RawValue>>,
+}
+
+impl Seen<'_> {
+    fn is(&self, options: &Options, custom: &Option<Custom>) -> bool {
+        self.options == *options && self.custom == *custom
+    }
+}
+
+impl<'a> Repeated<'a> {
+    /// Nothing serialized ahead: every panel serializes its own (the
+    /// reference the tests compare [`Repeated::of`] with).
+    #[cfg(test)]
+    pub fn none() -> Repeated<'a> {
+        Repeated { seen: Vec::new() }
+    }
+
+    /// The distinct options of `panels` and of the panels in their rows.
+    pub fn of(panels: &'a [Panel]) -> Result<Repeated<'a>, String> {
+        let mut r = Repeated { seen: Vec::new() };
+        r.add(panels)?;
+        Ok(r)
+    }
+
+    fn add(&mut self, panels: &'a [Panel]) -> Result<(), String> {
+        for p in panels {
+            match &p.body {
+                PanelBody::Row { panels, .. } => self.add(panels)?,
+                PanelBody::Viz(v) => {
+                    let (o, c) = options(v);
+                    if !self.seen.iter().any(|s| s.is(&o, &c)) {
+                        let raw_options = super::grafana::raw(&o)?;
+                        let raw_custom = c.as_ref().map(super::grafana::raw).transpose()?;
+                        self.seen.push(Seen {
+                            options: o,
+                            custom: c,
+                            raw_options,
+                            raw_custom,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `v`'s options and custom field config: serialized already when
+    /// [`Repeated::of`] saw an equal pair, else to be serialized in place.
+    fn get(&'a self, v: &'a Viz) -> (Once<'a, Options<'a>>, Option<Once<'a, Custom>>) {
+        let (o, c) = options(v);
+        match self.seen.iter().find(|s| s.is(&o, &c)) {
+            Some(s) => (Once::Raw(&s.raw_options), s.raw_custom.as_deref().map(Once::Raw)),
+            None => (Once::Typed(o), c.map(Once::Typed)),
+        }
+    }
+}
+
 /// A panel (or row, with its collapsed panels) as Grafana JSON.
-/// `ds_uid` is the datasource its queries go through ([`ds_uid`]).
-pub fn panel<'a>(p: &'a Panel, ds_uid: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> PanelJson<'a> {
+/// `ds` is the datasource its queries go through: a [`Ds`] serialized once
+/// per dashboard (every panel and query repeats it).
+/// `repeated` holds the options its panels repeat ([`Repeated::of`] the
+/// dashboard's panels).
+pub fn panel<'a>(
+    p: &'a Panel,
+    ds: &'a RawValue,
+    repeated: &'a Repeated<'a>,
+    override_: &dyn Fn(&crate::spec::Override) -> Value,
+) -> PanelJson<'a> {
     match &p.body {
         PanelBody::Row { collapsed, panels } => PanelJson::Row(RowJson {
             collapsed: *collapsed,
             grid_pos: grid(p),
             id: p.id,
-            panels: panels.iter().map(|c| panel(c, ds_uid, override_)).collect(),
+            panels: panels.iter().map(|c| panel(c, ds, repeated, override_)).collect(),
             title: &p.title,
             kind: "row",
         }),
-        PanelBody::Viz(v) => PanelJson::Viz(Box::new(viz(p, v, ds_uid, override_))),
+        PanelBody::Viz(v) => PanelJson::Viz(Box::new(viz(p, v, ds, repeated, override_))),
     }
 }
 
-fn viz<'a>(p: &'a Panel, v: &'a Viz, ds_uid: &'a str, override_: &dyn Fn(&crate::spec::Override) -> Value) -> VizJson<'a> {
-    let (options, custom) = options(v);
+fn viz<'a>(
+    p: &'a Panel,
+    v: &'a Viz,
+    ds: &'a RawValue,
+    repeated: &'a Repeated<'a>,
+    override_: &dyn Fn(&crate::spec::Override) -> Value,
+) -> VizJson<'a> {
+    let (options, custom) = repeated.get(v);
     let is_text = v.kind == PanelType::Text;
     let color = match v.kind {
         PanelType::Text | PanelType::Heatmap => None, // heatmaps take their colors from `options.color`
@@ -620,7 +714,7 @@ fn viz<'a>(p: &'a Panel, v: &'a Viz, ds_uid: &'a str, override_: &dyn Fn(&crate:
         v.queries
             .iter()
             .map(|q| Target {
-                datasource: Ds::new(ds_uid),
+                datasource: ds,
                 editor_mode: "code",
                 expr: &q.expr,
                 format: match q.format {
@@ -636,7 +730,7 @@ fn viz<'a>(p: &'a Panel, v: &'a Viz, ds_uid: &'a str, override_: &dyn Fn(&crate:
             .collect()
     });
     VizJson {
-        datasource: (!is_text).then(|| Ds::new(ds_uid)),
+        datasource: (!is_text).then_some(ds),
         description: v.description.as_deref(),
         field_config: FieldConfig {
             defaults: Defaults {

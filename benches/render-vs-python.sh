@@ -92,9 +92,10 @@ run_tool() {
       fi
     fi
     # wall: /usr/bin/time's %e has 10 ms resolution, too coarse for a fast
-    # genmon; use the ns clock around the same process instead. RSS: %M.
+    # genmon; use the ns clock around the same process instead, to 0.1 ms
+    # (whole milliseconds are 5 % of a 20 ms render). RSS: %M.
     read -r _ m < <(tail -1 "$tmp/time.txt")
-    w="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b-a)/1e9}')"
+    w="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b-a)/1e9}')"
     walls+=("$w"); rsss+=("$m")
     out="$(tail -1 "$tmp/stdout")"
     log "$name run $i/$N: ${w}s, ${m} KB${out:+  ($out)}"

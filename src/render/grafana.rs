@@ -507,14 +507,19 @@ mod tests {
       - {title: Heat2, type: heatmap, queries: [{expr: 'sum by (le) (rate(y_seconds_bucket[5m]))', format: heatmap}]}
       - {title: Note, type: text, content: 'a'}
       - {title: Note2, type: text, content: 'b'}";
+        // More distinct panels than `Repeated` keeps: the rest serialize their own.
+        let extra: String = (0..40)
+            .map(|i| format!("\n      - {{title: T{i}, type: text, content: 'c{i}'}}"))
+            .collect();
         let text = format!(
             "version: 1\nmetrics: {{external: ['x_*', 'y_*']}}\nalerting: {{runbook_base_url: 'https://r.example.com/'}}\n\
              signals:\n  up_ratio: {{expr: 'avg(up)', thresholds: {{warning: 0.5}}}}\n\
              rules:\n  - name: g\n    alerts: [{{name: Low, threshold: {{signal: up_ratio, op: '<', value: warning}}, for: 5m, severity: warning}}]\n\
-             dashboards:\n  - uid: d\n    title: D\n    panels:{panels}{panels}\n    \
+             dashboards:\n  - uid: d\n    title: D\n    panels:{panels}{panels}{extra}\n    \
              rows:\n      - title: R\n        collapsed: true\n        panels:{}\n",
             panels.replace("\n      -", "\n          -")
         );
+
         let src = crate::spec::Source {
             name: "genmon.yaml".into(),
             text,

@@ -613,6 +613,10 @@ impl Seen<'_> {
 }
 
 impl<'a> Repeated<'a> {
+    /// Distinct pairs kept (the bench's dashboards have one; all panel
+    /// types with every setting, fewer than 20).
+    const MOST: usize = 32;
+
     /// Nothing serialized ahead: every panel serializes its own (the
     /// reference the tests compare [`Repeated::of`] with).
     #[cfg(test)]
@@ -633,7 +637,10 @@ impl<'a> Repeated<'a> {
                 PanelBody::Row { panels, .. } => self.add(panels)?,
                 PanelBody::Viz(v) => {
                     let (o, c) = options(v);
-                    if !self.seen.iter().any(|s| s.is(&o, &c)) {
+                    // Bounded: each panel is compared with at most this many
+                    // (a dashboard of a thousand distinct text panels is not
+                    // quadratic); a panel left out serializes its own.
+                    if self.seen.len() < Self::MOST && !self.seen.iter().any(|s| s.is(&o, &c)) {
                         let raw_options = super::grafana::raw(&o)?;
                         let raw_custom = c.as_ref().map(super::grafana::raw).transpose()?;
                         self.seen.push(Seen {

@@ -97,20 +97,23 @@ fn dashboard_with<'a>(m: &'a Model, d: &'a Dashboard, repeated: panel_json::Repe
         week_start: "",
     };
     // About 1.6 kB a panel: one allocation instead of a dozen doublings.
-    let mut out = Vec::with_capacity(4096 + 2048 * d.panels.len());
-    doc.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
-        .map_err(|e| format!("JSON: {e}"))?;
+    let mut out = pretty(&doc, 4096 + 2048 * d.panels.len())?;
     out.push(b'\n');
+    Ok(out)
+}
+
+/// `v` as pretty JSON ([`Pretty`]), into a buffer of `capacity` bytes.
+fn pretty(v: &impl Serialize, capacity: usize) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(capacity);
+    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
+        .map_err(|e| format!("JSON: {e}"))?;
     Ok(out)
 }
 
 /// `v` serialized once, to be written wherever it repeats (re-indented by
 /// [`Pretty::write_raw_fragment`]).
 pub(super) fn raw(v: &impl Serialize) -> Result<Box<serde_json::value::RawValue>, String> {
-    let mut out = Vec::with_capacity(64);
-    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
-        .map_err(|e| format!("JSON: {e}"))?;
-    let text = String::from_utf8(out).map_err(|e| format!("JSON: {e}"))?;
+    let text = String::from_utf8(pretty(v, 64)?).map_err(|e| format!("JSON: {e}"))?;
     serde_json::value::RawValue::from_string(text).map_err(|e| format!("JSON: {e}"))
 }
 
@@ -547,12 +550,7 @@ mod tests {
             Object(std::collections::BTreeMap<&'static str, Tree<'a>>),
             Array(Vec<Tree<'a>>),
         }
-        let print = |t: &Tree| {
-            let mut out = Vec::new();
-            t.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()))
-                .unwrap();
-            String::from_utf8(out).unwrap()
-        };
+        let print = |t: &Tree| String::from_utf8(pretty(t, 0).unwrap()).unwrap();
         let subs = [
             json!({"type": "prometheus", "uid": "${ds}"}),
             json!({"a": {"b": [1, {"c": "line\nbreak \"q\""}], "e": {}}, "f": []}),
@@ -633,11 +631,6 @@ mod tests {
             text: "version: 1\ndashboards: [{uid: d, title: D, panels: [{title: Up, queries: [{expr: up}]}]}]\n".into(),
         };
         let m = crate::pipeline::compile(&src, crate::model::Profile::Local, false).unwrap().model;
-        let pretty = |v: &dyn erased::Ser| {
-            let mut out = Vec::new();
-            v.write(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default()));
-            String::from_utf8(out).unwrap()
-        };
         let opt = |b: bool, s: &str| b.then(|| s.to_string());
         let mut vars = Vec::new();
         for label in [None, Some("Data \"source\"".to_string())] {
@@ -658,20 +651,9 @@ mod tests {
             }
         }
         for v in &vars {
-            let want = pretty(&as_map(&m, v, "${ds}"));
-            assert_eq!(pretty(&variable(&m, v, "${ds}")), want, "{v:?}");
-        }
-    }
-
-    /// Serialize either shape through one formatter (a test helper).
-    mod erased {
-        pub trait Ser {
-            fn write(&self, s: &mut serde_json::Serializer<&mut Vec<u8>, super::Pretty>);
-        }
-        impl<T: serde::Serialize> Ser for T {
-            fn write(&self, s: &mut serde_json::Serializer<&mut Vec<u8>, super::Pretty>) {
-                self.serialize(s).unwrap();
-            }
+            let text = |bytes: Result<Vec<u8>, String>| String::from_utf8(bytes.unwrap()).unwrap();
+            let want = text(pretty(&as_map(&m, v, "${ds}"), 0));
+            assert_eq!(text(pretty(&variable(&m, v, "${ds}"), 0)), want, "{v:?}");
         }
     }
 
@@ -695,9 +677,7 @@ mod tests {
             json!({"a": {"b": [1, 2.5, true]}}),
             deep,
         ] {
-            let mut ours = Vec::new();
-            v.serialize(&mut serde_json::Serializer::with_formatter(&mut ours, Pretty::default()))
-                .unwrap();
+            let ours = pretty(&v, 0).unwrap();
             let theirs = serde_json::to_vec_pretty(&v).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
         }

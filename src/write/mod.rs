@@ -443,15 +443,21 @@ impl<'r> Writer<'r> {
         }
     }
 
+    /// Make the staging folder, once: by the first file staged, or by the
+    /// commit when no file changed but the manifest did.
+    fn staging_folder(&self) -> Result<(), String> {
+        self.made
+            .get_or_init(|| fs::create_dir(&self.staging).map_err(|e| format!("cannot create {}: {e}", self.staging.display())))
+            .clone()
+    }
+
     /// Write `a` under the staging folder. A file whose folder exists is
     /// staged as `<n>` and moved alone; a folder the tree does not have yet
     /// (a first render, a new dashboard folder) is staged whole, as
     /// `<n>/...`, and moved into place with one rename (a first render of
     /// the bench spec: 3 renames instead of 606).
     fn stage(&self, a: &Artifact, folder: paths::Folder) -> Result<Staged, String> {
-        self.made
-            .get_or_init(|| fs::create_dir(&self.staging).map_err(|e| format!("cannot create {}: {e}", self.staging.display())))
-            .clone()?;
+        self.staging_folder()?;
         let Ok(Some(folder)) = folder else {
             let name = self.next.fetch_add(1, Ordering::Relaxed).to_string();
             write_new(&self.staging.join(&name), &a.bytes)?;
@@ -498,9 +504,7 @@ impl<'r> Writer<'r> {
         // The manifest and the journal join what is staged.
         let staged = (|| -> Result<(), String> {
             let name = self.next.fetch_add(1, Ordering::Relaxed).to_string();
-            self.made
-                .get_or_init(|| fs::create_dir(&self.staging).map_err(|e| format!("cannot create {}: {e}", self.staging.display())))
-                .clone()?;
+            self.staging_folder()?;
             write_new(&self.staging.join(&name), &manifest)?;
             ops.push(Op::Manifest { staged: name });
             let j = self.staging.join("journal");
